@@ -1,0 +1,21 @@
+// gputime/gputime.hpp - the whole public API in one include.
+//
+// CPU timing works everywhere. The real-GPU parts (gputime/cuda_runtime.hpp: CudaRuntime,
+// GpuClock) need cuda_runtime_api.h and cudart: they are included when the build defines
+// GPUTIME_HAS_CUDA (the CMake target does when it finds the CUDA toolkit) or under nvcc.
+// The simulated GPU for tests is separate: #include <gputime/sim/runtime.hpp>.
+#pragma once
+
+#include <gputime/cuda_event_clock.hpp>
+#include <gputime/duration.hpp>
+#include <gputime/error.hpp>
+#include <gputime/host_clock.hpp>
+#include <gputime/report.hpp>
+#include <gputime/run_result.hpp>
+#include <gputime/scoped_timer.hpp>
+#include <gputime/stats.hpp>
+#include <gputime/warmup_runner.hpp>
+
+#if defined(GPUTIME_HAS_CUDA) || defined(__CUDACC__)
+#include <gputime/cuda_runtime.hpp>
+#endif

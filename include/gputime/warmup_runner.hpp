@@ -1,0 +1,156 @@
+// gputime/warmup_runner.hpp - call a function many times and time it the right way.
+//
+//   auto result = gputime::WarmupRunner(clock).warmup(10).iterations(200).run([&] { model.forward(x); });
+//   std::cout << result;
+//
+// * Warm-up calls run first and stay out of the steady statistics, but are kept in the result:
+//   their first call is the first-call cost (lazy loading, JIT, autotuning; seeds 000, 003).
+// * The callable may take the call index (std::size_t, counting warm-up calls too) to rotate
+//   real inputs instead of timing one dummy tensor (seed 001).
+// * between_calls() runs untimed work before each call (loading the next input); idle_gap()
+//   leaves the device idle between calls, the condition under which GPUs lower their clock.
+// * In RunMode::latency each call is synchronised once, after it ends; RunMode::throughput
+//   queues calls back to back.
+// * An exception from the callable propagates; what was measured before it stays in result().
+#pragma once
+
+#include <gputime/run_result.hpp>
+#include <gputime/stats.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace gputime {
+
+template <class Clock>
+class WarmupRunner {
+public:
+    explicit WarmupRunner(Clock& clock) : clock_(clock) {}
+
+    /// Calls made before measuring (default 10). 0 is allowed: the first measured call is
+    /// then still kept apart as the first call.
+    WarmupRunner& warmup(std::size_t calls) {
+        warmup_ = calls;
+        return *this;
+    }
+    /// Measured calls (default 100, at least 1).
+    WarmupRunner& iterations(std::size_t calls) {
+        if (calls == 0) throw std::invalid_argument("gputime::WarmupRunner::iterations: need at least 1 call");
+        iterations_ = calls;
+        return *this;
+    }
+    WarmupRunner& name(std::string label) {
+        name_ = std::move(label);
+        return *this;
+    }
+    WarmupRunner& mode(RunMode m) {
+        mode_ = m;
+        return *this;
+    }
+    /// Untimed work before every call, given the call index: load the next input, etc.
+    WarmupRunner& between_calls(std::function<void(std::size_t)> work) {
+        between_ = std::move(work);
+        return *this;
+    }
+    /// Host idles this long before every call (outside the timed region).
+    WarmupRunner& idle_gap(std::chrono::nanoseconds gap) {
+        if (gap.count() < 0) throw std::invalid_argument("gputime::WarmupRunner::idle_gap: negative gap");
+        idle_gap_ = gap;
+        return *this;
+    }
+
+    /// Runs warm-up and measured calls of `fn` (callable as fn() or fn(std::size_t call)).
+    template <class F>
+    RunResult run(F&& fn) {
+        result_ = RunResult{};
+        result_.name = name_;
+        result_.mode = mode_;
+        result_.device_timed = Clock::measures_device;
+        std::size_t call = 0;
+
+        Stats warm;
+        try {
+            for (std::size_t i = 0; i < warmup_; ++i) timed_call(fn, call++, warm);
+            clock_.synchronize();
+        } catch (...) {
+            keep_warmup(warm);
+            throw;
+        }
+        keep_warmup(warm);
+        if (!result_.warmup.empty()) result_.latency.set_first_call(result_.warmup.front());
+
+        const auto started = clock_.host_now();
+        try {
+            for (std::size_t i = 0; i < iterations_; ++i) timed_call(fn, call++, result_.latency);
+            clock_.synchronize();
+        } catch (...) {
+            result_.wall = clock_.host_now() - started;
+            settle_after_failure();
+            throw;
+        }
+        result_.wall = clock_.host_now() - started;
+        result_.complete = true;
+        return result_;
+    }
+
+    /// The last run's result, also when the callable threw part-way.
+    const RunResult& result() const { return result_; }
+
+private:
+    template <class F>
+    void timed_call(F& fn, std::size_t call, Stats& into) {
+        if (between_) between_(call);
+        if (idle_gap_.count() > 0) clock_.idle_for(idle_gap_);
+        const auto host_started = clock_.host_now();
+        const auto started = clock_.mark();
+        try {
+            if constexpr (std::is_invocable_v<F&, std::size_t>) {
+                fn(call);
+            } else {
+                fn();
+            }
+        } catch (...) {
+            clock_.release(started);  // a failed call is not a sample
+            throw;
+        }
+        clock_.stop(started, into);
+        if constexpr (Clock::measures_device) {
+            if (&into == &result_.latency) result_.enqueue.add(Duration(clock_.host_now() - host_started));
+        }
+        if (mode_ == RunMode::latency) clock_.synchronize();
+    }
+
+    void keep_warmup(Stats& warm) {
+        try {
+            warm.count();  // resolves samples still pending on the device
+        } catch (...) {
+            // The warm-up failed on the device; what was delivered is kept below.
+        }
+        if (warm.has_first_call()) result_.warmup.push_back(warm.first_call());
+        for (const Duration d : warm.samples()) result_.warmup.push_back(d);
+    }
+
+    void settle_after_failure() noexcept {
+        try {
+            clock_.synchronize();  // deliver the calls that completed before the failure
+        } catch (...) {
+            // The callable's exception is the one worth reporting.
+        }
+    }
+
+    Clock& clock_;
+    std::size_t warmup_ = 10;
+    std::size_t iterations_ = 100;
+    std::string name_;
+    RunMode mode_ = RunMode::latency;
+    std::function<void(std::size_t)> between_;
+    std::chrono::nanoseconds idle_gap_{0};
+    RunResult result_;
+};
+
+}  // namespace gputime
