@@ -1,0 +1,170 @@
+// examples/demo.cpp - gputime's main job: time a real CNN's inference the right way.
+//
+// Part 1 (every machine): a VGG-style network on oneDNN, on the CPU. A fresh network's first
+// forward pays for building its primitives (oneDNN's JIT), exactly like the first predict()
+// in the source documents. WarmupRunner keeps that first call apart, reports its overhead,
+// and checks seed 000's model T(N) = first + (N-1) * steady against the measured totals.
+// Part 2 (only with a GPU): a cuBLAS SGEMM timed with CUDA events, showing device time next
+// to the host-side enqueue time a naive host timer would have reported (seed 004).
+//
+// Usage: demo [--quick]     (--quick: fewer calls, for CI smoke tests)
+#include <gputime/gputime.hpp>
+
+#include "common/vgg_onednn.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#if defined(GPUTIME_DEMO_WITH_CUBLAS)
+#include <gputime/cuda_runtime.hpp>
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include <memory>
+#include <stdexcept>
+#include <vector>
+#endif
+
+namespace {
+
+struct Settings {
+    std::size_t warmup = 10;
+    std::size_t iterations = 200;
+};
+
+void print_model_check(const gputime::RunResult& r) {
+    std::printf("\n  Seed 000's model, T(N) = first + (N-1) * steady p50, against the measured total:\n");
+    std::printf("  %8s  %12s  %12s  %8s\n", "N calls", "predicted", "measured", "error");
+    const std::size_t total = r.calls_in_order().size();
+    for (const std::size_t n : {std::size_t{1}, std::size_t{10}, std::size_t{100}, total}) {
+        if (n > total || (n == total && n == 100)) continue;
+        const double predicted = r.predicted_total(n).count();
+        const double measured = r.measured_total(n).count();
+        std::printf("  %8zu  %12s  %12s  %+7.1f%%\n", n, gputime::format_duration(r.predicted_total(n)).c_str(),
+                    gputime::format_duration(r.measured_total(n)).c_str(), (predicted - measured) / measured * 100.0);
+    }
+    const std::size_t naive_calls = total < 10 ? total : 10;
+    const gputime::Duration naive = r.measured_total(naive_calls) / static_cast<double>(naive_calls);
+    std::printf("\n  A naive mean of the first %zu calls says %s per call: %.1fx the steady p50 of %s.\n", naive_calls,
+                gputime::format_duration(naive).c_str(), naive.count() / r.latency.p50().count(),
+                gputime::format_duration(r.latency.p50()).c_str());
+}
+
+void cpu_part(const Settings& s) {
+    std::printf("== Part 1: VGG-style CNN (11 layers, 64x64 input) on oneDNN, CPU, batch 1 ==\n\n");
+    gputime::HostClock clock;
+    vgg::OneDnnVgg net(/*batch=*/1);  // "model load": weights only; primitives are built on first use
+    const gputime::RunResult result = gputime::WarmupRunner(clock)
+                                          .name("vgg forward, oneDNN CPU, batch 1")
+                                          .warmup(s.warmup)
+                                          .iterations(s.iterations)
+                                          .between_calls([&](std::size_t call) { net.set_input(call); })
+                                          .run([&] { net.forward(); });
+    std::cout << result;
+    print_model_check(result);
+}
+
+#if defined(GPUTIME_DEMO_WITH_CUBLAS)
+void check_cuda(cudaError_t status, const char* call) {
+    if (status != cudaSuccess) throw std::runtime_error(std::string(call) + ": " + cudaGetErrorString(status));
+}
+void check_cublas(cublasStatus_t status, const char* call) {
+    if (status != CUBLAS_STATUS_SUCCESS)
+        throw std::runtime_error(std::string(call) + " failed with cuBLAS status " + std::to_string(status));
+}
+
+// Owns one device buffer, so that an exception on the way frees it.
+class DeviceBuffer {
+public:
+    explicit DeviceBuffer(std::size_t bytes) {
+        void* p = nullptr;
+        check_cuda(cudaMalloc(&p, bytes), "cudaMalloc");
+        data_ = static_cast<float*>(p);
+    }
+    ~DeviceBuffer() { cudaFree(data_); }
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    float* get() const { return data_; }
+
+private:
+    float* data_ = nullptr;
+};
+
+void gpu_part(const Settings& s) {
+    std::printf("\n== Part 2: cuBLAS SGEMM 2048x2048, GPU, timed with CUDA events ==\n\n");
+    cudaStream_t stream = nullptr;
+    std::unique_ptr<gputime::GpuClock> clock;
+    try {
+        clock = std::make_unique<gputime::GpuClock>();  // throws CudaError without a usable GPU
+    } catch (const gputime::CudaError& e) {
+        std::printf("  No usable GPU, so the GPU part is skipped (the CPU results above stand):\n  %s\n", e.what());
+        return;
+    }
+    check_cuda(cudaStreamCreate(&stream), "cudaStreamCreate");
+    clock = std::make_unique<gputime::GpuClock>(stream);
+    const int n = 2048;
+    const std::size_t bytes = sizeof(float) * static_cast<std::size_t>(n) * n;
+    const DeviceBuffer a(bytes);
+    const DeviceBuffer b(bytes);
+    const DeviceBuffer c(bytes);
+    const std::vector<float> host(static_cast<std::size_t>(n) * n, 0.5f);
+    check_cuda(cudaMemcpy(a.get(), host.data(), bytes, cudaMemcpyHostToDevice), "cudaMemcpy");
+    check_cuda(cudaMemcpy(b.get(), host.data(), bytes, cudaMemcpyHostToDevice), "cudaMemcpy");
+    cublasHandle_t handle = nullptr;
+    check_cublas(cublasCreate(&handle), "cublasCreate");
+    check_cublas(cublasSetStream(handle, stream), "cublasSetStream");
+    const float one = 1.0f;
+    const float zero = 0.0f;
+    const gputime::RunResult result =
+        gputime::WarmupRunner(*clock)
+            .name("cublasSgemm 2048^3, device time")
+            .warmup(s.warmup)
+            .iterations(s.iterations)
+            .run([&] {
+                check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n,
+                                         &zero, c.get(), n),
+                             "cublasSgemm");
+            });
+    std::cout << result;
+    std::printf("  A host clock around the call without synchronising would have reported the enqueue time,\n"
+                "  %s, instead of the %s the GPU really spent (seed 004).\n",
+                gputime::format_duration(result.enqueue.p50()).c_str(),
+                gputime::format_duration(result.latency.p50()).c_str());
+    const double flops = 2.0 * n * static_cast<double>(n) * n;
+    std::printf("  %.1f TFLOP/s at the steady p50\n", flops / result.latency.p50().count() / 1e3);
+    cublasDestroy(handle);
+    clock.reset();
+    cudaStreamDestroy(stream);
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Settings settings;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0) {
+            settings.warmup = 3;
+            settings.iterations = 30;
+        } else {
+            std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+            return 2;
+        }
+    }
+    try {
+        cpu_part(settings);
+#if defined(GPUTIME_DEMO_WITH_CUBLAS)
+        gpu_part(settings);
+#else
+        std::printf("\n(GPU part not built: configure with the CUDA toolkit present to time cuBLAS on a GPU.)\n");
+#endif
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "demo failed: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
