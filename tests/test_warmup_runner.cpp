@@ -151,3 +151,37 @@ TEST_CASE("hints name small samples and instability") {
     CHECK(h[0].find("only 6 measured calls") != std::string::npos);
     CHECK(h[1].find("unstable") != std::string::npos);
 }
+
+TEST_CASE("warmup_until_stable ends the warm-up when the timings settle") {
+    // A decaying transient, then steady around 1000 ns. Window 3, tolerance 5%:
+    // after call 9 the steady samples are {5000,3000,2000,1500,1200,1010,1000,1000}: the last three
+    // {1010,1000,1000} have median 1000, the three before {2000,1500,1200} median 1500: not settled.
+    // After call 10: last {1000,1000,990} -> 1000, before {1500,1200,1010} -> 1200: not settled.
+    // After call 11: last {1000,990,1000} -> 1000, before {1200,1010,1000} -> 1010: |1000-1010| <= 50.5.
+    ScriptedClock clock({9000, 5000, 3000, 2000, 1500, 1200, 1010, 1000, 1000, 990, 1000, 1000, 1000, 1000});
+    const gputime::RunResult r = WarmupRunner(clock).warmup_until_stable(50, 3, 0.05).iterations(3).run([] {});
+    CHECK(r.warmup_settled);
+    CHECK(r.warmup.size() == 11);
+    CHECK(r.first_call().count() == 9000.0);
+    CHECK(r.latency.count() == 3);
+    CHECK(r.latency.mean().count() == 1000.0);
+
+    SECTION("and stops at its limit when they never settle") {
+        std::vector<double> script;
+        for (int i = 0; i < 30; ++i) script.push_back(1000.0 * (30 - i));  // always falling
+        ScriptedClock falling(script);
+        const gputime::RunResult f = WarmupRunner(falling).warmup_until_stable(20, 3, 0.05).iterations(2).run([] {});
+        CHECK_FALSE(f.warmup_settled);
+        CHECK(f.warmup.size() == 20);
+        std::ostringstream os;
+        os << f;
+        CHECK(os.str().find("warm-up may be too short") != std::string::npos);
+    }
+    SECTION("bad settings are refused") {
+        ScriptedClock c({});
+        WarmupRunner runner(c);
+        CHECK_THROWS_AS(runner.warmup_until_stable(6, 3), std::invalid_argument);
+        CHECK_THROWS_AS(runner.warmup_until_stable(50, 0), std::invalid_argument);
+        CHECK_THROWS_AS(runner.warmup_until_stable(50, 3, 0.0), std::invalid_argument);
+    }
+}

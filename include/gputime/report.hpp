@@ -83,7 +83,8 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
                                         std::to_string(r.latency.count() + (r.warmup.empty() ? 1 : 0)) + " measured");
     if (!r.warmup.empty())
         os << detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
-                                              format_duration(r.warmup_total()) + " in all");
+                                              format_duration(r.warmup_total()) + " in all" +
+                                              (r.warmup_settled ? ", ended when the timings settled" : ""));
     os << detail::stats_lines(r.latency);
     if (r.enqueue.count() > 0)
         os << detail::labelled("enqueue", "p50 " + format_duration(r.enqueue.p50()) + "   p99 " +

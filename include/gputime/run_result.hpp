@@ -26,6 +26,7 @@ struct RunResult {
     RunMode mode = RunMode::latency;
     bool device_timed = false;  // latency holds device time (GPU clock), not host time
     bool complete = false;      // false when the callable threw: what was measured is kept
+    bool warmup_settled = false;  // warmup_until_stable() saw the timings settle before its limit
 
     /// Every warm-up call in order; warmup.front() is the first call. Kept, not thrown away,
     /// because the transient is what the source documents are about.

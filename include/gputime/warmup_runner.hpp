@@ -11,19 +11,24 @@
 //   leaves the device idle between calls, the condition under which GPUs lower their clock.
 // * In RunMode::latency each call is synchronised once, after it ends; RunMode::throughput
 //   queues calls back to back.
+// * warmup_until_stable() ends the warm-up by itself: when the median of the last `window`
+//   warm-up calls is within `tolerance` of the median of the `window` calls before them.
 // * An exception from the callable propagates; what was measured before it stays in result().
 #pragma once
 
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace gputime {
 
@@ -36,6 +41,19 @@ public:
     /// then still kept apart as the first call.
     WarmupRunner& warmup(std::size_t calls) {
         warmup_ = calls;
+        stable_window_ = 0;
+        return *this;
+    }
+    /// Warm up until the timings settle instead of for a fixed count: stop once the median of
+    /// the last `window` calls is within `tolerance` (a fraction) of the median of the `window`
+    /// calls before them, after at most `max_calls`. result().warmup_settled says which ended it.
+    WarmupRunner& warmup_until_stable(std::size_t max_calls, std::size_t window = 5, double tolerance = 0.05) {
+        if (window == 0 || max_calls < 2 * window + 1)
+            throw std::invalid_argument("gputime::WarmupRunner::warmup_until_stable: need window >= 1 and max_calls >= 2 * window + 1");
+        if (!(tolerance > 0.0)) throw std::invalid_argument("gputime::WarmupRunner::warmup_until_stable: tolerance must be > 0");
+        warmup_ = max_calls;
+        stable_window_ = window;
+        stable_tolerance_ = tolerance;
         return *this;
     }
     /// Measured calls (default 100, at least 1).
@@ -75,7 +93,16 @@ public:
 
         Stats warm;
         try {
-            for (std::size_t i = 0; i < warmup_; ++i) timed_call(fn, call++, warm);
+            for (std::size_t i = 0; i < warmup_; ++i) {
+                timed_call(fn, call++, warm);
+                if (stable_window_ != 0) {
+                    clock_.synchronize();
+                    if (settled(warm)) {
+                        result_.warmup_settled = true;
+                        break;
+                    }
+                }
+            }
             clock_.synchronize();
         } catch (...) {
             keep_warmup(warm);
@@ -125,6 +152,21 @@ private:
         if (mode_ == RunMode::latency) clock_.synchronize();
     }
 
+    // The median of the last window of warm-up calls against the window before it.
+    bool settled(const Stats& warm) const {
+        const std::vector<Duration>& s = warm.samples();
+        if (s.size() < 2 * stable_window_) return false;
+        auto median_of = [&](std::size_t begin) {
+            std::vector<Duration> w(s.end() - static_cast<std::ptrdiff_t>(begin),
+                                    s.end() - static_cast<std::ptrdiff_t>(begin - stable_window_));
+            std::sort(w.begin(), w.end());
+            return w[Stats::nearest_rank_index(50.0, w.size())].count();
+        };
+        const double recent = median_of(stable_window_);
+        const double before = median_of(2 * stable_window_);
+        return before > 0.0 && std::fabs(recent - before) <= stable_tolerance_ * before;
+    }
+
     void keep_warmup(Stats& warm) {
         try {
             warm.count();  // resolves samples still pending on the device
@@ -146,6 +188,8 @@ private:
     Clock& clock_;
     std::size_t warmup_ = 10;
     std::size_t iterations_ = 100;
+    std::size_t stable_window_ = 0;  // 0: fixed warm-up count
+    double stable_tolerance_ = 0.05;
     std::string name_;
     RunMode mode_ = RunMode::latency;
     std::function<void(std::size_t)> between_;
