@@ -14,6 +14,7 @@
 #include <gputime/run_result.hpp>
 #include <gputime/scoped_timer.hpp>
 #include <gputime/stats.hpp>
+#include <gputime/stream_join.hpp>
 #include <gputime/warmup_runner.hpp>
 
 #if defined(GPUTIME_HAS_CUDA) || defined(__CUDACC__)
