@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# scripts/demo.sh - THE demo command of gputime:   bash scripts/demo.sh [demo arguments...]
+#
+# Installs what the demo needs when missing (Debian, as root or with password-less sudo),
+# configures a Release build of the examples only (no tests) in build/demo, builds the `demo`
+# program and runs it with the given arguments (e.g. --quick). The demo times a VGG-style
+# network on the CPU with oneDNN, and on the GPU with cuBLAS when the CUDA toolkit is installed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+readonly jobs="${GPUTIME_JOBS:-2}"
+readonly dir=build/demo
+
+packages=(cmake ninja-build g++ libdnnl-dev)
+if command -v dpkg >/dev/null 2>&1; then
+    missing=()
+    for p in "${packages[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        sudo=()
+        if [ "$(id -u)" -ne 0 ]; then
+            if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+                sudo=(sudo -n)
+            else
+                echo "demo.sh: missing Debian packages: ${missing[*]}" >&2
+                echo "demo.sh: install them as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
+                exit 1
+            fi
+        fi
+        echo "== installing ${missing[*]}"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+    fi
+fi
+if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
+    export PATH="/usr/local/cuda/bin:$PATH"
+fi
+
+generator=()
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+
+# The demo is host code (it links cudart/cuBLAS, no kernels): no nvcc needed, and no -Werror,
+# so a newer compiler's new warning cannot stop a demo (scripts/test.sh is the strict build).
+echo "== configuring $dir" >&2
+cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+    -DGPUTIME_BUILD_TESTS=OFF -DGPUTIME_BUILD_EXAMPLES=ON -DGPUTIME_BUILD_BENCH=OFF \
+    -DGPUTIME_NVCC=OFF -DGPUTIME_WARNINGS_AS_ERRORS=OFF -DGPUTIME_INSTALL=OFF >&2
+echo "== building demo" >&2
+cmake --build "$dir" --target demo --parallel "$jobs" >&2
+echo "== running $dir/examples/demo $*" >&2
+exec "$dir/examples/demo" "$@"

@@ -1,0 +1,33 @@
+// A program that uses gputime the way a downstream project would: through the umbrella header.
+#include <gputime/gputime.hpp>
+
+#include <cstdio>
+
+#if defined(GPUTIME_CONSUMER_EXPECT_CUDA) && !defined(GPUTIME_HAS_CUDA)
+#error "the gputime package was configured with CUDA, but GPUTIME_HAS_CUDA did not reach the consumer"
+#endif
+
+#if defined(GPUTIME_HAS_CUDA)
+#include <gputime/cuda_runtime.hpp>
+#endif
+
+int main() {
+    gputime::Stats stats;
+    stats.add(gputime::Duration{100.0});  // the first call, kept apart from the steady samples
+    stats.add(gputime::Duration{100.0});
+    stats.add(gputime::Duration{100.0});
+
+    const gputime::HostClock clock;
+    const auto started = clock.mark();
+    clock.stop(started, stats);  // one more steady sample, measured
+
+#if defined(GPUTIME_HAS_CUDA)
+    // Links cudart through gputime::gputime; needs no GPU (a table look-up in cudart).
+    gputime::CudaRuntime runtime;
+    std::printf("cudart says: %s\n", runtime.error_name(0));
+#endif
+
+    const std::size_t expected = 3;
+    std::printf("gputime consumer: %zu steady samples (expected %zu)\n", stats.count(), expected);
+    return stats.count() == expected ? 0 : 1;
+}
