@@ -130,7 +130,7 @@ TEST_CASE("no usable GPU: the clock refuses to start with a typed error") {
     SECTION("no device") {
         gputime::sim::Runtime rt;
         rt.inject(gputime::sim::Fault::no_device);
-        CHECK_THROWS_AS(SimClock(rt), gputime::CudaError);
+        CHECK_THROWS_AS(SimClock{rt}, gputime::CudaError);
     }
 }
 
