@@ -1,0 +1,73 @@
+// bench_clock_overhead - what one timed scope costs the host, against the calls it must make.
+//
+// HostClock: a ScopedTimer against two bare steady_clock::now() reads.
+// GPU clock: a ScopedGpuTimer on the simulated runtime against two bare event records on the
+// same runtime; the simulator's calls are cheap, so the difference is gputime's own work
+// (event pool, pending queue, the Stats link).
+#include "ratio_reporter.hpp"
+
+#include <gputime/cuda_event_clock.hpp>
+#include <gputime/host_clock.hpp>
+#include <gputime/scoped_timer.hpp>
+#include <gputime/sim/runtime.hpp>
+
+#include <chrono>
+
+namespace {
+
+void two_steady_clock_reads(benchmark::State& state) {
+    for (auto _ : state) {
+        auto a = std::chrono::steady_clock::now();
+        auto b = std::chrono::steady_clock::now();
+        benchmark::DoNotOptimize(a);
+        benchmark::DoNotOptimize(b);
+    }
+}
+BENCHMARK(two_steady_clock_reads);
+
+void host_scoped_timer(benchmark::State& state) {
+    gputime::HostClock clock;
+    gputime::Stats stats;
+    for (auto _ : state) {
+        gputime::ScopedTimer timer(stats, clock);
+    }
+    benchmark::DoNotOptimize(stats.calls());
+}
+BENCHMARK(host_scoped_timer);
+
+void two_sim_event_records(benchmark::State& state) {
+    gputime::sim::Runtime rt;
+    gputime::sim::Event a;
+    gputime::sim::Event b;
+    rt.event_create(&a);
+    rt.event_create(&b);
+    for (auto _ : state) {
+        rt.event_record(a, gputime::sim::Stream{});
+        rt.event_record(b, gputime::sim::Stream{});
+    }
+}
+BENCHMARK(two_sim_event_records);
+
+void sim_scoped_gpu_timer(benchmark::State& state) {
+    gputime::sim::Runtime rt;
+    gputime::CudaEventClock<gputime::sim::Runtime> clock(rt);
+    gputime::Stats stats;
+    std::size_t scopes = 0;
+    for (auto _ : state) {
+        gputime::ScopedGpuTimer timer(stats, clock);
+        if (++scopes % 1024 == 0) {  // resolve in bulk, as a reader would, outside the scope
+            state.PauseTiming();
+            clock.synchronize();
+            state.ResumeTiming();
+        }
+    }
+    clock.synchronize();
+}
+BENCHMARK(sim_scoped_gpu_timer);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return gputime_bench::run_with_ratios(argc, argv, {{"host_scoped_timer", "two_steady_clock_reads"},
+                                                       {"sim_scoped_gpu_timer", "two_sim_event_records"}});
+}
