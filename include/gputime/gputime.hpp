@@ -6,10 +6,16 @@
 // The simulated GPU for tests is separate: #include <gputime/sim/runtime.hpp>.
 #pragma once
 
+#include <gputime/chrome_trace.hpp>
 #include <gputime/cuda_event_clock.hpp>
 #include <gputime/duration.hpp>
 #include <gputime/error.hpp>
 #include <gputime/host_clock.hpp>
+#include <gputime/layer_export.hpp>
+#include <gputime/layer_profile.hpp>
+#include <gputime/layer_profiler.hpp>
+#include <gputime/layer_report.hpp>
+#include <gputime/nvtx.hpp>
 #include <gputime/report.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/scoped_timer.hpp>

@@ -1,0 +1,133 @@
+// examples/common/layer_by_layer_common.hpp - what the two layer_by_layer examples share:
+// the command line, the report they print and the files they write. The examples themselves
+// keep only what differs (the network and the clock), so they can be read side by side.
+#pragma once
+
+#include <gputime/chrome_trace.hpp>
+#include <gputime/duration.hpp>
+#include <gputime/layer_export.hpp>
+#include <gputime/layer_profile.hpp>
+#include <gputime/layer_report.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace layer_example {
+
+struct Options {
+    std::size_t iterations = 30;
+    std::string out_dir;
+    bool autotune = false;  // cuDNN only: autotune each conv on its first call
+};
+
+inline Options parse(int argc, char** argv, const char* program, bool accepts_autotune = false) {
+    Options o;
+    const std::string usage = std::string("usage: ") + program + " [--quick] [--iterations N] [--out DIR]" +
+                              (accepts_autotune ? " [--autotune]" : "");
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--quick") {
+            o.iterations = 3;
+        } else if (arg == "--iterations" && i + 1 < argc) {
+            const long n = std::strtol(argv[++i], nullptr, 10);
+            if (n < 1) throw std::invalid_argument("--iterations needs a number >= 1; " + usage);
+            o.iterations = static_cast<std::size_t>(n);
+        } else if (arg == "--out" && i + 1 < argc) {
+            o.out_dir = argv[++i];
+        } else if (accepts_autotune && arg == "--autotune") {
+            o.autotune = true;
+        } else {
+            throw std::invalid_argument("unknown argument '" + arg + "'; " + usage);
+        }
+    }
+    return o;
+}
+
+// "batch 8   first forward 63.6 ms vs steady p50 11.7 ms: overhead 51.9 ms; fc1 38.3 ms (74%), ..."
+inline void print_first_call_summary(const gputime::LayerProfile& p) {
+    const gputime::Stats& total = p.iteration_total();
+    if (total.count() == 0) return;
+    const double overhead = total.first_call_overhead().count();
+    std::vector<const gputime::LayerStats*> layers;
+    for (const gputime::LayerStats& l : p.layers())
+        if (l.time.count() > 0 && l.top_level()) layers.push_back(&l);
+    std::sort(layers.begin(), layers.end(), [](const gputime::LayerStats* a, const gputime::LayerStats* b) {
+        return a->time.first_call_overhead() > b->time.first_call_overhead();
+    });
+    std::printf("  %-9s first forward %s vs steady p50 %s: overhead %s; largest:", p.label().c_str(),
+                gputime::format_duration(total.first_call()).c_str(), gputime::format_duration(total.p50()).c_str(),
+                gputime::format_duration(total.first_call_overhead()).c_str());
+    for (std::size_t i = 0; i < layers.size() && i < 3; ++i) {
+        const double o = layers[i]->time.first_call_overhead().count();
+        std::printf("%s %s %s (%.0f%%)", i == 0 ? "" : ",", layers[i]->name.c_str(),
+                    gputime::format_duration(gputime::Duration{o}).c_str(), overhead > 0 ? 100.0 * o / overhead : 0.0);
+    }
+    std::printf("\n");
+}
+
+// Seed 000's model of N forwards on a fresh network: T(N) = first + (N - 1) * steady p50.
+inline void print_model(const gputime::LayerProfile& p) {
+    const gputime::Stats& t = p.iteration_total();
+    if (t.count() == 0) return;
+    const std::size_t n = t.calls();
+    const gputime::Duration predicted = t.first_call() + static_cast<double>(n - 1) * t.p50();
+    const gputime::Duration measured = t.first_call() + t.total();
+    std::printf("  %-9s T(%zu) = first + (N-1) * p50: %s predicted, %s measured\n", p.label().c_str(), n,
+                gputime::format_duration(predicted).c_str(), gputime::format_duration(measured).c_str());
+}
+
+// Seed 000's table (layers x runs, first call and steady p50 per run, SUM row), the first-call
+// summary, the T(N) model and a trtexec-style profile per run.
+inline void print_report(const std::vector<gputime::LayerProfile>& runs, const char* what) {
+    gputime::LayerTable table;
+    table.title(std::string("Per layer, ") + what + ": first call and steady p50");
+    for (const gputime::LayerProfile& run : runs) {
+        table.column(run, gputime::LayerMetric::first_call, "first", run.label());
+        table.column(run, gputime::LayerMetric::p50, "p50", run.label());
+    }
+    table.note("SUM adds the layers; unattributed = time between layers; iteration = the measured whole forward.");
+    std::cout << table << "\n";
+
+    std::printf("Where the first-call cost lands (per layer: first call - steady p50):\n");
+    for (const gputime::LayerProfile& run : runs) print_first_call_summary(run);
+    std::printf("\n");
+    for (const gputime::LayerProfile& run : runs) print_model(run);
+    std::printf("\n");
+    for (const gputime::LayerProfile& run : runs) std::cout << gputime::profile_table(run, gputime::LayerOrder::cost) << "\n";
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+    if (!file) throw std::runtime_error("cannot write " + path.string());
+    std::printf("  wrote %s\n", path.string().c_str());
+}
+
+// <dir>/layers_<label>.json per run, <dir>/layers.csv with every run, <dir>/trace.json with one
+// process per run.
+inline void write_outputs(const std::string& out_dir, const std::vector<gputime::LayerProfile>& runs) {
+    if (out_dir.empty()) return;
+    const std::filesystem::path dir(out_dir);
+    std::filesystem::create_directories(dir);
+    std::string csv;
+    std::vector<const gputime::LayerProfile*> all;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        std::string name = runs[i].label();
+        std::replace(name.begin(), name.end(), ' ', '_');
+        write_file(dir / ("layers_" + name + ".json"), gputime::to_json(runs[i]));
+        csv += gputime::to_csv(runs[i], i == 0 ? gputime::CsvHeader::include : gputime::CsvHeader::omit);
+        all.push_back(&runs[i]);
+    }
+    write_file(dir / "layers.csv", csv);
+    write_file(dir / "trace.json", gputime::to_chrome_trace(all));
+}
+
+}  // namespace layer_example

@@ -1,0 +1,514 @@
+// gputime/layer_profiler.hpp - time a network layer by layer (seed 000), on any clock backend.
+//
+//   gputime::HostClock clock;                       // or gputime::GpuClock clock(stream);
+//   gputime::LayerProfiler prof(clock);
+//   for (int i = 0; i < 100; ++i) {
+//       auto iteration = prof.iteration();          // one forward pass
+//       for (std::size_t l = 0; l < net.layer_count(); ++l) {
+//           auto scope = prof.scope(net.layer_name(l));
+//           net.run_layer(l);
+//       }
+//   }
+//   std::cout << gputime::profile_table(prof.profile());   // gputime/layer_report.hpp
+//
+// How it measures
+// * A scope takes one mark when it opens and one when it closes (clock.mark()), and returns at
+//   once: on a GPU clock a mark is an event recorded in stream order, so nothing inside the
+//   timed code waits for the device and the layer costs what it costs without the profiler.
+// * Marks are resolved once per iteration, at its end: clock.synchronize(), then
+//   clock.elapsed(start, end) of the whole iteration (the one wait for the device: every
+//   earlier mark is done once the last one is), then elapsed() of every scope (and, while the
+//   trace is recording, of its offset from the iteration start), then every mark is released
+//   (back to the clock's event pool). So at most one synchronisation per
+//   iteration and none per scope.
+// * Iterations are marked with begin_iteration()/end_iteration() or an RAII iteration(); or,
+//   when a top-level scope opens outside any iteration, an iteration starts implicitly and
+//   ends when the first top-level layer of it opens again (or at finish()/profile()). An
+//   implicit iteration runs from the start of its first top-level scope to the end of its last
+//   one, so untimed work between forwards (loading the next input) stays out of it.
+// * Scopes nest. A layer is identified by its parent and its name (a call tree): "conv" inside
+//   "block1" and inside "block2" are two rows. Time between top-level layers is reported as
+//   "unattributed" (see LayerProfile).
+// * No allocation per scope in the steady state: names are interned once into dense ids (the
+//   next id is predicted from the previous iteration, so a steady-state lookup is one string
+//   comparison), and the per-iteration record vectors are cleared, not freed. Names may be
+//   string literals or runtime strings (anything convertible to std::string_view).
+// * Ranges: a policy that is told about every scope (push on open, pop on close), e.g.
+//   gputime::NvtxRanges (gputime/nvtx.hpp) so that Nsight Systems shows the same names.
+//   The default NoRanges compiles to nothing.
+// Errors: misuse (end_iteration() without begin_iteration(), a scope still open at the end of
+// an iteration, leave() with nothing open) throws std::logic_error at once. A Scope destructor
+// cannot throw: a failure there (a scope closed out of order, a clock error) drops the
+// iteration and is rethrown by the next call into the profiler. A clock error while resolving
+// an iteration drops that iteration; completed iterations stay in profile().
+// Not thread-safe: one profiler per thread (merge the profiles afterwards).
+#pragma once
+
+#include <gputime/detail/layer_names.hpp>
+#include <gputime/duration.hpp>
+#include <gputime/layer_profile.hpp>
+#include <gputime/stats.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gputime {
+
+/// The default range policy: no ranges. A range policy has `static constexpr bool enabled`,
+/// `void push(const char* name)` and `void pop()`; the profiler calls them only when enabled.
+struct NoRanges {
+    static constexpr bool enabled = false;
+    void push(const char*) noexcept {}
+    void pop() noexcept {}
+};
+
+template <class Clock, class Ranges = NoRanges>
+class LayerProfiler {
+    using Id = detail::LayerNames::Id;
+
+public:
+    using clock_type = Clock;
+    using ranges_type = Ranges;
+    using Mark = typename Clock::Mark;
+
+    /// Closes its scope when destroyed. Returned by scope(); movable, not copyable.
+    class Scope {
+    public:
+        Scope(Scope&& other) noexcept
+            : profiler_(std::exchange(other.profiler_, nullptr)), record_(other.record_), serial_(other.serial_) {}
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+        Scope& operator=(Scope&&) = delete;
+        ~Scope() {
+            if (profiler_ != nullptr) profiler_->close(record_, serial_);
+        }
+        /// Closes the scope now; throws what the destructor would have parked.
+        void close() {
+            if (profiler_ == nullptr) throw std::logic_error("gputime::LayerProfiler::Scope::close: already closed");
+            LayerProfiler* p = std::exchange(profiler_, nullptr);
+            p->close(record_, serial_);
+            p->rethrow_parked();
+        }
+
+    private:
+        friend class LayerProfiler;
+        Scope(LayerProfiler& profiler, std::size_t record)
+            : profiler_(&profiler), record_(record), serial_(profiler.serial_) {}
+        LayerProfiler* profiler_;
+        std::size_t record_;
+        std::uint64_t serial_;
+    };
+
+    /// Ends its iteration when destroyed; abandons it instead when destroyed by an exception
+    /// (a forward pass that threw is not a sample). Returned by iteration().
+    class IterationScope {
+    public:
+        IterationScope(IterationScope&& other) noexcept
+            : profiler_(std::exchange(other.profiler_, nullptr)),
+              serial_(other.serial_),
+              exceptions_(other.exceptions_) {}
+        IterationScope(const IterationScope&) = delete;
+        IterationScope& operator=(const IterationScope&) = delete;
+        IterationScope& operator=(IterationScope&&) = delete;
+        ~IterationScope() {
+            if (profiler_ == nullptr || !profiler_->owns_iteration(serial_)) return;
+            if (std::uncaught_exceptions() > exceptions_) {
+                profiler_->abandon_iteration();
+                return;
+            }
+            try {
+                profiler_->end_iteration();
+            } catch (...) {
+                profiler_->park(std::current_exception());
+                profiler_->abandon_iteration();
+            }
+        }
+        /// Ends the iteration now; throws what end_iteration() throws.
+        void end() {
+            if (profiler_ == nullptr) throw std::logic_error("gputime::LayerProfiler::IterationScope::end: already ended");
+            LayerProfiler* p = std::exchange(profiler_, nullptr);
+            if (!p->owns_iteration(serial_))
+                throw std::logic_error("gputime::LayerProfiler::IterationScope::end: its iteration was already ended");
+            p->end_iteration();
+        }
+
+    private:
+        friend class LayerProfiler;
+        explicit IterationScope(LayerProfiler& profiler)
+            : profiler_(&profiler), serial_(profiler.serial_), exceptions_(std::uncaught_exceptions()) {}
+        LayerProfiler* profiler_;
+        std::uint64_t serial_;
+        int exceptions_;
+    };
+
+    /// Profiles on `clock`, which must outlive the profiler.
+    explicit LayerProfiler(Clock& clock, Ranges ranges = Ranges{})
+        : clock_(clock), ranges_(std::move(ranges)), profile_(std::string{}, Clock::measures_device) {}
+
+    LayerProfiler(const LayerProfiler&) = delete;
+    LayerProfiler& operator=(const LayerProfiler&) = delete;
+    ~LayerProfiler() { abandon_iteration(); }
+
+    // ---- settings (fluent) ----
+
+    /// Names the run ("batch 8"): the column title in tables, the process name in traces.
+    LayerProfiler& label(std::string text) {
+        profile_.set_label(std::move(text));
+        return *this;
+    }
+    /// How many iterations, from the first, keep their spans for the trace (default 100;
+    /// 0 = no trace). Statistics always cover every iteration; this only bounds memory.
+    LayerProfiler& trace_iterations(std::size_t iterations) {
+        trace_capacity_ = iterations;
+        return *this;
+    }
+    std::size_t trace_iterations() const noexcept { return trace_capacity_; }
+    /// Whether a repeated first top-level layer ends an implicit iteration (default on).
+    /// Off: scopes outside begin/end_iteration form one iteration until finish().
+    LayerProfiler& detect_iterations(bool on) {
+        detect_ = on;
+        return *this;
+    }
+    /// Sizes the per-iteration buffers for this many scopes, so even the first iteration
+    /// does not grow them.
+    LayerProfiler& reserve(std::size_t scopes_per_iteration) {
+        records_.reserve(scopes_per_iteration);
+        open_.reserve(scopes_per_iteration);
+        durations_.reserve(scopes_per_iteration);
+        offsets_.reserve(scopes_per_iteration);
+        previous_sequence_.reserve(scopes_per_iteration);
+        return *this;
+    }
+
+    // ---- scopes ----
+
+    /// Opens a scope named `name` inside the innermost open scope (or at top level).
+    [[nodiscard]] Scope scope(std::string_view name) { return Scope(*this, open(name)); }
+
+    /// Calls fn() inside a scope named `name` and returns what it returns.
+    template <class F>
+    decltype(auto) time(std::string_view name, F&& fn) {
+        const Scope scope_guard = scope(name);
+        return std::invoke(std::forward<F>(fn));
+    }
+
+    /// Opens a scope without a guard object, for hook-style APIs (pre/post-layer callbacks).
+    void enter(std::string_view name) { open(name); }
+    /// Closes the innermost scope opened by enter() (or scope()).
+    void leave() {
+        if (open_.empty()) throw std::logic_error("gputime::LayerProfiler::leave: no scope is open");
+        close(open_.back(), serial_);
+        rethrow_parked();
+    }
+
+    // ---- iterations ----
+
+    /// Starts an iteration (one forward pass). Throws std::logic_error when one is in progress
+    /// that was started by begin_iteration(); an implicit one is finished first.
+    void begin_iteration() {
+        rethrow_parked();
+        if (state_ == State::explicit_iteration)
+            throw std::logic_error(
+                "gputime::LayerProfiler::begin_iteration: the previous iteration was not ended (call end_iteration())");
+        if (state_ == State::implicit_iteration) finish();
+        iteration_start_ = clock_.mark();
+        state_ = State::explicit_iteration;
+    }
+
+    /// Ends the iteration begun by begin_iteration(): resolves its marks (one synchronisation)
+    /// and adds its samples. Throws std::logic_error without a matching begin_iteration() or
+    /// while a scope is open; a clock error drops the iteration and propagates.
+    void end_iteration() {
+        rethrow_parked();
+        if (state_ == State::none)
+            throw std::logic_error("gputime::LayerProfiler::end_iteration: no iteration in progress (end_iteration() "
+                                   "without begin_iteration())");
+        if (state_ == State::implicit_iteration)
+            throw std::logic_error("gputime::LayerProfiler::end_iteration: the iteration in progress was started "
+                                   "implicitly by a scope, not by begin_iteration(); call finish()");
+        require_no_open_scope("end_iteration");
+        Mark end{};
+        try {
+            end = clock_.mark();
+        } catch (...) {
+            abandon_iteration();  // without its end the iteration cannot be measured
+            throw;
+        }
+        complete(iteration_start_, end, true, true);
+    }
+
+    /// begin_iteration() now, end_iteration() when the returned guard is destroyed.
+    [[nodiscard]] IterationScope iteration() {
+        begin_iteration();
+        return IterationScope(*this);
+    }
+
+    /// Drops the iteration in progress (open scopes included) without adding samples.
+    void abandon_iteration() noexcept {
+        if (state_ == State::none) return;
+        if constexpr (Ranges::enabled)
+            for (std::size_t i = 0; i < open_.size(); ++i) ranges_.pop();
+        if (state_ == State::explicit_iteration) clock_.release(iteration_start_);
+        release_records();
+        ++profile_.abandoned_;
+        reset_iteration();
+    }
+
+    /// Ends an implicit iteration in progress. Throws std::logic_error while a scope is open.
+    void finish() {
+        rethrow_parked();
+        if (state_ != State::implicit_iteration) return;
+        require_no_open_scope("finish");
+        finish_implicit();
+    }
+
+    bool in_iteration() const noexcept { return state_ != State::none; }
+    std::size_t open_scopes() const noexcept { return open_.size(); }
+
+    // ---- results ----
+
+    /// Every completed iteration. Ends an implicit iteration first when no scope is open;
+    /// an explicit iteration in progress is not included. Rethrows a parked error.
+    const LayerProfile& profile() {
+        rethrow_parked();
+        if (state_ == State::implicit_iteration && open_.empty()) finish_implicit();
+        return profile_;
+    }
+
+    /// Pools another profile (another thread's, another process's) into this one.
+    void merge(const LayerProfile& other) {
+        profile_.merge(other);
+        // Keep the name table's ids equal to the profile's layer indices.
+        for (std::size_t i = names_.size(); i < profile_.layers_.size(); ++i) {
+            const LayerStats& layer = profile_.layers_[i];
+            names_.intern(layer.top_level() ? detail::LayerNames::none : static_cast<Id>(layer.parent), layer.name);
+        }
+    }
+
+    Clock& clock() noexcept { return clock_; }
+    Ranges& ranges() noexcept { return ranges_; }
+
+private:
+    enum class State { none, explicit_iteration, implicit_iteration };
+
+    struct Record {
+        Id layer;
+        std::uint32_t depth;
+        bool closed;
+        Mark start;
+        Mark end;
+    };
+
+    std::size_t open(std::string_view name) {
+        rethrow_parked();
+        Id parent = detail::LayerNames::none;
+        Id id = 0;
+        if (open_.empty()) {
+            id = lookup(parent, name);
+            // The first top-level layer again: the previous forward pass is over.
+            if (state_ == State::implicit_iteration && detect_ && id == first_top_layer_) finish_implicit();
+        } else {
+            parent = records_[open_.back()].layer;
+            id = lookup(parent, name);
+        }
+        const bool starts_iteration = state_ == State::none;
+        const std::size_t index = records_.size();
+        records_.push_back(Record{id, static_cast<std::uint32_t>(open_.size()), false, Mark{}, Mark{}});
+        try {
+            open_.push_back(index);
+        } catch (...) {
+            records_.pop_back();
+            throw;
+        }
+        if constexpr (Ranges::enabled) ranges_.push(names_.name(id).c_str());
+        try {
+            // The mark is taken last, so the bookkeeping above is outside the timed region.
+            records_[index].start = clock_.mark();
+        } catch (...) {
+            if constexpr (Ranges::enabled) ranges_.pop();
+            open_.pop_back();
+            records_.pop_back();
+            throw;
+        }
+        if (starts_iteration) {
+            state_ = State::implicit_iteration;
+            first_top_layer_ = id;
+        }
+        return index;
+    }
+
+    void close(std::size_t index, std::uint64_t serial) noexcept {
+        if (serial != serial_) return;  // its iteration was abandoned: nothing left to close
+        Mark end{};
+        try {
+            end = clock_.mark();  // first, so the bookkeeping below is not timed
+        } catch (...) {
+            park(std::current_exception());
+            abandon_iteration();
+            return;
+        }
+        if (open_.empty() || open_.back() != index || records_[index].closed) {
+            clock_.release(end);
+            try {
+                std::string what = "gputime::LayerProfiler: scope '" + path_of(records_[index].layer) + "' ";
+                if (records_[index].closed || open_.empty()) what += "was closed twice";
+                else what += "was closed while '" + path_of(records_[open_.back()].layer) + "' inside it was still open";
+                park(std::make_exception_ptr(std::logic_error(what + "; the iteration was dropped")));
+            } catch (...) {
+                park(std::current_exception());
+            }
+            abandon_iteration();
+            return;
+        }
+        Record& r = records_[index];
+        r.end = end;
+        r.closed = true;
+        open_.pop_back();
+        if (r.depth == 0) last_top_record_ = index;
+        if constexpr (Ranges::enabled) ranges_.pop();
+    }
+
+    Id lookup(Id parent, std::string_view name) {
+        const std::size_t position = records_.size();
+        if (position < previous_sequence_.size()) {
+            const Id guess = previous_sequence_[position];
+            if (names_.is(guess, parent, name)) return guess;
+        }
+        const Id found = names_.find(parent, name);
+        if (found != detail::LayerNames::none) return found;
+        profile_.add_layer(parent == detail::LayerNames::none ? LayerStats::no_parent : parent, name);
+        try {
+            return names_.intern(parent, name);
+        } catch (...) {
+            profile_.layers_.pop_back();
+            throw;
+        }
+    }
+
+    void finish_implicit() {
+        // An implicit iteration always has a closed top-level record when no scope is open.
+        complete(records_.front().start, records_[last_top_record_].end, false, false);
+    }
+
+    // Resolves the iteration [start, end] and its records, adds the samples, releases the marks.
+    void complete(const Mark& start, const Mark& end, bool owns_start, bool owns_end) {
+        Duration total{0.0};
+        // Offsets are only for the trace: once it is full, they are not asked for (on a GPU
+        // each is a cudaEventElapsedTime call).
+        const bool traced = profile_.trace_iterations_.size() < trace_capacity_;
+        try {
+            clock_.synchronize();
+            total = clock_.elapsed(start, end);  // the one wait: every other mark precedes `end`
+            durations_.clear();
+            offsets_.clear();
+            for (const Record& r : records_) {
+                durations_.push_back(clock_.elapsed(r.start, r.end));
+                if (traced) offsets_.push_back(clock_.elapsed(start, r.start));
+            }
+        } catch (...) {
+            if (owns_start) clock_.release(start);
+            if (owns_end) clock_.release(end);
+            release_records();
+            ++profile_.abandoned_;
+            reset_iteration();
+            throw;
+        }
+        try {
+            commit(total, traced);
+        } catch (...) {
+            // Only allocation can fail in commit(); the iteration is dropped the same way.
+            if (owns_start) clock_.release(start);
+            if (owns_end) clock_.release(end);
+            release_records();
+            ++profile_.abandoned_;
+            reset_iteration();
+            throw;
+        }
+        if (owns_start) clock_.release(start);
+        if (owns_end) clock_.release(end);
+        release_records();
+        reset_iteration();
+    }
+
+    void commit(Duration total, bool traced) {
+        const std::size_t iteration = profile_.iterations();
+        if (traced) {
+            profile_.trace_iterations_.push_back(
+                TraceIteration{iteration, total, profile_.trace_spans_.size(), records_.size()});
+            for (std::size_t i = 0; i < records_.size(); ++i)
+                profile_.trace_spans_.push_back(TraceSpan{records_[i].layer, offsets_[i], durations_[i]});
+        }
+        Duration top_level{0.0};
+        for (std::size_t i = 0; i < records_.size(); ++i) {
+            profile_.layers_[records_[i].layer].time.add(durations_[i]);
+            if (records_[i].depth == 0) top_level += durations_[i];
+        }
+        profile_.iteration_total_.add(total);
+        profile_.unattributed_.add(total - top_level);
+        // The next iteration predicts its layers from this one.
+        previous_sequence_.clear();
+        for (const Record& r : records_) previous_sequence_.push_back(r.layer);
+    }
+
+    void release_records() noexcept {
+        for (const Record& r : records_) {
+            clock_.release(r.start);
+            if (r.closed) clock_.release(r.end);
+        }
+    }
+
+    void reset_iteration() noexcept {
+        records_.clear();
+        open_.clear();
+        state_ = State::none;
+        ++serial_;
+    }
+
+    void require_no_open_scope(const char* what) const {
+        if (!open_.empty())
+            throw std::logic_error(std::string("gputime::LayerProfiler::") + what + ": scope '" +
+                                   path_of(records_[open_.back()].layer) + "' is still open");
+    }
+
+    std::string path_of(Id id) const { return profile_.layers_[id].path; }
+
+    bool owns_iteration(std::uint64_t serial) const noexcept {
+        return serial == serial_ && state_ == State::explicit_iteration;
+    }
+
+    void park(std::exception_ptr error) noexcept {
+        if (!parked_) parked_ = std::move(error);
+    }
+    void rethrow_parked() {
+        if (parked_) std::rethrow_exception(std::exchange(parked_, nullptr));
+    }
+
+    Clock& clock_;
+    Ranges ranges_;
+    LayerProfile profile_;
+    detail::LayerNames names_;
+
+    State state_ = State::none;
+    std::uint64_t serial_ = 0;  // counts finished iterations; a Scope of an older one is stale
+    Mark iteration_start_{};
+    Id first_top_layer_ = detail::LayerNames::none;
+    std::size_t last_top_record_ = 0;
+    std::vector<Record> records_;             // this iteration's scopes, in opening order
+    std::vector<std::size_t> open_;           // indices into records_ of the open scopes
+    std::vector<Duration> durations_;         // scratch for complete()
+    std::vector<Duration> offsets_;           // scratch for complete()
+    std::vector<Id> previous_sequence_;       // the last iteration's layers, in opening order
+
+    std::size_t trace_capacity_ = 100;
+    bool detect_ = true;
+    std::exception_ptr parked_;
+};
+
+}  // namespace gputime

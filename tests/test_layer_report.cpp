@@ -1,0 +1,145 @@
+// Per-layer tables: seed 000's layers x runs with a SUM row, and trtexec's profile table.
+#include "support/manual_clock.hpp"
+#include "support/test_framework.hpp"
+
+#include <gputime/layer_profiler.hpp>
+#include <gputime/layer_report.hpp>
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+using gputime::LayerMetric;
+using gputime::LayerOrder;
+using gputime::LayerProfile;
+using gputime_test::ManualClock;
+
+namespace {
+
+// Three iterations: a heavy first call on block1_conv1 (seed 000), a nested block, host work
+// between layers. Every duration is multiplied by `scale` (a bigger batch).
+LayerProfile vgg_like(const char* label, double scale, bool with_fc2 = false) {
+    ManualClock clock;
+    gputime::LayerProfiler prof(clock);
+    prof.label(label);
+    for (int it = 0; it < 3; ++it) {
+        auto iteration = prof.iteration();
+        prof.time("block1_conv1", [&] { clock.advance(scale * (it == 0 ? 25'000'000 : 1'300'000)); });
+        clock.advance(scale * 1000);
+        {
+            auto block = prof.scope("block2");
+            prof.time("conv", [&] { clock.advance(scale * 500); });
+            clock.advance(20);
+        }
+        prof.time("fc1", [&] { clock.advance(scale * (it == 0 ? 900 : 2000)); });
+        if (with_fc2 && it == 0) prof.time("fc2", [&] { clock.advance(10); });  // ran once: no p50
+    }
+    return prof.profile();
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("layer table: layers as rows, runs as columns, with SUM, unattributed and iteration rows") {
+    const LayerProfile b1 = vgg_like("batch 1", 1);
+    const LayerProfile b8 = vgg_like("batch 8", 8);
+    gputime::LayerTable table;
+    table.title("VGG per layer")
+        .column(b1, LayerMetric::first_call)
+        .column(b1, LayerMetric::p50)
+        .column(b8, LayerMetric::first_call)
+        .column(b8, LayerMetric::p50);
+    const std::string expected =
+        "VGG per layer\n"
+        "                     batch 1               batch 8\n"
+        "layer         first call       p50  first call       p50\n"
+        "--------------------------------------------------------\n"
+        "block1_conv1    25.00 ms  1.300 ms    200.0 ms  10.40 ms\n"
+        "block2            520 ns    520 ns    4.020 us  4.020 us\n"
+        "  conv            500 ns    500 ns    4.000 us  4.000 us\n"
+        "fc1               900 ns  2.000 us    7.200 us  16.00 us\n"
+        "--------------------------------------------------------\n"
+        "SUM             25.00 ms  1.303 ms    200.0 ms  10.42 ms\n"
+        "unattributed    1.000 us  1.000 us    8.000 us  8.000 us\n"
+        "iteration       25.00 ms  1.304 ms    200.0 ms  10.43 ms\n";
+    CHECK(table.str() == expected);
+    std::ostringstream os;
+    os << table;
+    CHECK(os.str() == expected);
+}
+
+TEST_CASE("layer table: first calls add up exactly: SUM + unattributed = iteration") {
+    const LayerProfile p = vgg_like("run", 1);
+    double sum = 0;
+    for (const gputime::LayerStats& l : p.layers())
+        if (l.top_level()) sum += l.time.first_call().count();
+    CHECK(sum + p.unattributed().first_call().count() == p.iteration_total().first_call().count());
+}
+
+TEST_CASE("layer table: ordered by cost, children stay under their parent") {
+    const LayerProfile b1 = vgg_like("batch 1", 1);
+    gputime::LayerTable table;
+    table.column(b1, LayerMetric::p50).order(LayerOrder::cost).totals(false);
+    const std::string text = table.str();
+    INFO(text);
+    const auto at = [&](const char* row) { return text.find(row); };
+    CHECK(at("block1_conv1") < at("fc1"));
+    CHECK(at("fc1") < at("block2"));
+    CHECK(at("block2") < at("  conv"));
+    CHECK_FALSE(contains(text, "SUM"));
+
+    SECTION("by a chosen column") {
+        gputime::LayerTable by_overhead;
+        // first-call overhead: block2 0 ns, fc1 -1.1 us (its first call was the faster one)
+        by_overhead.column(b1, LayerMetric::first_call_overhead).column(b1, LayerMetric::p50).order(LayerOrder::cost, 0);
+        const std::string t = by_overhead.str();
+        CHECK(t.find("block2") < t.find("fc1"));
+    }
+}
+
+TEST_CASE("layer table: a layer missing from a run, or without steady calls, shows '-'") {
+    const LayerProfile with = vgg_like("with fc2", 1, true);
+    const LayerProfile without = vgg_like("without", 1);
+    gputime::LayerTable table;
+    table.column(with, LayerMetric::first_call).column(with, LayerMetric::p50).column(without, LayerMetric::p50);
+    const std::string text = table.str();
+    INFO(text);
+    CHECK(contains(text, "fc2                10 ns         -         -\n"));
+}
+
+TEST_CASE("layer table: bad use is refused") {
+    gputime::LayerTable empty;
+    CHECK_THROWS_AS(empty.str(), std::logic_error);
+    const LayerProfile p = vgg_like("run", 1);
+    gputime::LayerTable table;
+    table.column(p).order(LayerOrder::cost, 3);
+    CHECK_THROWS_AS(table.str(), std::out_of_range);
+}
+
+TEST_CASE("profile table: trtexec's columns plus p99 and the first call, steady state only") {
+    const LayerProfile b8 = vgg_like("batch 8", 8);
+    const std::string text = gputime::profile_table(b8);
+    INFO(text);
+    CHECK(contains(text, "=== Profile: batch 8 (3 iterations: the first + 2 steady; host time) ===\n"));
+    CHECK(contains(text, "layer         calls     total       avg    median       p99  first call       %\n"));
+    CHECK(contains(text, "block1_conv1      2  20.80 ms  10.40 ms  10.40 ms  10.40 ms    200.0 ms   99.7%\n"));
+    CHECK(contains(text, "  conv            2  8.000 us  4.000 us  4.000 us  4.000 us    4.000 us    0.0%\n"));
+    CHECK(contains(text, "SUM                  20.84 ms"));  // no sum of call counts
+    CHECK(contains(text, "iteration         2  20.86 ms  10.43 ms  10.43 ms  10.43 ms    200.0 ms  100.0%\n"));
+    CHECK(contains(text, "first call is kept apart"));
+
+    const std::string by_cost = gputime::profile_table(b8, LayerOrder::cost);
+    CHECK(by_cost.find("fc1") < by_cost.find("block2"));  // by steady total
+}
+
+TEST_CASE("metric values: share and overhead of any Stats in a profile") {
+    const LayerProfile p = vgg_like("run", 1);
+    const gputime::Stats& conv1 = p.find("block1_conv1")->time;
+    CHECK(*gputime::metric_value(conv1, LayerMetric::first_call_overhead, p) == 23'700'000.0);
+    CHECK(*gputime::metric_value(conv1, LayerMetric::calls, p) == 2.0);
+    CHECK(*gputime::metric_value(p.iteration_total(), LayerMetric::share, p) == 1.0);
+    CHECK(*gputime::metric_value(conv1, LayerMetric::share, p) == gputime_test::Approx(p.share(*p.find("block1_conv1"))));
+    CHECK_FALSE(gputime::metric_value(gputime::Stats{}, LayerMetric::p50, p).has_value());
+    CHECK(std::string(gputime::metric_name(LayerMetric::first_call)) == "first call");
+}
