@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -231,10 +232,27 @@ TEST_CASE("lifetimes: a Stats may die before its samples resolve, a clock before
             gputime::ScopedGpuTimer timer(stats, clock);
             rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
         }
-        const Stats copy = stats;
+        Stats moved = std::move(stats);  // the pending pair follows the object, nothing waits
+        CHECK(clock.pending_count() == 1);
+        CHECK(rt.counters().event_queries == 0);
+        CHECK(stats.calls() == 0);  // a moved-from Stats is empty and usable
+        const Stats copy = moved;   // a copy resolves first
         CHECK(copy.calls() == 1);
-        Stats moved = std::move(stats);
         CHECK(moved.calls() == 1);
+        CHECK(moved.first_call().count() == us(15));
+    }
+    SECTION("Stats in a growing vector keep their pending samples") {
+        SimClock clock(rt);
+        std::vector<Stats> layers(1);
+        {
+            gputime::ScopedGpuTimer timer(layers[0], clock);
+            rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
+        }
+        static_assert(std::is_nothrow_move_constructible<Stats>::value, "vectors must move, not copy, Stats");
+        for (int i = 0; i < 100; ++i) layers.emplace_back();  // reallocates several times
+        CHECK(clock.pending_count() == 1);
+        CHECK(layers[0].calls() == 1);
+        CHECK(layers[0].first_call().count() == us(15));
     }
 }
 

@@ -318,6 +318,13 @@ private:
             it = (*it == sink) ? parked_sinks_.erase(it) : it + 1;
     }
 
+    void move_sink(Stats* from, Stats* to) noexcept override {
+        for (Pending& p : pending_)
+            if (p.sink == from) p.sink = to;
+        for (Stats*& s : parked_sinks_)
+            if (s == from) s = to;
+    }
+
     Runtime* runtime_;
     stream_type stream_;
     std::vector<event_type> free_;

@@ -39,8 +39,9 @@ class Stats {
 public:
     Stats() = default;
     Stats(const Stats& other) { copy_from(other); }
-    // A pending link cannot move with the object: the source is resolved first.
-    Stats(Stats&& other) { move_from(other); }
+    // Moving takes the samples a clock still owes `other` along (no wait, no throw), so a
+    // std::vector<Stats> moves its elements when it grows instead of copying every sample.
+    Stats(Stats&& other) noexcept { move_from(other); }
     Stats& operator=(const Stats& other) {
         if (this != &other) {
             detach();
@@ -48,7 +49,7 @@ public:
         }
         return *this;
     }
-    Stats& operator=(Stats&& other) {
+    Stats& operator=(Stats&& other) noexcept {
         if (this != &other) {
             detach();
             move_from(other);
@@ -234,14 +235,16 @@ private:
         copy_scalars(other);
     }
 
-    void move_from(Stats& other) {
-        other.sync();
+    void move_from(Stats& other) noexcept {
         samples_ = std::move(other.samples_);
         copy_scalars(other);
+        pending_ = other.pending_;
+        if (pending_ != nullptr) pending_->move_sink(&other, this);
         other.samples_.clear();
         other.copy_scalars(Stats{});
+        other.pending_ = nullptr;
     }
-    void copy_scalars(const Stats& other) {
+    void copy_scalars(const Stats& other) noexcept {
         sorted_.clear();
         sorted_valid_ = false;
         mean_ = other.mean_;

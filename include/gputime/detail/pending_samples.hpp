@@ -19,6 +19,8 @@ public:
     virtual void deliver_pending() = 0;
     /// `sink` is being destroyed or overwritten: drop what was owed to it.
     virtual void forget_sink(Stats* sink) noexcept = 0;
+    /// `from` was moved into `to`: what was owed to `from` is now owed to `to`.
+    virtual void move_sink(Stats* from, Stats* to) noexcept = 0;
 
 protected:
     PendingSamples() = default;
