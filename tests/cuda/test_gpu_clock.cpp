@@ -1,0 +1,76 @@
+// tests/cuda/test_gpu_clock.cpp - gputime::GpuClock on the real CUDA runtime (host compiler + cudart).
+//
+// Without a usable GPU (this project's CI) the clock must refuse to start with a CudaError that
+// says why, instead of crashing or hanging; that is tested here. With a GPU, it times real
+// device work; without one that test prints the GPUTIME_TEST_SKIPPED marker (ctest: skipped).
+#include "support/test_framework.hpp"
+
+#include <gputime/cuda_runtime.hpp>
+#include <gputime/warmup_runner.hpp>
+
+#include <cuda_runtime_api.h>
+
+#include <iostream>
+#include <string>
+
+namespace {
+
+// Empty when a GPU is usable, else CUDA's reason.
+std::string why_no_gpu() {
+    int count = 0;
+    const cudaError_t status = cudaGetDeviceCount(&count);
+    if (status != cudaSuccess) return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+    if (count == 0) return "no CUDA device";
+    return "";
+}
+
+void skip(const std::string& reason) {
+    std::cout << "GPUTIME_TEST_SKIPPED: " << reason << std::endl;
+    WARN(reason.c_str());
+}
+
+}  // namespace
+
+TEST_CASE("GpuClock without a usable GPU throws a CudaError that names the call and the reason") {
+    if (why_no_gpu().empty()) {
+        skip("a GPU is present: this test is about machines without one");
+        return;
+    }
+    int count = 0;
+    const int expected = static_cast<int>(cudaGetDeviceCount(&count));
+    try {
+        gputime::GpuClock clock;
+        FAIL("GpuClock started without a usable GPU");
+    } catch (const gputime::CudaError& e) {
+        CHECK(e.call() == "cudaGetDeviceCount");
+        CHECK(e.code() == (expected == 0 ? 100 : expected));
+        CHECK_FALSE(e.name().empty());
+        CHECK(std::string(e.what()).find(e.description()) != std::string::npos);
+    }
+}
+
+TEST_CASE("GpuClock times device work with events on a real GPU") {
+    const std::string reason = why_no_gpu();
+    if (!reason.empty()) {
+        skip("no usable GPU: " + reason);
+        return;
+    }
+    cudaStream_t stream = nullptr;
+    REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
+    void* buffer = nullptr;
+    const std::size_t bytes = std::size_t{256} << 20;
+    REQUIRE(cudaMalloc(&buffer, bytes) == cudaSuccess);
+    {
+        gputime::GpuClock clock(stream);
+        const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(5).iterations(50).run(
+            [&] { REQUIRE(cudaMemsetAsync(buffer, 1, bytes, stream) == cudaSuccess); });
+        INFO(r.latency.count());
+        CHECK(r.latency.count() == 50);
+        CHECK(r.latency.p50().count() > 0.0);
+        // Setting 256 MiB takes tens of microseconds or more; enqueueing it takes a few.
+        CHECK(r.enqueue.p50().count() < r.latency.p50().count());
+        CHECK(clock.events_created() == 2);  // the pool: no events after the first call
+    }
+    cudaFree(buffer);
+    cudaStreamDestroy(stream);
+}
