@@ -17,6 +17,9 @@ namespace gputime_bench {
 
 class RatioReporter : public benchmark::ConsoleReporter {
 public:
+    // No colour: the ratio lines follow the table and end up in logs.
+    RatioReporter() : ConsoleReporter(OO_Tabular) {}
+
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& run : runs)
             if (run.run_type == Run::RT_Iteration) ns_per_iteration_[run.benchmark_name()] = run.GetAdjustedRealTime();

@@ -12,8 +12,9 @@
 //   percentile(p) is the smallest sample x such that at least p% of the samples are <= x,
 //   i.e. sorted[ceil(p/100 * n) - 1], and percentile(0) is the minimum. Every reported
 //   percentile is therefore a duration that was really measured; with n < 100, p99 is the max.
-// * mean/stddev use Welford's update (stable with huge offsets); stddev is the sample
-//   standard deviation (n - 1), 0 for a single sample.
+// * mean/stddev use Welford's update (stable with huge offsets), run over the kept samples when
+//   first read and cached, so that add() costs a push_back; stddev is the sample standard
+//   deviation (n - 1), 0 for a single sample.
 // * mdape() is nanobench's "err%": the median over samples of |x - p50| / x.
 // * merge() pools two accumulators exactly (samples are kept), e.g. from several threads.
 //   The merged first_call() is the mean of the merged first calls; first_call_count() says
@@ -77,18 +78,12 @@ public:
 
     /// Adds a steady-state sample, bypassing the first-call rule.
     void add_steady(Duration d) {
-        const double x = d.count();
         samples_.push_back(d);
         sorted_valid_ = false;
-        const double n = static_cast<double>(samples_.size());
-        const double delta = x - mean_;
-        mean_ += delta / n;
-        m2_ += delta * (x - mean_);
-        min_ = samples_.size() == 1 ? x : std::min(min_, x);
-        max_ = samples_.size() == 1 ? x : std::max(max_, x);
+        moments_valid_ = false;
     }
 
-    /// Pools `other` into this accumulator (Chan et al.'s parallel update for mean/variance).
+    /// Pools `other` into this accumulator: its samples and its first calls.
     void merge(const Stats& other) {
         sync();
         other.sync();
@@ -99,18 +94,9 @@ public:
         }
         first_call_sum_ += other.first_call_sum_;
         first_call_count_ += other.first_call_count_;
-        if (other.samples_.empty()) return;
-        const double na = static_cast<double>(samples_.size());
-        const double nb = static_cast<double>(other.samples_.size());
-        const double n = na + nb;
-        const double delta = other.mean_ - mean_;
-        const bool was_empty = samples_.empty();
-        mean_ += delta * nb / n;
-        m2_ += other.m2_ + delta * delta * na * nb / n;
-        min_ = was_empty ? other.min_ : std::min(min_, other.min_);
-        max_ = was_empty ? other.max_ : std::max(max_, other.max_);
         samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
         sorted_valid_ = false;
+        moments_valid_ = false;
     }
 
     /// Steady samples (the first call is not counted).
@@ -139,22 +125,19 @@ public:
     /// first_call() - p50(): what the first call costs on top of a typical steady call.
     Duration first_call_overhead() const { return first_call() - p50(); }
 
-    Duration mean() const { return Duration{checked("mean").mean_}; }
+    Duration mean() const { return Duration{moments("mean").mean}; }
     Duration stddev() const {
-        const Stats& s = checked("stddev");
-        return Duration{s.samples_.size() < 2 ? 0.0 : std::sqrt(s.m2_ / static_cast<double>(s.samples_.size() - 1))};
+        const Moments& m = moments("stddev");
+        return Duration{samples_.size() < 2 ? 0.0 : std::sqrt(m.m2 / static_cast<double>(samples_.size() - 1))};
     }
     /// Coefficient of variation, stddev / mean (0 when the mean is 0).
     double relative_stddev() const {
         const double m = mean().count();
         return m == 0.0 ? 0.0 : stddev().count() / m;
     }
-    Duration min() const { return Duration{checked("min").min_}; }
-    Duration max() const { return Duration{checked("max").max_}; }
-    Duration total() const {
-        checked("total");
-        return Duration{mean_ * static_cast<double>(samples_.size())};
-    }
+    Duration min() const { return Duration{moments("min").min}; }
+    Duration max() const { return Duration{moments("max").max}; }
+    Duration total() const { return Duration{moments("total").mean * static_cast<double>(samples_.size())}; }
 
     /// Nearest-rank percentile, p in [0, 100]; see the header comment.
     Duration percentile(double p) const {
@@ -220,6 +203,33 @@ private:
         if (samples_.empty()) throw std::logic_error(std::string("gputime::Stats::") + what + ": no steady samples");
         return *this;
     }
+    struct Moments {
+        double mean = 0.0;
+        double m2 = 0.0;  // sum of squared deviations from the mean
+        double min = 0.0;
+        double max = 0.0;
+    };
+    // Welford's update over the samples, once per change of the samples.
+    const Moments& moments(const char* what) const {
+        checked(what);
+        if (!moments_valid_) {
+            Moments m;
+            m.min = m.max = samples_.front().count();
+            double n = 0.0;
+            for (const Duration d : samples_) {
+                const double x = d.count();
+                n += 1.0;
+                const double delta = x - m.mean;
+                m.mean += delta / n;
+                m.m2 += delta * (x - m.mean);
+                m.min = std::min(m.min, x);
+                m.max = std::max(m.max, x);
+            }
+            moments_ = m;
+            moments_valid_ = true;
+        }
+        return moments_;
+    }
     const std::vector<Duration>& sorted(const char* what) const {
         checked(what);
         if (!sorted_valid_) {
@@ -247,10 +257,7 @@ private:
     void copy_scalars(const Stats& other) noexcept {
         sorted_.clear();
         sorted_valid_ = false;
-        mean_ = other.mean_;
-        m2_ = other.m2_;
-        min_ = other.min_;
-        max_ = other.max_;
+        moments_valid_ = false;
         first_call_sum_ = other.first_call_sum_;
         first_call_count_ = other.first_call_count_;
     }
@@ -258,10 +265,8 @@ private:
     std::vector<Duration> samples_;
     mutable std::vector<Duration> sorted_;
     mutable bool sorted_valid_ = false;
-    double mean_ = 0.0;
-    double m2_ = 0.0;
-    double min_ = 0.0;
-    double max_ = 0.0;
+    mutable Moments moments_;
+    mutable bool moments_valid_ = false;
     double first_call_sum_ = 0.0;
     std::size_t first_call_count_ = 0;
     detail::PendingSamples* pending_ = nullptr;
