@@ -11,31 +11,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly jobs="${GPUTIME_JOBS:-2}"
 readonly dir=build/demo
 
-packages=(cmake ninja-build g++ libdnnl-dev)
-if command -v dpkg >/dev/null 2>&1; then
-    missing=()
-    for p in "${packages[@]}"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        sudo=()
-        if [ "$(id -u)" -ne 0 ]; then
-            if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-                sudo=(sudo -n)
-            else
-                echo "demo.sh: missing Debian packages: ${missing[*]}" >&2
-                echo "demo.sh: install them as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
-                exit 1
-            fi
-        fi
-        echo "== installing ${missing[*]}"
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
-    fi
-fi
-if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
-    export PATH="/usr/local/cuda/bin:$PATH"
-fi
+# shellcheck source=scripts/ensure_packages.sh
+. scripts/ensure_packages.sh
+ensure_packages cmake ninja-build g++ libdnnl-dev
 
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi

@@ -26,38 +26,8 @@ else
 fi
 
 # --- packages -----------------------------------------------------------------------------
-ensure_packages() {
-    if ! command -v dpkg >/dev/null 2>&1; then
-        echo "test.sh: not a Debian system; assuming the tools are installed: $*"
-        return 0
-    fi
-    local missing=() p
-    for p in "$@"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-            sudo=(sudo -n)
-        else
-            echo "test.sh: missing Debian packages: ${missing[*]}" >&2
-            echo "test.sh: install them as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
-            return 1
-        fi
-    fi
-    log "installing ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
-}
-
-# The CUDA toolkit is optional (used when found); nvcc often lives outside PATH.
-if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
-    export PATH="/usr/local/cuda/bin:$PATH"
-fi
-
-# Sanitizer builds: a stack with every UBSan report (ASAN_OPTIONS comes from the build: ctest).
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+# shellcheck source=scripts/ensure_packages.sh
+. "$root/scripts/ensure_packages.sh"
 
 # Ninja when there is one; keep going after a failed step, so one run shows every error.
 generator=() keep_going=(-- -k)

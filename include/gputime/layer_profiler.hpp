@@ -412,18 +412,9 @@ private:
                 durations_.push_back(clock_.elapsed(r.start, r.end));
                 if (traced) offsets_.push_back(clock_.elapsed(start, r.start));
             }
-        } catch (...) {
-            if (owns_start) clock_.release(start);
-            if (owns_end) clock_.release(end);
-            release_records();
-            ++profile_.abandoned_;
-            reset_iteration();
-            throw;
-        }
-        try {
             commit(total, traced);
         } catch (...) {
-            // Only allocation can fail in commit(); the iteration is dropped the same way.
+            // A clock error (or, in commit(), an allocation failure) drops this iteration only.
             if (owns_start) clock_.release(start);
             if (owns_end) clock_.release(end);
             release_records();
