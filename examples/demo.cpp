@@ -5,13 +5,15 @@
 // in the source documents. WarmupRunner keeps that first call apart, reports its overhead,
 // and checks seed 000's model T(N) = first + (N-1) * steady against the measured totals.
 // Part 2 (only with a GPU): a cuBLAS SGEMM timed with CUDA events, showing device time next
-// to the host-side enqueue time a naive host timer would have reported (seed 004).
+// to the host-side enqueue time a naive host timer would have reported (seed 004), and how its
+// latency moves with the idle gap between calls (seed 001).
 //
 // Usage: demo [--quick]     (--quick: fewer calls, for CI smoke tests)
 #include <gputime/gputime.hpp>
 
 #include "common/vgg_onednn.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -136,6 +138,18 @@ void gpu_part(const Settings& s) {
                 gputime::format_duration(result.latency.p50()).c_str());
     const double flops = 2.0 * n * static_cast<double>(n) * n;
     std::printf("  %.1f TFLOP/s at the steady p50\n", flops / result.latency.p50().count() / 1e3);
+
+    // Seed 001: the same call with idle gaps before it, as a service sees it.
+    std::printf("\n  Latency against the idle gap before each call (the GPU lowers its clock when idle):\n");
+    using std::chrono::milliseconds;
+    const auto points = gputime::sweep_idle_gaps(
+        gputime::WarmupRunner(*clock).warmup(s.warmup).iterations(s.iterations / 4),
+        {milliseconds(0), milliseconds(1), milliseconds(10), milliseconds(50)}, [&] {
+            check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n,
+                                     &zero, c.get(), n),
+                         "cublasSgemm");
+        });
+    std::cout << gputime::idle_gap_table(points);
     cublasDestroy(handle);
     clock.reset();
     cudaStreamDestroy(stream);

@@ -11,6 +11,7 @@
 #include <gputime/duration.hpp>
 #include <gputime/error.hpp>
 #include <gputime/host_clock.hpp>
+#include <gputime/idle_gap_sweep.hpp>
 #include <gputime/layer_export.hpp>
 #include <gputime/layer_profile.hpp>
 #include <gputime/layer_profiler.hpp>
