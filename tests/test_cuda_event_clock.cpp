@@ -22,6 +22,12 @@ using SimClock = gputime::CudaEventClock<gputime::sim::Runtime>;
 
 namespace {
 double us(double x) { return x * 1000.0; }  // expected values read in microseconds
+
+// One GPU scope around one kernel of `duration` on the default stream.
+void time_kernel(Stats& into, SimClock& clock, gputime::sim::Runtime& rt, std::chrono::nanoseconds duration) {
+    gputime::ScopedGpuTimer timer(into, clock);
+    rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", duration));
+}
 }  // namespace
 
 TEST_CASE("a GPU scope measures device time, not the host time it took to enqueue") {
@@ -43,8 +49,7 @@ TEST_CASE("a GPU scope does not synchronise: samples resolve when the Stats is r
     SimClock clock(rt);
     Stats stats;
     for (int i = 0; i < 3; ++i) {
-        gputime::ScopedGpuTimer timer(stats, clock);
-        rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 50us));
+        time_kernel(stats, clock, rt, 50us);
     }
     const gputime::sim::Counters before = rt.counters();
     CHECK(before.event_queries == 0);
@@ -69,10 +74,7 @@ TEST_CASE("the event pool creates no events after warm-up") {
     SimClock clock(rt);
     Stats stats;
     for (int i = 0; i < 50; ++i) {
-        {
-            gputime::ScopedGpuTimer timer(stats, clock);
-            rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
-        }
+        time_kernel(stats, clock, rt, 10us);
         clock.synchronize();
         if (i == 0) CHECK(rt.counters().event_creates == 2);
     }
@@ -87,8 +89,7 @@ TEST_CASE("the event pool creates no events after warm-up") {
         const auto created = rt2.counters().event_creates;
         Stats s2;
         for (int i = 0; i < 10; ++i) {
-            gputime::ScopedGpuTimer timer(s2, reserved);
-            rt2.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
+            time_kernel(s2, reserved, rt2, 10us);
         }
         s2.count();
         CHECK(created == 4);
@@ -101,10 +102,7 @@ TEST_CASE("steady state: each latency-mode call measures launch + kernel exactly
     SimClock clock(rt);
     Stats stats;
     for (int i = 0; i < 20; ++i) {
-        {
-            gputime::ScopedGpuTimer timer(stats, clock);
-            rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 250us));
-        }
+        time_kernel(stats, clock, rt, 250us);
         clock.synchronize();
     }
     CHECK(stats.count() == 19);
@@ -140,8 +138,7 @@ TEST_CASE("a sticky error after a faulty kernel surfaces on the next read; earli
     SimClock clock(rt);
     Stats stats;
     for (int i = 0; i < 3; ++i) {
-        gputime::ScopedGpuTimer timer(stats, clock);
-        rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
+        time_kernel(stats, clock, rt, 10us);
     }
     REQUIRE(stats.calls() == 3);
     {
@@ -165,10 +162,7 @@ TEST_CASE("an event that never completes is a TimeoutError, not a hang") {
     SimClock clock(rt);
     clock.resolve_timeout(2ms);
     Stats stats;
-    {
-        gputime::ScopedGpuTimer timer(stats, clock);
-        rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
-    }
+    time_kernel(stats, clock, rt, 10us);
     REQUIRE(stats.calls() == 1);
     rt.inject(gputime::sim::Fault::event_never_completes);
     { gputime::ScopedGpuTimer timer(stats, clock); }
@@ -182,10 +176,7 @@ TEST_CASE("an error in a timer's destructor is parked, never thrown from the des
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     Stats stats;
-    {
-        gputime::ScopedGpuTimer timer(stats, clock);
-        rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
-    }
+    time_kernel(stats, clock, rt, 10us);
     REQUIRE(stats.calls() == 1);
     {
         gputime::ScopedGpuTimer timer(stats, clock);
@@ -228,10 +219,7 @@ TEST_CASE("lifetimes: a Stats may die before its samples resolve, a clock before
     SECTION("a Stats copied or moved while samples are pending gets them") {
         SimClock clock(rt);
         Stats stats;
-        {
-            gputime::ScopedGpuTimer timer(stats, clock);
-            rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
-        }
+        time_kernel(stats, clock, rt, 10us);
         Stats moved = std::move(stats);  // the pending pair follows the object, nothing waits
         CHECK(clock.pending_count() == 1);
         CHECK(rt.counters().event_queries == 0);
@@ -244,10 +232,7 @@ TEST_CASE("lifetimes: a Stats may die before its samples resolve, a clock before
     SECTION("Stats in a growing vector keep their pending samples") {
         SimClock clock(rt);
         std::vector<Stats> layers(1);
-        {
-            gputime::ScopedGpuTimer timer(layers[0], clock);
-            rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
-        }
+        time_kernel(layers[0], clock, rt, 10us);
         static_assert(std::is_nothrow_move_constructible<Stats>::value, "vectors must move, not copy, Stats");
         for (int i = 0; i < 100; ++i) layers.emplace_back();  // reallocates several times
         CHECK(clock.pending_count() == 1);
@@ -262,8 +247,7 @@ TEST_CASE("max_pending bounds the pairs waiting to be resolved") {
     clock.max_pending(4);
     Stats stats;
     for (int i = 0; i < 10; ++i) {
-        gputime::ScopedGpuTimer timer(stats, clock);
-        rt.launch(gputime::sim::Stream{}, Kernel::fixed("k", 10us));
+        time_kernel(stats, clock, rt, 10us);
         CHECK(clock.pending_count() <= 4);
     }
     CHECK(stats.calls() == 10);
