@@ -31,38 +31,52 @@ namespace gputime {
 namespace detail {
 inline void append_trace_us(std::string& out, Duration d) { append_json_number(out, d.count() / 1000.0); }
 
+// {"name": <name>, "ph": "M", "pid": <pid>, "tid": 1, "args": {"name": <value>}}
+inline void append_trace_metadata(std::string& out, const char* name, std::size_t pid, const std::string& value) {
+    out += "\"name\": \"";
+    out += name;
+    out += "\", \"ph\": \"M\", \"pid\": ";
+    append_json_number(out, pid);
+    out += ", \"tid\": 1, \"args\": {\"name\": ";
+    append_json_string(out, value);
+    out += "}}";
+}
+
+// A complete ("X") event up to its open args object; the caller adds the args and "}}".
+inline void begin_trace_span(std::string& out, const std::string& name, const char* category, Duration start,
+                             Duration duration, std::size_t pid) {
+    out += "\"name\": ";
+    append_json_string(out, name);
+    out += ", \"cat\": \"";
+    out += category;
+    out += "\", \"ph\": \"X\", \"ts\": ";
+    append_trace_us(out, start);
+    out += ", \"dur\": ";
+    append_trace_us(out, duration);
+    out += ", \"pid\": ";
+    append_json_number(out, pid);
+    out += ", \"tid\": 1, \"args\": {";
+}
+
 inline void append_trace_profile(std::string& out, const LayerProfile& profile, std::size_t pid, bool& first_event) {
     const auto begin_event = [&] {
         out += first_event ? "\n  {" : ",\n  {";
         first_event = false;
     };
     begin_event();
-    out += "\"name\": \"process_name\", \"ph\": \"M\", \"pid\": ";
-    append_json_number(out, pid);
-    out += ", \"tid\": 1, \"args\": {\"name\": ";
-    append_json_string(out, profile.label().empty() ? "gputime run " + std::to_string(pid) : profile.label());
-    out += "}}";
+    append_trace_metadata(out, "process_name", pid,
+                          profile.label().empty() ? "gputime run " + std::to_string(pid) : profile.label());
     begin_event();
-    out += "\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": ";
-    append_json_number(out, pid);
-    out += ", \"tid\": 1, \"args\": {\"name\": ";
-    append_json_string(out, profile.device_timed() ? "layers (device time)" : "layers (host time)");
-    out += "}}";
+    append_trace_metadata(out, "thread_name", pid,
+                          profile.device_timed() ? "layers (device time)" : "layers (host time)");
 
     const std::vector<LayerStats>& layers = profile.layers();
     const std::vector<TraceSpan>& spans = profile.trace_spans();
     Duration start{0.0};
     for (const TraceIteration& it : profile.trace_iterations()) {
         begin_event();
-        out += "\"name\": ";
-        append_json_string(out, "iteration " + std::to_string(it.index));
-        out += ", \"cat\": \"iteration\", \"ph\": \"X\", \"ts\": ";
-        append_trace_us(out, start);
-        out += ", \"dur\": ";
-        append_trace_us(out, it.total);
-        out += ", \"pid\": ";
-        append_json_number(out, pid);
-        out += ", \"tid\": 1, \"args\": {\"iteration\": ";
+        begin_trace_span(out, "iteration " + std::to_string(it.index), "iteration", start, it.total, pid);
+        out += "\"iteration\": ";
         append_json_number(out, it.index);
         out += ", \"first\": ";
         out += it.index == 0 ? "true" : "false";
@@ -71,15 +85,8 @@ inline void append_trace_profile(std::string& out, const LayerProfile& profile, 
             const TraceSpan& span = spans[s];
             const LayerStats& layer = layers[span.layer];
             begin_event();
-            out += "\"name\": ";
-            append_json_string(out, layer.name);
-            out += ", \"cat\": \"layer\", \"ph\": \"X\", \"ts\": ";
-            append_trace_us(out, start + span.offset);
-            out += ", \"dur\": ";
-            append_trace_us(out, span.duration);
-            out += ", \"pid\": ";
-            append_json_number(out, pid);
-            out += ", \"tid\": 1, \"args\": {\"path\": ";
+            begin_trace_span(out, layer.name, "layer", start + span.offset, span.duration, pid);
+            out += "\"path\": ";
             append_json_string(out, layer.path);
             out += ", \"iteration\": ";
             append_json_number(out, it.index);
