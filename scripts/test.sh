@@ -62,6 +62,20 @@ done
 ensure_packages cmake ninja-build g++ clang catch2 doctest-dev libbenchmark-dev libdnnl-dev
 
 declare -A result seconds
+total_passed=0 total_failed=0 total_skipped=0
+# Adds one configuration's ctest counts (from its JUnit report) to the totals.
+count_tests() {
+    local report="$1/ctest-junit.xml" line tests failures skipped
+    [ -f "$report" ] || return 0
+    # ctest writes the <testsuite ...> attributes one per line
+    line=$(sed -n '/<testsuite/,/>/p' "$report" | tr '\n\t' '  ')
+    tests=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$line")
+    failures=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$line")
+    skipped=$(sed -n 's/.* skipped="\([0-9]*\)".*/\1/p' <<<"$line")
+    total_failed=$(( total_failed + ${failures:-0} ))
+    total_skipped=$(( total_skipped + ${skipped:-0} ))
+    total_passed=$(( total_passed + ${tests:-0} - ${failures:-0} - ${skipped:-0} ))
+}
 run_config() {
     local name="$1" dir="build/$1" t0 step
     local -a args
@@ -75,11 +89,13 @@ run_config() {
         if cmake --build "$dir" --parallel "$jobs" "${keep_going[@]}"; then
             log "[$name] ctest (-j$jobs)"
             step=ctest
-            if ctest --test-dir "$dir" --output-on-failure --parallel "$jobs" --no-tests=error; then
+            if ctest --test-dir "$dir" --output-on-failure --parallel "$jobs" --no-tests=error \
+                --output-junit ctest-junit.xml; then
                 step=""
             fi
         fi
     fi
+    [ "$step" = configure ] || [ "$step" = build ] || count_tests "$dir"
     seconds[$name]=$(( $(date +%s) - t0 ))
     if [ -z "$step" ]; then result[$name]="PASS"; else result[$name]="FAIL ($step)"; fi
     log "[$name] ${result[$name]} in ${seconds[$name]} s"
@@ -98,4 +114,6 @@ for c in "${configs[@]}"; do
 done
 printf 'total wall time: %d s\n' $(( $(date +%s) - start_all ))
 if [ $status -eq 0 ]; then echo "test.sh: all configurations passed"; else echo "test.sh: FAILED"; fi
+# The runner-independent closing line: every ctest test of every configuration.
+printf 'tests: %d passed, %d failed, %d skipped\n' "$total_passed" "$total_failed" "$total_skipped"
 exit $status
