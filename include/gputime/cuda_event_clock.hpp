@@ -10,14 +10,18 @@
 //  * A CUDA failure is a CudaError. stop() is called from destructors, so it never throws:
 //    it parks the error and the next read of the Stats (or synchronize()) rethrows it.
 //    Samples delivered before a failure stay in their Stats.
-// The CUDA runtime is a template policy (see gputime/cuda_runtime.hpp for the contract):
+// The CUDA runtime is a template policy (see gputime/runtime_policy.hpp for the contract):
 // CudaEventClock<CudaRuntime> on a GPU, CudaEventClock<sim::Runtime> in tests without one.
 // Not thread-safe: use one clock per thread (and per stream).
 #pragma once
 
+#include <gputime/clock.hpp>
+#include <gputime/cuda_status.hpp>
 #include <gputime/detail/pending_samples.hpp>
 #include <gputime/duration.hpp>
 #include <gputime/error.hpp>
+#include <gputime/runtime_policy.hpp>
+#include <gputime/scoped_timer.hpp>
 #include <gputime/stats.hpp>
 
 #include <chrono>
@@ -34,6 +38,8 @@ namespace gputime {
 
 template <class Runtime>
 class CudaEventClock final : private detail::PendingSamples {
+    static_assert(detail::check_runtime_policy<Runtime>());
+
 public:
     using runtime_type = Runtime;
     using stream_type = typename Runtime::stream_type;
@@ -41,17 +47,13 @@ public:
     using Mark = event_type;
     static constexpr bool measures_device = true;
 
-    static constexpr int status_success = 0;
-    static constexpr int status_not_ready = 600;  // cudaErrorNotReady
-    static constexpr int status_no_device = 100;  // cudaErrorNoDevice
-
     /// Times work on `stream` through `runtime`, which must outlive the clock.
     /// Throws CudaError when no usable device is present (checked once, here).
     explicit CudaEventClock(Runtime& runtime, stream_type stream = stream_type{})
         : runtime_(&runtime), stream_(stream) {
         int devices = 0;
         check("cudaGetDeviceCount", runtime_->device_count(&devices));
-        if (devices <= 0) throw cuda_error("cudaGetDeviceCount", status_no_device);
+        if (devices <= 0) throw cuda_error("cudaGetDeviceCount", cuda_status::no_device);
     }
 
     /// For a stateless runtime policy (CudaRuntime): uses a shared instance of it.
@@ -79,7 +81,7 @@ public:
     Mark mark() {
         const event_type e = acquire();
         const int status = runtime_->event_record(e, stream_);
-        if (status != status_success) {
+        if (status != cuda_status::success) {
             free_.push_back(e);
             throw cuda_error("cudaEventRecord", status);
         }
@@ -151,7 +153,8 @@ public:
         return *this;
     }
     /// How long a wait for a mark may take before TimeoutError (default 60 s: a model's
-    /// first call can legitimately take seconds, seed 003 saw 6 s).
+    /// first call can legitimately take seconds: a TensorFlow session's first run has been seen
+    /// to take 6 s).
     CudaEventClock& resolve_timeout(std::chrono::nanoseconds timeout) {
         timeout_ = timeout;
         return *this;
@@ -183,7 +186,7 @@ private:
         return CudaError(call, status, runtime_->error_name(status), runtime_->error_string(status));
     }
     void check(const char* call, int status) const {
-        if (status != status_success) throw cuda_error(call, status);
+        if (status != cuda_status::success) throw cuda_error(call, status);
     }
 
     event_type acquire() {
@@ -200,9 +203,9 @@ private:
 
     void wait(const event_type& e) {
         int status = runtime_->event_query(e);
-        if (status == status_success) return;
+        if (status == cuda_status::success) return;
         const auto started = runtime_->host_now();
-        while (status == status_not_ready) {
+        while (status == cuda_status::not_ready) {
             if (runtime_->host_now() - started > timeout_)
                 throw TimeoutError("gputime: a CUDA event did not complete within " +
                                    format_duration(Duration{static_cast<double>(timeout_.count())}) +
@@ -271,7 +274,7 @@ private:
 
     bool is_complete(const event_type& e) {
         const int status = runtime_->event_query(e);
-        if (status == status_not_ready) return false;
+        if (status == cuda_status::not_ready) return false;
         check("cudaEventQuery", status);
         return true;
     }
@@ -335,5 +338,18 @@ private:
     std::size_t max_pending_ = 4096;
     std::size_t events_created_ = 0;
 };
+
+/// The GPU timer: a ScopedTimer on a CudaEventClock, whichever CUDA runtime the clock uses
+/// (the real one, or gputime::sim::Runtime in tests).
+///   gputime::GpuClock clock(stream);
+///   { gputime::ScopedGpuTimer timer(stats, clock); launch_kernels(stream); }
+template <class Runtime>
+class ScopedGpuTimer : public ScopedTimer<CudaEventClock<Runtime>> {
+public:
+    using ScopedTimer<CudaEventClock<Runtime>>::ScopedTimer;
+};
+
+template <class Runtime>
+ScopedGpuTimer(Stats&, CudaEventClock<Runtime>&) -> ScopedGpuTimer<Runtime>;
 
 }  // namespace gputime

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <gputime/chrome_trace.hpp>
+#include <gputime/clock.hpp>
 #include <gputime/cuda_event_clock.hpp>
 #include <gputime/duration.hpp>
+#include <gputime/cuda_status.hpp>
 #include <gputime/error.hpp>
 #include <gputime/host_clock.hpp>
 #include <gputime/idle_gap_sweep.hpp>
@@ -18,6 +20,7 @@
 #include <gputime/layer_report.hpp>
 #include <gputime/nvtx.hpp>
 #include <gputime/report.hpp>
+#include <gputime/runtime_policy.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/scoped_timer.hpp>
 #include <gputime/stats.hpp>

@@ -44,6 +44,7 @@
 // Not thread-safe: one profiler per thread (merge the profiles afterwards).
 #pragma once
 
+#include <gputime/clock.hpp>
 #include <gputime/detail/layer_names.hpp>
 #include <gputime/duration.hpp>
 #include <gputime/layer_profile.hpp>
@@ -71,6 +72,7 @@ struct NoRanges {
 
 template <class Clock, class Ranges = NoRanges>
 class LayerProfiler {
+    static_assert(detail::check_clock<Clock>());
     using Id = detail::LayerNames::Id;
 
 public:

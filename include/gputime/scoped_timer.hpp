@@ -6,15 +6,19 @@
 // With a GPU clock the constructor and destructor each record one event and return at once:
 // nothing in the timed code waits for the device, so the region costs what it costs without
 // the timer. The sample reaches `stats` when `stats` is next read (see CudaEventClock).
+// Any clock that meets the contract of gputime/clock.hpp works; the GPU name of this timer,
+// ScopedGpuTimer, lives with the GPU clock in gputime/cuda_event_clock.hpp.
 #pragma once
 
-#include <gputime/cuda_event_clock.hpp>
+#include <gputime/clock.hpp>
 #include <gputime/stats.hpp>
 
 namespace gputime {
 
 template <class Clock>
 class ScopedTimer {
+    static_assert(detail::check_clock<Clock>());
+
 public:
     ScopedTimer(Stats& into, Clock& clock) : clock_(clock), into_(into), started_(clock.mark()) {}
     ~ScopedTimer() { clock_.stop(started_, into_); }
@@ -27,18 +31,5 @@ private:
     Stats& into_;
     typename Clock::Mark started_;
 };
-
-/// The GPU timer: a ScopedTimer on a CudaEventClock, whichever CUDA runtime the clock uses
-/// (the real one, or gputime::sim::Runtime in tests).
-///   gputime::GpuClock clock(stream);
-///   { gputime::ScopedGpuTimer timer(stats, clock); launch_kernels(stream); }
-template <class Runtime>
-class ScopedGpuTimer : public ScopedTimer<CudaEventClock<Runtime>> {
-public:
-    using ScopedTimer<CudaEventClock<Runtime>>::ScopedTimer;
-};
-
-template <class Runtime>
-ScopedGpuTimer(Stats&, CudaEventClock<Runtime>&) -> ScopedGpuTimer<Runtime>;
 
 }  // namespace gputime

@@ -91,16 +91,16 @@ public:
         Runtime& runtime = clock_.runtime();
         const stream_type main = clock_.stream();
         const char* failed_call = nullptr;
-        int failed_status = clock_type::status_success;
+        int failed_status = cuda_status::success;
         for (std::size_t i = 0; i < count_; ++i) {
             // After a failure keep joining the other streams: the scope then covers what it can.
             const char* call = "cudaEventRecord";
             int status = runtime.event_record(event_, side_[i]);
-            if (status == clock_type::status_success) {
+            if (status == cuda_status::success) {
                 call = "cudaStreamWaitEvent";
                 status = runtime.stream_wait_event(main, event_);
             }
-            if (status != clock_type::status_success && failed_call == nullptr) {
+            if (status != cuda_status::success && failed_call == nullptr) {
                 failed_call = call;
                 failed_status = status;
             }
@@ -124,7 +124,7 @@ private:
         Runtime& runtime = clock_.runtime();
         for (std::size_t i = 0; i < count_; ++i) {
             const int status = runtime.stream_wait_event(side_[i], event_);
-            if (status != clock_type::status_success) {
+            if (status != cuda_status::success) {
                 joined_ = true;  // nothing to join: the scope never started
                 clock_.release(event_);
                 throw error("cudaStreamWaitEvent", status);

@@ -16,6 +16,7 @@
 // * An exception from the callable propagates; what was measured before it stays in result().
 #pragma once
 
+#include <gputime/clock.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
 
@@ -34,6 +35,8 @@ namespace gputime {
 
 template <class Clock>
 class WarmupRunner {
+    static_assert(detail::check_clock<Clock>());
+
 public:
     explicit WarmupRunner(Clock& clock) : clock_(clock) {}
 

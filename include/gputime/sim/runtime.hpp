@@ -26,6 +26,7 @@
 // Copying a Runtime forks the simulation; share one by reference.
 #pragma once
 
+#include "gputime/cuda_status.hpp"
 #include "gputime/sim/config.hpp"
 #include "gputime/sim/detail/random.hpp"
 #include "gputime/sim/kernel.hpp"
@@ -59,17 +60,8 @@ struct Event {
     friend bool operator!=(Event a, Event b) { return !(a == b); }
 };
 
-/// The cudaError_t numbers the simulator returns.
-namespace status {
-inline constexpr int success = 0;                    // cudaSuccess
-inline constexpr int invalid_value = 1;              // cudaErrorInvalidValue
-inline constexpr int insufficient_driver = 35;       // cudaErrorInsufficientDriver
-inline constexpr int no_device = 100;                // cudaErrorNoDevice
-inline constexpr int invalid_resource_handle = 400;  // cudaErrorInvalidResourceHandle
-inline constexpr int not_ready = 600;                // cudaErrorNotReady
-inline constexpr int launch_timeout = 702;           // cudaErrorLaunchTimeout
-inline constexpr int launch_failure = 719;           // cudaErrorLaunchFailure
-}  // namespace status
+/// The cudaError_t numbers the simulator returns: the same ones a real GPU does.
+namespace status = gputime::cuda_status;
 
 /// How often each call was made (failed calls included), so a test can prove a property
 /// of the code under test: "no event is created after warm-up", "a scope never

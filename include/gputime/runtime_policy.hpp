@@ -1,0 +1,102 @@
+// gputime/runtime_policy.hpp - the runtime-policy contract: how CudaEventClock talks to CUDA.
+//
+// CudaEventClock reaches CUDA only through a "runtime policy", a small object with the members
+// below, so that the same clock code runs on a real GPU and on a simulated one:
+//   gputime::CudaRuntime   (gputime/cuda_runtime.hpp)  - calls cudart on a real GPU;
+//   gputime::sim::Runtime  (gputime/sim/runtime.hpp)   - a deterministic simulated GPU.
+//
+//   using stream_type = ...;  // value type; a value-initialised stream_type{} is the default stream
+//   using event_type  = ...;  // value type, copyable handle
+//   int event_create(event_type* event);               // timing-enabled event
+//   int event_destroy(event_type event);
+//   int event_record(event_type event, stream_type stream);
+//   int event_query(event_type event);                 // 0 = complete, 600 = not ready, else error
+//   int event_synchronize(event_type event);
+//   int event_elapsed_ms(float* ms, event_type start, event_type stop);
+//   int stream_wait_event(stream_type stream, event_type event);
+//   int stream_synchronize(stream_type stream);
+//   int device_count(int* count);
+//   const char* error_name(int code);                  // "cudaErrorNoDevice"
+//   const char* error_string(int code);                // "no CUDA-capable device is detected"
+//   std::chrono::nanoseconds host_now();               // host clock (steady), virtual in the simulator
+//   void yield();                                      // called between polls of a pending event
+//   void sleep_for(std::chrono::nanoseconds);          // host idles (gaps between calls)
+// Status codes are CUDA's own cudaError_t numbers (gputime/cuda_status.hpp), so the simulator
+// reports the same names and codes a real GPU would.
+#pragma once
+
+#include <chrono>
+#include <type_traits>
+#include <utility>
+
+namespace gputime::detail {
+
+template <class R, class = void>
+struct has_runtime_types : std::false_type {};
+template <class R>
+struct has_runtime_types<R, std::void_t<typename R::stream_type, typename R::event_type>> : std::true_type {};
+
+// One trait per member: `expr` must compile and convert to `Result`.
+#define GPUTIME_DETAIL_RUNTIME_MEMBER(trait, Result, expr)                                                \
+    template <class R, class = void>                                                                      \
+    struct trait : std::false_type {};                                                                    \
+    template <class R>                                                                                    \
+    struct trait<R, std::enable_if_t<std::is_convertible<decltype(expr), Result>::value>> : std::true_type {};
+
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_create, int, std::declval<R&>().event_create(std::declval<typename R::event_type*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_destroy, int, std::declval<R&>().event_destroy(std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_record, int,
+                              std::declval<R&>().event_record(std::declval<typename R::event_type>(),
+                                                              std::declval<typename R::stream_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_query, int, std::declval<R&>().event_query(std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_synchronize, int,
+                              std::declval<R&>().event_synchronize(std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_elapsed_ms, int,
+                              std::declval<R&>().event_elapsed_ms(std::declval<float*>(),
+                                                                  std::declval<typename R::event_type>(),
+                                                                  std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_wait_event, int,
+                              std::declval<R&>().stream_wait_event(std::declval<typename R::stream_type>(),
+                                                                   std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_synchronize, int,
+                              std::declval<R&>().stream_synchronize(std::declval<typename R::stream_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_device_count, int, std::declval<R&>().device_count(std::declval<int*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_error_name, const char*, std::declval<R&>().error_name(0))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_error_string, const char*, std::declval<R&>().error_string(0))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_host_now_ns, std::chrono::nanoseconds, std::declval<R&>().host_now())
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_yield, void, std::declval<R&>().yield())
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_sleep_for, void, std::declval<R&>().sleep_for(std::chrono::nanoseconds{}))
+#undef GPUTIME_DETAIL_RUNTIME_MEMBER
+
+/// Fails compilation naming the missing member, instead of a page of template errors.
+template <class R>
+constexpr bool check_runtime_policy() {
+    static_assert(has_runtime_types<R>::value,
+                  "gputime runtime policy: needs `stream_type` and `event_type` (see gputime/runtime_policy.hpp)");
+    if constexpr (has_runtime_types<R>::value) {
+        static_assert(has_event_create<R>::value, "gputime runtime policy: needs `int event_create(event_type*)`");
+        static_assert(has_event_destroy<R>::value, "gputime runtime policy: needs `int event_destroy(event_type)`");
+        static_assert(has_event_record<R>::value,
+                      "gputime runtime policy: needs `int event_record(event_type, stream_type)`");
+        static_assert(has_event_query<R>::value, "gputime runtime policy: needs `int event_query(event_type)`");
+        static_assert(has_event_synchronize<R>::value,
+                      "gputime runtime policy: needs `int event_synchronize(event_type)`");
+        static_assert(has_event_elapsed_ms<R>::value,
+                      "gputime runtime policy: needs `int event_elapsed_ms(float*, event_type, event_type)`");
+        static_assert(has_stream_wait_event<R>::value,
+                      "gputime runtime policy: needs `int stream_wait_event(stream_type, event_type)`");
+        static_assert(has_stream_synchronize<R>::value,
+                      "gputime runtime policy: needs `int stream_synchronize(stream_type)`");
+        static_assert(has_device_count<R>::value, "gputime runtime policy: needs `int device_count(int*)`");
+        static_assert(has_error_name<R>::value, "gputime runtime policy: needs `const char* error_name(int)`");
+        static_assert(has_error_string<R>::value, "gputime runtime policy: needs `const char* error_string(int)`");
+        static_assert(has_host_now_ns<R>::value,
+                      "gputime runtime policy: needs `std::chrono::nanoseconds host_now()`");
+        static_assert(has_yield<R>::value, "gputime runtime policy: needs `void yield()`");
+        static_assert(has_sleep_for<R>::value,
+                      "gputime runtime policy: needs `void sleep_for(std::chrono::nanoseconds)`");
+    }
+    return true;
+}
+
+}  // namespace gputime::detail
