@@ -1,12 +1,12 @@
 // examples/demo.cpp - gputime's main job: time a real CNN's inference the right way.
 //
 // Part 1 (every machine): a VGG-style network on oneDNN, on the CPU. A fresh network's first
-// forward pays for building its primitives (oneDNN's JIT), exactly like the first predict()
-// in the source documents. WarmupRunner keeps that first call apart, reports its overhead,
-// and checks seed 000's model T(N) = first + (N-1) * steady against the measured totals.
+// forward pays for building its primitives (oneDNN's JIT), exactly like a framework's first
+// predict() or session run. WarmupRunner keeps that first call apart, reports its overhead,
+// and checks the model T(N) = first + (N-1) * steady against the measured totals.
 // Part 2 (only with a GPU): a cuBLAS SGEMM timed with CUDA events, showing device time next
-// to the host-side enqueue time a naive host timer would have reported (seed 004), and how its
-// latency moves with the idle gap between calls (seed 001).
+// to the host-side enqueue time a naive host timer would have reported, and how its latency
+// moves with the idle gap between calls.
 //
 // Usage: demo [--quick]     (--quick: fewer calls, for CI smoke tests)
 #include <gputime/gputime.hpp>
@@ -39,7 +39,7 @@ struct Settings {
 };
 
 void print_model_check(const gputime::RunResult& r) {
-    std::printf("\n  Seed 000's model, T(N) = first + (N-1) * steady p50, against the measured total:\n");
+    std::printf("\n  The model T(N) = first + (N-1) * steady p50, against the measured total:\n");
     std::printf("  %8s  %12s  %12s  %8s\n", "N calls", "predicted", "measured", "error");
     const std::size_t total = r.calls_in_order().size();
     for (const std::size_t n : {std::size_t{1}, std::size_t{10}, std::size_t{100}, total}) {
@@ -133,13 +133,13 @@ void gpu_part(const Settings& s) {
             });
     std::cout << result;
     std::printf("  A host clock around the call without synchronising would have reported the enqueue time,\n"
-                "  %s, instead of the %s the GPU really spent (seed 004).\n",
+                "  %s, instead of the %s the GPU really spent.\n",
                 gputime::format_duration(result.enqueue.p50()).c_str(),
                 gputime::format_duration(result.latency.p50()).c_str());
     const double flops = 2.0 * n * static_cast<double>(n) * n;
     std::printf("  %.1f TFLOP/s at the steady p50\n", flops / result.latency.p50().count() / 1e3);
 
-    // Seed 001: the same call with idle gaps before it, as a service sees it.
+    // The same call with idle gaps before it, as a service sees it.
     std::printf("\n  Latency against the idle gap before each call (the GPU lowers its clock when idle):\n");
     using std::chrono::milliseconds;
     const auto points = gputime::sweep_idle_gaps(

@@ -1,4 +1,4 @@
-// examples/layer_by_layer.cpp - seed 000 on a real network: a VGG-style CNN (oneDNN, CPU) timed
+// examples/layer_by_layer.cpp - per-layer timing on a real network: a VGG-style CNN (oneDNN, CPU) timed
 // layer by layer for batch 1, 8 and 32, to see which layers carry the first-call cost.
 //
 //   layer_by_layer [--quick] [--iterations N] [--out DIR]
@@ -34,7 +34,7 @@ gputime::LayerProfile profile_batch(int batch, std::size_t iterations) {
     gputime::LayerProfiler prof(clock, gputime::NvtxRanges{});
     prof.label("batch " + std::to_string(batch)).reserve(net.layer_count());
     for (std::size_t i = 0; i < iterations; ++i) {
-        net.set_input(i);  // a new image every time (seed 001), outside the timed iteration
+        net.set_input(i);  // a new image every time (not one dummy input), outside the timed iteration
         auto iteration = prof.iteration();
         for (std::size_t l = 0; l < net.layer_count(); ++l) prof.time(net.layer_name(l), [&] { net.run_layer(l); });
     }

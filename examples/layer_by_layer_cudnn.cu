@@ -5,11 +5,12 @@
 //   nvcc -std=c++17 -arch=sm_90 -Iinclude -Iexamples examples/layer_by_layer_cudnn.cu -lcudnn -lcublas
 //
 // run_layer() only enqueues work, so a host clock around it would measure the launch, not the
-// layer (seed 004). gputime::GpuClock records an event at each scope's start and end instead;
+// layer (the
+// launches, not the GPU work they queue). gputime::GpuClock records an event at each scope's start and end instead;
 // scopes return at once, and the events are resolved once per forward pass (one wait per
 // iteration, none per layer), so the profiler does not serialise the GPU.
 // A second profiler on the host clock times the enqueue of each layer: device time vs host
-// time per layer says which layers are bound by launch overhead (seed 002).
+// time per layer says which layers are bound by launch overhead.
 // --autotune makes each conv layer benchmark its algorithms on its first call (cuDNN's
 // cudnnFindConvolutionForwardAlgorithmEx, as frameworks do lazily): first-call cost on purpose.
 // Without a usable GPU it says why and exits 0 (so it can run in CI on machines without one).

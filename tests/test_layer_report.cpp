@@ -1,4 +1,4 @@
-// Per-layer tables: seed 000's layers x runs with a SUM row, and trtexec's profile table.
+// Per-layer tables: layers x runs with a SUM row, and trtexec's profile table.
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
@@ -16,7 +16,7 @@ using gputime_test::ManualClock;
 
 namespace {
 
-// Three iterations: a heavy first call on block1_conv1 (seed 000), a nested block, host work
+// Three iterations: a heavy first call on block1_conv1, a nested block, host work
 // between layers. Every duration is multiplied by `scale` (a bigger batch).
 LayerProfile vgg_like(const char* label, double scale, bool with_fc2 = false) {
     ManualClock clock;

@@ -1,4 +1,4 @@
-// The pitfalls of the source documents (seeds 000-004), one test each: the naive measurement and
+// The pitfalls of naive inference timing, one test each: the naive measurement and
 // the library's, side by side, on the simulated GPU with exact numbers. Each test fails if the
 // library stops handling its pitfall (the break-it checks are listed in docs/testing.md).
 //
@@ -44,9 +44,9 @@ bool has_hint(const RunResult& r, const std::string& prefix) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Seed 004: time.time() around model(x) measures the launch, not the GPU work, because
+// time.time() around model(x) measures the launch, not the GPU work, because
 // kernel launches are asynchronous. Events on the stream measure the device.
-TEST_CASE("pitfall 1 (seed 004): a host clock around asynchronous work sees only the launch cost") {
+TEST_CASE("pitfall 1: a host clock around asynchronous work sees only the launch cost") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);  // cudaGetDeviceCount: host 1 us
     clock.reserve(2);    // two events up front: host 3 us
@@ -80,10 +80,10 @@ TEST_CASE("pitfall 1 (seed 004): a host clock around asynchronous work sees only
 }
 
 // ---------------------------------------------------------------------------------------------
-// Seeds 000 and 003: the first call pays one-time costs (lazy module loading, JIT, session
-// preparation): 6 s against 500 ms in seed 003. Averaging it in makes the mean several times
+// Lazy set-up: the first call pays one-time costs (lazy module loading, JIT, session
+// preparation): 6 s against 500 ms in a TensorFlow C API report. Averaging it in makes the mean several times
 // too high; WarmupRunner keeps it apart and reports it as first-call overhead.
-TEST_CASE("pitfall 2 (seeds 000, 003): the first call carries the lazy-load cost") {
+TEST_CASE("pitfall 2: the first call carries the lazy-load cost") {
     gputime::sim::Config config;
     config.lazy_load_cost = 40ms;  // the first launch of "resnet" loads its module: host blocked 40 ms
     const Kernel resnet = Kernel::fixed("resnet", 995us);
@@ -126,7 +126,7 @@ TEST_CASE("pitfall 2 (seeds 000, 003): the first call carries the lazy-load cost
         CHECK(r.warmup[0].count() == ms(41));
         CHECK(r.warmup[1].count() == ms(1));
         CHECK(r.warmup_total().count() == ms(50));  // the naive loop's 10 calls: mean 5 ms
-        // Seed 000's model T(N) = first + (N - 1) * steady, exact here: 41 + 109 * 1 = 150 ms.
+        // The model T(N) = first + (N - 1) * steady, exact here: 41 + 109 * 1 = 150 ms.
         CHECK(r.predicted_total(110).count() == ms(150));
         CHECK(r.measured_total(110).count() == ms(150));
     }
@@ -145,14 +145,14 @@ TEST_CASE("pitfall 2 (seeds 000, 003): the first call carries the lazy-load cost
 }
 
 // ---------------------------------------------------------------------------------------------
-// Seed 001: a dummy input fed in a tight loop runs ~2x faster than real inputs loaded between
+// a dummy input fed in a tight loop runs ~2x faster than real inputs loaded between
 // inferences, because the GPU lowers its clock in the idle gaps. ClockModel defaults: 1980 MHz
 // busy, 660 MHz after more than 1 ms idle, linear ramp back to 1980 MHz over 2 ms.
 // A kernel of 990 000 cycles (a clock64() spin) therefore takes
 //   at full clock:    990 000 / 1.98 cycles/ns                        = 500 us;
 //   after a wake-up:  0.66 d + (1.32 / 2e6) d^2 / 2 = 990 000 cycles  ->  d = 1 000 000 ns = 1 ms
 //                     (the clock climbs from 660 to 1320 MHz during it: 990 MHz on average).
-TEST_CASE("pitfall 3 (seed 001): calls after idle gaps run slower than back-to-back calls") {
+TEST_CASE("pitfall 3: calls after idle gaps run slower than back-to-back calls") {
     gputime::sim::Config config;
     config.clock.enabled = true;
     const Kernel net = Kernel::cycles("net", 990000);
@@ -186,7 +186,7 @@ TEST_CASE("pitfall 3 (seed 001): calls after idle gaps run slower than back-to-b
     CHECK(gap_rt.clock_mhz_at(last_end) == 1320.0);
     CHECK(gap_rt.clock_mhz_at(last_end - 1ms) == 660.0);  // its start: woken at the idle clock
 
-    // 1005 / 505 = 1.99: seed 001's "about 2x".
+    // 1005 / 505 = 1.99: the "about 2x" seen on real GPUs.
     CHECK(gapped.latency.p50().count() / tight.latency.p50().count() == gputime_test::Approx(1005.0 / 505.0));
 
     SECTION("a gap shorter than the idle threshold keeps the clock up") {
@@ -201,10 +201,10 @@ TEST_CASE("pitfall 3 (seed 001): calls after idle gaps run slower than back-to-b
 }
 
 // ---------------------------------------------------------------------------------------------
-// Seed 002: Keras predict() is up to 30x slower than a direct call on tiny models, because
+// Keras predict() is up to 30x slower than a direct call on tiny models, because
 // per-call framework overhead (building the graph) dominates; on large models the two converge.
 // The library reports host enqueue time next to device time and says "enqueue-bound".
-TEST_CASE("pitfall 4 (seed 002): a tiny kernel behind a large per-call host overhead is enqueue-bound") {
+TEST_CASE("pitfall 4: a tiny kernel behind a large per-call host overhead is enqueue-bound") {
     // predict(): 725 us of host work per call (graph building) before the launch.
     // direct():  the launch alone.
     auto run = [](std::chrono::microseconds kernel, std::chrono::microseconds host_overhead) {

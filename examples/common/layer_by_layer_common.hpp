@@ -73,7 +73,7 @@ inline void print_first_call_summary(const gputime::LayerProfile& p) {
     std::printf("\n");
 }
 
-// Seed 000's model of N forwards on a fresh network: T(N) = first + (N - 1) * steady p50.
+// The model of N forwards on a fresh network: T(N) = first + (N - 1) * steady p50.
 inline void print_model(const gputime::LayerProfile& p) {
     const gputime::Stats& t = p.iteration_total();
     if (t.count() == 0) return;
@@ -84,7 +84,7 @@ inline void print_model(const gputime::LayerProfile& p) {
                 gputime::format_duration(predicted).c_str(), gputime::format_duration(measured).c_str());
 }
 
-// Seed 000's table (layers x runs, first call and steady p50 per run, SUM row), the first-call
+// The hand-made table's layout (layers x runs, first call and steady p50 per run, SUM row), the first-call
 // summary, the T(N) model and a trtexec-style profile per run.
 inline void print_report(const std::vector<gputime::LayerProfile>& runs, const char* what) {
     gputime::LayerTable table;

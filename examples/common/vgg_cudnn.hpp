@@ -1,7 +1,7 @@
 // examples/common/vgg_cudnn.hpp - a small VGG-style network on the GPU (cuDNN + cuBLAS), for the
 // examples: the GPU twin of vgg_onednn.hpp (same layers, same weights, same inputs, same API
 // except that run_layer() does not wait), so the examples can time real inference layer by
-// layer, as in seed 000 (Keras VGG19 timed per layer).
+// layer, like the per-layer tables people make of Keras VGG19.
 //
 // Host APIs only (cuda_runtime_api.h, cudnn.h, cublas_v2.h): it compiles with g++ or nvcc.
 // Link with -lcudnn -lcublas -lcudart.
@@ -34,8 +34,8 @@
 // Where the first-call cost comes from (what the gputime examples make visible):
 //   * the first launch of each cuDNN/cuBLAS kernel loads its module (CUDA lazy loading), and
 //     cuDNN loads its sub-libraries on first use, so the first forward() is slower than the rest;
-//     block1_conv1, the first to touch cuDNN, should pay the most, as the first layer did in seed
-//     000 (expected, not yet measured: this was written on a machine without a GPU);
+//     block1_conv1, the first to touch cuDNN, should pay the most, as the first layer does in
+//     Keras (expected, not yet measured: this was written on a machine without a GPU);
 //   * with set_conv_algo_choice(ConvAlgoChoice::autotune_on_first_call), each conv layer's first
 //     call also benchmarks every algorithm (cudnnFindConvolutionForwardAlgorithmEx) and waits for
 //     them: the lazy autotune of frameworks (PyTorch cudnn.benchmark, TensorFlow autotune), which

@@ -4,7 +4,7 @@
 // workload that the gputime examples and benchmark time. Header-only; link
 // with oneDNN (CMake: find_package(dnnl) + DNNL::dnnl, or plain -ldnnl).
 //
-// Layers (names follow Keras VGG, so per-layer tables read like seed 000):
+// Layers (names follow Keras VGG19, so per-layer tables read like Keras'):
 //   block1_conv1  3 -> 32  3x3 pad 1, bias, ReLU     (image_size)
 //   block1_conv2 32 -> 32                             (image_size)
 //   block1_pool  max 2x2 stride 2
@@ -16,7 +16,7 @@
 //   fc2          inner product -> 10 (the predictions / logits)
 // About 0.31 GFLOP per 64x64 image.
 //
-// Where the first-call cost lives (the seed-000 phenomenon)
+// Where the first-call cost lives (the first call is 5-20x slower)
 // ----------------------------------------------------------
 // The constructor is the "model load": shapes, an input buffer, the plain
 // (oihw / oi) weights from a fixed PRNG, the output buffer. It builds no
@@ -25,7 +25,7 @@
 // (this is where oneDNN JIT-generates the kernel), reorder of the weights
 // into the blocked layout the kernel picked, and allocation of the layer's
 // activation buffer. That is what a framework does on its first predict(),
-// so the cost lands in the first forward(), as in the seed, and not in the
+// so the cost lands in the first forward(), as it does in Keras, and not in the
 // constructor, where a "load the model" timer would hide it.
 // prepare_layer()/prepare() do the same work without executing, for users
 // (and the measurement below) that want creation apart from execution.
@@ -67,7 +67,7 @@
 //   * Other layers' first execution exceeds steady mainly because the first
 //     writes fault in freshly allocated activation buffers (batch 32,
 //     block1_conv1: 6.8 vs 2.1 ms).
-//   * So unlike seed 000, block1_conv1 is not where most of the first-call
+//   * So unlike Keras VGG19, block1_conv1 is not where most of the first-call
 //     cost lands in this network; fc1 is. The claim "first execution of a
 //     convolution ~25 ms vs ~1.3 ms steady" does not hold for convolutions
 //     here; it matches fc1 (inner product) at batch 8/32.

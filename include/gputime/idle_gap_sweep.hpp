@@ -1,4 +1,4 @@
-// gputime/idle_gap_sweep.hpp - latency as a function of the idle gap between calls (seed 001).
+// gputime/idle_gap_sweep.hpp - latency as a function of the idle gap between calls.
 //
 // A GPU lowers its clock when work arrives with idle gaps, so the same model answers a tight
 // benchmark loop up to ~2x faster than a service whose requests arrive spaced out. One number

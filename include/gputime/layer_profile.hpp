@@ -7,7 +7,8 @@
 //
 // * Every layer has a Stats with one sample per call. The first call of each layer is kept
 //   apart by Stats itself, so first_call() and first_call_overhead() say which layer carries
-//   the cost of being first (seed 000: block1_conv1 absorbed most of the first-call cost).
+//   the cost of being first (in a Keras VGG19, block1_conv1, the first layer to run,
+//   absorbs most of the first call's cost).
 // * iteration_total(): one sample per iteration (first iteration kept apart the same way).
 // * unattributed(): per iteration, iteration total - sum of the top-level layers: time that
 //   falls between layers (host work, launch gaps, synchronisation), which a per-layer table

@@ -1,4 +1,4 @@
-// gputime/layer_profiler.hpp - time a network layer by layer (seed 000), on any clock backend.
+// gputime/layer_profiler.hpp - time a network layer by layer, on any clock backend.
 //
 //   gputime::HostClock clock;                       // or gputime::GpuClock clock(stream);
 //   gputime::LayerProfiler prof(clock);

@@ -1,6 +1,6 @@
-// gputime/layer_report.hpp - per-layer tables from LayerProfiles, as in seed 000 and trtexec.
+// gputime/layer_report.hpp - per-layer tables from LayerProfiles, as people draw them by hand and as trtexec prints them.
 //
-//   // seed 000: layers as rows, runs as columns, a SUM row
+//   // layers as rows, runs as columns, a SUM row
 //   gputime::LayerTable table;
 //   for (const gputime::LayerProfile& p : runs)       // "batch 1", "batch 8", "batch 32"
 //       table.column(p, gputime::LayerMetric::first_call).column(p, gputime::LayerMetric::p50);
@@ -13,7 +13,7 @@
 // their parent; then SUM (the top-level layers added up: nested layers are inside their
 // parent already), unattributed (time between top-level layers) and iteration (the measured
 // iteration total). A statistic of a sum is not the sum of the statistics: SUM of p50s is what
-// seed 000 tabulates, the iteration row is the p50 of the real totals. Only first_call is
+// hand-made tables show, the iteration row is the p50 of the real totals. Only first_call is
 // exactly additive: SUM + unattributed = iteration.
 // A cell is "-" where the layer did not run in that profile or the statistic has no sample
 // (p50 needs a steady call besides the first). Durations are scaled per cell

@@ -8,7 +8,7 @@
 //                                        not depend on the SM clock: a reference duration.
 //   launch_spin_cycles(stream, 1000000)  spins for 10^6 SM cycles (clock64()). Its time is
 //                                        cycles / f_SM, so it moves with the GPU clock: run it after
-//                                        an idle gap and it takes longer (the DVFS effect, seed 001).
+//                                        an idle gap and it takes longer (the DVFS effect).
 //   launch_spin_sequence(stream, {...})  queues one ns-spin per duration, in stream order.
 //
 // What a measurement of a spin kernel contains. Events around a spin measure the spin plus the

@@ -29,13 +29,14 @@ struct RunResult {
     bool warmup_settled = false;  // warmup_until_stable() saw the timings settle before its limit
 
     /// Every warm-up call in order; warmup.front() is the first call. Kept, not thrown away,
-    /// because the transient is what the source documents are about.
+    /// because the transient is what naive timing gets wrong.
     std::vector<Duration> warmup;
     /// The measured calls. latency.first_call() is the very first call of the run (the first
     /// warm-up call, or the first measured call when there was no warm-up).
     Stats latency;
     /// Host time spent inside each call (enqueue/launch cost). Filled for device clocks only,
-    /// where it differs from latency: the gap between the two is asynchrony (seeds 002, 004).
+    /// where it differs from latency: the gap between the two is asynchrony (host-side framework
+    /// overhead, or a host clock read before the GPU finished).
     Stats enqueue;
     /// Host wall time of the measured loop, synchronisation included.
     Duration wall{0.0};
@@ -52,7 +53,7 @@ struct RunResult {
         const double mean_ns = latency.mean().count();
         return mean_ns > 0.0 ? 1e9 / mean_ns : 0.0;
     }
-    /// Seed 000's model of N calls on a fresh model: T(N) = first + (N - 1) * steady p50.
+    /// The model of N calls on a fresh model: T(N) = first + (N - 1) * steady p50.
     Duration predicted_total(std::size_t calls) const {
         if (calls == 0) return Duration{0.0};
         return first_call() + static_cast<double>(calls - 1) * latency.p50();

@@ -4,9 +4,10 @@
 //   std::cout << result;
 //
 // * Warm-up calls run first and stay out of the steady statistics, but are kept in the result:
-//   their first call is the first-call cost (lazy loading, JIT, autotuning; seeds 000, 003).
+//   their first call is the first-call cost (lazy loading, JIT, autotuning,
+//   session set-up).
 // * The callable may take the call index (std::size_t, counting warm-up calls too) to rotate
-//   real inputs instead of timing one dummy tensor (seed 001).
+//   real inputs instead of timing one dummy tensor, which flatters caches and clocks.
 // * between_calls() runs untimed work before each call (loading the next input); idle_gap()
 //   leaves the device idle between calls, the condition under which GPUs lower their clock.
 // * In RunMode::latency each call is synchronised once, after it ends; RunMode::throughput

@@ -29,7 +29,7 @@ LATENCY_SLACK_US=50
 # JoinStreams: main 100 us + side 300 us spins; joined p50 in [300 us, 300 us + 50 us];
 # the same scope without the join must read below 200 us (it misses the side kernel).
 JOIN_SLACK_US=50
-# Seed 004: a host clock around an un-synchronised 1 ms spin must read below 0.5 x 1 ms.
+# A host clock around an un-synchronised 1 ms spin must read below 0.5 x 1 ms.
 HOST_FRACTION=0.5
 # Samples per distribution (spin and 0 ns spin).
 SAMPLES=101

@@ -22,12 +22,12 @@
 //                         p50 in [100 us, 100 us + --latency-slack-us] (launch latency included);
 //                         host enqueue p50 below the device p50
 //   event_pool            a second run on the same clock creates no event
-//   host_clock_vs_events  seed 004: a host clock around an un-synchronised 1 ms spin reads less
+//   host_clock_vs_events  a host clock around an un-synchronised 1 ms spin reads less
 //                         than --host-fraction x 1 ms; events read at least 1 ms - tolerance
 //   join_streams          JoinStreams: main 100 us + side 300 us; joined p50 in
 //                         [300 us, 300 us + --join-slack-us]; not joined p50 below 200 us
 //   (info) idle_gap       a clock64() spin with and without 50 ms idle gaps: p50 and effective MHz
-//                         (DVFS, seed 001; how much it moves depends on the GPU and its settings)
+//                         (DVFS; how much it moves depends on the GPU and its settings)
 #include <gputime/cuda_runtime.hpp>
 #include <gputime/error.hpp>
 #include <gputime/host_clock.hpp>

@@ -15,7 +15,7 @@ namespace gputime::sim {
 /// Dynamic voltage and frequency scaling (DVFS). A real GPU lowers its SM clock when it
 /// has been idle and raises it again once work arrives, so work that comes after idle
 /// gaps (loading the next image between inferences) runs slower than a tight loop
-/// (source document 001). Only cycle-count kernels (Kernel::cycles) feel the clock.
+/// (NVIDIA/TensorRT issue 2107: "TensorRT runs much slower for non-continuous inference"). Only cycle-count kernels (Kernel::cycles) feel the clock.
 struct ClockModel {
     /// Off by default: the device then always runs at max_clock_mhz.
     bool enabled = false;
