@@ -1,0 +1,96 @@
+// gputime/warmup_detection.hpp - where the warm-up transient of a series of calls ends.
+//
+// A fixed warm-up count is a guess. A JIT that profiles its first calls (TorchScript's
+// profiling executor: "the JIT will typically need two warmup runs", pytorch/pytorch PR 58801;
+// ~20 slow calls of a scripted Inception v3 in pytorch/pytorch issue 30902), an allocator
+// growing its pools or a GPU ramping its clock make several calls slow, and the decay can be
+// slow. A rule that stops when two consecutive windows look alike stops too early on a slow
+// decay: each window is only a few percent faster than the one before, while the latency is
+// still several times the steady value.
+//
+// MSER-5 (White, Cobb and Spratt, "A comparison of five steady-state truncation heuristics for
+// simulation", Proc. Winter Simulation Conference 2000) asks a different question: which
+// truncation point d makes what is left the most precise estimate of the steady mean? It
+// averages the series in batches of 5, z_1..z_m, and picks the d that minimises
+//     MSER(d) = sum_{j=d+1..m} (z_j - mean(z_{d+1..m}))^2 / (m - d)^2
+// over d in [0, m/2]. A transient inflates the squared deviations, so cutting it off pays;
+// cutting off steady batches does not, because the denominator shrinks with them. When the
+// minimum falls on the last allowed d (m/2), the series is still changing at its midpoint:
+// the rule cannot place the end yet and the series must grow (conclusive == false).
+#pragma once
+
+#include <gputime/duration.hpp>
+
+#include <cstddef>
+#include <vector>
+
+namespace gputime {
+
+/// Where MSER-5 ends the warm-up of `series` (every call in order, the first call first).
+struct WarmupTruncation {
+    /// Index of the first steady call: calls [0, steady_from) are the transient. A multiple of
+    /// the batch size (5). Equal to series.size() when the rule is not conclusive.
+    std::size_t steady_from = 0;
+    /// False when the series is too short (fewer than 4 batches) or the minimum lies on the
+    /// search's last truncation point, i.e. the transient may still be going on.
+    bool conclusive = false;
+};
+
+namespace detail {
+
+/// MSER over batch means `z`: the minimising d in [0, m/2], ties to the smallest d.
+inline std::size_t mser_argmin(const std::vector<double>& z) {
+    const std::size_t m = z.size();
+    const std::size_t last = m / 2;
+    // Suffix sums, shifted by the last batch so huge offsets (1e12 ns) do not cancel digits.
+    const double shift = z.back();
+    std::vector<double> sum(m + 1, 0.0), sum_sq(m + 1, 0.0);
+    for (std::size_t j = m; j-- > 0;) {
+        const double x = z[j] - shift;
+        sum[j] = sum[j + 1] + x;
+        sum_sq[j] = sum_sq[j + 1] + x * x;
+    }
+    std::size_t best = 0;
+    double best_value = 0.0;
+    for (std::size_t d = 0; d <= last; ++d) {
+        const double k = static_cast<double>(m - d);
+        const double squares = sum_sq[d] - sum[d] * sum[d] / k;  // sum of squared deviations
+        const double value = (squares > 0.0 ? squares : 0.0) / (k * k);
+        if (d == 0 || value < best_value) {
+            best = d;
+            best_value = value;
+        }
+    }
+    return best;
+}
+
+}  // namespace detail
+
+/// MSER-5 on `series`; see the header comment.
+inline WarmupTruncation mser5_truncation_of(const std::vector<Duration>& series) {
+    constexpr std::size_t batch = 5;
+    constexpr std::size_t min_batches = 4;
+    WarmupTruncation result;
+    result.steady_from = series.size();
+    const std::size_t m = series.size() / batch;
+    if (m < min_batches) return result;
+    std::vector<double> z(m, 0.0);
+    for (std::size_t j = 0; j < m; ++j) {
+        double s = 0.0;
+        for (std::size_t i = 0; i < batch; ++i) s += series[j * batch + i].count();
+        z[j] = s / static_cast<double>(batch);
+    }
+    const std::size_t d = detail::mser_argmin(z);
+    if (d == m / 2) return result;  // still changing at the midpoint: not conclusive
+    result.steady_from = d * batch;
+    result.conclusive = true;
+    return result;
+}
+
+/// The index of the first steady call by MSER-5, or series.size() when the series cannot tell
+/// yet (too short, or still in its transient at the midpoint).
+inline std::size_t mser5_truncation(const std::vector<Duration>& series) {
+    return mser5_truncation_of(series).steady_from;
+}
+
+}  // namespace gputime

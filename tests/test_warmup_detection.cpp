@@ -1,0 +1,161 @@
+// MSER-5 truncation: exact on noise-free transients, placed sensibly on seeded noisy ones of
+// several shapes (step, exponential and linear decay, first call only, none), inconclusive while
+// a transient is still going on, and equal to a direct long-double evaluation of the formula.
+#include "support/test_framework.hpp"
+
+#include <gputime/sim/detail/random.hpp>
+#include <gputime/warmup_detection.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+using gputime::Duration;
+
+namespace {
+
+constexpr double kSteady = 1000.0;  // ns
+
+// series[i] = shape(i) + N(0, sd) with a fixed seed: the same series on every machine.
+std::vector<Duration> series_of(std::size_t n, const std::function<double(std::size_t)>& shape, double sd,
+                                std::uint64_t seed = 7) {
+    gputime::sim::detail::Xoshiro256StarStar rng(seed);
+    std::vector<Duration> s;
+    for (std::size_t i = 0; i < n; ++i) s.emplace_back(shape(i) + sd * rng.standard_normal());
+    return s;
+}
+
+// The textbook formula, evaluated directly for every d in long double: the reference.
+std::size_t mser5_reference(const std::vector<Duration>& series) {
+    const std::size_t m = series.size() / 5;
+    std::vector<long double> z(m);
+    for (std::size_t j = 0; j < m; ++j) {
+        long double s = 0;
+        for (std::size_t i = 0; i < 5; ++i) s += series[j * 5 + i].count();
+        z[j] = s / 5;
+    }
+    std::size_t best = 0;
+    long double best_value = 0;
+    for (std::size_t d = 0; d <= m / 2; ++d) {
+        long double mean = 0;
+        for (std::size_t j = d; j < m; ++j) mean += z[j];
+        mean /= static_cast<long double>(m - d);
+        long double squares = 0;
+        for (std::size_t j = d; j < m; ++j) squares += (z[j] - mean) * (z[j] - mean);
+        const long double value = squares / ((m - d) * static_cast<long double>(m - d));
+        if (d == 0 || value < best_value) {
+            best = d;
+            best_value = value;
+        }
+    }
+    return best == m / 2 ? series.size() : best * 5;
+}
+
+}  // namespace
+
+TEST_CASE("MSER-5: noise-free transients are cut exactly where they end") {
+    SECTION("a step of 10 slow calls") {
+        const auto s = series_of(100, [](std::size_t i) { return i < 10 ? 8 * kSteady : kSteady; }, 0.0);
+        const auto t = gputime::mser5_truncation_of(s);
+        CHECK(t.conclusive);
+        CHECK(t.steady_from == 10);
+    }
+    SECTION("only the first call is slow: the batch holding it goes") {
+        const auto s = series_of(100, [](std::size_t i) { return i == 0 ? 20 * kSteady : kSteady; }, 0.0);
+        CHECK(gputime::mser5_truncation(s) == 5);
+    }
+    SECTION("no transient at all") {
+        const auto s = series_of(100, [](std::size_t) { return kSteady; }, 0.0);
+        const auto t = gputime::mser5_truncation_of(s);
+        CHECK(t.conclusive);
+        CHECK(t.steady_from == 0);
+    }
+    SECTION("a step that ends inside a batch: the mixed batch goes too") {
+        const auto s = series_of(100, [](std::size_t i) { return i < 12 ? 3 * kSteady : kSteady; }, 0.0);
+        CHECK(gputime::mser5_truncation(s) == 15);
+    }
+    SECTION("on a 1e12 ns offset") {
+        const auto s = series_of(100, [](std::size_t i) { return 1e12 + (i < 20 ? 50.0 : 0.0); }, 0.0);
+        CHECK(gputime::mser5_truncation(s) == 20);
+    }
+}
+
+TEST_CASE("MSER-5: noisy transients of several shapes (2% noise, seeded)") {
+    const double sd = 0.02 * kSteady;
+    SECTION("step: 40 calls at 8x") {
+        const auto s = series_of(400, [](std::size_t i) { return i < 40 ? 8 * kSteady : kSteady; }, sd);
+        const auto t = gputime::mser5_truncation_of(s);
+        CHECK(t.conclusive);
+        CHECK(t.steady_from >= 40);
+        CHECK(t.steady_from <= 50);
+        CHECK(t.steady_from == mser5_reference(s));
+    }
+    SECTION("exponential decay, 1% per call from 8x: ends where the excess is below the noise") {
+        auto shape = [](std::size_t i) { return kSteady * (1.0 + 7.0 * std::pow(0.99, static_cast<double>(i))); };
+        const auto s = series_of(2000, shape, sd);
+        const auto t = gputime::mser5_truncation_of(s);
+        CHECK(t.conclusive);
+        // The excess 7 * 0.99^i falls to 2% (the noise) at i = 583; MSER-5 cuts near there.
+        CHECK(shape(t.steady_from) < 1.03 * kSteady);
+        CHECK(t.steady_from < 1000);
+        CHECK(t.steady_from == mser5_reference(s));
+    }
+    SECTION("linear decay from 3x over 200 calls, then flat") {
+        auto shape = [](std::size_t i) {
+            return i < 200 ? kSteady * (3.0 - 2.0 * static_cast<double>(i) / 200.0) : kSteady;
+        };
+        const auto s = series_of(800, shape, sd);
+        const auto t = gputime::mser5_truncation_of(s);
+        CHECK(t.conclusive);
+        CHECK(t.steady_from >= 185);  // the last batches of the ramp are within 5% of steady
+        CHECK(t.steady_from <= 215);
+        CHECK(t.steady_from == mser5_reference(s));
+    }
+    SECTION("first call only") {
+        const auto s = series_of(200, [](std::size_t i) { return i == 0 ? 15 * kSteady : kSteady; }, sd);
+        const std::size_t cut = gputime::mser5_truncation(s);
+        CHECK(cut >= 5);   // the batch holding the first call always goes
+        CHECK(cut <= 25);  // noise may trim a few steady batches with it
+        CHECK(cut == mser5_reference(s));
+    }
+    SECTION("none") {
+        const auto s = series_of(200, [](std::size_t) { return kSteady; }, sd);
+        const auto t = gputime::mser5_truncation_of(s);
+        CHECK(t.conclusive);
+        CHECK(t.steady_from <= 50);  // noise alone may trim a few batches, never most of the run
+        CHECK(t.steady_from == mser5_reference(s));
+    }
+}
+
+TEST_CASE("MSER-5: a series still in its transient at the midpoint is not conclusive") {
+    // 1% per call from 8x: after 100 calls the latency is still 3.6x and falling.
+    const auto s = series_of(
+        100, [](std::size_t i) { return kSteady * (1.0 + 7.0 * std::pow(0.99, static_cast<double>(i))); }, 20.0);
+    const auto t = gputime::mser5_truncation_of(s);
+    CHECK_FALSE(t.conclusive);
+    CHECK(t.steady_from == s.size());
+    CHECK(mser5_reference(s) == s.size());
+}
+
+TEST_CASE("MSER-5: fewer than four batches cannot be judged") {
+    const auto s = series_of(19, [](std::size_t) { return kSteady; }, 0.0);
+    const auto t = gputime::mser5_truncation_of(s);
+    CHECK_FALSE(t.conclusive);
+    CHECK(t.steady_from == 19);
+    CHECK(gputime::mser5_truncation({}) == 0);
+}
+
+TEST_CASE("MSER-5 agrees with the direct formula on 500 random series") {
+    for (std::uint64_t seed = 1; seed <= 500; ++seed) {
+        gputime::sim::detail::Xoshiro256StarStar pick(seed * 977);
+        const std::size_t n = 20 + static_cast<std::size_t>(pick.uniform() * 600);
+        const std::size_t end = static_cast<std::size_t>(pick.uniform() * static_cast<double>(n));
+        const double height = 1.0 + 9.0 * pick.uniform();
+        const double sd = kSteady * 0.1 * pick.uniform();
+        const auto s = series_of(
+            n, [&](std::size_t i) { return i < end ? height * kSteady : kSteady; }, sd, seed);
+        INFO("seed " << seed << " n " << n << " transient " << end);
+        CHECK(gputime::mser5_truncation(s) == mser5_reference(s));
+    }
+}
