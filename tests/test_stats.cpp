@@ -1,11 +1,15 @@
 // Every statistic of gputime::Stats against hand-computed values on synthetic durations.
 #include "support/test_framework.hpp"
 
+#include <gputime/error.hpp>
 #include <gputime/stats.hpp>
 
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -117,7 +121,93 @@ TEST_CASE("percentile rejects p outside [0, 100]") {
     CHECK_THROWS_AS(s.percentile(std::numeric_limits<double>::quiet_NaN()), std::invalid_argument);
 }
 
-TEST_CASE("Welford keeps the variance exact on top of a huge offset") {
+namespace {
+// The InvalidArgument `f` throws (REQUIREs that it throws one).
+template <typename F>
+gputime::InvalidArgument invalid_argument_of(F&& f) {
+    try {
+        f();
+    } catch (const gputime::InvalidArgument& e) {
+        return e;
+    }
+    const bool threw_gputime_invalid_argument = false;
+    CHECK(threw_gputime_invalid_argument);
+    return gputime::InvalidArgument("none", "none", "nothing was thrown");
+}
+}  // namespace
+
+TEST_CASE("percentile: a NaN p or one outside [0, 100] is an InvalidArgument naming p") {
+    const Stats s = steady({1.0, 2.0});
+    const double inf = std::numeric_limits<double>::infinity();
+    for (const double p : {-0.1, -1e-300, 100.00000001, 1e300, inf, -inf, std::numeric_limits<double>::quiet_NaN()}) {
+        INFO("p = " << p);
+        const gputime::InvalidArgument e = invalid_argument_of([&] { (void)s.percentile(p); });
+        CHECK(e.parameter() == "p");
+        CHECK(e.where() == "Stats::percentile");
+        CHECK(std::string(e.what()).find("[0, 100]") != std::string::npos);
+        CHECK(invalid_argument_of([&] { (void)Stats::nearest_rank_index(p, 10); }).parameter() == "p");
+    }
+    CHECK(s.percentile(-0.0).count() == 1.0);  // the boundaries themselves are fine
+    CHECK(s.percentile(100.0).count() == 2.0);
+    CHECK(s.count() == 2);
+}
+
+TEST_CASE("nearest rank is exact for large n: p is the decimal it was written as") {
+    // 99.99% of 999999 is 999899.0001: rank 999900. The double 99.99 lies a little below 99.99,
+    // and a floating-point p * n / 100 lands on 999899.00009999995, within any "almost whole"
+    // tolerance of 999899.
+    Stats ramp;
+    ramp.set_first_call(Duration{0.0});
+    for (int i = 1; i <= 999999; ++i) ramp.add(Duration{static_cast<double>(i)});
+    CHECK(ramp.percentile(99.99).count() == 999900.0);
+    CHECK(ramp.percentile(99.999).count() == 999990.0);   // 999989.00001 -> rank 999990
+    CHECK(ramp.percentile(99.9999).count() == 999999.0);  // 999998.000001 -> the maximum
+    CHECK(ramp.percentile(0.0001).count() == 1.0);        // 0.999999 -> rank 1
+    CHECK(ramp.percentile(50).count() == 500000.0);       // 499999.5 -> rank 500000
+    CHECK(ramp.p999().count() == 999000.0);               // 998999.001 -> rank 999000
+    CHECK(ramp.percentile(0.1).count() == 1000.0);        // 999.999 -> rank 1000
+
+    // p99.999 of 99999 samples: 99998.00001, so rank 99999 - the maximum, not the one below it.
+    Stats small;
+    small.set_first_call(Duration{0.0});
+    for (int i = 99999; i >= 1; --i) small.add(Duration{static_cast<double>(i)});
+    CHECK(small.percentile(99.999).count() == 99999.0);
+    CHECK(small.percentile(99.99).count() == 99990.0);  // 99989.0001 -> rank 99990
+
+    // The index alone, for n far past what fits in memory (expected values computed in exact
+    // rationals: ceil(p/100 * n) - 1).
+    const std::size_t two53 = std::size_t{1} << 53;
+    CHECK(Stats::nearest_rank_index(50.0, two53) == (two53 / 2) - 1);
+    CHECK(Stats::nearest_rank_index(99.999999999, two53) == std::size_t{9007199254650920});
+    CHECK(Stats::nearest_rank_index(0.000000001, two53) == std::size_t{90071});
+    CHECK(Stats::nearest_rank_index(12.345678, two53 + 2) == std::size_t{1111999816808722});
+    CHECK(Stats::nearest_rank_index(100.0, two53 + 1) == two53);
+    if (sizeof(std::size_t) >= 8) {
+        const std::size_t max = std::numeric_limits<std::size_t>::max();
+        CHECK(Stats::nearest_rank_index(99.9, max) == std::size_t{18428297329635842063u});
+        CHECK(Stats::nearest_rank_index(33.333333333, max) == std::size_t{6148914691175028058u});
+        CHECK(Stats::nearest_rank_index(100.0, max) == max - 1);
+        CHECK(Stats::nearest_rank_index(0.0, max) == 0);
+    }
+    // Exact boundaries: 1e-9 percent of 1e11 samples is rank 1 exactly, of 1e11 + 1 rank 2.
+    CHECK(Stats::nearest_rank_index(0.000000001, std::size_t{100000000000}) == 0);
+    CHECK(Stats::nearest_rank_index(0.000000001, std::size_t{100000000001}) == 1);
+    CHECK(Stats::nearest_rank_index(12.345678, std::size_t{100000000}) == std::size_t{12345677});
+    CHECK(Stats::nearest_rank_index(0.0, 1) == 0);
+    CHECK(Stats::nearest_rank_index(100.0, 1) == 0);
+}
+
+TEST_CASE("nearest rank reads p to 1e-9 percent, the documented resolution") {
+    const std::size_t n = std::size_t{1000000000000};  // 1e12: ranks finer than the resolution
+    // 99.9999999994 rounds to 99.999999999 percent: rank 999999999990, not 999999999994.
+    CHECK(Stats::nearest_rank_index(99.9999999994, n) == std::size_t{999999999989});
+    CHECK(Stats::nearest_rank_index(99.999999999, n) == std::size_t{999999999989});
+    // ...and 99.9999999996 to 100 percent: the maximum.
+    CHECK(Stats::nearest_rank_index(99.9999999996, n) == n - 1);
+    CHECK(Stats::percent_scale == 1000000000u);
+}
+
+TEST_CASE("the variance stays exact on top of a huge offset") {
     // Naive sum-of-squares loses every digit here: x^2 is ~1e24 while the variance is 30.
     const double offset = 1e12;
     const Stats s = steady({offset + 4, offset + 7, offset + 13, offset + 16});
@@ -125,6 +215,170 @@ TEST_CASE("Welford keeps the variance exact on top of a huge offset") {
     CHECK(s.stddev().count() == Approx(std::sqrt(30.0)).epsilon(1e-9));
     CHECK(s.min().count() == offset + 4);
     CHECK(s.max().count() == offset + 16);
+}
+
+TEST_CASE("stddev keeps the fractional spread of samples on a 1e12 ns offset") {
+    // Every one of these is a double exactly (the spacing of doubles near 1e12 is 2^-13), so
+    // the spread is that of {0.25, 0.5, 1, 3}: squared deviations sum to 4.671875 = 299/64,
+    // variance 299/192, stddev 1.24791492765599...; a one-pass update reports 1.24790.
+    const double offset = 1e12;
+    const Stats s = steady({offset + 0.25, offset + 0.5, offset + 1.0, offset + 3.0});
+    CHECK(s.stddev().count() == Approx(std::sqrt(299.0 / 192.0)).epsilon(1e-12));
+    CHECK(s.stddev().count() == Approx(1.2479149276559949).epsilon(1e-12));
+    CHECK(s.mean().count() == offset + 1.1875);
+    CHECK(s.total().count() == 4 * offset + 4.75);
+
+    // The same spread in the other order, and shifted to 1e15 (where doubles are 0.125 apart).
+    const Stats reversed = steady({offset + 3.0, offset + 1.0, offset + 0.5, offset + 0.25});
+    CHECK(reversed.stddev().count() == Approx(std::sqrt(299.0 / 192.0)).epsilon(1e-12));
+    const double big = 1e15;
+    const Stats far = steady({big + 0.25, big + 0.5, big + 1.0, big + 3.0});
+    CHECK(far.stddev().count() == Approx(std::sqrt(299.0 / 192.0)).epsilon(1e-12));
+    CHECK(far.mean().count() == big + 1.25);  // 1e15 + 1.1875 is not a double: the nearest one
+}
+
+TEST_CASE("mdape is cached: repeated reads agree, and the next read after add() sees the sample") {
+    Stats s = steady({100.0, 200.0, 300.0});
+    const double first = s.mdape();
+    CHECK(first == Approx(1.0 / 3.0).epsilon(1e-12));
+    CHECK(s.mdape() == first);
+    CHECK(s.p50().count() == 200.0);
+    CHECK(s.mdape() == first);
+
+    s.add(Duration{1000.0});
+    s.add_steady(Duration{1000.0});  // {100, 200, 300, 1000, 1000}: median 300
+    CHECK(s.mdape() == 700.0 / 1000.0);  // errors {2, 0.5, 0, 0.7, 0.7} -> the middle one
+
+    Stats other = steady({10.0, 20.0});
+    CHECK(other.mdape() == 0.0);  // median 10: errors {0, 0.5}
+    other.merge(s);  // {10, 20, 100, 200, 300, 1000, 1000}: median 200
+    CHECK(other.mdape() == 800.0 / 1000.0);  // errors {19, 9, 1, 0, 1/3, 0.8, 0.8} -> 0.8
+    Stats copy = other;
+    CHECK(copy.mdape() == other.mdape());
+}
+
+TEST_CASE("a NaN, infinite or negative duration is an InvalidArgument naming duration; nothing changes") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<double> bad = {nan, -nan, inf, -inf, -1.0, -1e-300, -std::numeric_limits<double>::denorm_min(),
+                                     std::numeric_limits<double>::signaling_NaN()};
+
+    SECTION("the first add(), which would be the first call") {
+        Stats s;
+        for (const double x : bad) {
+            const gputime::InvalidArgument e = invalid_argument_of([&] { s.add(Duration{x}); });
+            CHECK(e.parameter() == "duration");
+            CHECK(e.where() == "Stats::add");
+            CHECK(s.calls() == 0);
+            CHECK_FALSE(s.has_first_call());
+        }
+        s.add(Duration{7.0});
+        CHECK(s.first_call().count() == 7.0);
+    }
+    SECTION("a later add(), add_steady() and set_first_call()") {
+        Stats s = steady({10.0, 20.0, 30.0}, 500.0);
+        const double mean = s.mean().count();
+        const double p50 = s.p50().count();
+        const double err = s.mdape();
+        for (const double x : bad) {
+            INFO("duration " << x);
+            CHECK(invalid_argument_of([&] { s.add(Duration{x}); }).parameter() == "duration");
+            CHECK(invalid_argument_of([&] { s.add_steady(Duration{x}); }).where() == "Stats::add_steady");
+            CHECK(invalid_argument_of([&] { s.add_steady(Duration{x}); }).parameter() == "duration");
+        }
+        CHECK(s.count() == 3);
+        CHECK(s.calls() == 4);
+        CHECK(s.samples() == std::vector<Duration>{Duration{10.0}, Duration{20.0}, Duration{30.0}});
+        CHECK(s.mean().count() == mean);
+        CHECK(s.p50().count() == p50);
+        CHECK(s.mdape() == err);
+        CHECK(s.first_call().count() == 500.0);
+
+        Stats fresh;
+        const gputime::InvalidArgument e = invalid_argument_of([&] { fresh.set_first_call(Duration{nan}); });
+        CHECK(e.parameter() == "duration");
+        CHECK(e.where() == "Stats::set_first_call");
+        CHECK(std::string(e.what()).find("nan") != std::string::npos);
+        CHECK_FALSE(fresh.has_first_call());
+        CHECK_THROWS_AS(fresh.set_first_call(Duration{-5.0}), std::invalid_argument);  // generic handlers catch it
+        CHECK(std::string(invalid_argument_of([&] { fresh.add(Duration{-5.0}); }).what()).find("-5") !=
+              std::string::npos);
+    }
+    SECTION("zero is a valid duration, and -0 is stored as 0") {
+        Stats s;
+        s.add(Duration{0.0});
+        s.add(Duration{-0.0});
+        s.add_steady(Duration{0.0});
+        s.add(Duration{std::numeric_limits<double>::denorm_min()});
+        s.add(Duration{std::numeric_limits<double>::max()});
+        CHECK(s.count() == 4);
+        CHECK(s.min().count() == 0.0);
+        CHECK_FALSE(std::signbit(s.min().count()));
+        CHECK_FALSE(std::signbit(s.samples().front().count()));
+        CHECK_FALSE(std::signbit(s.first_call().count()));
+    }
+}
+
+namespace {
+// Stands in for a clock that owes a Stats samples until it is resolved.
+class OwedSamples final : public gputime::detail::PendingSamples {
+public:
+    explicit OwedSamples(Stats& sink) : sink_(&sink) { gputime::detail::StatsAccess::set_pending_source(sink, this); }
+    ~OwedSamples() {
+        if (sink_ != nullptr) gputime::detail::StatsAccess::set_pending_source(*sink_, nullptr);
+    }
+    OwedSamples(const OwedSamples&) = delete;
+    OwedSamples& operator=(const OwedSamples&) = delete;
+
+    std::vector<double> owed;
+    bool fail = false;
+    int deliveries = 0;
+
+    void deliver_pending() override {
+        ++deliveries;
+        if (sink_ == nullptr) return;
+        while (!owed.empty()) {
+            if (fail) throw gputime::TimeoutError("gputime: a mark the device never reached");
+            sink_->add(Duration{owed.front()});
+            owed.erase(owed.begin());
+        }
+    }
+    void forget_sink(Stats* sink) noexcept override {
+        if (sink == sink_) sink_ = nullptr;
+    }
+    void move_sink(Stats* from, Stats* to) noexcept override {
+        if (from == sink_) sink_ = to;
+    }
+
+private:
+    Stats* sink_;
+};
+}  // namespace
+
+TEST_CASE("every read resolves what a clock still owes first; resolve() is that step, and it can throw") {
+    Stats s;
+    s.set_first_call(Duration{100.0});
+    OwedSamples clock(s);
+    clock.owed = {3.0, 1.0, 2.0};
+
+    CHECK(s.count() == 3);  // the read delivered them
+    CHECK(clock.deliveries == 1);
+    CHECK(s.p50().count() == 2.0);
+
+    clock.owed = {10.0};
+    s.resolve();
+    CHECK(clock.deliveries >= 3);
+    CHECK(clock.owed.empty());
+    CHECK(s.samples().back().count() == 10.0);
+
+    clock.owed = {20.0};
+    clock.fail = true;
+    CHECK_THROWS_AS(s.mean(), gputime::TimeoutError);
+    CHECK_THROWS_AS(s.resolve(), gputime::TimeoutError);
+    CHECK_THROWS_AS(s.percentile(50), gputime::Error);
+    clock.fail = false;
+    CHECK(s.max().count() == 20.0);  // delivered once the failure is gone
+    CHECK(s.count() == 5);
 }
 
 TEST_CASE("mdape is nanobench's err%: median of |x - median| / x") {

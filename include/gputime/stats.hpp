@@ -16,7 +16,8 @@
 //   The rank is computed exactly, in integers: p is read as a decimal with 9 digits after the
 //   point (p is rounded to the nearest multiple of 1e-9 percent), so percentile(99.99) of
 //   999999 samples is rank 999900 exactly, although the double 99.99 is slightly below 99.99.
-//   Any p written with at most 9 decimals (99.9, 99.999, 12.345678) is taken as written.
+//   Any p written with at most 9 decimals (99.9, 99.999, 12.345678) is taken as written, and
+//   every rank of up to 1e11 samples can be asked for.
 // * mean/stddev are computed on first read and cached, so that add() costs a push_back. The
 //   mean is a compensated (Neumaier) sum divided by n; stddev is the corrected two-pass
 //   formula over deviations from that mean, so samples on a huge offset with a small spread
@@ -30,8 +31,8 @@
 // Errors:
 // * Bad input is refused, and the Stats is left as it was: a duration that is NaN, infinite
 //   or negative given to add(), add_steady() or set_first_call() throws gputime::InvalidArgument
-//   (parameter() == "duration"), as does percentile(p) with p NaN or outside [0, 100]
-//   (parameter() == "p"). A zero duration is a valid sample (a -0 is stored as 0). The check
+//   (parameter() == "duration"), as does percentile(p) (and nearest_rank_index) with p NaN or
+//   outside [0, 100] (parameter() == "p"). A zero duration is a valid sample (a -0 is stored as 0). The check
 //   costs add() one well-predicted branch.
 // * Reading a statistic of an empty Stats throws std::logic_error; check count() first.
 // * Reads resolve pending GPU work. A Stats filled by a GPU clock can be owed samples the
