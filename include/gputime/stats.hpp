@@ -24,6 +24,10 @@
 //   (1e12 ns + fractions of a ns) keep every digit of their spread. stddev is the sample
 //   standard deviation (n - 1), 0 for a single sample. total() is the compensated sum.
 // * mdape() is nanobench's "err%": the median over samples of |x - p50| / x (cached too).
+// * percentile_interval(p, confidence) brackets a percentile with two measured samples that
+//   hold the true percentile with at least that confidence, whatever the distribution's shape
+//   (gputime/percentile_interval.hpp); samples_needed(p, confidence) says how many samples
+//   close it (368 for a p99 at 95%).
 // * merge() pools two accumulators exactly (samples are kept), e.g. from several threads.
 //   The merged first_call() is the mean of the merged first calls; first_call_count() says
 //   how many there were.
@@ -46,6 +50,7 @@
 #include <gputime/detail/pending_samples.hpp>
 #include <gputime/duration.hpp>
 #include <gputime/error.hpp>
+#include <gputime/percentile_interval.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -190,6 +195,33 @@ public:
         check_percent("Stats::percentile", p);
         const std::vector<Duration>& s = sorted("percentile");
         return s[nearest_rank_index(p, s.size())];
+    }
+    /// The sample of 1-based `rank` in sorted order: order_statistic(1) is the minimum.
+    /// Throws InvalidArgument (parameter "rank") for a rank of 0 or above count().
+    Duration order_statistic(std::size_t rank) const {
+        const std::vector<Duration>& s = sorted("order_statistic");
+        if (rank == 0 || rank > s.size())
+            throw InvalidArgument("Stats::order_statistic", "rank",
+                                  "must be in [1, " + std::to_string(s.size()) + "], got " + std::to_string(rank));
+        return s[rank - 1];
+    }
+    /// The percentile with its distribution-free confidence interval (order statistics chosen
+    /// from the binomial distribution; see gputime/percentile_interval.hpp). A side with too
+    /// few samples to bound it is reported open. Throws InvalidArgument for a bad p
+    /// (parameter "p") or a confidence outside (0, 1) (parameter "confidence").
+    PercentileInterval percentile_interval(double p, double confidence = 0.95) const {
+        const PercentileRanks ranks = percentile_ranks(count(), p, confidence);
+        PercentileInterval interval;
+        interval.p = p;
+        interval.confidence = confidence;
+        interval.ranks = ranks;
+        interval.estimate = percentile(p);
+        const std::vector<Duration>& s = sorted("percentile_interval");
+        interval.lower_open = ranks.lower == 0;
+        interval.upper_open = ranks.upper > s.size();
+        if (!interval.lower_open) interval.lower = s[ranks.lower - 1];
+        if (!interval.upper_open) interval.upper = s[ranks.upper - 1];
+        return interval;
     }
     Duration p50() const { return percentile(50.0); }
     Duration p90() const { return percentile(90.0); }
