@@ -165,9 +165,11 @@ TEST_CASE("layer json: the per-layer statistics, exact, in a valid document") {
     // steady iteration: 10 + 1000 + 307 + 40 + 2 + 3 = 1362
     CHECK(conv1["share"].number == gputime_test::Approx(1000.0 / 1362.0));
 
-    const JsonValue& nested = find_layer(doc, awkward + "/" + quoted);
+    // Paths escape '\\' and '/' inside names (awkward holds a backslash), so each names one layer.
+    const JsonValue& nested = find_layer(doc, gputime::layer_path({awkward, quoted}));
+    CHECK(gputime::layer_path({awkward, quoted}) == "path\\\\to\tlayer\nline2\x01/" + quoted);
     CHECK(nested["name"].string == quoted);
-    CHECK(nested["parent"].string == awkward);
+    CHECK(nested["parent"].string == gputime::layer_path({awkward}));
     CHECK(nested["depth"].number == 1);
     CHECK(nested["p50"].number == 300);
     CHECK(find_layer(doc, unicode)["first_call"].number == 40);
@@ -207,7 +209,7 @@ TEST_CASE("layer csv: one row per layer plus unattributed and iteration, names q
     CHECK(rows[1][7] == "5000");
     CHECK(rows[1][12] == "1000");
     CHECK(rows[3][1] == quoted);
-    CHECK(rows[3][2] == awkward + "/" + quoted);
+    CHECK(rows[3][2] == gputime::layer_path({awkward, quoted}));
     CHECK(rows[3][3] == "1");
     CHECK(rows[2][1] == awkward);  // a newline inside a quoted field
     CHECK(rows[6][1] == "once");
@@ -307,12 +309,18 @@ TEST_CASE("chrome trace: valid trace-event JSON, layers inside their iteration, 
     // The second profile is process 2, with its awkward names escaped and intact.
     bool found_awkward = false;
     for (const JsonValue& e : events)
-        if (e["pid"].number == 2 && e["name"].string == quoted) found_awkward = e["args"]["path"].string == awkward + "/" + quoted;
+        if (e["pid"].number == 2 && e["name"].string == quoted) found_awkward = e["args"]["path"].string == gputime::layer_path({awkward, quoted});
     CHECK(found_awkward);
 
     SECTION("a single profile, and no profile at all") {
         CHECK(parse_json(gputime::to_chrome_trace(second))["traceEvents"].size() == 2 + 7 + 6 + 6);  // "once" only in iteration 0
         CHECK(parse_json(gputime::to_chrome_trace(std::vector<const LayerProfile*>{}))["traceEvents"].size() == 0);
+        CHECK(gputime::to_chrome_trace({}) == "{\"traceEvents\": [],\n\"displayTimeUnit\": \"ns\"}\n");
+    }
+    SECTION("a null entry is skipped but keeps its process number") {
+        const JsonValue skipped = parse_json(gputime::to_chrome_trace({nullptr, &first}));
+        CHECK(skipped["traceEvents"].size() == 2 + 2 * 4);
+        for (const JsonValue& e : skipped["traceEvents"].array) CHECK(e["pid"].number == 2);
     }
 }
 

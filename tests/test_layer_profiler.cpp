@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -713,4 +715,278 @@ TEST_CASE("layer profiler on the simulated GPU: a device error drops the iterati
     CHECK_FALSE(prof.in_iteration());
     CHECK(prof.profile().iterations() == 1);  // the completed iteration survives
     CHECK(prof.profile().abandoned_iterations() == 1);
+}
+
+// ---- names, paths and bad input --------------------------------------------------------------
+
+namespace {
+template <class F>
+gputime::InvalidArgument invalid_argument_of(F&& f) {
+    try {
+        f();
+    } catch (const gputime::InvalidArgument& e) {
+        return e;
+    }
+    const bool threw_invalid_argument = false;
+    CHECK(threw_invalid_argument);
+    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
+}
+
+// "a" (20 ns) holding "b" (15 ns), 1 ns of host work, then a top-level layer named "a/b" (10 ns).
+LayerProfile slash_in_a_name() {
+    ManualClock clock;
+    LayerProfiler prof(clock);
+    for (int it = 0; it < 2; ++it) {
+        auto iteration = prof.iteration();
+        {
+            auto a = prof.scope("a");
+            clock.advance(2);
+            prof.time("b", [&] { clock.advance(15); });
+            clock.advance(3);
+        }
+        clock.advance(1);
+        prof.time("a/b", [&] { clock.advance(10); });
+    }
+    return prof.profile();
+}
+}  // namespace
+
+TEST_CASE("layer profiler: a '/' in a name is part of the name: top-level 'a/b' and 'b' inside 'a' are two layers") {
+    const LayerProfile p = slash_in_a_name();
+    REQUIRE(p.layers().size() == 3);
+    const LayerStats* nested = p.find("a/b");
+    REQUIRE(nested != nullptr);
+    CHECK(nested->name == "b");
+    CHECK(nested->depth == 1);
+    CHECK(nested->time.first_call().count() == 15.0);
+    CHECK(p.find(gputime::layer_path({"a", "b"})) == nested);
+
+    // The top-level layer's path escapes the '/' of its name.
+    const LayerStats* slash = p.find(gputime::layer_path({"a/b"}));
+    REQUIRE(slash != nullptr);
+    CHECK(slash != nested);
+    CHECK(slash->name == "a/b");
+    CHECK(slash->path == "a\\/b");
+    CHECK(slash->top_level());
+    CHECK(slash->time.first_call().count() == 10.0);
+    CHECK(p.find("a\\/b") == slash);
+
+    // Every top-level layer is counted once: SUM + unattributed == iteration.
+    double sum = 0.0;
+    for (const LayerStats& l : p.layers())
+        if (l.top_level()) sum += l.time.first_call().count();
+    CHECK(sum == 30.0);
+    CHECK(p.unattributed().first_call().count() == 1.0);
+    CHECK(p.iteration_total().first_call().count() == 31.0);
+    CHECK(sum + p.unattributed().first_call().count() == p.iteration_total().first_call().count());
+}
+
+TEST_CASE("layer profiler: paths name exactly one layer, whatever the names hold") {
+    ManualClock clock;
+    LayerProfiler prof(clock);
+    {
+        auto it = prof.iteration();
+        {
+            auto a = prof.scope("a\\");  // a backslash at the end of a name
+            prof.time("b", [&] { clock.advance(1); });
+        }
+        prof.time("a\\/b", [&] { clock.advance(2); });
+        prof.time("/", [&] { clock.advance(3); });
+        {
+            auto empty_looking = prof.scope(" ");
+            prof.time("/", [&] { clock.advance(4); });
+        }
+    }
+    const LayerProfile& p = prof.profile();
+    REQUIRE(p.layers().size() == 6);
+    std::vector<std::string> paths;
+    for (const LayerStats& l : p.layers()) paths.push_back(l.path);
+    CHECK(paths == std::vector<std::string>{"a\\\\", "a\\\\/b", "a\\\\\\/b", "\\/", " ", " /\\/"});
+    CHECK(p.find(gputime::layer_path({"a\\", "b"}))->time.first_call().count() == 1.0);
+    CHECK(p.find(gputime::layer_path({"a\\/b"}))->time.first_call().count() == 2.0);
+    CHECK(p.find(gputime::layer_path({"/"}))->time.first_call().count() == 3.0);
+    CHECK(p.find(gputime::layer_path({" ", "/"}))->time.first_call().count() == 4.0);
+    CHECK(gputime::layer_path({}).empty());
+    CHECK(p.find("") == nullptr);
+}
+
+TEST_CASE("layer profiler: an empty name is an InvalidArgument naming 'name', and nothing changes") {
+    ManualClock clock;
+    LayerProfiler prof(clock);
+    prof.begin_iteration();
+    auto outer = prof.scope("outer");
+    clock.advance(5);
+    const std::size_t marks = clock.marks();
+    bool ran = false;
+
+    const gputime::InvalidArgument e = invalid_argument_of([&] { auto s = prof.scope(""); });
+    CHECK(e.parameter() == "name");
+    CHECK(e.where() == "LayerProfiler::scope");
+    CHECK(contains(e.what(), "name"));
+    CHECK(contains(e.what(), "empty"));
+    CHECK(invalid_argument_of([&] { prof.enter(std::string_view{}); }).where() == "LayerProfiler::enter");
+    CHECK(invalid_argument_of([&] { prof.time("", [&] { ran = true; }); }).where() == "LayerProfiler::time");
+    CHECK_FALSE(ran);
+    CHECK(clock.marks() == marks);  // no mark taken
+    CHECK(prof.open_scopes() == 1);
+    CHECK(prof.in_iteration());
+
+    outer.close();
+    prof.end_iteration();
+    const LayerProfile& p = prof.profile();
+    CHECK(p.iterations() == 1);
+    CHECK(p.abandoned_iterations() == 0);
+    REQUIRE(p.layers().size() == 1);
+    CHECK(p.layers()[0].time.first_call().count() == 5.0);
+    CHECK(clock.held() == 0);
+}
+
+TEST_CASE("layer profiler: scopes nest at most max_depth deep; one more is a logic_error that changes nothing") {
+    using Profiler = LayerProfiler<ManualClock>;
+    ManualClock clock;
+    Profiler prof(clock);
+    prof.begin_iteration();
+    for (std::size_t d = 0; d < Profiler::max_depth; ++d) prof.enter("level");
+    CHECK(prof.open_scopes() == Profiler::max_depth);
+    const std::size_t marks = clock.marks();
+    CHECK_THROWS_AS(prof.enter("level"), std::logic_error);
+    CHECK(contains(error_of([&] { prof.enter("level"); }), "deeper than 256"));
+    CHECK(clock.marks() == marks);
+    CHECK(prof.open_scopes() == Profiler::max_depth);
+    for (std::size_t d = 0; d < Profiler::max_depth; ++d) {
+        clock.advance(1);
+        prof.leave();
+    }
+    prof.end_iteration();
+    const LayerProfile& p = prof.profile();
+    REQUIRE(p.layers().size() == Profiler::max_depth);
+    CHECK(p.layers().back().depth == Profiler::max_depth - 1);
+    CHECK(p.layers().front().time.first_call().count() == static_cast<double>(Profiler::max_depth));
+    CHECK(p.layers().back().time.first_call().count() == 1.0);
+    CHECK(Profiler::max_depth == 256);
+}
+
+TEST_CASE("layer profiles: host times and device times do not merge; an empty profile takes either") {
+    gputime::sim::Runtime runtime(exact_config());
+    SimClock gpu_clock(runtime);
+    LayerProfiler gpu(gpu_clock);
+    {
+        auto it = gpu.iteration();
+        auto s = gpu.scope("conv");
+        REQUIRE(runtime.launch(gputime::sim::Stream{}, Kernel::fixed("conv", 10us)) == 0);
+    }
+    ManualClock host_clock;
+    LayerProfiler host(host_clock);
+    host.time("conv", [&] { host_clock.advance(7); });
+    const LayerProfile& device_times = gpu.profile();
+    const LayerProfile& host_times = host.profile();
+    REQUIRE(device_times.device_timed());
+    REQUIRE_FALSE(host_times.device_timed());
+
+    LayerProfile pooled = device_times;
+    const gputime::InvalidArgument e = invalid_argument_of([&] { pooled.merge(host_times); });
+    CHECK(e.parameter() == "other");
+    CHECK(e.where() == "LayerProfile::merge");
+    CHECK(contains(e.what(), "host"));
+    CHECK(pooled.iterations() == 1);  // unchanged
+    CHECK(pooled.find("conv")->time.calls() == 1);
+    CHECK(pooled.device_timed());
+
+    CHECK(invalid_argument_of([&] { gpu.merge(host_times); }).where() == "LayerProfiler::merge");
+    CHECK(invalid_argument_of([&] { host.merge(device_times); }).parameter() == "other");
+    CHECK(gpu.profile().iterations() == 1);
+    CHECK(host.profile().iterations() == 1);
+
+    LayerProfile all;  // empty: it takes the time base of what is merged into it
+    all.merge(device_times);
+    CHECK(all.device_timed());
+    CHECK(all.iterations() == 1);
+    all.merge(LayerProfile{});  // an empty profile adds nothing, whatever its time base
+    CHECK(all.device_timed());
+    CHECK_THROWS_AS(all.merge(host_times), gputime::InvalidArgument);
+    gpu.merge(LayerProfile{});
+    CHECK(gpu.profile().device_timed());
+}
+
+namespace {
+// A clock on virtual time (advanced by hand) whose elapsed() can be bent: `report(from, to)`
+// says what it returns for an interval, to mimic a clock's rounding or a broken clock.
+class BentClock {
+public:
+    using Mark = double;
+    static constexpr bool measures_device = false;
+    std::function<double(double, double)> report;
+
+    void advance(double ns) { now_ += ns; }
+    Mark mark() { return now_; }
+    void stop(const Mark& started, gputime::Stats& into) noexcept {
+        try {
+            into.add(elapsed(started, mark()));
+        } catch (...) {
+        }
+    }
+    gputime::Duration elapsed(const Mark& from, const Mark& to) const {
+        return gputime::Duration{report ? report(from, to) : to - from};
+    }
+    void release(const Mark&) noexcept {}
+    void synchronize() {}
+    std::chrono::nanoseconds host_now() const { return std::chrono::nanoseconds(static_cast<long long>(now_)); }
+    void idle_for(std::chrono::nanoseconds gap) { now_ += static_cast<double>(gap.count()); }
+
+private:
+    double now_ = 0.0;
+};
+}  // namespace
+
+TEST_CASE("layer profiler: a NaN from the clock for one layer drops its whole iteration, nothing of it is kept") {
+    BentClock clock;
+    LayerProfiler prof(clock);
+    const auto forward = [&] {
+        prof.begin_iteration();
+        prof.time("a", [&] { clock.advance(10); });
+        prof.time("b", [&] { clock.advance(15); });
+        clock.advance(75);
+        prof.end_iteration();
+    };
+    forward();  // [0, 100]: a [0, 10], b [10, 25]
+    clock.report = [](double from, double to) {
+        return from == 110.0 && to == 125.0 ? std::numeric_limits<double>::quiet_NaN() : to - from;
+    };
+    const std::string error = error_of(forward);  // [100, 200]: b's duration is NaN
+    CHECK(contains(error, "gputime::LayerProfiler: duration of layer 'b'"));
+    CHECK(contains(error, "nan"));
+    CHECK(contains(error, "the iteration was dropped"));
+    CHECK_FALSE(prof.in_iteration());
+    const LayerProfile& p = prof.profile();
+    CHECK(p.iterations() == 1);
+    CHECK(p.abandoned_iterations() == 1);
+    CHECK(p.find("a")->time.calls() == 1);  // a's good duration of the dropped iteration is not kept
+    CHECK(p.find("b")->time.calls() == 1);
+    CHECK(p.unattributed().calls() == 1);
+    CHECK(p.trace_iterations().size() == 1);
+    CHECK(p.trace_spans().size() == 2);
+
+    clock.report = nullptr;
+    forward();
+    CHECK(prof.profile().iterations() == 2);
+    CHECK(prof.profile().trace_iterations().back().index == 1);
+}
+
+TEST_CASE("layer profiler: an iteration a little shorter than its layers (clock rounding) has 0 unattributed") {
+    // CUDA reports float milliseconds: a 100 ms iteration is good to a few ns, and may come out
+    // shorter than its back-to-back layers added up. That is rounding, not an error.
+    BentClock clock;
+    LayerProfiler prof(clock);
+    clock.report = [](double from, double to) { return to - from == 150.0 ? 149.0 : to - from; };
+    for (int i = 0; i < 2; ++i) {
+        auto it = prof.iteration();
+        prof.time("a", [&] { clock.advance(70); });
+        prof.time("b", [&] { clock.advance(80); });
+    }
+    const LayerProfile& p = prof.profile();
+    CHECK(p.iterations() == 2);
+    CHECK(p.abandoned_iterations() == 0);
+    CHECK(p.iteration_total().first_call().count() == 149.0);
+    CHECK(p.unattributed().first_call().count() == 0.0);
+    CHECK(p.unattributed().max().count() == 0.0);
 }

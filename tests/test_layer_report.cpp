@@ -2,12 +2,14 @@
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
+#include <gputime/error.hpp>
 #include <gputime/layer_profiler.hpp>
 #include <gputime/layer_report.hpp>
 
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using gputime::LayerMetric;
 using gputime::LayerOrder;
@@ -38,6 +40,39 @@ LayerProfile vgg_like(const char* label, double scale, bool with_fc2 = false) {
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The lines of a table.
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+// The cells after the row label `name` (as printed, indentation included), trimmed; "(no row)" if none.
+std::string row(const std::string& table, const std::string& name) {
+    for (const std::string& line : lines_of(table)) {
+        if (line.compare(0, name.size() + 1, name + " ") != 0) continue;
+        const std::size_t first = line.find_first_not_of(' ', name.size());
+        return first == std::string::npos ? std::string() : line.substr(first);
+    }
+    return "(no row)";
+}
+
+template <class F>
+gputime::InvalidArgument invalid_argument_of(F&& f) {
+    try {
+        f();
+    } catch (const gputime::InvalidArgument& e) {
+        return e;
+    }
+    const bool threw_invalid_argument = false;
+    CHECK(threw_invalid_argument);
+    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
+}
 
 }  // namespace
 
@@ -114,7 +149,70 @@ TEST_CASE("layer table: bad use is refused") {
     const LayerProfile p = vgg_like("run", 1);
     gputime::LayerTable table;
     table.column(p).order(LayerOrder::cost, 3);
-    CHECK_THROWS_AS(table.str(), std::out_of_range);
+    const gputime::InvalidArgument e = invalid_argument_of([&] { (void)table.str(); });
+    CHECK(e.parameter() == "by_column");
+    CHECK(e.where() == "LayerTable::order");
+    CHECK(contains(e.what(), "by_column is 3"));
+    table.column(p).column(p).column(p);  // a fourth column makes column 3 valid
+    CHECK(contains(table.str(), "block1_conv1"));
+
+    const auto bogus = static_cast<LayerMetric>(99);
+    gputime::LayerTable unchanged;
+    CHECK(invalid_argument_of([&] { unchanged.column(p, bogus); }).parameter() == "metric");
+    CHECK(invalid_argument_of([&] { unchanged.column(p, bogus, "x"); }).parameter() == "metric");
+    CHECK(invalid_argument_of([&] { unchanged.order(static_cast<LayerOrder>(7)); }).parameter() == "how");
+    CHECK_THROWS_AS(unchanged.str(), std::logic_error);  // still no column
+    CHECK(std::string(gputime::metric_name(bogus)) == "?");
+    CHECK_FALSE(gputime::metric_value(p.iteration_total(), bogus, p).has_value());
+}
+
+TEST_CASE("layer table: top-level 'a/b' and 'b' inside 'a' are two rows; SUM + unattributed = iteration") {
+    // "a" (20 ns) holds "b" (15 ns); 1 ns of host work; then a top-level layer named "a/b" (10 ns).
+    ManualClock clock;
+    gputime::LayerProfiler prof(clock);
+    for (int it = 0; it < 2; ++it) {
+        auto iteration = prof.iteration();
+        {
+            auto a = prof.scope("a");
+            clock.advance(2);
+            prof.time("b", [&] { clock.advance(15); });
+            clock.advance(3);
+        }
+        clock.advance(1);
+        prof.time("a/b", [&] { clock.advance(10); });
+    }
+    const LayerProfile& p = prof.profile();
+    gputime::LayerTable table;
+    table.column(p, LayerMetric::first_call).column(p, LayerMetric::p50);
+    const std::string text = table.str();
+    INFO(text);
+    CHECK(row(text, "a") == "20 ns  20 ns");
+    CHECK(row(text, "  b") == "15 ns  15 ns");
+    CHECK(row(text, "a/b") == "10 ns  10 ns");
+    CHECK(row(text, "SUM") == "30 ns  30 ns");
+    CHECK(row(text, "unattributed") == "1 ns   1 ns");
+    CHECK(row(text, "iteration") == "31 ns  31 ns");
+    CHECK(lines_of(text).size() == 2 + 3 + 1 + 3);  // header + rule, 3 layers, rule, 3 totals
+}
+
+TEST_CASE("layer table and profile table of a profile that measured nothing: every cell '-'") {
+    ManualClock clock;
+    gputime::LayerProfiler prof(clock);
+    prof.label("idle");
+    const LayerProfile& nothing = prof.profile();
+    gputime::LayerTable table;
+    table.column(nothing, LayerMetric::first_call).column(nothing, LayerMetric::calls).column(nothing, LayerMetric::share);
+    const std::string text = table.str();
+    INFO(text);
+    CHECK(row(text, "SUM") == "-         -");  // no sum of call counts
+    CHECK(row(text, "unattributed") == "-      0  -");
+    CHECK(row(text, "iteration") == "-      0  -");
+    CHECK(lines_of(text).size() == 3 + 3);  // group line, header, one rule (no layer rows), 3 totals
+
+    const std::string profile = gputime::profile_table(nothing);
+    INFO(profile);
+    CHECK(contains(profile, "=== Profile: idle (0 iterations; host time) ===\n"));
+    CHECK(row(profile, "iteration") == "0      -    -       -    -           -  -");
 }
 
 TEST_CASE("profile table: trtexec's columns plus p99 and the first call, steady state only") {

@@ -4,6 +4,7 @@
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda_event_clock.hpp>
+#include <gputime/error.hpp>
 #include <gputime/report.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/testing.hpp>
@@ -122,7 +123,7 @@ TEST_CASE("nothing to check is a failed verdict that says so") {
     CHECK(contains(gt::first_call_overhead_above(no_first, 0ns).message, "FAILED: no first call recorded"));
 }
 
-TEST_CASE("arguments that make no sense throw std::invalid_argument") {
+TEST_CASE("arguments that make no sense throw gputime::InvalidArgument, a std::invalid_argument") {
     const Stats s = sample_stats();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     CHECK_THROWS_AS(gt::median_within(s, 100us, -0.01), std::invalid_argument);
@@ -132,6 +133,32 @@ TEST_CASE("arguments that make no sense throw std::invalid_argument") {
     CHECK_THROWS_AS(gt::p99_below(s, Duration{std::numeric_limits<double>::infinity()}), std::invalid_argument);
     CHECK_THROWS_AS(gt::percentile_below(s, 101, 1ms), std::invalid_argument);
     CHECK_THROWS_AS(gt::first_call_overhead_above(s, -1ns), std::invalid_argument);
+
+    const auto parameter_of = [](auto&& f) -> std::string {
+        try {
+            f();
+        } catch (const gputime::InvalidArgument& e) {
+            INFO(e.what());
+            CHECK(contains(e.what(), e.parameter()));
+            return e.where() + " " + e.parameter();
+        }
+        return "(nothing thrown)";
+    };
+    CHECK(parameter_of([&] { gt::median_within(s, 100us, -0.01); }) == "testing::median_within fraction");
+    CHECK(parameter_of([&] { gt::mean_within(s, 100us, std::numeric_limits<double>::infinity()); }) ==
+          "testing::mean_within fraction");
+    CHECK(parameter_of([&] { gt::median_within(s, Duration{nan}, 0.1); }) == "testing::median_within expected");
+    CHECK(parameter_of([&] { gt::p99_below(s, -1ns); }) == "testing::percentile_below bound");
+    CHECK(parameter_of([&] { gt::percentile_below(s, nan, 1ms); }) == "testing::percentile_below p");
+    CHECK(parameter_of([&] { gt::percentile_below(s, -0.5, 1ms); }) == "testing::percentile_below p");
+    CHECK(parameter_of([&] { gt::first_call_overhead_above(s, Duration{nan}); }) ==
+          "testing::first_call_overhead_above bound");
+    // The same checks on a RunResult.
+    gputime::RunResult r;
+    r.latency = s;
+    CHECK(parameter_of([&] { gt::median_within(r, 100us, nan); }) == "testing::median_within fraction");
+    CHECK(parameter_of([&] { gt::percentile_below(r, 100.5, 1ms); }) == "testing::percentile_below p");
+    CHECK(parameter_of([&] { gt::first_call_overhead_above(r, -1ns); }) == "testing::first_call_overhead_above bound");
 }
 
 TEST_CASE("the macros on a simulated run, and a failing RunResult verdict prints the run report") {

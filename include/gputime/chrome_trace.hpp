@@ -15,6 +15,9 @@
 // Layer timestamps are offsets from their iteration's start mark, as measured.
 // Only the first LayerProfiler::trace_iterations() iterations of a run are in its profile, so
 // the file stays bounded however long the run was.
+// Any input gives a valid file: no profiles (or only empty ones) give a trace with no (or only
+// metadata) events; a null pointer in the list is skipped but keeps its pid, so the other
+// profiles' process numbers do not shift.
 #pragma once
 
 #include <gputime/detail/escape.hpp>

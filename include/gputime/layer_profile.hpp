@@ -15,19 +15,56 @@
 //   would otherwise hide.
 // * share(layer) = the layer's steady total / the iterations' steady total. First calls are
 //   left out, so the share describes the steady state; nested layers are part of their parent.
-// * A layer is identified by its path: parent path + '/' + name ("block1/conv").
+// * A layer is identified by its path: parent path + '/' + name ("block1/conv"). A name may hold
+//   any character (ONNX and TensorFlow names are full of '/': "/model/conv1/Conv"), so inside a
+//   path a slash or backslash that belongs to a name is preceded by a backslash: a top-level
+//   layer named a/b has the path a\/b (the C++ literal "a\\/b"), while b inside a has a/b. So a
+//   path names exactly one layer: find() never confuses the two and tables keep both rows.
+//   gputime::layer_path({"a/b"}) builds a path from names. Tables print names, not paths, so the
+//   escape shows only in find(), in the exports' "path"/"parent" fields and in the trace's "path".
+//   Names are never empty (LayerProfiler refuses one), so find("") is always nullptr.
+// * Merging pools like with like: device times (a GPU clock) and host times do not mix.
+//   merge() of a host-timed profile into a device-timed one (or the reverse) throws
+//   gputime::InvalidArgument (parameter "other") and changes nothing; an empty profile (no layer,
+//   no iteration) takes the time base of the first non-empty profile merged into it.
 #pragma once
 
 #include <gputime/duration.hpp>
+#include <gputime/error.hpp>
 #include <gputime/stats.hpp>
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace gputime {
+
+namespace detail {
+// Appends `name` as one path component: each slash or backslash in it preceded by a backslash.
+inline void append_path_component(std::string& path, std::string_view name) {
+    for (const char c : name) {
+        if (c == '/' || c == '\\') path += '\\';
+        path += c;
+    }
+}
+}  // namespace detail
+
+/// The path of the layer reached through `names`, outermost first, as LayerStats::path and
+/// LayerProfile::find() spell it: layer_path({"block1", "conv"}) == "block1/conv",
+/// layer_path({"a/b"}) == "a\\/b" (C++ literal: a top-level layer whose name holds a slash).
+inline std::string layer_path(std::initializer_list<std::string_view> names) {
+    std::string path;
+    bool first = true;
+    for (const std::string_view name : names) {
+        if (!first) path += '/';
+        first = false;
+        detail::append_path_component(path, name);
+    }
+    return path;
+}
 
 template <class Clock, class Ranges>
 class LayerProfiler;
@@ -37,7 +74,7 @@ struct LayerStats {
     static constexpr std::size_t no_parent = static_cast<std::size_t>(-1);
 
     std::string name;                 // as given to scope(): "conv"
-    std::string path;                 // unique in its profile: "block1/conv"
+    std::string path;                 // unique in its profile: "block1/conv" (see layer_path())
     std::size_t parent = no_parent;   // index of the enclosing layer in LayerProfile::layers()
     std::size_t depth = 0;            // 0 for a top-level layer
     Stats time;                       // one sample per call; the first call kept apart
@@ -74,7 +111,9 @@ public:
 
     /// Every layer in order of first appearance; a parent always comes before its children.
     const std::vector<LayerStats>& layers() const noexcept { return layers_; }
-    /// The layer with this path ("block1/conv", or just "fc1" at top level), or nullptr.
+    /// The layer with this path ("block1/conv", or just "fc1" at top level; a slash or backslash
+    /// inside a name escaped with a backslash, see layer_path()), or nullptr. find("") is
+    /// nullptr: no layer has an empty name (LayerProfiler refuses one).
     const LayerStats* find(std::string_view path) const noexcept {
         for (const LayerStats& layer : layers_)
             if (layer.path == path) return &layer;
@@ -107,11 +146,20 @@ public:
     /// Pools `other` into this profile: layers are matched by path (new ones are appended),
     /// their Stats merged (Stats::merge: first calls pooled, steady samples pooled), and the
     /// other's traced iterations appended after ours. The label stays this profile's.
+    /// Throws InvalidArgument (parameter "other"), changing nothing, when one profile holds host
+    /// times and the other device times; an empty profile takes the other's time base, and
+    /// merging an empty profile changes nothing.
     void merge(const LayerProfile& other) {
         if (&other == this) {
             const LayerProfile copy(other);
             merge(copy);
             return;
+        }
+        if (other.empty()) return;
+        if (empty()) {
+            device_timed_ = other.device_timed_;
+        } else if (device_timed_ != other.device_timed_) {
+            throw InvalidArgument("LayerProfile::merge", "other", time_base_mismatch(other.device_timed_));
         }
         // The other's iterations are numbered after all of ours, traced or not.
         const std::size_t first_index = iterations();
@@ -145,6 +193,16 @@ private:
     template <class Clock, class Ranges>
     friend class LayerProfiler;
 
+    bool empty() const {
+        return layers_.empty() && iteration_total_.calls() == 0 && abandoned_ == 0 && trace_iterations_.empty();
+    }
+
+    // What merge() says when host and device times would mix.
+    static std::string time_base_mismatch(bool other_device_timed) {
+        return other_device_timed ? "holds device times (a GPU clock) and this profile host times: they do not pool"
+                                  : "holds host times and this profile device times (a GPU clock): they do not pool";
+    }
+
     std::size_t index_of(std::size_t parent, std::string_view name) const noexcept {
         for (std::size_t i = 0; i < layers_.size(); ++i)
             if (layers_[i].parent == parent && layers_[i].name == name) return i;
@@ -155,12 +213,11 @@ private:
         LayerStats layer;
         layer.name = std::string(name);
         layer.parent = parent;
-        if (parent == LayerStats::no_parent) {
-            layer.path = layer.name;
-        } else {
-            layer.path = layers_[parent].path + "/" + layer.name;
+        if (parent != LayerStats::no_parent) {
+            layer.path = layers_[parent].path + "/";
             layer.depth = layers_[parent].depth + 1;
         }
+        detail::append_path_component(layer.path, layer.name);
         layers_.push_back(std::move(layer));
         return layers_.size() - 1;
     }

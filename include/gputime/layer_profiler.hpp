@@ -36,24 +36,39 @@
 // * Ranges: a policy that is told about every scope (push on open, pop on close), e.g.
 //   gputime::NvtxRanges (gputime/nvtx.hpp) so that Nsight Systems shows the same names.
 //   The default NoRanges compiles to nothing.
-// Errors: misuse (end_iteration() without begin_iteration(), a scope still open at the end of
-// an iteration, leave() with nothing open) throws std::logic_error at once. A Scope destructor
+// * Names: any non-empty string. A name may hold '/' (ONNX, TensorFlow names): paths escape it
+//   (see gputime/layer_profile.hpp), so a top-level "a/b" and "b" inside "a" stay two layers.
+// Errors: bad input is refused before anything changes: an empty name given to scope(),
+// enter() or time() throws gputime::InvalidArgument (parameter "name") without taking a mark;
+// merge() of a profile on the other time base (host vs device) throws InvalidArgument
+// (parameter "other"). Misuse (end_iteration() without begin_iteration(), a scope still open
+// at the end of an iteration, leave() with nothing open, a scope nested deeper than
+// max_depth, a Scope closed twice) throws std::logic_error at once, also changing nothing;
+// a Scope of an iteration that was already dropped closes as a no-op. A Scope destructor
 // cannot throw: a failure there (a scope closed out of order, a clock error) drops the
 // iteration and is rethrown by the next call into the profiler. A clock error while resolving
-// an iteration drops that iteration; completed iterations stay in profile().
+// an iteration drops that iteration; completed iterations stay in profile(). So does a duration
+// the clock reports that no Stats accepts (NaN, infinite or negative: a broken clock): every
+// duration of the iteration is checked before any is added, and the first bad one throws
+// gputime::InvalidArgument (parameter "duration", naming the layer), so none of that iteration
+// is kept. An iteration that comes out a little shorter than its top-level layers added up
+// (clock rounding: CUDA reports float milliseconds) has an unattributed time of 0.
 // Not thread-safe: one profiler per thread (merge the profiles afterwards).
 #pragma once
 
 #include <gputime/clock.hpp>
 #include <gputime/detail/layer_names.hpp>
 #include <gputime/duration.hpp>
+#include <gputime/error.hpp>
 #include <gputime/layer_profile.hpp>
 #include <gputime/stats.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -79,6 +94,11 @@ public:
     using clock_type = Clock;
     using ranges_type = Ranges;
     using Mark = typename Clock::Mark;
+
+    /// How deep scopes may nest (a top-level scope is depth 1). Real networks nest a few levels;
+    /// hundreds means an enter() whose leave() is missing, which would otherwise grow the
+    /// profile without bound. One more throws std::logic_error and opens nothing.
+    static constexpr std::size_t max_depth = 256;
 
     /// Closes its scope when destroyed. Returned by scope(); movable, not copyable.
     class Scope {
@@ -192,17 +212,21 @@ public:
     // ---- scopes ----
 
     /// Opens a scope named `name` inside the innermost open scope (or at top level).
-    [[nodiscard]] Scope scope(std::string_view name) { return Scope(*this, open(name)); }
+    /// Throws InvalidArgument (parameter "name") for an empty name, std::logic_error beyond
+    /// max_depth; either way nothing changes (no mark is taken).
+    [[nodiscard]] Scope scope(std::string_view name) { return Scope(*this, open(name, "LayerProfiler::scope")); }
 
-    /// Calls fn() inside a scope named `name` and returns what it returns.
+    /// Calls fn() inside a scope named `name` and returns what it returns. A refused name
+    /// (see scope()) throws before fn() is called.
     template <class F>
     decltype(auto) time(std::string_view name, F&& fn) {
-        const Scope scope_guard = scope(name);
+        const Scope scope_guard(*this, open(name, "LayerProfiler::time"));
         return std::invoke(std::forward<F>(fn));
     }
 
     /// Opens a scope without a guard object, for hook-style APIs (pre/post-layer callbacks).
-    void enter(std::string_view name) { open(name); }
+    /// Refuses what scope() refuses.
+    void enter(std::string_view name) { open(name, "LayerProfiler::enter"); }
     /// Closes the innermost scope opened by enter() (or scope()).
     void leave() {
         if (open_.empty()) throw std::logic_error("gputime::LayerProfiler::leave: no scope is open");
@@ -284,8 +308,13 @@ public:
         return profile_;
     }
 
-    /// Pools another profile (another thread's, another process's) into this one.
+    /// Pools another profile (another thread's, another process's) into this one. Throws
+    /// InvalidArgument (parameter "other"), changing nothing, for a non-empty profile on the
+    /// other time base (host times into a GPU clock's profile, or the reverse).
     void merge(const LayerProfile& other) {
+        if (!other.empty() && other.device_timed() != Clock::measures_device)
+            throw InvalidArgument("LayerProfiler::merge", "other",
+                                  LayerProfile::time_base_mismatch(other.device_timed()));
         profile_.merge(other);
         // Keep the name table's ids equal to the profile's layer indices.
         for (std::size_t i = names_.size(); i < profile_.layers_.size(); ++i) {
@@ -308,7 +337,14 @@ private:
         Mark end;
     };
 
-    std::size_t open(std::string_view name) {
+    std::size_t open(std::string_view name, const char* where) {
+        // Refused before anything changes: no mark, no layer, the parked error (if any) kept.
+        if (name.empty())
+            throw InvalidArgument(where, "name", "is empty: a layer needs a name to be found and printed");
+        if (open_.size() >= max_depth)
+            throw std::logic_error(std::string("gputime::") + where + ": scopes nested deeper than " +
+                                   std::to_string(max_depth) + " (LayerProfiler::max_depth), the innermost named '" +
+                                   profile_.layers_[records_[open_.back()].layer].name + "': is a leave() missing?");
         rethrow_parked();
         Id parent = detail::LayerNames::none;
         Id id = 0;
@@ -430,7 +466,25 @@ private:
         reset_iteration();
     }
 
+    // A duration Stats would refuse, checked for the whole iteration before any of it is added,
+    // so that a bad one drops the iteration as a whole.
+    void require_valid(Duration d, const char* what, Id layer) const {
+        if (d.count() >= 0.0 && d.count() < std::numeric_limits<double>::infinity()) return;
+        std::string problem = what;
+        if (layer != detail::LayerNames::none) problem += " '" + path_of(layer) + "'";
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", d.count());
+        throw InvalidArgument("LayerProfiler", "duration",
+                              problem + " (from clock.elapsed()) is " + value +
+                                  ": a duration must be finite and >= 0; the iteration was dropped");
+    }
+
     void commit(Duration total, bool traced) {
+        require_valid(total, "of the iteration", detail::LayerNames::none);
+        for (std::size_t i = 0; i < records_.size(); ++i) {
+            require_valid(durations_[i], "of layer", records_[i].layer);
+            if (traced) require_valid(offsets_[i], "from the iteration start to layer", records_[i].layer);
+        }
         const std::size_t iteration = profile_.iterations();
         if (traced) {
             profile_.trace_iterations_.push_back(
@@ -444,7 +498,11 @@ private:
             if (records_[i].depth == 0) top_level += durations_[i];
         }
         profile_.iteration_total_.add(total);
-        profile_.unattributed_.add(total - top_level);
+        // Clock rounding can make the top-level layers add up to a little more than the
+        // iteration (CUDA reports float milliseconds: a 100 ms iteration is good to a few ns):
+        // no time fell between them, so that is 0, not an error.
+        const Duration between = total - top_level;
+        profile_.unattributed_.add(between.count() > 0.0 ? between : Duration{0.0});
         // The next iteration predicts its layers from this one.
         previous_sequence_.clear();
         for (const Record& r : records_) previous_sequence_.push_back(r.layer);

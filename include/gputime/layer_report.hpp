@@ -19,10 +19,19 @@
 // (p50 needs a steady call besides the first). Durations are scaled per cell
 // (gputime::format_duration).
 // A LayerTable refers to its profiles: they must outlive it.
+// Rows are matched by path, which names exactly one layer (a '/' inside a name is escaped, see
+// gputime/layer_profile.hpp), so no layer's row is dropped and SUM + unattributed = iteration.
+// Bad input: a LayerMetric or LayerOrder that is none of the enumerators throws
+// gputime::InvalidArgument (parameter "metric" / "how") from column() / order(), changing
+// nothing; order()'s by_column is checked when the table is printed (columns may be added after
+// order()): str() throws InvalidArgument (parameter "by_column") when there is no such column.
+// A table without columns has nothing to print: str() throws std::logic_error. A profile that
+// measured nothing gives a well-defined table: no layer rows, "-" (calls: 0) in the totals.
 #pragma once
 
 #include <gputime/detail/text_table.hpp>
 #include <gputime/duration.hpp>
+#include <gputime/error.hpp>
 #include <gputime/layer_profile.hpp>
 #include <gputime/stats.hpp>
 
@@ -57,6 +66,14 @@ enum class LayerMetric {
 /// to LayerTable::order). Either way children stay under their parent.
 enum class LayerOrder { appearance, cost };
 
+namespace detail {
+inline bool known_metric(LayerMetric metric) noexcept {
+    return static_cast<int>(metric) >= static_cast<int>(LayerMetric::first_call) &&
+           static_cast<int>(metric) <= static_cast<int>(LayerMetric::share);
+}
+}  // namespace detail
+
+/// The column heading of a metric; "?" for a value that is none of the enumerators.
 inline const char* metric_name(LayerMetric metric) noexcept {
     switch (metric) {
         case LayerMetric::first_call: return "first call";
@@ -75,7 +92,7 @@ inline const char* metric_name(LayerMetric metric) noexcept {
 }
 
 /// The metric of `s` (a layer's, or the profile's unattributed or iteration Stats) within
-/// `profile`; nothing when `s` has no sample for it.
+/// `profile`; nothing when `s` has no sample for it (or `metric` is none of the enumerators).
 inline std::optional<double> metric_value(const Stats& s, LayerMetric metric, const LayerProfile& profile) {
     const bool steady = s.count() > 0;
     switch (metric) {
@@ -129,16 +146,25 @@ public:
     LayerTable& column(const LayerProfile& run, LayerMetric metric = LayerMetric::p50) {
         return column(run, metric, metric_name(metric), run.label());
     }
-    /// Adds a column with its own heading (and group, the line above it).
+    /// Adds a column with its own heading (and group, the line above it). Throws InvalidArgument
+    /// (parameter "metric") for a value that is none of LayerMetric's enumerators.
     LayerTable& column(const LayerProfile& run, LayerMetric metric, std::string heading, std::string group = {}) {
+        if (!detail::known_metric(metric))
+            throw InvalidArgument("LayerTable::column", "metric",
+                                  "is " + std::to_string(static_cast<int>(metric)) + ", not a LayerMetric");
         columns_.push_back(Column{&run, metric, std::move(heading), std::move(group)});
         return *this;
     }
     LayerTable& column(const LayerProfile&&, LayerMetric = LayerMetric::p50) = delete;  // would dangle
     LayerTable& column(const LayerProfile&&, LayerMetric, std::string, std::string = {}) = delete;
 
-    /// Row order; for LayerOrder::cost, by the value in column `by_column` (default: the last).
+    /// Row order; for LayerOrder::cost, by the value in column `by_column` (default: the last;
+    /// counted from 0, checked by str()). Throws InvalidArgument (parameter "how") for a value
+    /// that is none of LayerOrder's enumerators.
     LayerTable& order(LayerOrder how, std::optional<std::size_t> by_column = std::nullopt) {
+        if (how != LayerOrder::appearance && how != LayerOrder::cost)
+            throw InvalidArgument("LayerTable::order", "how",
+                                  "is " + std::to_string(static_cast<int>(how)) + ", not a LayerOrder");
         order_ = how;
         sort_column_ = by_column;
         return *this;
@@ -159,7 +185,9 @@ public:
         const std::vector<Row> rows = collect_rows();
         const std::size_t sort_by = sort_column_.value_or(columns_.size() - 1);
         if (order_ == LayerOrder::cost && sort_by >= columns_.size())
-            throw std::out_of_range("gputime::LayerTable::order: no column " + std::to_string(sort_by));
+            throw InvalidArgument("LayerTable::order", "by_column",
+                                  "is " + std::to_string(sort_by) + ", but the table has " +
+                                      std::to_string(columns_.size()) + " column(s), counted from 0");
 
         std::vector<std::string> header{"layer"};
         std::vector<std::string> groups{""};
@@ -179,7 +207,7 @@ public:
             table.row(std::move(cells));
         }
         if (totals_) {
-            table.rule();
+            if (!ordered.empty()) table.rule();  // no second rule right under the header
             std::vector<std::string> sum{"SUM"}, between{"unattributed"}, iteration{"iteration"};
             for (std::size_t c = 0; c < columns_.size(); ++c) {
                 const Column& col = columns_[c];

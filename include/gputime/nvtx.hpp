@@ -37,10 +37,11 @@ inline constexpr bool available = true;
 inline constexpr bool available = false;
 #endif
 
-/// Opens a range on this thread's NVTX stack (a no-op without NVTX).
+/// Opens a range on this thread's NVTX stack (a no-op without NVTX). A null name opens a range
+/// named "" (NVTX would otherwise be handed a null string).
 inline void push(const char* name) noexcept {
 #if defined(GPUTIME_DETAIL_USE_NVTX)
-    nvtxRangePushA(name);
+    nvtxRangePushA(name != nullptr ? name : "");
 #else
     (void)name;
 #endif

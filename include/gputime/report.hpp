@@ -3,12 +3,17 @@
 //   std::cout << stats;    std::cout << result;
 // Units are scaled per number (ns/us/ms/s), labels aligned; hints name what makes a number
 // untrustworthy, with the threshold other tools use (nanobench, trtexec, MLPerf).
+// Any Stats or RunResult prints, including ones built by hand: statistics without a sample are
+// left out ("no samples"), the T(N) model needs a first call and a steady sample, and a NaN or
+// infinite duration prints as format_duration() writes it ("n/a", "inf"). Nothing here throws
+// except what reading a Stats throws (a parked GPU error).
 #pragma once
 
 #include <gputime/duration.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
 
+#include <cstddef>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -79,8 +84,11 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
        << (r.mode == RunMode::latency ? "latency mode: one synchronisation per call"
                                       : "throughput mode: calls back to back")
        << (r.complete ? "" : ", INTERRUPTED: the callable threw") << ")\n";
-    os << detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " +
-                                        std::to_string(r.latency.count() + (r.warmup.empty() ? 1 : 0)) + " measured");
+    // Without warm-up the first measured call is latency's first call; with warm-up that first
+    // call is the first warm-up call, not a measured one.
+    const std::size_t measured = r.warmup.empty() ? r.latency.calls() : r.latency.count();
+    os << detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) +
+                                        " measured");
     if (!r.warmup.empty())
         os << detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
                                               format_duration(r.warmup_total()) + " in all" +
@@ -91,6 +99,8 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
                                               format_duration(r.enqueue.p99()) + "   (host time inside the call)");
     if (r.latency.count() > 0) {
         os << detail::labelled("throughput", detail::per_second(r.throughput_per_second()) + " at the mean latency");
+    }
+    if (r.latency.count() > 0 && r.latency.has_first_call()) {  // the model needs both
         const std::size_t n = r.calls_in_order().size();
         os << detail::labelled("model", "T(N) = first + (N-1) * p50: T(" + std::to_string(n) + ") predicted " +
                                             format_duration(r.predicted_total(n)) + ", measured " +

@@ -19,13 +19,17 @@
 //
 // Semantics: "within" is inclusive (|x - expected| <= fraction * expected); "below" and "above"
 // are strict. A check on a Stats without steady samples (or without a first call, for the
-// first-call check) fails with a message saying so; arguments that make no sense (a negative or
-// NaN fraction or duration, p outside [0, 100]) throw std::invalid_argument. Reading the Stats
+// first-call check) fails with a message saying so; arguments that make no sense throw
+// gputime::InvalidArgument (a std::invalid_argument) naming the argument: "expected" or "bound"
+// (a duration that is NaN, infinite or negative), "fraction" (NaN, infinite or negative), "p"
+// (NaN or outside [0, 100]); where() is e.g. "testing::median_within" (p99_below reports as
+// "testing::percentile_below"). Reading the Stats
 // may rethrow a CUDA error the clock parked in it (gputime/cuda_event_clock.hpp): a test
 // framework reports that exception as the failure.
 #pragma once
 
 #include <gputime/duration.hpp>
+#include <gputime/error.hpp>
 #include <gputime/report.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
@@ -35,7 +39,6 @@
 #include <limits>
 #include <ostream>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 
 namespace gputime {
@@ -55,15 +58,20 @@ inline std::ostream& operator<<(std::ostream& os, const Verdict& v) { return os 
 
 namespace detail {
 
+inline std::string number_text(double x) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%g", x);
+    return buffer;
+}
 inline void require_duration(const char* check, const char* what, Duration d) {
     if (!(d.count() >= 0.0) || std::isinf(d.count()))
-        throw std::invalid_argument(std::string("gputime::testing::") + check + ": " + what +
-                                    " must be a finite duration >= 0");
+        throw InvalidArgument(std::string("testing::") + check, what,
+                              "must be a finite duration >= 0, got " + number_text(d.count()) + " ns");
 }
 inline void require_fraction(const char* check, double fraction) {
     if (!(fraction >= 0.0) || std::isinf(fraction))
-        throw std::invalid_argument(std::string("gputime::testing::") + check +
-                                    ": fraction must be finite and >= 0 (0.02 means 2%)");
+        throw InvalidArgument(std::string("testing::") + check, "fraction",
+                              "must be finite and >= 0 (0.02 means 2%), got " + number_text(fraction));
 }
 
 // The report of what was measured (Stats or RunResult, gputime/report.hpp) is appended to a
@@ -111,8 +119,7 @@ template <class Measured>
 Verdict percentile_below(const Stats& s, const Measured& measured, double p, Duration bound) {
     require_duration("percentile_below", "bound", bound);
     if (!(p >= 0.0 && p <= 100.0))
-        throw std::invalid_argument("gputime::testing::percentile_below: p must be in [0, 100], got " +
-                                    std::to_string(p));
+        throw InvalidArgument("testing::percentile_below", "p", "must be in [0, 100], got " + number_text(p));
     char name[32];
     std::snprintf(name, sizeof name, "p%g", p);
     const std::string head = std::string(name) + " below " + format_duration(bound) + ": ";
