@@ -3,12 +3,14 @@
 // a transient is still going on, and equal to a direct long-double evaluation of the formula.
 #include "support/test_framework.hpp"
 
+#include <gputime/error.hpp>
 #include <gputime/sim/detail/random.hpp>
 #include <gputime/warmup_detection.hpp>
 
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 using gputime::Duration;
@@ -157,5 +159,19 @@ TEST_CASE("MSER-5 agrees with the direct formula on 500 random series") {
             n, [&](std::size_t i) { return i < end ? height * kSteady : kSteady; }, sd, seed);
         INFO("seed " << seed << " n " << n << " transient " << end);
         CHECK(gputime::mser5_truncation(s) == mser5_reference(s));
+    }
+}
+
+TEST_CASE("MSER-5 refuses a series with a NaN, infinite or negative duration") {
+    for (const double bad : {std::nan(""), HUGE_VAL, -1.0}) {
+        std::vector<Duration> s(40, Duration{kSteady});
+        s[17] = Duration{bad};
+        try {
+            gputime::mser5_truncation_of(s);
+            FAIL("accepted a bad duration");
+        } catch (const gputime::InvalidArgument& e) {
+            CHECK(e.parameter() == "series");
+            CHECK(std::string(e.what()).find("call 17") != std::string::npos);
+        }
     }
 }

@@ -76,9 +76,18 @@ inline void check_percentile_and_confidence(const char* where, double p, double 
 
 }  // namespace detail
 
+namespace detail {
+inline PercentileRanks percentile_ranks_for(const char* where, std::size_t n, double p, double confidence);
+}
+
 /// The ranks of the `confidence` interval of the p-th percentile (p in [0, 100]) of n samples.
 inline PercentileRanks percentile_ranks(std::size_t n, double p, double confidence = 0.95) {
-    detail::check_percentile_and_confidence("percentile_ranks", p, confidence);
+    return detail::percentile_ranks_for("percentile_ranks", n, p, confidence);
+}
+
+/// As percentile_ranks(); `where` names the public entry point in a refusal.
+inline PercentileRanks detail::percentile_ranks_for(const char* where, std::size_t n, double p, double confidence) {
+    detail::check_percentile_and_confidence(where, p, confidence);
     const double q = p / 100.0;
     const double half_alpha = (1.0 - confidence) / 2.0;
     const std::uint64_t count = n;

@@ -18,12 +18,22 @@
 //   999999 samples is rank 999900 exactly, although the double 99.99 is slightly below 99.99.
 //   Any p written with at most 9 decimals (99.9, 99.999, 12.345678) is taken as written, and
 //   every rank of up to 1e11 samples can be asked for.
+// * Memory and cost at scale. A Stats keeps its samples once, in the order they were added
+//   (8 bytes each, plus std::vector's growth slack; reserve(n) avoids both the slack and the
+//   copies of growing), and no sorted copy: an order statistic is found by radix selection over
+//   the samples in place (gputime/detail/rank_select.hpp), a typical percentile in one pass
+//   over them, every one in at most six, exactly. What a read keeps (the first-level counts,
+//   the last percentiles read) is bounded by about 0.5 MiB however many samples there are.
+//   A full summary of 10M samples (mean, stddev, p50, p90, p99, p99.9, min, max, mdape) costs
+//   a fraction of one std::sort of them and needs no memory proportional to n
+//   (bench/bench_stats_scale.cpp measures both).
 // * mean/stddev are computed on first read and cached, so that add() costs a push_back. The
 //   mean is a compensated (Neumaier) sum divided by n; stddev is the corrected two-pass
 //   formula over deviations from that mean, so samples on a huge offset with a small spread
 //   (1e12 ns + fractions of a ns) keep every digit of their spread. stddev is the sample
 //   standard deviation (n - 1), 0 for a single sample. total() is the compensated sum.
-// * mdape() is nanobench's "err%": the median over samples of |x - p50| / x (cached too).
+// * mdape() is nanobench's "err%": the median over samples of |x - p50| / x (cached too),
+//   selected in place like a percentile: no array of errors is made.
 // * percentile_interval(p, confidence) brackets a percentile with two measured samples that
 //   hold the true percentile with at least that confidence, whatever the distribution's shape
 //   (gputime/percentile_interval.hpp); samples_needed(p, confidence) says how many samples
@@ -37,7 +47,9 @@
 //   or negative given to add(), add_steady() or set_first_call() throws gputime::InvalidArgument
 //   (parameter() == "duration"), as does percentile(p) (and nearest_rank_index) with p NaN or
 //   outside [0, 100] (parameter() == "p"). A zero duration is a valid sample (a -0 is stored as 0). The check
-//   costs add() one well-predicted branch.
+//   shares add()'s one well-predicted branch with the first-call rule.
+// * Reads are not thread-safe (they fill caches): one thread at a time, or gputime::SharedStats
+//   (gputime/shared_stats.hpp) for threads that record into one accumulator.
 // * Reading a statistic of an empty Stats throws std::logic_error; check count() first.
 // * Reads resolve pending GPU work. A Stats filled by a GPU clock can be owed samples the
 //   device has not finished yet; every const read (count(), mean(), percentile(), samples()...)
@@ -48,19 +60,19 @@
 #pragma once
 
 #include <gputime/detail/pending_samples.hpp>
+#include <gputime/detail/rank_select.hpp>
+#include <gputime/detail/sample_checks.hpp>
 #include <gputime/duration.hpp>
 #include <gputime/error.hpp>
 #include <gputime/percentile_interval.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -94,20 +106,21 @@ public:
     /// samples. Throws InvalidArgument (parameter "duration") if `d` is NaN, infinite or
     /// negative; the Stats is then unchanged.
     void add(Duration d) {
-        if (!valid_duration(d)) throw_invalid_duration("Stats::add", d);
-        if (first_call_count_ == 0) {
-            first_call_sum_ = d.count() + 0.0;  // + 0.0: a -0 is stored as 0
-            first_call_count_ = 1;
+        const double x = d.count();
+        // One branch on the hot path: a steady sample that is valid. Everything else (the
+        // first call, a refused duration) is out of line.
+        if (first_call_count_ != 0 && detail::valid_duration(x)) {
+            samples_.push_back(Duration{x + 0.0});  // + 0.0: a -0 is stored as 0
             return;
         }
-        push_steady(d);
+        add_rare(x);
     }
 
     /// Records `d` as the first call explicitly (WarmupRunner gives it its first warm-up call),
     /// so that every later add() is a steady sample. Throws InvalidArgument for a NaN, infinite
     /// or negative `d`, std::logic_error if a first call is already recorded.
     void set_first_call(Duration d) {
-        if (!valid_duration(d)) throw_invalid_duration("Stats::set_first_call", d);
+        if (!detail::valid_duration(d.count())) detail::throw_invalid_duration("Stats::set_first_call", d.count());
         if (first_call_count_ != 0) throw std::logic_error("gputime::Stats: the first call is already recorded");
         first_call_sum_ = d.count() + 0.0;
         first_call_count_ = 1;
@@ -116,8 +129,20 @@ public:
     /// Adds a steady-state sample, bypassing the first-call rule. Throws InvalidArgument for a
     /// NaN, infinite or negative `d`.
     void add_steady(Duration d) {
-        if (!valid_duration(d)) throw_invalid_duration("Stats::add_steady", d);
-        push_steady(d);
+        const double x = d.count();
+        if (!detail::valid_duration(x)) detail::throw_invalid_duration("Stats::add_steady", x);
+        samples_.push_back(Duration{x + 0.0});
+    }
+
+    /// Makes room for `n` steady samples in all: adding up to that many then never moves the
+    /// samples, and no growth slack is kept (8 bytes a sample). A serving loop that knows how
+    /// many calls it times calls this once.
+    void reserve(std::size_t n) { samples_.reserve(n); }
+
+    /// Heap bytes this Stats holds: its samples (capacity included) and what reads cached
+    /// (bounded by a constant, not by the number of samples).
+    std::size_t memory_bytes() const noexcept {
+        return samples_.capacity() * sizeof(Duration) + buckets_.cumulative.capacity() * sizeof(std::size_t);
     }
 
     /// Pools `other` into this accumulator: its samples and its first calls.
@@ -129,10 +154,9 @@ public:
             merge(copy);
             return;
         }
+        samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
         first_call_sum_ += other.first_call_sum_;
         first_call_count_ += other.first_call_count_;
-        samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
-        cached_ = 0;
     }
 
     /// Delivers the samples a clock still owes this Stats (GPU timings whose events the device
@@ -192,35 +216,34 @@ public:
     /// multiple of 1e-9 percent), the rank then computed exactly; see the header comment.
     /// Throws InvalidArgument (parameter "p") for a NaN p or one outside [0, 100].
     Duration percentile(double p) const {
-        check_percent("Stats::percentile", p);
-        const std::vector<Duration>& s = sorted("percentile");
-        return s[nearest_rank_index(p, s.size())];
+        detail::check_percent("Stats::percentile", p);
+        checked("percentile");
+        return Duration{value_at(nearest_rank_index(p, samples_.size()))};
     }
     /// The sample of 1-based `rank` in sorted order: order_statistic(1) is the minimum.
     /// Throws InvalidArgument (parameter "rank") for a rank of 0 or above count().
     Duration order_statistic(std::size_t rank) const {
-        const std::vector<Duration>& s = sorted("order_statistic");
-        if (rank == 0 || rank > s.size())
+        checked("order_statistic");
+        if (rank == 0 || rank > samples_.size())
             throw InvalidArgument("Stats::order_statistic", "rank",
-                                  "must be in [1, " + std::to_string(s.size()) + "], got " + std::to_string(rank));
-        return s[rank - 1];
+                                  "must be in [1, " + std::to_string(samples_.size()) + "], got " + std::to_string(rank));
+        return Duration{value_at(rank - 1)};
     }
     /// The percentile with its distribution-free confidence interval (order statistics chosen
     /// from the binomial distribution; see gputime/percentile_interval.hpp). A side with too
     /// few samples to bound it is reported open. Throws InvalidArgument for a bad p
     /// (parameter "p") or a confidence outside (0, 1) (parameter "confidence").
     PercentileInterval percentile_interval(double p, double confidence = 0.95) const {
-        const PercentileRanks ranks = percentile_ranks(count(), p, confidence);
+        const PercentileRanks ranks = detail::percentile_ranks_for("Stats::percentile_interval", count(), p, confidence);
         PercentileInterval interval;
         interval.p = p;
         interval.confidence = confidence;
         interval.ranks = ranks;
         interval.estimate = percentile(p);
-        const std::vector<Duration>& s = sorted("percentile_interval");
         interval.lower_open = ranks.lower == 0;
-        interval.upper_open = ranks.upper > s.size();
-        if (!interval.lower_open) interval.lower = s[ranks.lower - 1];
-        if (!interval.upper_open) interval.upper = s[ranks.upper - 1];
+        interval.upper_open = ranks.upper > samples_.size();
+        if (!interval.lower_open) interval.lower = Duration{value_at(ranks.lower - 1)};
+        if (!interval.upper_open) interval.upper = Duration{value_at(ranks.upper - 1)};
         return interval;
     }
     Duration p50() const { return percentile(50.0); }
@@ -231,21 +254,22 @@ public:
 
     /// Median absolute percentage error, as a fraction (0.012 = 1.2%): the nearest-rank median
     /// over samples of |x - p50| / x (a zero sample counts 0 if p50 is 0, else infinity).
-    /// Computed on first read and cached until the samples change.
+    /// Computed on first read and cached until the samples change; selected in place, without
+    /// an array of the errors.
     double mdape() const {
-        const std::vector<Duration>& s = sorted("mdape");
+        checked("mdape");
+        sync_caches();
         if ((cached_ & mdape_cached) == 0) {
-            const std::size_t middle = nearest_rank_index(50.0, s.size());
-            const double median = s[middle].count();
-            std::vector<double> errors;
-            errors.reserve(s.size());
-            for (const Duration d : s) {
-                const double x = d.count();
-                errors.push_back(x == 0.0 ? (median == 0.0 ? 0.0 : std::numeric_limits<double>::infinity())
-                                          : std::fabs(x - median) / x);
-            }
-            std::nth_element(errors.begin(), errors.begin() + static_cast<std::ptrdiff_t>(middle), errors.end());
-            mdape_ = errors[middle];
+            const std::size_t n = samples_.size();
+            const std::size_t middle = nearest_rank_index(50.0, n);
+            const double median = value_at(middle);
+            const Duration* s = samples_.data();
+            const double zero_error = median == 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
+            const auto error_key = [s, median, zero_error](std::size_t i) {
+                const double x = s[i].count();
+                return detail::order_key(x == 0.0 ? zero_error : std::fabs(x - median) / x);
+            };
+            mdape_ = detail::key_value(detail::select_key(n, error_key, detail::key_range(n, error_key), middle));
             cached_ |= mdape_cached;
         }
         return mdape_;
@@ -266,7 +290,7 @@ public:
     /// integer, computed in exact integer arithmetic for every n; rank 0 picks index 0.
     /// Throws InvalidArgument (parameter "p") for a NaN p or one outside [0, 100].
     static std::size_t nearest_rank_index(double p, std::size_t n) {
-        check_percent("Stats::nearest_rank_index", p);
+        detail::check_percent("Stats::nearest_rank_index", p);
         // |error of the double p| <= 100 * 2^-53 and the product's rounding <= 2^-17: far below
         // the half unit that llround could cross for a p written with <= 9 decimals.
         const auto scaled = static_cast<std::uint64_t>(std::llround(p * static_cast<double>(percent_scale)));
@@ -277,24 +301,6 @@ public:
 
 private:
     friend struct detail::StatsAccess;
-
-    static bool valid_duration(Duration d) noexcept {
-        // One compare on the hot path: false for NaN, negatives and +infinity.
-        return d.count() >= 0.0 && d.count() < std::numeric_limits<double>::infinity();
-    }
-    static std::string describe(double value) {
-        if (std::isnan(value)) return "nan";
-        if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-        char buffer[64];
-        const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value);
-        return r.ec == std::errc{} ? std::string(buffer, r.ptr) : std::to_string(value);
-    }
-    [[noreturn]] static void throw_invalid_duration(const char* where, Duration d) {
-        throw InvalidArgument(where, "duration", "must be finite and >= 0 ns, got " + describe(d.count()));
-    }
-    static void check_percent(const char* where, double p) {
-        if (!(p >= 0.0 && p <= 100.0)) throw InvalidArgument(where, "p", "must be in [0, 100], got " + describe(p));
-    }
 
     // ceil(a * b / d) for a <= d < 2^48, so that the result is <= b: the 128-bit product is
     // formed from 32-bit halves and divided 16 bits at a time (portable, no __int128).
@@ -317,9 +323,15 @@ private:
         return quotient + (remainder != 0 ? 1 : 0);
     }
 
-    void push_steady(Duration d) {
-        samples_.push_back(Duration{d.count() + 0.0});
-        cached_ = 0;
+    // add()'s rare cases, out of line: a refused duration, or the first call.
+    GPUTIME_NOINLINE_COLD void add_rare(double x) {
+        if (!detail::valid_duration(x)) detail::throw_invalid_duration("Stats::add", x);
+        if (first_call_count_ == 0) {
+            first_call_sum_ = x + 0.0;
+            first_call_count_ = 1;
+            return;
+        }
+        samples_.push_back(Duration{x + 0.0});
     }
     void detach() {
         if (pending_ != nullptr) {
@@ -332,6 +344,21 @@ private:
         resolve();
         if (samples_.empty()) throw std::logic_error(std::string("gputime::Stats::") + what + ": no steady samples");
         return *this;
+    }
+    // The caches describe the samples as they were when cache_count_ of them were held: samples
+    // are only ever appended (add, merge) or replaced wholesale (copy, move, which reset the
+    // caches), so a change of the count is a change of the samples. add() touches no cache.
+    void sync_caches() const noexcept {
+        if (cache_count_ != samples_.size()) {
+            cached_ = 0;
+            recent_used_ = recent_next_ = 0;
+            cache_count_ = samples_.size();
+        }
+    }
+    void reset_caches() noexcept {
+        cached_ = 0;
+        recent_used_ = recent_next_ = 0;
+        cache_count_ = no_cache;
     }
     struct Moments {
         double sum = 0.0;
@@ -356,6 +383,7 @@ private:
     // own sum for the rounding of the mean (Chan, Golub & LeVeque's corrected two-pass).
     const Moments& moments(const char* what) const {
         checked(what);
+        sync_caches();
         if ((cached_ & moments_cached) == 0) {
             Moments m;
             m.min = m.max = samples_.front().count();
@@ -386,15 +414,52 @@ private:
         }
         return moments_;
     }
-    const std::vector<Duration>& sorted(const char* what) const {
-        checked(what);
-        if ((cached_ & sorted_cached) == 0) {
-            sorted_ = samples_;
-            std::sort(sorted_.begin(), sorted_.end());
-            cached_ |= sorted_cached;
-        }
-        return sorted_;
+
+    // Order statistics. Up to collect_limit samples, a rank is one pass collecting them and an
+    // nth_element; above, the first pass counts the samples per bucket of [min, max] (kept:
+    // buckets_), so that each rank after it is one pass over the samples of its bucket (more
+    // only where a bucket holds over collect_limit samples, e.g. a tight cluster far from an
+    // outlier). The last few values found are kept too: reading p99 twice scans once.
+    static constexpr std::size_t recent_capacity = 8;
+    struct RecentRank {
+        std::size_t index = 0;
+        double value = 0.0;
+    };
+    static std::size_t first_level_buckets(std::size_t n) noexcept {
+        std::size_t b = 1024;
+        while (b < 65536 && b * 16 < n) b *= 2;  // about 16 samples a bucket, at most 0.5 MiB
+        return b;
     }
+    // The sample of 0-based `index` in ascending order (checked() already called).
+    double value_at(std::size_t index) const {
+        const Moments& m = moments("percentile");
+        const std::size_t n = samples_.size();
+        if (index == 0) return m.min;
+        if (index + 1 == n) return m.max;
+        for (std::size_t i = 0; i < recent_used_; ++i)
+            if (recent_[i].index == index) return recent_[i].value;
+
+        const Duration* s = samples_.data();
+        const auto key_at = [s](std::size_t i) { return detail::order_key(s[i].count()); };
+        detail::KeyRange range;
+        range.lo = detail::order_key(m.min);
+        range.hi = detail::order_key(m.max);
+        range.count = n;
+        const detail::SelectLimits limits;
+        if (n > limits.collect_limit) {
+            if ((cached_ & buckets_cached) == 0) {
+                detail::count_buckets(n, key_at, range, first_level_buckets(n), buckets_);
+                cached_ |= buckets_cached;
+            }
+            range = buckets_.bucket_of(index);
+        }
+        const double value = detail::key_value(detail::select_key(n, key_at, range, index, limits));
+        recent_[recent_next_] = RecentRank{index, value};  // replaces the oldest when full
+        recent_next_ = (recent_next_ + 1) % recent_capacity;
+        recent_used_ = std::min(recent_used_ + 1, recent_capacity);
+        return value;
+    }
+
     void copy_from(const Stats& other) {
         other.resolve();
         samples_ = other.samples_;
@@ -411,25 +476,29 @@ private:
         other.pending_ = nullptr;
     }
     void copy_scalars(const Stats& other) noexcept {
-        sorted_.clear();
-        cached_ = 0;
+        reset_caches();
         first_call_sum_ = other.first_call_sum_;
         first_call_count_ = other.first_call_count_;
     }
 
-    // Which derived values are up to date (bits); add() clears them with one store.
-    static constexpr unsigned char sorted_cached = 1;
-    static constexpr unsigned char moments_cached = 2;
-    static constexpr unsigned char mdape_cached = 4;
+    // Which derived values are up to date (bits), for the samples counted by cache_count_.
+    static constexpr unsigned char moments_cached = 1;
+    static constexpr unsigned char mdape_cached = 2;
+    static constexpr unsigned char buckets_cached = 4;
+    static constexpr std::size_t no_cache = static_cast<std::size_t>(-1);
 
     std::vector<Duration> samples_;
-    mutable std::vector<Duration> sorted_;
-    mutable Moments moments_;
-    mutable double mdape_ = 0.0;
-    mutable unsigned char cached_ = 0;
     double first_call_sum_ = 0.0;
     std::size_t first_call_count_ = 0;
     detail::PendingSamples* pending_ = nullptr;
+    mutable std::size_t cache_count_ = no_cache;
+    mutable unsigned char cached_ = 0;
+    mutable std::size_t recent_used_ = 0;
+    mutable std::size_t recent_next_ = 0;
+    mutable RecentRank recent_[recent_capacity];
+    mutable Moments moments_;
+    mutable double mdape_ = 0.0;
+    mutable detail::KeyBuckets buckets_;
 };
 
 namespace detail {

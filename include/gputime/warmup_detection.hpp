@@ -20,8 +20,11 @@
 #pragma once
 
 #include <gputime/duration.hpp>
+#include <gputime/error.hpp>
 
+#include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace gputime {
@@ -66,8 +69,15 @@ inline std::size_t mser_argmin(const std::vector<double>& z) {
 
 }  // namespace detail
 
-/// MSER-5 on `series`; see the header comment.
+/// MSER-5 on `series`; see the header comment. Throws InvalidArgument (parameter "series") when
+/// a duration is NaN, infinite or negative: no truncation point means anything then.
 inline WarmupTruncation mser5_truncation_of(const std::vector<Duration>& series) {
+    for (std::size_t i = 0; i < series.size(); ++i) {
+        const double x = series[i].count();
+        if (!(x >= 0.0 && std::isfinite(x)))
+            throw InvalidArgument("mser5_truncation", "series",
+                                  "must hold finite durations >= 0, but call " + std::to_string(i) + " is not");
+    }
     constexpr std::size_t batch = 5;
     constexpr std::size_t min_batches = 4;
     WarmupTruncation result;
