@@ -300,3 +300,34 @@ TEST_CASE("throughput mode keeps the device busy: no wait between calls") {
     // Back to back, a pair measures exactly the kernel: launch latency hides behind the queue.
     CHECK(r.latency.p50().count() == us(100));
 }
+
+TEST_CASE("bad input: resolve_timeout and max_pending refuse values they cannot use and change nothing") {
+    gputime::sim::Runtime rt;
+    SimClock clock(rt);
+    clock.max_pending(7);
+    CHECK(clock.resolve_timeout() == 60s);
+    for (const std::chrono::nanoseconds timeout : {0ns, -1ns, std::chrono::nanoseconds::min()}) {
+        try {
+            clock.resolve_timeout(timeout);
+            FAIL("expected gputime::InvalidArgument");
+        } catch (const gputime::InvalidArgument& e) {
+            CHECK(e.parameter() == "timeout");
+            CHECK(e.where() == "CudaEventClock::resolve_timeout");
+        }
+    }
+    try {
+        clock.max_pending(0);
+        FAIL("expected gputime::InvalidArgument");
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "pairs");
+        CHECK(e.where() == "CudaEventClock::max_pending");
+    }
+    CHECK(clock.max_pending() == 7);
+    CHECK(clock.resolve_timeout() == 60s);
+    CHECK(clock.resolve_timeout(1ns).resolve_timeout() == 1ns);  // the smallest accepted
+    clock.resolve_timeout(60s);
+    // A refused timeout left the old one (60 s): a healthy kernel is not reported as hung.
+    Stats stats;
+    time_kernel(stats, clock, rt, 10us);
+    CHECK(stats.calls() == 1);
+}

@@ -4,6 +4,7 @@
 // launch_cost 5 us, api_cost 1 us, event_resolution 500 ns, poll_cost 1 us.
 #include "support/test_framework.hpp"
 
+#include "gputime/error.hpp"
 #include "gputime/sim/detail/random.hpp"
 #include "gputime/sim/runtime.hpp"
 
@@ -17,6 +18,8 @@
 
 namespace {
 
+using gputime::sim::Call;
+using gputime::sim::CallFault;
 using gputime::sim::Config;
 using gputime::sim::Event;
 using gputime::sim::Fault;
@@ -698,6 +701,102 @@ TEST_CASE("sim: invalid handles and arguments get CUDA's codes, invalid controls
     bad = Config{};
     bad.noise.outlier_probability = 1.5;
     CHECK_THROWS_AS(Runtime{bad}, std::invalid_argument);
+
+    // Typed: gputime::InvalidArgument names the field.
+    bad = Config{};
+    bad.launch_cost = nanoseconds(-5);
+    try {
+        Runtime refused(bad);
+        FAIL("expected gputime::InvalidArgument");
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "config.launch_cost");
+        CHECK(e.where() == "sim::Runtime");
+    }
+    bad = Config{};
+    bad.clock.max_clock_mhz = std::nan("");
+    try {
+        Runtime refused(bad);
+        FAIL("expected gputime::InvalidArgument");
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "config.clock.max_clock_mhz");
+    }
+    const nanoseconds host = runtime.host_now();
+    try {
+        runtime.host_work(nanoseconds(-1));
+        FAIL("expected gputime::InvalidArgument");
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "duration");
+        CHECK(e.where() == "sim::Runtime::host_work");
+    }
+    CHECK(runtime.host_now() == host);
+}
+
+TEST_CASE("sim: a CallFault fails chosen calls of one kind with a chosen status, non-sticky") {
+    Runtime runtime;
+    const Event a = make_event(runtime);  // host 1
+    const Event b = make_event(runtime);  // host 2
+    SECTION("the next call of that kind fails, has no effect, costs its time and is counted") {
+        runtime.inject(CallFault{Call::event_record, status::captured_event});
+        CHECK(runtime.event_record(a, kDefaultStream) == status::captured_event);  // host 3
+        CHECK_FALSE(runtime.event_timestamp(a).has_value());  // not recorded
+        CHECK(runtime.host_now() == microseconds(3));
+        CHECK(runtime.counters().event_records == 1u);
+        CHECK(runtime.event_record(a, kDefaultStream) == status::success);  // only once
+        CHECK(runtime.event_query(a) == status::success);  // other kinds were never affected
+    }
+    SECTION("skip lets calls through first; times fails several in a row") {
+        runtime.inject(CallFault{Call::event_query, status::invalid_resource_handle, 2, 3});
+        REQUIRE(runtime.event_record(a, kDefaultStream) == status::success);
+        CHECK(runtime.event_query(a) == status::success);
+        CHECK(runtime.event_query(a) == status::success);
+        for (int i = 0; i < 3; ++i) CHECK(runtime.event_query(a) == status::invalid_resource_handle);
+        CHECK(runtime.event_query(a) == status::success);
+    }
+    SECTION("every call kind, launch included") {
+        const Call calls[] = {Call::event_create,      Call::event_destroy,     Call::event_record,
+                              Call::event_query,       Call::event_synchronize, Call::event_elapsed_ms,
+                              Call::stream_wait_event, Call::stream_synchronize, Call::device_count,
+                              Call::launch};
+        for (const Call call : calls) runtime.inject(CallFault{call, status::stream_capture_unsupported});
+        const int failed = status::stream_capture_unsupported;
+        Event created;
+        CHECK(runtime.event_create(&created) == failed);
+        CHECK(created == Event{});  // untouched
+        CHECK(runtime.event_record(a, kDefaultStream) == failed);
+        CHECK(runtime.event_query(a) == failed);
+        CHECK(runtime.event_synchronize(a) == failed);
+        float ms = -1.0f;
+        CHECK(runtime.event_elapsed_ms(&ms, a, b) == failed);
+        CHECK(ms == -1.0f);
+        CHECK(runtime.stream_wait_event(kDefaultStream, a) == failed);
+        CHECK(runtime.stream_synchronize(kDefaultStream) == failed);
+        int count = 7;
+        CHECK(runtime.device_count(&count) == failed);
+        CHECK(count == 0);
+        CHECK(runtime.launch(kDefaultStream, Kernel::fixed("k", microseconds(10))) == failed);
+        CHECK(runtime.stream_tail(kDefaultStream) == nanoseconds(0));  // nothing was enqueued
+        CHECK(runtime.event_destroy(a) == failed);
+        CHECK(runtime.event_record(a, kDefaultStream) == status::success);  // a is still alive
+        // 2 creates + 9 api calls of 1 us + one launch of 5 us
+        CHECK(runtime.host_now() == microseconds(2 + 9 + 5 + 1));
+        // All spent: everything works again.
+        CHECK(runtime.launch(kDefaultStream, Kernel::fixed("k", microseconds(10))) == status::success);
+        CHECK(runtime.device_count(&count) == status::success);
+        CHECK(count == 1);
+    }
+    SECTION("a sticky status takes precedence; the fault is still spent") {
+        runtime.inject(CallFault{Call::event_query, status::invalid_resource_handle});
+        REQUIRE(runtime.launch(kDefaultStream, Kernel::fixed("bad", microseconds(1)).with_fault()) == 0);
+        runtime.host_work(microseconds(10));
+        CHECK(runtime.event_query(a) == status::launch_failure);
+        CHECK(runtime.event_query(a) == status::launch_failure);
+    }
+    SECTION("a fault that cannot fail anything is refused") {
+        CHECK_THROWS_AS(runtime.inject(CallFault{Call::event_query, status::success}), gputime::InvalidArgument);
+        CHECK_THROWS_AS(runtime.inject(CallFault{Call::event_query, status::not_ready, 0, 0}),
+                        gputime::InvalidArgument);
+        CHECK(runtime.event_query(a) == status::success);  // nothing was armed
+    }
 }
 
 TEST_CASE("sim: error names and texts are CUDA's") {
@@ -713,8 +812,19 @@ TEST_CASE("sim: error names and texts are CUDA's") {
         {100, "cudaErrorNoDevice", "no CUDA-capable device is detected"},
         {400, "cudaErrorInvalidResourceHandle", "invalid resource handle"},
         {600, "cudaErrorNotReady", "device not ready"},
+        {101, "cudaErrorInvalidDevice", "invalid device ordinal"},
+        {700, "cudaErrorIllegalAddress", "an illegal memory access was encountered"},
         {702, "cudaErrorLaunchTimeout", "the launch timed out and was terminated"},
+        {710, "cudaErrorAssert", "device-side assert triggered"},
         {719, "cudaErrorLaunchFailure", "unspecified launch failure"},
+        {900, "cudaErrorStreamCaptureUnsupported", "operation not permitted when stream is capturing"},
+        {901, "cudaErrorStreamCaptureInvalidated", "operation failed due to a previous error during capture"},
+        {904, "cudaErrorStreamCaptureUnjoined", "capturing stream has unjoined work"},
+        {906, "cudaErrorStreamCaptureImplicit",
+         "operation would make the legacy stream depend on a capturing blocking stream"},
+        {907, "cudaErrorCapturedEvent", "operation not permitted on an event last recorded in a capturing stream"},
+        {908, "cudaErrorStreamCaptureWrongThread",
+         "attempt to terminate a thread-local capture sequence from another thread"},
         {12345, "unrecognized error code", "unrecognized error code"},
     };
     Runtime runtime;

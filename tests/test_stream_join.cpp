@@ -105,11 +105,19 @@ TEST_CASE("JoinStreams: bad input is refused at construction") {
         { JoinStreams join(clock, {main}); }  // listing the clock's own stream is a harmless no-op
         CHECK(clock.events_created() == 0);  // the reserved event, given back both times
     }
-    SECTION("more side streams than max_side_streams: std::invalid_argument before any CUDA call") {
+    SECTION("more side streams than max_side_streams: InvalidArgument before any CUDA call") {
         const std::vector<Stream> nine(JoinStreams<gputime::sim::Runtime>::max_side_streams + 1, main);
         const auto records = rt.counters().event_records;
         CHECK_THROWS_AS(JoinStreams<gputime::sim::Runtime>(clock, nine), std::invalid_argument);
+        try {
+            JoinStreams<gputime::sim::Runtime> join(clock, nine);
+            FAIL("expected gputime::InvalidArgument");
+        } catch (const gputime::InvalidArgument& e) {
+            CHECK(e.parameter() == "side");
+            CHECK(e.where() == "JoinStreams");
+        }
         CHECK(rt.counters().event_records == records);
+        CHECK(clock.events_created() == 0);
     }
 }
 
@@ -126,6 +134,9 @@ TEST_CASE("JoinStreams: a sticky error at the join never escapes the destructor;
     REQUIRE(stats.calls() == 1);
 
     SECTION("destructor: silent; the timer's stop hits the same error and parks it in the Stats") {
+        // The join's event, whose record fails, is destroyed rather than pooled: keep one in the
+        // pool so that the end mark gets as far as its record.
+        clock.reserve(3);
         auto scope = [&] {
             gputime::ScopedGpuTimer timer(stats, clock);
             JoinStreams join(clock, {side});

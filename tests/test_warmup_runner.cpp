@@ -2,11 +2,15 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
+#include <gputime/error.hpp>
 #include <gputime/report.hpp>
 #include <gputime/warmup_runner.hpp>
 
+#include <chrono>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 using gputime::Duration;
@@ -184,4 +188,45 @@ TEST_CASE("warmup_until_stable ends the warm-up when the timings settle") {
         CHECK_THROWS_AS(runner.warmup_until_stable(50, 0), std::invalid_argument);
         CHECK_THROWS_AS(runner.warmup_until_stable(50, 3, 0.0), std::invalid_argument);
     }
+}
+
+namespace {
+// The parameter a gputime::InvalidArgument names (another exception type propagates).
+template <class F>
+std::string refused_parameter(F&& f) {
+    try {
+        f();
+    } catch (const gputime::InvalidArgument& e) {
+        return e.parameter();
+    }
+    return "(nothing thrown)";
+}
+}  // namespace
+
+TEST_CASE("bad input: the runner's settings throw InvalidArgument naming the parameter and change nothing") {
+    ScriptedClock clock(std::vector<double>(10, 10.0));
+    WarmupRunner runner(clock);
+    runner.warmup(2).iterations(3);
+    const std::size_t huge = std::numeric_limits<std::size_t>::max();
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(10, 0); }) == "window");
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(6, 3); }) == "max_calls");
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(0, 1); }) == "max_calls");
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(10, huge / 2 + 1); }) == "max_calls");  // 2w+1 wraps to 1
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(huge, huge); }) == "max_calls");
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    for (const double tolerance : {nan, 0.0, -0.05, inf, -inf})
+        CHECK(refused_parameter([&] { runner.warmup_until_stable(50, 3, tolerance); }) == "tolerance");
+    CHECK(refused_parameter([&] { runner.iterations(0); }) == "calls");
+    CHECK(refused_parameter([&] { runner.idle_gap(std::chrono::nanoseconds(-1)); }) == "gap");
+    CHECK(refused_parameter([&] { runner.idle_gap(std::chrono::nanoseconds::min()); }) == "gap");
+
+    const gputime::RunResult r = runner.run([] {});  // as set before the refused calls
+    CHECK(r.warmup.size() == 2);
+    CHECK_FALSE(r.warmup_settled);
+    CHECK(r.latency.count() == 3);
+    CHECK(clock.idled().count() == 0);
+    // The largest window max_calls allows is accepted, without overflow.
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(huge, (huge - 1) / 2); }) == "(nothing thrown)");
+    CHECK(refused_parameter([&] { runner.warmup_until_stable(7, 3, 1e300); }) == "(nothing thrown)");
 }

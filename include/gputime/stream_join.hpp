@@ -28,13 +28,14 @@
 // pass (the clock's pool), and nothing is allocated: side streams are kept in a fixed array.
 //
 // Errors. The constructor throws CudaError (a bad side stream shows up here, before any work is
-// queued) or std::invalid_argument (more than max_side_streams). join() joins early and throws
+// queued) or gputime::InvalidArgument (parameter "side": more than max_side_streams, refused
+// before any CUDA call). join() joins early and throws
 // CudaError. The destructor joins if join() was not called and NEVER throws: a failure there
 // leaves the end mark not covering the side streams. By then the streams have been validated by
 // the fork, so what can still fail is a context-wide ("sticky") error such as a faulty kernel;
 // the clock's next call fails with the same error and parks it, so it surfaces when the timer's
 // Stats is next read (or at clock.synchronize()). Call join() yourself to get the exception
-// from the join itself.
+// from the join itself. An event whose record failed is destroyed rather than pooled.
 // Not thread-safe, like the clock it borrows from.
 #pragma once
 
@@ -61,7 +62,7 @@ public:
     static constexpr std::size_t max_side_streams = 8;
 
     /// Forks: `side` streams wait for the current point of clock.stream(). Throws CudaError,
-    /// or std::invalid_argument for more than max_side_streams streams.
+    /// or InvalidArgument (parameter "side") for more than max_side_streams streams.
     JoinStreams(clock_type& clock, std::initializer_list<stream_type> side) : clock_(clock) {
         fork(side.begin(), side.size());
     }
@@ -84,7 +85,8 @@ public:
     }
 
     /// Makes clock.stream() wait for everything queued so far on the side streams. Idempotent;
-    /// throws CudaError (the event goes back to the clock's pool even then).
+    /// throws CudaError (the event goes back to the clock's pool even then, unless a record of
+    /// it failed: it is destroyed then).
     void join() {
         if (joined_) return;
         joined_ = true;
@@ -92,6 +94,7 @@ public:
         const stream_type main = clock_.stream();
         const char* failed_call = nullptr;
         int failed_status = cuda_status::success;
+        bool record_failed = false;
         for (std::size_t i = 0; i < count_; ++i) {
             // After a failure keep joining the other streams: the scope then covers what it can.
             const char* call = "cudaEventRecord";
@@ -99,13 +102,19 @@ public:
             if (status == cuda_status::success) {
                 call = "cudaStreamWaitEvent";
                 status = runtime.stream_wait_event(main, event_);
+            } else {
+                record_failed = true;
             }
             if (status != cuda_status::success && failed_call == nullptr) {
                 failed_call = call;
                 failed_status = status;
             }
         }
-        clock_.release(event_);
+        if (record_failed) {
+            clock_.discard(event_);  // its state is unknown: not to be handed out again
+        } else {
+            clock_.release(event_);
+        }
         if (failed_call != nullptr) throw error(failed_call, failed_status);
     }
 
@@ -115,9 +124,9 @@ public:
 private:
     void fork(const stream_type* side, std::size_t count) {
         if (count > max_side_streams)
-            throw std::invalid_argument("gputime::JoinStreams: at most " + std::to_string(max_side_streams) +
-                                        " side streams, got " + std::to_string(count) +
-                                        " (nest two JoinStreams for more)");
+            throw InvalidArgument("JoinStreams", "side",
+                                  "must list at most " + std::to_string(max_side_streams) + " streams, got " +
+                                      std::to_string(count) + " (nest two JoinStreams for more)");
         for (std::size_t i = 0; i < count; ++i) side_[i] = side[i];
         count_ = count;
         event_ = clock_.mark();  // an event from the clock's pool, recorded on clock.stream()

@@ -15,9 +15,18 @@
 // * warmup_until_stable() ends the warm-up by itself: when the median of the last `window`
 //   warm-up calls is within `tolerance` of the median of the `window` calls before them.
 // * An exception from the callable propagates; what was measured before it stays in result().
+// * Enqueue time (device clocks) is the host time from the start mark to the end of stop(),
+//   less the time the clock reports waiting inside stop() (a GPU clock past max_pending() waits
+//   for its oldest pair there): the library's own waits are not the caller's host cost.
+//
+// Bad input (gputime::InvalidArgument naming the parameter; the runner is left unchanged):
+//   warmup_until_stable(max_calls, window, tolerance): window 0 ("window"); max_calls below
+//   2 * window + 1, checked without overflow ("max_calls"); tolerance NaN, <= 0 or infinite
+//   ("tolerance"). iterations(0) ("calls"). idle_gap(negative) ("gap").
 #pragma once
 
 #include <gputime/clock.hpp>
+#include <gputime/error.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
 
@@ -25,6 +34,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +43,15 @@
 #include <vector>
 
 namespace gputime {
+namespace detail {
+// A clock that may wait inside stop() and says how long (CudaEventClock::last_stop_wait()).
+template <class C, class = void>
+struct reports_stop_wait : std::false_type {};
+template <class C>
+struct reports_stop_wait<C, std::enable_if_t<std::is_convertible<decltype(std::declval<const C&>().last_stop_wait()),
+                                                                  std::chrono::nanoseconds>::value>>
+    : std::true_type {};
+}  // namespace detail
 
 template <class Clock>
 class WarmupRunner {
@@ -51,18 +70,29 @@ public:
     /// Warm up until the timings settle instead of for a fixed count: stop once the median of
     /// the last `window` calls is within `tolerance` (a fraction) of the median of the `window`
     /// calls before them, after at most `max_calls`. result().warmup_settled says which ended it.
+    /// Throws InvalidArgument: window 0 ("window"), max_calls < 2 * window + 1 ("max_calls"),
+    /// tolerance NaN, <= 0 or infinite ("tolerance").
     WarmupRunner& warmup_until_stable(std::size_t max_calls, std::size_t window = 5, double tolerance = 0.05) {
-        if (window == 0 || max_calls < 2 * window + 1)
-            throw std::invalid_argument("gputime::WarmupRunner::warmup_until_stable: need window >= 1 and max_calls >= 2 * window + 1");
-        if (!(tolerance > 0.0)) throw std::invalid_argument("gputime::WarmupRunner::warmup_until_stable: tolerance must be > 0");
+        const char* where = "WarmupRunner::warmup_until_stable";
+        if (window == 0) throw InvalidArgument(where, "window", "must be >= 1, got 0");
+        // max_calls >= 2 * window + 1, written so that a huge window cannot wrap around.
+        if (max_calls == 0 || (max_calls - 1) / 2 < window)
+            throw InvalidArgument(where, "max_calls",
+                                  "must be >= 2 * window + 1 (window " + std::to_string(window) + "), got " +
+                                      std::to_string(max_calls));
+        if (!(tolerance > 0.0) || !std::isfinite(tolerance)) {
+            char value[32];
+            std::snprintf(value, sizeof value, "%g", tolerance);
+            throw InvalidArgument(where, "tolerance", std::string("must be finite and > 0, got ") + value);
+        }
         warmup_ = max_calls;
         stable_window_ = window;
         stable_tolerance_ = tolerance;
         return *this;
     }
-    /// Measured calls (default 100, at least 1).
+    /// Measured calls (default 100). Throws InvalidArgument (parameter "calls") for 0.
     WarmupRunner& iterations(std::size_t calls) {
-        if (calls == 0) throw std::invalid_argument("gputime::WarmupRunner::iterations: need at least 1 call");
+        if (calls == 0) throw InvalidArgument("WarmupRunner::iterations", "calls", "must be >= 1, got 0");
         iterations_ = calls;
         return *this;
     }
@@ -79,9 +109,12 @@ public:
         between_ = std::move(work);
         return *this;
     }
-    /// Host idles this long before every call (outside the timed region).
+    /// Host idles this long before every call (outside the timed region). Throws
+    /// InvalidArgument (parameter "gap") for a negative gap.
     WarmupRunner& idle_gap(std::chrono::nanoseconds gap) {
-        if (gap.count() < 0) throw std::invalid_argument("gputime::WarmupRunner::idle_gap: negative gap");
+        if (gap.count() < 0)
+            throw InvalidArgument("WarmupRunner::idle_gap", "gap",
+                                  "must be >= 0 ns, got " + std::to_string(gap.count()) + " ns");
         idle_gap_ = gap;
         return *this;
     }
@@ -151,7 +184,11 @@ private:
         }
         clock_.stop(started, into);
         if constexpr (Clock::measures_device) {
-            if (&into == &result_.latency) result_.enqueue.add(Duration(clock_.host_now() - host_started));
+            if (&into == &result_.latency) {
+                auto host = clock_.host_now() - host_started;
+                if constexpr (detail::reports_stop_wait<Clock>::value) host -= clock_.last_stop_wait();
+                result_.enqueue.add(Duration(host));
+            }
         }
         if (mode_ == RunMode::latency) clock_.synchronize();
     }

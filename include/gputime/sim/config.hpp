@@ -54,11 +54,37 @@ struct Noise {
 };
 
 /// Failures to inject with Runtime::inject(), so error paths can be tested without a GPU.
-/// (A kernel that fails is a Kernel with `faulty = true`.)
+/// (A kernel that fails is a Kernel with `faulty = true`; one failing call is a CallFault.)
 enum class Fault {
     no_device,              ///< every call returns 100 cudaErrorNoDevice
     insufficient_driver,    ///< every call returns 35 cudaErrorInsufficientDriver
     event_never_completes,  ///< the next event recorded never completes
+};
+
+/// The calls a CallFault can make fail: the runtime policy's calls and launch().
+enum class Call {
+    event_create,
+    event_destroy,
+    event_record,
+    event_query,
+    event_synchronize,
+    event_elapsed_ms,
+    stream_wait_event,
+    stream_synchronize,
+    device_count,
+    launch,
+};
+
+/// One call failing on its own, without poisoning the context: `times` calls of `call`, after
+/// `skip` calls of it that still succeed, return `status` and do nothing else (they still cost
+/// their host time and are counted). Models the errors that concern one call, e.g. 400 (an
+/// invalid handle) or 907 (an event last recorded in a capturing stream). A sticky status
+/// takes precedence, as for every call. Inject with Runtime::inject(CallFault).
+struct CallFault {
+    Call call = Call::event_record;
+    int status = 400;          ///< the cudaError_t to return; not 0
+    std::uint64_t skip = 0;    ///< calls of `call` that succeed before the first failure
+    std::uint64_t times = 1;   ///< calls that fail, from then on; at least 1
 };
 
 /// Everything the simulated runtime needs to know. Host costs are what each call takes

@@ -15,8 +15,9 @@
 //                  reached it (query says 600 before that, synchronize waits for it);
 //   clock model    DVFS: after an idle gap the SM clock drops and ramps back (ClockModel);
 //   noise          seeded jitter and outliers on kernel durations (Noise);
-//   faults         no device, insufficient driver, a never-completing event, and a faulty
-//                  kernel that poisons the context with a sticky 719 (Fault, Kernel).
+//   faults         no device, insufficient driver, a never-completing event, a faulty
+//                  kernel that poisons the context with a sticky 719 (Fault, Kernel), and
+//                  single calls that fail with a chosen status, non-sticky (CallFault).
 //
 // Status codes are CUDA's cudaError_t numbers and error_name()/error_string() return
 // CUDA's own texts, so error handling is tested against what a real GPU would report.
@@ -27,6 +28,7 @@
 #pragma once
 
 #include "gputime/cuda_status.hpp"
+#include "gputime/error.hpp"
 #include "gputime/sim/config.hpp"
 #include "gputime/sim/detail/random.hpp"
 #include "gputime/sim/kernel.hpp"
@@ -86,8 +88,9 @@ public:
 
     /// A runtime with the default Config. Not explicit, so `Runtime r = {};` works.
     Runtime();
-    /// Throws std::invalid_argument for a configuration that makes no sense
-    /// (negative costs, device_count < 1, clocks <= 0, idle clock above max, ...).
+    /// Throws gputime::InvalidArgument (a std::invalid_argument; parameter() names the field,
+    /// e.g. "config.api_cost") for a configuration that makes no sense (negative costs,
+    /// device_count < 1, clocks <= 0, idle clock above max, ...).
     explicit Runtime(Config config);
 
     // ---- simulation controls (not part of the policy contract) -------------------
@@ -103,7 +106,7 @@ public:
     int launch(Stream stream, const Kernel& kernel);
 
     /// The host is busy (CPU code, loading the next input) or idle for `duration`.
-    /// Throws std::invalid_argument for a negative duration.
+    /// Throws gputime::InvalidArgument (parameter "duration") for a negative duration.
     void host_work(std::chrono::nanoseconds duration);
 
     /// When the last op enqueued on `stream` finishes (device time).
@@ -116,6 +119,10 @@ public:
 
     /// Injects a failure; see Fault.
     void inject(Fault fault);
+    /// Arms a failing call; see CallFault. Several may be armed at once, each counting the
+    /// calls of its kind on its own. Throws gputime::InvalidArgument for a status of 0
+    /// ("fault.status") or times of 0 ("fault.times"); nothing is armed then.
+    void inject(CallFault fault);
 
     Counters counters() const { return counters_; }
     const Config& config() const { return config_; }
@@ -173,7 +180,8 @@ private:
     };
 
     static Config validated(Config config);
-    int begin_api_call(std::uint64_t& call_counter);
+    int begin_api_call(std::uint64_t& call_counter, Call call);
+    int take_call_fault(Call call);
     int sticky_status() const;
     bool is_stream(Stream stream) const;
     EventState* live_event(Event event);
@@ -193,6 +201,7 @@ private:
     Counters counters_{};
     int fault_status_ = status::success;
     bool next_event_never_completes_ = false;
+    std::vector<CallFault> call_faults_;  // armed; removed once spent
     std::optional<ns> poisoned_at_;  // earliest end of a faulty kernel
     detail::Xoshiro256StarStar random_;
 };
@@ -211,32 +220,30 @@ inline Runtime::Runtime(Config config)
 }
 
 inline Config Runtime::validated(Config config) {
-    auto require = [](bool ok, const char* what) {
-        if (!ok) {
-            throw std::invalid_argument(std::string("gputime::sim::Config: ") + what);
-        }
+    auto require = [](bool ok, const char* field, const char* problem) {
+        if (!ok) throw InvalidArgument("sim::Runtime", std::string("config.") + field, problem);
     };
-    require(config.launch_cost >= ns{0}, "launch_cost must be >= 0");
-    require(config.api_cost >= ns{0}, "api_cost must be >= 0");
-    require(config.event_resolution >= ns{0}, "event_resolution must be >= 0");
-    require(config.poll_cost >= ns{0}, "poll_cost must be >= 0");
-    require(config.lazy_load_cost >= ns{0}, "lazy_load_cost must be >= 0");
-    require(config.device_count >= 1, "device_count must be >= 1 (inject Fault::no_device instead)");
+    require(config.launch_cost >= ns{0}, "launch_cost", "must be >= 0");
+    require(config.api_cost >= ns{0}, "api_cost", "must be >= 0");
+    require(config.event_resolution >= ns{0}, "event_resolution", "must be >= 0");
+    require(config.poll_cost >= ns{0}, "poll_cost", "must be >= 0");
+    require(config.lazy_load_cost >= ns{0}, "lazy_load_cost", "must be >= 0");
+    require(config.device_count >= 1, "device_count", "must be >= 1 (inject Fault::no_device instead)");
     const ClockModel& clock = config.clock;
-    require(std::isfinite(clock.max_clock_mhz) && clock.max_clock_mhz > 0.0,
-            "clock.max_clock_mhz must be > 0");
+    require(std::isfinite(clock.max_clock_mhz) && clock.max_clock_mhz > 0.0, "clock.max_clock_mhz",
+            "must be finite and > 0");
     require(std::isfinite(clock.idle_clock_mhz) && clock.idle_clock_mhz > 0.0 &&
                 clock.idle_clock_mhz <= clock.max_clock_mhz,
-            "clock.idle_clock_mhz must be in (0, max_clock_mhz]");
-    require(clock.idle_threshold >= ns{0}, "clock.idle_threshold must be >= 0");
-    require(clock.ramp_time >= ns{0}, "clock.ramp_time must be >= 0");
+            "clock.idle_clock_mhz", "must be in (0, max_clock_mhz]");
+    require(clock.idle_threshold >= ns{0}, "clock.idle_threshold", "must be >= 0");
+    require(clock.ramp_time >= ns{0}, "clock.ramp_time", "must be >= 0");
     const Noise& noise = config.noise;
-    require(std::isfinite(noise.relative_stddev) && noise.relative_stddev >= 0.0,
-            "noise.relative_stddev must be >= 0");
-    require(noise.outlier_probability >= 0.0 && noise.outlier_probability <= 1.0,
-            "noise.outlier_probability must be in [0, 1]");
-    require(std::isfinite(noise.outlier_factor) && noise.outlier_factor >= 0.0,
-            "noise.outlier_factor must be >= 0");
+    require(std::isfinite(noise.relative_stddev) && noise.relative_stddev >= 0.0, "noise.relative_stddev",
+            "must be finite and >= 0");
+    require(noise.outlier_probability >= 0.0 && noise.outlier_probability <= 1.0, "noise.outlier_probability",
+            "must be in [0, 1]");
+    require(std::isfinite(noise.outlier_factor) && noise.outlier_factor >= 0.0, "noise.outlier_factor",
+            "must be finite and >= 0");
     return config;
 }
 
@@ -249,12 +256,14 @@ inline Stream Runtime::create_stream() {
 
 inline int Runtime::launch(Stream stream, const Kernel& kernel) {
     ++counters_.launches;
+    const int injected = take_call_fault(Call::launch);
     const int sticky = sticky_status();
     const bool invalid_kernel = (!kernel.is_cycle_kernel() && kernel.duration < ns{0}) ||
                                 (kernel.lazy_load_cost && *kernel.lazy_load_cost < ns{0});
-    if (sticky != status::success || !is_stream(stream) || invalid_kernel) {
+    if (sticky != status::success || injected != status::success || !is_stream(stream) || invalid_kernel) {
         host_ += config_.launch_cost;
         if (sticky != status::success) return sticky;
+        if (injected != status::success) return injected;
         return is_stream(stream) ? status::invalid_value : status::invalid_resource_handle;
     }
     ns host_cost = config_.launch_cost;
@@ -278,7 +287,8 @@ inline int Runtime::launch(Stream stream, const Kernel& kernel) {
 
 inline void Runtime::host_work(ns duration) {
     if (duration < ns{0}) {
-        throw std::invalid_argument("gputime::sim::Runtime::host_work: negative duration");
+        throw InvalidArgument("sim::Runtime::host_work", "duration",
+                              "must be >= 0 ns, got " + std::to_string(duration.count()) + " ns");
     }
     host_ += duration;
 }
@@ -304,6 +314,13 @@ inline void Runtime::inject(Fault fault) {
     }
 }
 
+inline void Runtime::inject(CallFault fault) {
+    if (fault.status == status::success)
+        throw InvalidArgument("sim::Runtime::inject", "fault.status", "must be a failure, got 0 (cudaSuccess)");
+    if (fault.times == 0) throw InvalidArgument("sim::Runtime::inject", "fault.times", "must be >= 1, got 0");
+    call_faults_.push_back(fault);
+}
+
 inline double Runtime::clock_mhz_at(ns device_time) const {
     const ClockModel& clock = config_.clock;
     if (!clock.enabled) return clock.max_clock_mhz;
@@ -326,7 +343,7 @@ inline double Runtime::clock_mhz_at(ns device_time) const {
 // because the wait may carry the host past the end of a faulty kernel.
 
 inline int Runtime::event_create(event_type* event) {
-    if (const int sticky = begin_api_call(counters_.event_creates)) return sticky;
+    if (const int failed = begin_api_call(counters_.event_creates, Call::event_create)) return failed;
     if (event == nullptr) return status::invalid_value;
     events_.push_back(EventState{});
     *event = Event{static_cast<int>(events_.size() - 1)};
@@ -334,7 +351,7 @@ inline int Runtime::event_create(event_type* event) {
 }
 
 inline int Runtime::event_destroy(event_type event) {
-    if (const int sticky = begin_api_call(counters_.event_destroys)) return sticky;
+    if (const int failed = begin_api_call(counters_.event_destroys, Call::event_destroy)) return failed;
     EventState* state = live_event(event);
     if (state == nullptr) return status::invalid_resource_handle;
     state->alive = false;
@@ -342,7 +359,7 @@ inline int Runtime::event_destroy(event_type event) {
 }
 
 inline int Runtime::event_record(event_type event, stream_type stream) {
-    if (const int sticky = begin_api_call(counters_.event_records)) return sticky;
+    if (const int failed = begin_api_call(counters_.event_records, Call::event_record)) return failed;
     EventState* state = live_event(event);
     if (state == nullptr || !is_stream(stream)) return status::invalid_resource_handle;
     ns& tail = stream_tails_[static_cast<std::size_t>(stream.id)];
@@ -358,7 +375,7 @@ inline int Runtime::event_record(event_type event, stream_type stream) {
 }
 
 inline int Runtime::event_query(event_type event) {
-    if (const int sticky = begin_api_call(counters_.event_queries)) return sticky;
+    if (const int failed = begin_api_call(counters_.event_queries, Call::event_query)) return failed;
     const EventState* state = live_event(event);
     if (state == nullptr) return status::invalid_resource_handle;
     if (!state->recorded) return status::success;
@@ -367,11 +384,14 @@ inline int Runtime::event_query(event_type event) {
 
 inline int Runtime::event_synchronize(event_type event) {
     ++counters_.event_synchronizes;
+    const int injected = take_call_fault(Call::event_synchronize);
     const int sticky = sticky_status();
     const EventState* state = live_event(event);
-    if (sticky != status::success || state == nullptr || !state->recorded || state->never_completes) {
+    if (sticky != status::success || injected != status::success || state == nullptr || !state->recorded ||
+        state->never_completes) {
         host_ += config_.api_cost;
         if (sticky != status::success) return sticky;
+        if (injected != status::success) return injected;
         if (state == nullptr) return status::invalid_resource_handle;
         // A real GPU would block forever; the watchdog's error is the useful answer here.
         return state->recorded ? status::launch_timeout : status::success;
@@ -381,7 +401,7 @@ inline int Runtime::event_synchronize(event_type event) {
 }
 
 inline int Runtime::event_elapsed_ms(float* ms, event_type start, event_type stop) {
-    if (const int sticky = begin_api_call(counters_.elapsed_queries)) return sticky;
+    if (const int failed = begin_api_call(counters_.elapsed_queries, Call::event_elapsed_ms)) return failed;
     if (ms == nullptr) return status::invalid_value;
     const EventState* first = live_event(start);
     const EventState* second = live_event(stop);
@@ -395,7 +415,7 @@ inline int Runtime::event_elapsed_ms(float* ms, event_type start, event_type sto
 }
 
 inline int Runtime::stream_wait_event(stream_type stream, event_type event) {
-    if (const int sticky = begin_api_call(counters_.stream_waits)) return sticky;
+    if (const int failed = begin_api_call(counters_.stream_waits, Call::stream_wait_event)) return failed;
     const EventState* state = live_event(event);
     if (state == nullptr || !is_stream(stream)) return status::invalid_resource_handle;
     if (state->recorded) {  // waiting on a never-recorded event is a no-op, as in CUDA
@@ -407,21 +427,24 @@ inline int Runtime::stream_wait_event(stream_type stream, event_type event) {
 
 inline int Runtime::stream_synchronize(stream_type stream) {
     ++counters_.stream_synchronizes;
+    const int injected = take_call_fault(Call::stream_synchronize);
     const int sticky = sticky_status();
-    if (sticky != status::success || !is_stream(stream)) {
+    if (sticky != status::success || injected != status::success || !is_stream(stream)) {
         host_ += config_.api_cost;
-        return sticky != status::success ? sticky : status::invalid_resource_handle;
+        if (sticky != status::success) return sticky;
+        return injected != status::success ? injected : status::invalid_resource_handle;
     }
     host_ = std::max(host_, stream_tails_[static_cast<std::size_t>(stream.id)]) + config_.api_cost;
     return sticky_status();
 }
 
 inline int Runtime::device_count(int* count) {
+    const int injected = take_call_fault(Call::device_count);
     const int sticky = sticky_status();
     host_ += config_.api_cost;
-    if (sticky != status::success) {
+    if (sticky != status::success || injected != status::success) {
         if (count != nullptr) *count = 0;  // as cudaGetDeviceCount does on failure
-        return sticky;
+        return sticky != status::success ? sticky : injected;
     }
     if (count == nullptr) return status::invalid_value;
     *count = config_.device_count;
@@ -434,10 +457,19 @@ inline const char* Runtime::error_name(int code) {
         case status::invalid_value: return "cudaErrorInvalidValue";
         case status::insufficient_driver: return "cudaErrorInsufficientDriver";
         case status::no_device: return "cudaErrorNoDevice";
+        case status::invalid_device: return "cudaErrorInvalidDevice";
         case status::invalid_resource_handle: return "cudaErrorInvalidResourceHandle";
         case status::not_ready: return "cudaErrorNotReady";
+        case status::illegal_address: return "cudaErrorIllegalAddress";
         case status::launch_timeout: return "cudaErrorLaunchTimeout";
+        case 710: return "cudaErrorAssert";
         case status::launch_failure: return "cudaErrorLaunchFailure";
+        case status::stream_capture_unsupported: return "cudaErrorStreamCaptureUnsupported";
+        case status::stream_capture_invalidated: return "cudaErrorStreamCaptureInvalidated";
+        case status::stream_capture_unjoined: return "cudaErrorStreamCaptureUnjoined";
+        case status::stream_capture_implicit: return "cudaErrorStreamCaptureImplicit";
+        case status::captured_event: return "cudaErrorCapturedEvent";
+        case status::stream_capture_wrong_thread: return "cudaErrorStreamCaptureWrongThread";
         default: return "unrecognized error code";
     }
 }
@@ -450,10 +482,21 @@ inline const char* Runtime::error_string(int code) {
         case status::insufficient_driver:
             return "CUDA driver version is insufficient for CUDA runtime version";
         case status::no_device: return "no CUDA-capable device is detected";
+        case status::invalid_device: return "invalid device ordinal";
         case status::invalid_resource_handle: return "invalid resource handle";
         case status::not_ready: return "device not ready";
+        case status::illegal_address: return "an illegal memory access was encountered";
         case status::launch_timeout: return "the launch timed out and was terminated";
+        case 710: return "device-side assert triggered";
         case status::launch_failure: return "unspecified launch failure";
+        case status::stream_capture_unsupported: return "operation not permitted when stream is capturing";
+        case status::stream_capture_invalidated: return "operation failed due to a previous error during capture";
+        case status::stream_capture_unjoined: return "capturing stream has unjoined work";
+        case status::stream_capture_implicit:
+            return "operation would make the legacy stream depend on a capturing blocking stream";
+        case status::captured_event: return "operation not permitted on an event last recorded in a capturing stream";
+        case status::stream_capture_wrong_thread:
+            return "attempt to terminate a thread-local capture sequence from another thread";
         default: return "unrecognized error code";
     }
 }
@@ -469,12 +512,35 @@ inline void Runtime::sleep_for(ns duration) {
 
 // ---- internals --------------------------------------------------------------------
 
-// Counts the call, charges api_cost and returns the sticky status as of the call's start.
-inline int Runtime::begin_api_call(std::uint64_t& call_counter) {
+// Counts the call, charges api_cost and returns the sticky status as of the call's start,
+// else an injected failure, else 0.
+inline int Runtime::begin_api_call(std::uint64_t& call_counter, Call call) {
     ++call_counter;
+    const int injected = take_call_fault(call);
     const int sticky = sticky_status();
     host_ += config_.api_cost;
-    return sticky;
+    return sticky != status::success ? sticky : injected;
+}
+
+// Every call of its kind advances each armed CallFault (sticky failures included, so that
+// `skip` counts calls as the test wrote them); returns the status of the first one that fires.
+inline int Runtime::take_call_fault(Call call) {
+    if (call_faults_.empty()) return status::success;
+    int result = status::success;
+    for (auto it = call_faults_.begin(); it != call_faults_.end();) {
+        if (it->call != call) {
+            ++it;
+            continue;
+        }
+        if (it->skip > 0) {
+            --it->skip;
+            ++it;
+            continue;
+        }
+        if (result == status::success) result = it->status;
+        it = --it->times == 0 ? call_faults_.erase(it) : it + 1;
+    }
+    return result;
 }
 
 inline int Runtime::sticky_status() const {
