@@ -175,3 +175,33 @@ TEST_CASE("MSER-5 refuses a series with a NaN, infinite or negative duration") {
         }
     }
 }
+
+TEST_CASE("warmup_end_of: the trend guard keeps MSER-5 from ending a warm-up that is still decaying") {
+    // Prefixes (20..150 calls) of a linear decay from 3x that lasts 200 calls, 2% noise: every
+    // one is still in its transient, so every "conclusive" is a premature end of the warm-up.
+    std::size_t prefixes = 0, plain = 0, guarded = 0;
+    for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+        for (std::size_t n = 20; n <= 150; n += 5) {
+            gputime::sim::detail::Xoshiro256StarStar rng(seed);
+            std::vector<Duration> s;
+            for (std::size_t i = 0; i < n; ++i)
+                s.emplace_back(kSteady * (3.0 - 2.0 * static_cast<double>(i) / 200.0) * (1.0 + 0.02 * rng.standard_normal()));
+            ++prefixes;
+            plain += gputime::mser5_truncation_of(s).conclusive ? 1 : 0;
+            const gputime::WarmupTruncation t = gputime::warmup_end_of(s);
+            guarded += t.conclusive ? 1 : 0;
+            if (!t.conclusive) CHECK(t.steady_from == s.size());
+        }
+    }
+    INFO("plain MSER-5 concluded on " << plain << ", guarded on " << guarded << " of " << prefixes);
+    CHECK(prefixes == 5400);
+    CHECK(plain > prefixes / 20);     // ~9%: MSER alone is fooled by noise on short series
+    CHECK(guarded < prefixes / 50);   // ~1%
+    // And the guard does not hold back a real end: a flat tail after the decay is accepted.
+    std::vector<Duration> done;
+    for (std::size_t i = 0; i < 600; ++i)
+        done.emplace_back(i < 200 ? kSteady * (3.0 - 2.0 * static_cast<double>(i) / 200.0) : kSteady);
+    const gputime::WarmupTruncation t = gputime::warmup_end_of(done);
+    CHECK(t.conclusive);
+    CHECK(t.steady_from == 200);
+}

@@ -17,6 +17,13 @@
 // cutting off steady batches does not, because the denominator shrinks with them. When the
 // minimum falls on the last allowed d (m/2), the series is still changing at its midpoint:
 // the rule cannot place the end yet and the series must grow (conclusive == false).
+//
+// Applied online (after every few warm-up calls), MSER alone can be fooled early, when noise
+// hides a slow trend in a short series. warmup_end_of() therefore accepts an MSER-5 truncation
+// only if what it keeps shows no trend: the batch means of its first and second halves may
+// differ by at most two standard errors (a two-sample test on within-half variances, so the
+// trend itself does not inflate the error). No rule can see a drop that has not begun: a
+// plateau of slow calls looks steady until it ends.
 #pragma once
 
 #include <gputime/duration.hpp>
@@ -35,7 +42,8 @@ struct WarmupTruncation {
     /// the batch size (5). Equal to series.size() when the rule is not conclusive.
     std::size_t steady_from = 0;
     /// False when the series is too short (fewer than 4 batches) or the minimum lies on the
-    /// search's last truncation point, i.e. the transient may still be going on.
+    /// search's last truncation point (and, for warmup_end_of(), when the calls kept still
+    /// trend): the transient may still be going on.
     bool conclusive = false;
 };
 
@@ -67,6 +75,26 @@ inline std::size_t mser_argmin(const std::vector<double>& z) {
     return best;
 }
 
+/// True when the batch means z[from..] show a trend: their two halves differ by more than two
+/// standard errors. Fewer than 4 batches cannot be judged and count as trending.
+inline bool batches_trend(const std::vector<double>& z, std::size_t from) {
+    const std::size_t r = z.size() - from;
+    if (r < 4) return true;
+    const std::size_t h1 = r / 2, h2 = r - h1;
+    auto mean_of = [&](std::size_t b, std::size_t n) {
+        double sum = 0.0;
+        for (std::size_t j = b; j < b + n; ++j) sum += z[j] - z[from];  // shifted: huge offsets
+        return sum / static_cast<double>(n);
+    };
+    const double m1 = mean_of(from, h1), m2 = mean_of(from + h1, h2);
+    double squares = 0.0;
+    for (std::size_t j = from; j < from + h1; ++j) squares += (z[j] - z[from] - m1) * (z[j] - z[from] - m1);
+    for (std::size_t j = from + h1; j < z.size(); ++j) squares += (z[j] - z[from] - m2) * (z[j] - z[from] - m2);
+    const double pooled = squares / static_cast<double>(r - 2);
+    const double standard_error = std::sqrt(pooled * (1.0 / static_cast<double>(h1) + 1.0 / static_cast<double>(h2)));
+    return std::fabs(m1 - m2) > 2.0 * standard_error;
+}
+
 }  // namespace detail
 
 /// MSER-5 on `series`; see the header comment. Throws InvalidArgument (parameter "series") when
@@ -95,6 +123,26 @@ inline WarmupTruncation mser5_truncation_of(const std::vector<Duration>& series)
     result.steady_from = d * batch;
     result.conclusive = true;
     return result;
+}
+
+/// Where the warm-up of `series` ended, for deciding online: MSER-5, made conclusive only when
+/// the calls it keeps show no trend (see the header comment). Same errors as mser5_truncation_of.
+inline WarmupTruncation warmup_end_of(const std::vector<Duration>& series) {
+    WarmupTruncation t = mser5_truncation_of(series);
+    if (!t.conclusive) return t;
+    constexpr std::size_t batch = 5;
+    const std::size_t m = series.size() / batch;
+    std::vector<double> z(m, 0.0);
+    for (std::size_t j = 0; j < m; ++j) {
+        double s = 0.0;
+        for (std::size_t i = 0; i < batch; ++i) s += series[j * batch + i].count();
+        z[j] = s / static_cast<double>(batch);
+    }
+    if (detail::batches_trend(z, t.steady_from / batch)) {
+        t.steady_from = series.size();
+        t.conclusive = false;
+    }
+    return t;
 }
 
 /// The index of the first steady call by MSER-5, or series.size() when the series cannot tell
