@@ -1,0 +1,208 @@
+// examples/libtorch_eager.cpp - gputime inside LibTorch (PyTorch's C++ library), eager mode: a
+// ResNet-18 (torch::nn, random weights, examples/common/resnet18_torch.hpp) timed layer by layer
+// for batch 1, 8 and 32, then end to end with WarmupRunner.
+//
+//   libtorch_eager [--quick] [--iterations N] [--image N] [--threads N] [--out DIR]
+//
+// Part 1: each batch size gets a fresh network and its own LayerProfiler; 10 forward passes
+// (--iterations), each on a new random input made outside the timed iteration, run stage by
+// stage, each stage in a scope ("layer1" holds "layer1.0" and "layer1.1"). The first pass is
+// every layer's first call: LibTorch's CPU convolutions mostly go through oneDNN, which creates
+// (JIT-compiles) a primitive per new shape, and every activation buffer is allocated and faulted
+// in for the first time. The table shows that first call next to the steady p50, per layer.
+// Part 2: WarmupRunner on batch 1, inputs rotating between calls: the report, and what a naive
+// mean of the first 10 calls would have said. Its first call is a fresh model's in a warm process
+// (oneDNN keeps its primitives per shape, process-wide), so it is cheaper than part 1's.
+// Part 3 (only against a CUDA build of LibTorch, with a GPU): the same on the GPU, timed with
+// CUDA events on LibTorch's current stream. Debian's LibTorch is CPU-only: there this part is not
+// compiled (CMake says so when it configures).
+//
+// Inference settings: c10::InferenceMode for the whole program (no autograd graph, no version
+// counters; torch::NoGradGuard is the older, weaker guard) and net->eval() (BatchNorm uses its
+// running statistics). Threads: LibTorch's own default intra-op thread count (1 on the project's
+// 2-core CI machine) unless --threads N sets torch::set_num_threads(N); the count is printed, as
+// it changes every number. Eager CPU operators return when their result is computed, so the
+// host clock times them (a CUDA tensor's operators only enqueue: Part 3 uses CUDA events).
+// --quick: 3 passes per batch size on 64x64 images, 3 + 10 calls end to end (the CI smoke test).
+// --out DIR writes layers_batch_<N>.json, layers.csv and trace.json (open in ui.perfetto.dev).
+#include "common/layer_by_layer_common.hpp"
+#include "common/resnet18_torch.hpp"
+
+#include <gputime/host_clock.hpp>
+#include <gputime/layer_profiler.hpp>
+#include <gputime/layer_report.hpp>
+#include <gputime/report.hpp>
+#include <gputime/warmup_runner.hpp>
+
+#include <torch/torch.h>
+
+#if defined(GPUTIME_EXAMPLE_TORCH_CUDA)
+#include <gputime/cuda_runtime.hpp>
+
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct Options {
+    std::size_t iterations = 10;  // forward passes per batch size (part 1)
+    std::int64_t image = 224;     // input height and width
+    int threads = 0;              // 0: LibTorch's default
+    std::size_t warmup = 10;      // part 2
+    std::size_t measured = 100;
+    std::string out_dir;
+};
+
+std::int64_t number(const char* text, const char* what, long min) {
+    char* end = nullptr;
+    const long n = std::strtol(text, &end, 10);
+    if (end == text || *end != '\0' || n < min)
+        throw std::invalid_argument(std::string(what) + " needs a number >= " + std::to_string(min));
+    return n;
+}
+
+Options parse(int argc, char** argv) {
+    Options o;
+    const std::string usage = "usage: libtorch_eager [--quick] [--iterations N] [--image N] [--threads N] [--out DIR]";
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--quick") {
+            o.iterations = 3;
+            o.image = 64;
+            o.warmup = 3;
+            o.measured = 10;
+        } else if (arg == "--iterations" && i + 1 < argc) {
+            o.iterations = static_cast<std::size_t>(number(argv[++i], "--iterations", 1));
+        } else if (arg == "--image" && i + 1 < argc) {
+            o.image = number(argv[++i], "--image", 32);
+        } else if (arg == "--threads" && i + 1 < argc) {
+            o.threads = static_cast<int>(number(argv[++i], "--threads", 1));
+        } else if (arg == "--out" && i + 1 < argc) {
+            o.out_dir = argv[++i];
+        } else {
+            throw std::invalid_argument("unknown argument '" + arg + "'; " + usage);
+        }
+    }
+    return o;
+}
+
+resnet18::ResNet18 load_model(torch::Device device = torch::kCPU) {
+    torch::manual_seed(1);  // the same random weights every run
+    resnet18::ResNet18 net;
+    net->eval();
+    net->to(device);
+    return net;
+}
+
+// Part 1: one scope per stage and block; one iteration per forward pass.
+template <class Clock>
+gputime::LayerProfile profile_batch(Clock& clock, std::int64_t batch, const Options& o,
+                                    torch::Device device = torch::kCPU) {
+    resnet18::ResNet18 net = load_model(device);  // "model load": no operator has run yet
+    gputime::LayerProfiler prof(clock);
+    prof.label("batch " + std::to_string(batch)).reserve(32);
+    torch::Tensor logits;
+    for (std::size_t i = 0; i < o.iterations; ++i) {
+        // A new input every time (not one dummy tensor), made outside the timed iteration.
+        const torch::Tensor input = torch::randn({batch, 3, o.image, o.image}, device);
+        auto iteration = prof.iteration();
+        logits = net->forward_with(input, [&](std::string_view name, auto&& fn) { return prof.time(name, fn); });
+    }
+    return prof.profile();
+}
+
+// Part 2: the whole forward pass, warm-up kept apart.
+template <class Clock>
+gputime::RunResult end_to_end(Clock& clock, const Options& o, const std::string& name,
+                              torch::Device device = torch::kCPU) {
+    resnet18::ResNet18 net = load_model(device);
+    std::vector<torch::Tensor> inputs;
+    for (int i = 0; i < 8; ++i) inputs.push_back(torch::randn({1, 3, o.image, o.image}, device));
+    torch::Tensor input;
+    torch::Tensor logits;
+    return gputime::WarmupRunner(clock)
+        .name(name)
+        .warmup(o.warmup)
+        .iterations(o.measured)
+        .between_calls([&](std::size_t call) { input = inputs[call % inputs.size()]; })
+        .run([&] { logits = net->forward(input); });
+}
+
+void print_naive(const gputime::RunResult& r) {
+    const std::size_t n = std::min<std::size_t>(10, r.calls_in_order().size());
+    const gputime::Duration naive = r.measured_total(n) / static_cast<double>(n);
+    std::printf("  A naive mean of the first %zu calls says %s per call: %.2fx the steady p50 of %s.\n", n,
+                gputime::format_duration(naive).c_str(), naive.count() / r.latency.p50().count(),
+                gputime::format_duration(r.latency.p50()).c_str());
+}
+
+#if defined(GPUTIME_EXAMPLE_TORCH_CUDA)
+// Part 3: LibTorch's CUDA operators only enqueue kernels on the current stream; CUDA events on
+// that stream time the GPU work (one wait per forward pass, none per layer).
+void cuda_part(const Options& o) {
+    std::printf("\n== Part 3: the same on the GPU (CUDA events on at::cuda::getCurrentCUDAStream()) ==\n\n");
+    if (!torch::cuda::is_available()) {
+        std::printf("  LibTorch sees no CUDA device: skipped.\n");
+        return;
+    }
+    const torch::Device cuda(torch::kCUDA);
+    gputime::GpuClock clock(at::cuda::getCurrentCUDAStream().stream());
+    std::vector<gputime::LayerProfile> runs;
+    for (const std::int64_t batch : {1, 8, 32}) runs.push_back(profile_batch(clock, batch, o, cuda));
+    layer_example::print_report(runs, "device time");
+    std::cout << end_to_end(clock, o, "resnet18 forward, LibTorch eager CUDA, batch 1", cuda);
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const Options o = parse(argc, argv);
+        if (o.threads > 0) torch::set_num_threads(o.threads);
+        c10::InferenceMode inference;  // no autograd bookkeeping anywhere below
+
+        std::printf("gputime libtorch_eager: ResNet-18 (torch::nn, random weights), LibTorch %d.%d.%d, CPU, f32, "
+                    "%lldx%lld images,\n%d intra-op thread(s)%s.\n\n",
+                    TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH, static_cast<long long>(o.image), static_cast<long long>(o.image),
+                    torch::get_num_threads(), o.threads > 0 ? " (--threads)" : " (LibTorch's default)");
+
+        std::printf("== Part 1: layer by layer, %zu forward passes per batch size; the first pass is every layer's "
+                    "first call ==\n\n", o.iterations);
+        gputime::HostClock clock;
+        std::vector<gputime::LayerProfile> runs;
+        for (const std::int64_t batch : {1, 8, 32}) runs.push_back(profile_batch(clock, batch, o));
+        layer_example::print_report(runs, "host time");
+        layer_example::write_outputs(o.out_dir, runs);
+
+        std::printf("== Part 2: end to end, batch 1, WarmupRunner ==\n\n");
+        const gputime::RunResult result = end_to_end(clock, o, "resnet18 forward, LibTorch eager CPU, batch 1");
+        std::cout << result;
+        print_naive(result);
+        std::printf("  (A fresh model, but not a fresh process: part 1 ran these shapes already, so oneDNN's primitive\n"
+                    "  cache and the allocator are warm. The cold first call is part 1's batch 1 column.)\n");
+
+#if defined(GPUTIME_EXAMPLE_TORCH_CUDA)
+        cuda_part(o);
+#else
+        std::printf("\n(Part 3, the GPU, is not built: this LibTorch is CPU-only. Against a CUDA LibTorch it times\n"
+                    " the same network with gputime::GpuClock on at::cuda::getCurrentCUDAStream().)\n");
+#endif
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "libtorch_eager: %s\n", e.what());
+        return 1;
+    }
+}
