@@ -1,6 +1,23 @@
-# scripts/ensure_packages.sh - sourced by demo.sh and test.sh: ensure_packages PKG...
+# shellcheck shell=bash
+# scripts/ensure_packages.sh - sourced by demo.sh, test.sh and fresh-machine-check.sh:
+#   ensure_packages PKG...
 # Installs the Debian packages that are missing (as root, or with password-less sudo); says
 # what to install and fails when it cannot. On a non-Debian system it assumes they are there.
+#
+# The Debian packages of the Quick start, in one place (Debian 12 names):
+#   gputime_demo_packages  what `bash scripts/demo.sh` needs. Debian's oneDNN CMake package
+#                          (libdnnl-dev) requires OpenCL, and libdnnl-dev does not depend on
+#                          ocl-icd-opencl-dev: without it the oneDNN examples are skipped.
+#   gputime_test_packages  what `bash scripts/test.sh` needs: the demo's, plus clang, both test
+#                          frameworks, Google Benchmark, and python3 with numpy and scipy (for
+#                          the tests that check statistics against a Python reference).
+# The CUDA toolkit is not among them: it is used when found (/usr/local/cuda), never installed.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+gputime_demo_packages=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev)
+# shellcheck disable=SC2034
+gputime_test_packages=("${gputime_demo_packages[@]}" clang catch2 doctest-dev libbenchmark-dev
+    python3 python3-numpy python3-scipy)
+
 ensure_packages() {
     if ! command -v dpkg >/dev/null 2>&1; then
         echo "gputime: not a Debian system; assuming these are installed: $*" >&2

@@ -6,18 +6,26 @@
 #                 examples (+ smoke tests), benches (built, not run), consumer projects
 #   clang-doctest clang++, doctest, Debug, -Werror: tests, CUDA/nvcc tests, header check
 #   gcc-asan      g++, Catch2, Debug, ASan+UBSan, -Werror: tests, CUDA tests
-# CONFIG picks some of them (default: all three). Nothing CUDA needs a GPU: CUDA tests detect
+#   gcc-tsan      g++, Catch2, Debug, ThreadSanitizer, -Werror: tests, CUDA tests (no nvcc)
+# CONFIG picks some of them (default: all four). Nothing CUDA needs a GPU: CUDA tests detect
 # that there is none and skip. Missing Debian packages are installed first (as root, or with
-# password-less sudo). Exits non-zero if any configuration fails; all of them run regardless.
+# password-less sudo; the list is in scripts/ensure_packages.sh). Exits non-zero if any
+# configuration fails; all of them run regardless. Once past the package step, the last line is
+#   tests: N passed, N failed, N skipped
+# counting every ctest test of every configuration (CI reads it).
 #
 # Environment: GPUTIME_JOBS (default 2) parallel jobs for the build and for ctest;
-#              GPUTIME_CMAKE_ARGS extra arguments for every configure step.
+#              GPUTIME_CMAKE_ARGS extra arguments for every configure step;
+#              GPUTIME_BUILD_ROOT (default build) where the build directories go.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly root="$PWD"
 readonly jobs="${GPUTIME_JOBS:-2}"
+readonly build_root="${GPUTIME_BUILD_ROOT:-build}"
 readonly start_all=$(date +%s)
+# UBSan stops at the first error (-fno-sanitize-recover=all); this makes it print the stack.
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 if [ -t 1 ]; then
     log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -29,9 +37,6 @@ fi
 # shellcheck source=scripts/ensure_packages.sh
 . "$root/scripts/ensure_packages.sh"
 
-# Ninja when there is one; keep going after a failed step, so one run shows every error.
-generator=() keep_going=(-- -k)
-if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja) keep_going=(-- -k 0); fi
 read -r -a extra_args <<<"${GPUTIME_CMAKE_ARGS:-}"
 
 # --- configurations ----------------------------------------------------------------------
@@ -47,8 +52,14 @@ config_args[clang-doctest]="-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debu
 config_args[gcc-asan]="-DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
     -DGPUTIME_TEST_FRAMEWORK=Catch2 -DGPUTIME_WARNINGS_AS_ERRORS=ON
     -DGPUTIME_BUILD_TESTS=ON -DGPUTIME_BUILD_EXAMPLES=OFF -DGPUTIME_BUILD_BENCH=OFF
-    -DGPUTIME_HEADER_CHECK=OFF -DGPUTIME_CONSUMER_TESTS=OFF -DGPUTIME_SANITIZE=ON"
-all_configs=(gcc-catch2 clang-doctest gcc-asan)
+    -DGPUTIME_HEADER_CHECK=OFF -DGPUTIME_CONSUMER_TESTS=OFF -DGPUTIME_SANITIZE=address,undefined"
+# Every test under ThreadSanitizer (TSAN_OPTIONS from GPUTIME_TEST_ENVIRONMENT: the first race
+# fails the test). Host-compiled tests only: nvcc's kernels add nothing TSan can check here.
+config_args[gcc-tsan]="-DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug
+    -DGPUTIME_TEST_FRAMEWORK=Catch2 -DGPUTIME_WARNINGS_AS_ERRORS=ON -DGPUTIME_NVCC=OFF
+    -DGPUTIME_BUILD_TESTS=ON -DGPUTIME_BUILD_EXAMPLES=OFF -DGPUTIME_BUILD_BENCH=OFF
+    -DGPUTIME_HEADER_CHECK=OFF -DGPUTIME_CONSUMER_TESTS=OFF -DGPUTIME_SANITIZE=thread"
+all_configs=(gcc-catch2 clang-doctest gcc-asan gcc-tsan)
 
 configs=("$@")
 [ ${#configs[@]} -eq 0 ] && configs=("${all_configs[@]}")
@@ -59,7 +70,12 @@ for c in "${configs[@]}"; do
     fi
 done
 
-ensure_packages cmake ninja-build g++ clang catch2 doctest-dev libbenchmark-dev libdnnl-dev
+ensure_packages "${gputime_test_packages[@]}"
+
+# Ninja (installed just above, so look only now); keep going after a failed step, so one run
+# shows every error.
+generator=() keep_going=(-- -k)
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja) keep_going=(-- -k 0); fi
 
 declare -A result seconds
 total_passed=0 total_failed=0 total_skipped=0
@@ -77,7 +93,7 @@ count_tests() {
     total_passed=$(( total_passed + ${tests:-0} - ${failures:-0} - ${skipped:-0} ))
 }
 run_config() {
-    local name="$1" dir="build/$1" t0 step
+    local name="$1" dir="$build_root/$1" t0 step
     local -a args
     read -r -d '' -a args <<<"${config_args[$1]}" || true
     t0=$(date +%s)
@@ -109,7 +125,7 @@ done
 status=0
 log "summary"
 for c in "${configs[@]}"; do
-    printf '%-14s %-16s %5d s   build/%s\n' "$c" "${result[$c]}" "${seconds[$c]}" "$c"
+    printf '%-14s %-16s %5d s   %s/%s\n' "$c" "${result[$c]}" "${seconds[$c]}" "$build_root" "$c"
     [ "${result[$c]}" = "PASS" ] || status=1
 done
 printf 'total wall time: %d s\n' $(( $(date +%s) - start_all ))
