@@ -9,14 +9,17 @@
 #                          (libdnnl-dev) requires OpenCL, and libdnnl-dev does not depend on
 #                          ocl-icd-opencl-dev: without it the oneDNN examples are skipped.
 #   gputime_test_packages  what `bash scripts/test.sh` needs: the demo's, plus clang, both test
-#                          frameworks, Google Benchmark, and python3 with numpy and scipy (for
-#                          the tests that check statistics against a Python reference).
+#                          frameworks, Google Benchmark, python3 with numpy and scipy (for the
+#                          tests that check statistics against a Python reference), LibTorch
+#                          and python3-torch (the LibTorch examples; the model is scripted at
+#                          build time), nlohmann-json (gputime-compare reads JSON with it) and
+#                          chromium (the HTML report is checked in a headless browser).
 # The CUDA toolkit is not among them: it is used when found (/usr/local/cuda), never installed.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 gputime_demo_packages=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev)
 # shellcheck disable=SC2034
 gputime_test_packages=("${gputime_demo_packages[@]}" clang catch2 doctest-dev libbenchmark-dev
-    python3 python3-numpy python3-scipy)
+    python3 python3-numpy python3-scipy libtorch-dev python3-torch nlohmann-json3-dev chromium)
 
 ensure_packages() {
     if ! command -v dpkg >/dev/null 2>&1; then
