@@ -8,8 +8,12 @@
 // to the host-side enqueue time a naive host timer would have reported, and how its latency
 // moves with the idle gap between calls.
 //
-// Usage: demo [--quick]     (--quick: fewer calls, for CI smoke tests)
+// Usage: demo [--quick] [--json FILE]
+//   --quick      fewer calls, for CI smoke tests
+//   --json FILE  also write every result to FILE as JSON, with the machine's context
+//                (gputime/json_export.hpp; compare two such files with gputime-compare)
 #include <gputime/gputime.hpp>
+#include <gputime/json_export.hpp>
 
 #include "common/vgg_onednn.hpp"
 
@@ -17,7 +21,10 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
@@ -36,6 +43,7 @@ namespace {
 struct Settings {
     std::size_t warmup = 10;
     std::size_t iterations = 200;
+    std::string json_path;  // --json FILE
 };
 
 void print_model_check(const gputime::RunResult& r) {
@@ -56,7 +64,7 @@ void print_model_check(const gputime::RunResult& r) {
                 gputime::format_duration(r.latency.p50()).c_str());
 }
 
-void cpu_part(const Settings& s) {
+void cpu_part(const Settings& s, gputime::JsonReport* json) {
     std::printf("== Part 1: VGG-style CNN (11 layers, 64x64 input) on oneDNN, CPU, batch 1 ==\n\n");
     gputime::HostClock clock;
     vgg::OneDnnVgg net(/*batch=*/1);  // "model load": weights only; primitives are built on first use
@@ -68,6 +76,7 @@ void cpu_part(const Settings& s) {
                                           .run([&] { net.forward(); });
     std::cout << result;
     print_model_check(result);
+    if (json != nullptr) json->add(result);
 }
 
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
@@ -96,7 +105,7 @@ private:
     float* data_ = nullptr;
 };
 
-void gpu_part(const Settings& s) {
+void gpu_part(const Settings& s, gputime::JsonReport* json) {
     std::printf("\n== Part 2: cuBLAS SGEMM 2048x2048, GPU, timed with CUDA events ==\n\n");
     cudaStream_t stream = nullptr;
     std::unique_ptr<gputime::GpuClock> clock;
@@ -132,6 +141,7 @@ void gpu_part(const Settings& s) {
                              "cublasSgemm");
             });
     std::cout << result;
+    if (json != nullptr) json->add(result);
     std::printf("  A host clock around the call without synchronising would have reported the enqueue time,\n"
                 "  %s, instead of the %s the GPU really spent.\n",
                 gputime::format_duration(result.enqueue.p50()).c_str(),
@@ -150,6 +160,7 @@ void gpu_part(const Settings& s) {
                          "cublasSgemm");
         });
     std::cout << gputime::idle_gap_table(points);
+    if (json != nullptr) json->add(points);
     cublasDestroy(handle);
     clock.reset();
     cudaStreamDestroy(stream);
@@ -164,18 +175,28 @@ int main(int argc, char** argv) {
         if (std::strcmp(argv[i], "--quick") == 0) {
             settings.warmup = 3;
             settings.iterations = 30;
+        } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+            settings.json_path = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
             return 2;
         }
     }
     try {
-        cpu_part(settings);
+        std::optional<gputime::JsonReport> json;
+        if (!settings.json_path.empty()) json.emplace();  // reads the host's and GPU's context now
+        cpu_part(settings, json ? &*json : nullptr);
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
-        gpu_part(settings);
+        gpu_part(settings, json ? &*json : nullptr);
 #else
         std::printf("\n(GPU part not built: configure with the CUDA toolkit present to time cuBLAS on a GPU.)\n");
 #endif
+        if (json) {
+            std::ofstream file(settings.json_path, std::ios::binary);
+            file << json->str();
+            if (!file) throw std::runtime_error("cannot write " + settings.json_path);
+            std::printf("\nwrote %zu result(s) to %s\n", json->size(), settings.json_path.c_str());
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "demo failed: %s\n", e.what());
         return 1;

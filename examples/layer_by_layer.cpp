@@ -1,7 +1,7 @@
 // examples/layer_by_layer.cpp - per-layer timing on a real network: a VGG-style CNN (oneDNN, CPU) timed
 // layer by layer for batch 1, 8 and 32, to see which layers carry the first-call cost.
 //
-//   layer_by_layer [--quick] [--iterations N] [--out DIR]
+//   layer_by_layer [--quick] [--iterations N] [--out DIR] [--json FILE]
 //
 // Each batch size gets a fresh network and its own LayerProfiler; every iteration feeds a new
 // input (set_input, outside the timed iteration) and runs the layers one by one, each in a
@@ -10,18 +10,25 @@
 // so the tables show first call and steady p50 side by side.
 // --out DIR writes layers_batch_<N>.json, layers.csv (all runs) and trace.json (Chrome trace
 // event format: open it in https://ui.perfetto.dev; one process per batch size).
+// --json FILE writes the three profiles to FILE as one JSON file with the machine's context
+// (gputime/json_export.hpp: per layer every statistic, its intervals and samples; compare two such
+// files with gputime-compare, which matches each layer of each batch size by name).
 // --quick runs 3 iterations per batch size (the CI smoke test).
 // The GPU twin of this program is layer_by_layer_cudnn.cu.
 #include "common/layer_by_layer_common.hpp"
 #include "common/vgg_onednn.hpp"
 
 #include <gputime/host_clock.hpp>
+#include <gputime/json_export.hpp>
 #include <gputime/layer_profiler.hpp>
 #include <gputime/nvtx.hpp>
 
 #include <cstddef>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -43,8 +50,27 @@ gputime::LayerProfile profile_batch(int batch, std::size_t iterations) {
 
 }  // namespace
 
+// Takes "--json FILE" out of the arguments (the other options are layer_example::parse's).
+std::string take_json_option(int& argc, char** argv) {
+    std::string path;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--json") {
+            if (i + 1 >= argc) throw std::invalid_argument("--json needs a file name");
+            path = argv[++i];
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
+    return path;
+}
+
 int main(int argc, char** argv) {
     try {
+        const std::string json_path = take_json_option(argc, argv);
+        std::optional<gputime::JsonReport> json;
+        if (!json_path.empty()) json.emplace();  // reads the machine's context before anything is measured
         const layer_example::Options options = layer_example::parse(argc, argv, "layer_by_layer");
         std::vector<gputime::LayerProfile> runs;
         for (const int batch : {1, 8, 32}) runs.push_back(profile_batch(batch, options.iterations));
@@ -54,6 +80,13 @@ int main(int argc, char** argv) {
                     options.iterations);
         layer_example::print_report(runs, "host time");
         layer_example::write_outputs(options.out_dir, runs);
+        if (json) {
+            for (const gputime::LayerProfile& run : runs) json->add(run);
+            std::ofstream file(json_path, std::ios::binary);
+            file << json->str();
+            if (!file) throw std::runtime_error("cannot write " + json_path);
+            std::printf("  wrote %s\n", json_path.c_str());
+        }
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "layer_by_layer: %s\n", e.what());

@@ -479,7 +479,7 @@ TEST_CASE("bad input with a documented result: formatting, lookups, empty profil
     CHECK(nothing.share(gputime::LayerStats{}) == 0.0);
     CHECK(contains(gputime::profile_table(nothing), "(0 iterations; host time)"));
     CHECK(contains(gputime::profile_table(nothing), "\niteration         0"));
-    CHECK(gputime::to_chrome_trace({}) == "{\"traceEvents\": [],\n\"displayTimeUnit\": \"ns\"}\n");
+    CHECK(gputime::to_chrome_trace({}) == "{\n  \"traceEvents\": [],\n  \"displayTimeUnit\": \"ns\"\n}\n");
     CHECK(gputime::to_chrome_trace({nullptr}) == gputime::to_chrome_trace({}));
     CHECK_THROWS_AS(gputime::LayerTable{}.str(), std::logic_error);  // no column: nothing to print
 

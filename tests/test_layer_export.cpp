@@ -1,18 +1,24 @@
 // Exports of a layer profile: JSON and CSV of the per-layer statistics, and the Chrome trace of the
-// measured iterations. Every JSON document is read back with a strict RFC 8259 parser.
+// measured iterations, at their real times. Every JSON document is read back with a strict RFC 8259 parser.
+#include "support/fixed_context.hpp"
 #include "support/json_checker.hpp"
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/chrome_trace.hpp>
+#include <gputime/cuda_event_clock.hpp>
 #include <gputime/detail/escape.hpp>
+#include <gputime/json_export.hpp>
 #include <gputime/layer_export.hpp>
 #include <gputime/layer_profiler.hpp>
+#include <gputime/sim/runtime.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using gputime::LayerProfile;
@@ -139,55 +145,68 @@ TEST_CASE("json numbers: shortest round trip, plain digits for nanoseconds, null
 
 TEST_CASE("layer json: the per-layer statistics, exact, in a valid document") {
     const LayerProfile p = sample_profile();
-    const std::string text = gputime::to_json(p);
+    gputime::JsonOptions options;
+    options.context = gputime_test::fixed_context();
+    const std::string text = gputime::to_json(p, options);
     INFO(text);
     CHECK(valid_utf8(text));
     const JsonValue doc = parse_json(text);
-    CHECK(doc["gputime_layer_profile"].number == 1);
-    CHECK(doc["label"].string == "batch 8");
-    CHECK(doc["time"].string == "host");
-    CHECK(doc["unit"].string == "ns");
-    CHECK(doc["iterations"].number == 3);
-    CHECK(doc["abandoned_iterations"].number == 0);
-    REQUIRE(doc["layers"].size() == 6);
+    CHECK(doc["schema"].string == "gputime-results");
+    CHECK(doc["schema_version"].number == gputime::json_schema_version);
+    REQUIRE(doc["results"].size() == 1);
+    const JsonValue& run = doc["results"][0];
+    CHECK(run["kind"].string == "layer_profile");
+    CHECK(run["name"].string == "batch 8");
+    CHECK(run["time"].string == "host");
+    CHECK(run["iterations"].number == 3);
+    CHECK(run["abandoned_iterations"].number == 0);
+    CHECK(run["untraced_iterations"].number == 0);
+    REQUIRE(run["layers"].size() == 6);
 
-    const JsonValue& conv1 = doc["layers"][0];
+    const JsonValue& conv1 = run["layers"][0];
     CHECK(conv1["name"].string == "conv1");
     CHECK(conv1["parent"].is_null());
     CHECK(conv1["depth"].number == 0);
-    CHECK(conv1["calls"].number == 3);
-    CHECK(conv1["steady_calls"].number == 2);
-    CHECK(conv1["first_call"].number == 5000);
-    CHECK(conv1["first_call_overhead"].number == 4000);
-    CHECK(conv1["p50"].number == 1000);
-    CHECK(conv1["p99"].number == 1000);
-    CHECK(conv1["total"].number == 2000);
+    const JsonValue& conv1_stats = conv1["stats"];
+    CHECK(conv1_stats["calls"].number == 3);
+    CHECK(conv1_stats["steady_calls"].number == 2);
+    CHECK(conv1_stats["first_call"].number == 5000);
+    CHECK(conv1_stats["first_call_overhead"].number == 4000);
+    CHECK(conv1_stats["p50"].number == 1000);
+    CHECK(conv1_stats["p99"].number == 1000);
+    CHECK(conv1_stats["total"].number == 2000);
+    CHECK(conv1_stats["samples"].size() == 2);
+    CHECK(conv1_stats["samples"][1].number == 1000);
     // steady iteration: 10 + 1000 + 307 + 40 + 2 + 3 = 1362
-    CHECK(conv1["share"].number == gputime_test::Approx(1000.0 / 1362.0));
+    CHECK(conv1_stats["share"].number == gputime_test::Approx(1000.0 / 1362.0));
 
     // Paths escape '\\' and '/' inside names (awkward holds a backslash), so each names one layer.
-    const JsonValue& nested = find_layer(doc, gputime::layer_path({awkward, quoted}));
+    const JsonValue& nested = find_layer(run, gputime::layer_path({awkward, quoted}));
     CHECK(gputime::layer_path({awkward, quoted}) == "path\\\\to\tlayer\nline2\x01/" + quoted);
     CHECK(nested["name"].string == quoted);
     CHECK(nested["parent"].string == gputime::layer_path({awkward}));
     CHECK(nested["depth"].number == 1);
-    CHECK(nested["p50"].number == 300);
-    CHECK(find_layer(doc, unicode)["first_call"].number == 40);
-    CHECK(find_layer(doc, "bad\xEF\xBF\xBDname")["p50"].number == 2);
+    CHECK(nested["stats"]["p50"].number == 300);
+    CHECK(find_layer(run, unicode)["stats"]["first_call"].number == 40);
+    CHECK(find_layer(run, "bad\xEF\xBF\xBDname")["stats"]["p50"].number == 2);
 
-    const JsonValue& once = find_layer(doc, "once");  // one call: no steady statistics
+    const JsonValue& once = find_layer(run, "once")["stats"];  // one call: no steady statistics
     CHECK(once["calls"].number == 1);
     CHECK(once["first_call"].number == 1);
     CHECK(once["p50"].is_null());
     CHECK(once["share"].is_null());
     CHECK(once["first_call_overhead"].is_null());
+    CHECK(once["intervals"].is_null());
+    CHECK(once["samples"].size() == 0);
 
-    CHECK(doc["iteration"]["first_call"].number == 10 + 5000 + 307 + 40 + 2 + 1 + 3);
-    CHECK(doc["iteration"]["p50"].number == 1362);
-    CHECK(doc["unattributed"]["p50"].number == 13);
+    CHECK(run["iteration"]["first_call"].number == 10 + 5000 + 307 + 40 + 2 + 1 + 3);
+    CHECK(run["iteration"]["p50"].number == 1362);
+    CHECK(run["iteration"]["share"].number == 1);
+    CHECK(run["unattributed"]["p50"].number == 13);
+    CHECK(run["unattributed"]["share"].number == gputime_test::Approx(26.0 / 2724.0));
 
     SECTION("an empty profile is a valid document too") {
-        const JsonValue empty = parse_json(gputime::to_json(LayerProfile{}));
+        const JsonValue empty = parse_json(gputime::to_json(LayerProfile{}, options))["results"][0];
         CHECK(empty["layers"].size() == 0);
         CHECK(empty["iterations"].number == 0);
         CHECK(empty["iteration"]["first_call"].is_null());
@@ -199,15 +218,21 @@ TEST_CASE("layer csv: one row per layer plus unattributed and iteration, names q
     const std::string text = gputime::to_csv(p);
     const auto rows = parse_csv(text);
     REQUIRE(rows.size() == 1 + 6 + 2);
-    const std::vector<std::string> header{"label", "layer", "path", "depth", "share", "calls", "steady_calls",
+    // label, layer, path, depth, then the statistic catalogue in its order, durations in ns.
+    const std::vector<std::string> header{"label", "layer", "path", "depth", "calls", "steady_calls",
                                           "first_call_ns", "first_call_overhead_ns", "mean_ns", "stddev_ns",
-                                          "min_ns", "p50_ns", "p90_ns", "p99_ns", "max_ns", "total_ns"};
+                                          "mdape", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
+                                          "total_ns", "share"};
     CHECK(rows[0] == header);
     for (const auto& row : rows) CHECK(row.size() == header.size());
     CHECK(rows[1][0] == "batch, 8");
     CHECK(rows[1][1] == "conv1");
-    CHECK(rows[1][7] == "5000");
+    CHECK(rows[1][4] == "3");
+    CHECK(rows[1][5] == "2");
+    CHECK(rows[1][6] == "5000");
+    CHECK(rows[1][10] == "0");  // err%: both steady calls are 1000 ns
     CHECK(rows[1][12] == "1000");
+    CHECK(std::stod(rows[1][18]) == gputime_test::Approx(1000.0 / 1362.0));
     CHECK(rows[3][1] == quoted);
     CHECK(rows[3][2] == gputime::layer_path({awkward, quoted}));
     CHECK(rows[3][3] == "1");
@@ -217,7 +242,7 @@ TEST_CASE("layer csv: one row per layer plus unattributed and iteration, names q
     CHECK(rows[7][1] == "(unattributed)");
     CHECK(rows[7][12] == "13");
     CHECK(rows[8][1] == "(iteration)");
-    CHECK(rows[8][4] == "1");
+    CHECK(rows[8][18] == "1");
 
     SECTION("several runs in one file: the header only once") {
         const std::string two = gputime::to_csv(p) + gputime::to_csv(sample_profile("batch 32"), gputime::CsvHeader::omit);
@@ -227,11 +252,12 @@ TEST_CASE("layer csv: one row per layer plus unattributed and iteration, names q
     }
 }
 
-TEST_CASE("chrome trace: valid trace-event JSON, layers inside their iteration, iterations end to end") {
+TEST_CASE("chrome trace: valid trace-event JSON, layers inside their iteration, iterations at their real times") {
     ManualClock clock;
     gputime::LayerProfiler prof(clock);
     prof.label("batch \"1\"").trace_iterations(2);
     for (int it = 0; it < 3; ++it) {
+        clock.advance(50'000);  // the next input: 50 us between iterations, outside them
         auto iteration = prof.iteration();
         clock.advance(1500);
         prof.time("conv1", [&] { clock.advance(it == 0 ? 2'000'000 : 100'250); });
@@ -281,10 +307,15 @@ TEST_CASE("chrome trace: valid trace-event JSON, layers inside their iteration, 
     const JsonValue& it1 = *x1[4];
     CHECK(it0["name"].string == "iteration 0");
     CHECK(it0["cat"].string == "iteration");
-    CHECK(it0["ts"].number == 0);
+    // ts 0 is the earliest trace origin: the second profile's first iteration started at host
+    // time 0 on its clock, this one's after 50 us of input preparation.
+    CHECK(it0["ts"].number == 50);
     CHECK(it0["dur"].number == gputime_test::Approx(2001.85));  // us
     CHECK(it1["name"].string == "iteration 1");
-    CHECK(it1["ts"].number == gputime_test::Approx(it0["ts"].number + it0["dur"].number));  // end to end
+    // Where it really started: after the first iteration and the 50 us between them.
+    CHECK(it1["ts"].number == gputime_test::Approx(it0["ts"].number + it0["dur"].number + 50.0));
+    CHECK(first.trace_iterations()[1].start.count() == 2'001'850.0 + 50'000.0);
+    CHECK(first.trace_origin().count() == 50'000);  // the host time of the first iteration's start
     // Layer offsets come from the iteration start mark: conv1 starts 1.5 us in.
     const JsonValue& conv1 = *x1[5];
     CHECK(conv1["name"].string == "conv1");
@@ -315,13 +346,117 @@ TEST_CASE("chrome trace: valid trace-event JSON, layers inside their iteration, 
     SECTION("a single profile, and no profile at all") {
         CHECK(parse_json(gputime::to_chrome_trace(second))["traceEvents"].size() == 2 + 7 + 6 + 6);  // "once" only in iteration 0
         CHECK(parse_json(gputime::to_chrome_trace(std::vector<const LayerProfile*>{}))["traceEvents"].size() == 0);
-        CHECK(gputime::to_chrome_trace({}) == "{\"traceEvents\": [],\n\"displayTimeUnit\": \"ns\"}\n");
+        CHECK(gputime::to_chrome_trace({}) == "{\n  \"traceEvents\": [],\n  \"displayTimeUnit\": \"ns\"\n}\n");
     }
     SECTION("a null entry is skipped but keeps its process number") {
         const JsonValue skipped = parse_json(gputime::to_chrome_trace({nullptr, &first}));
         CHECK(skipped["traceEvents"].size() == 2 + 2 * 4);
         for (const JsonValue& e : skipped["traceEvents"].array) CHECK(e["pid"].number == 2);
     }
+}
+
+namespace {
+// A host clock on the simulated GPU's virtual host time: what a host timer around the launches reads.
+class SimHostClock {
+public:
+    using Mark = std::chrono::nanoseconds;
+    static constexpr bool measures_device = false;
+    explicit SimHostClock(gputime::sim::Runtime& gpu) : gpu_(gpu) {}
+    Mark mark() const { return gpu_.host_now(); }
+    void stop(const Mark& started, gputime::Stats& into) const noexcept {
+        try {
+            into.add(gputime::Duration(mark() - started));
+        } catch (...) {
+        }
+    }
+    gputime::Duration elapsed(const Mark& from, const Mark& to) const { return gputime::Duration(to - from); }
+    void release(const Mark&) const noexcept {}
+    void synchronize() const noexcept {}
+    std::chrono::nanoseconds host_now() const { return gpu_.host_now(); }
+    void idle_for(std::chrono::nanoseconds gap) const { gpu_.host_work(gap); }
+
+private:
+    gputime::sim::Runtime& gpu_;
+};
+
+// The ts (us) of the events named `name` in process `pid`, in file order.
+std::vector<double> starts_of(const JsonValue& trace, double pid, const std::string& name) {
+    std::vector<double> ts;
+    for (const JsonValue& e : trace["traceEvents"].array)
+        if (e["ph"].string == "X" && e["pid"].number == pid && e["name"].string == name) ts.push_back(e["ts"].number);
+    return ts;
+}
+}  // namespace
+
+TEST_CASE("chrome trace: device and host profiles of one loop on one timeline (simulated GPU, exact times)") {
+    // Each iteration: the host prepares the next input (100 us), launches three kernels (5 us each
+    // to launch) that the device runs back to back, and post-processes on the host for 1 ms while
+    // the device works, so the device is done when the iteration ends (no wait to time).
+    gputime::sim::Config config;
+    config.api_cost = std::chrono::nanoseconds(0);
+    config.event_resolution = std::chrono::nanoseconds(0);
+    gputime::sim::Runtime gpu(config);
+    gputime::CudaEventClock<gputime::sim::Runtime> device_clock(gpu);
+    SimHostClock host_clock(gpu);
+    gputime::LayerProfiler device(device_clock);
+    gputime::LayerProfiler host(host_clock);
+    device.label("device");
+    host.label("enqueue");
+    using std::chrono::microseconds;
+    gpu.host_work(microseconds(1000));  // the program ran for a while before: ts 0 is the first iteration
+    for (int i = 0; i < 3; ++i) {
+        gpu.host_work(microseconds(100));
+        auto device_iteration = device.iteration();
+        auto host_iteration = host.iteration();
+        for (const auto& [name, length] : {std::pair<const char*, int>{"conv1", 200}, {"conv2", 300}, {"fc", 50}}) {
+            auto on_device = device.scope(name);
+            auto on_host = host.scope(name);
+            gpu.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed(name, microseconds(length)));
+        }
+        gpu.host_work(microseconds(1000));
+    }
+    const LayerProfile& d = device.profile();
+    const LayerProfile& h = host.profile();
+    CHECK(d.trace_origin() == microseconds(1100));
+    CHECK(h.trace_origin() == microseconds(1100));
+    const JsonValue trace = parse_json(gputime::to_chrome_trace({&d, &h}));
+    // An iteration lasts 15 + 1000 us on the host (three launches, then post-processing), and so
+    // on the device, whose end mark is recorded after it; with the next input 1115 us apart.
+    CHECK(starts_of(trace, 1, "iteration 0") == std::vector<double>{0});
+    CHECK(starts_of(trace, 1, "iteration 1") == std::vector<double>{1115});
+    CHECK(starts_of(trace, 1, "iteration 2") == std::vector<double>{2230});
+    CHECK(starts_of(trace, 2, "iteration 2") == std::vector<double>{2230});
+    // The host issues conv2 5 us into the iteration; the device starts it when conv1 is done
+    // (5 us launch + 200 us), and fc after conv2's 300 us.
+    CHECK(starts_of(trace, 2, "conv2") == std::vector<double>{5, 1120, 2235});
+    CHECK(starts_of(trace, 1, "conv2") == std::vector<double>{205, 1320, 2435});
+    CHECK(starts_of(trace, 1, "fc") == std::vector<double>{505, 1620, 2735});
+    CHECK(d.find("fc")->time.p50().count() == 50'000.0);
+    CHECK(h.find("fc")->time.p50().count() == 5'000.0);
+    // One event more than an iteration needs: the origin, held while the trace records.
+    CHECK(gpu.counters().event_creates == 2 * 3 + 2 + 1);
+}
+
+TEST_CASE("chrome trace: a full trace releases its origin event; raising the limit later does not reopen it") {
+    gputime::sim::Config config;
+    config.api_cost = std::chrono::nanoseconds(0);
+    gputime::sim::Runtime gpu(config);
+    gputime::CudaEventClock<gputime::sim::Runtime> clock(gpu);
+    gputime::LayerProfiler prof(clock);
+    prof.trace_iterations(2);
+    const auto iteration = [&] {
+        auto it = prof.iteration();
+        prof.time("k", [&] { gpu.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", std::chrono::microseconds(10))); });
+    };
+    iteration();
+    iteration();  // the trace is full: the origin event goes back to the pool
+    const std::size_t created = clock.events_created();
+    prof.trace_iterations(10);
+    iteration();
+    iteration();
+    CHECK(clock.events_created() == created);  // steady: the pool has every event back
+    CHECK(prof.profile().trace_iterations().size() == 2);
+    CHECK(prof.profile().untraced_iterations() == 2);
 }
 
 TEST_CASE("json checker: it does refuse what other readers refuse") {

@@ -201,7 +201,7 @@ TEST_CASE("layer table and profile table of a profile that measured nothing: eve
     prof.label("idle");
     const LayerProfile& nothing = prof.profile();
     gputime::LayerTable table;
-    table.column(nothing, LayerMetric::first_call).column(nothing, LayerMetric::calls).column(nothing, LayerMetric::share);
+    table.column(nothing, LayerMetric::first_call).column(nothing, LayerMetric::steady_calls, "calls", nothing.label()).column(nothing, LayerMetric::share);
     const std::string text = table.str();
     INFO(text);
     CHECK(row(text, "SUM") == "-         -");  // no sum of call counts
@@ -235,9 +235,47 @@ TEST_CASE("metric values: share and overhead of any Stats in a profile") {
     const LayerProfile p = vgg_like("run", 1);
     const gputime::Stats& conv1 = p.find("block1_conv1")->time;
     CHECK(*gputime::metric_value(conv1, LayerMetric::first_call_overhead, p) == 23'700'000.0);
-    CHECK(*gputime::metric_value(conv1, LayerMetric::calls, p) == 2.0);
+    CHECK(*gputime::metric_value(conv1, LayerMetric::steady_calls, p) == 2.0);
+    CHECK(*gputime::metric_value(conv1, LayerMetric::calls, p) == 3.0);  // the first call too, as Stats::calls()
     CHECK(*gputime::metric_value(p.iteration_total(), LayerMetric::share, p) == 1.0);
     CHECK(*gputime::metric_value(conv1, LayerMetric::share, p) == gputime_test::Approx(p.share(*p.find("block1_conv1"))));
     CHECK_FALSE(gputime::metric_value(gputime::Stats{}, LayerMetric::p50, p).has_value());
     CHECK(std::string(gputime::metric_name(LayerMetric::first_call)) == "first call");
+}
+
+TEST_CASE("layer table: any statistic of the catalogue, headed and printed as the catalogue says") {
+    const LayerProfile b8 = vgg_like("batch 8", 8);
+    gputime::LayerTable table;
+    table.column(b8, LayerMetric::calls)
+        .column(b8, LayerMetric::steady_calls)
+        .column(b8, LayerMetric::stddev)
+        .column(b8, LayerMetric::mdape)
+        .column(b8, LayerMetric::p999)
+        .column(b8, LayerMetric::share);
+    const std::string text = table.str();
+    INFO(text);
+    CHECK(contains(text, "layer         calls  steady calls  stddev   err%     p99.9       %\n"));
+    CHECK(row(text, "block1_conv1") == "3             2    0 ns  0.00%  10.40 ms   99.7%");
+    // Counts, spreads and relative errors are not added up in the SUM row; shares and p99.9 are.
+    CHECK(row(text, "SUM") == "10.42 ms   99.9%");
+    CHECK(row(text, "iteration") == "3             2    0 ns  0.00%  10.43 ms  100.0%");
+    for (const gputime::StatisticInfo& info : gputime::statistic_catalogue)
+        CHECK(std::string(gputime::metric_name(info.statistic)) == info.heading);
+}
+
+TEST_CASE("layer table as markdown: group and heading in one header cell, indentation kept, no rules") {
+    const LayerProfile b1 = vgg_like("batch 1", 1);
+    gputime::LayerTable table;
+    table.title("VGG | batch 1").column(b1, LayerMetric::first_call, "first", "batch 1").column(b1, LayerMetric::share);
+    const std::string md = table.markdown();
+    INFO(md);
+    const std::vector<std::string> lines = lines_of(md);
+    REQUIRE(lines.size() == 2 + 2 + 4 + 3);
+    CHECK(lines[0] == "**VGG | batch 1**");
+    CHECK(lines[2] == "| layer | batch 1 first | batch 1 % |");
+    CHECK(lines[3] == "|:---|---:|---:|");
+    CHECK(lines[4] == "| block1_conv1 | 25.00 ms | 99.7% |");
+    CHECK(lines[6] == "| &nbsp;&nbsp;conv | 500 ns | 0.0% |");
+    CHECK(lines[8] == "| SUM | 25.00 ms | 99.9% |");
+    CHECK(lines[10] == "| iteration | 25.00 ms | 100.0% |");
 }

@@ -6,115 +6,119 @@
 // Format: the JSON object form of the Trace Event Format,
 //   {"traceEvents": [ {"name", "cat", "ph": "X", "ts", "dur", "pid", "tid", "args"}, ... ],
 //    "displayTimeUnit": "ns"}
-// with "ts"/"dur" in microseconds (fractional, so nanoseconds survive). Each profile is one
-// process (pid 1, 2, ... named by its label through a "process_name" metadata event); each
-// traced iteration is an "iteration" event with its layers nested inside it on the same
-// thread. Iterations are laid end to end: iteration k starts where k-1 ended, because the
-// marks only say how long things took relative to each iteration's start, not when the
-// iterations ran relative to one another (device and host clocks have no common epoch).
-// Layer timestamps are offsets from their iteration's start mark, as measured.
+// with "ts"/"dur" in microseconds (fractional, so nanoseconds survive), one event per line.
+// Each profile is one process (pid 1, 2, ... named by its label through a "process_name"
+// metadata event); each traced iteration is an "iteration" event with its layers nested inside
+// it on the same thread.
+// Timestamps are real: every iteration sits where it started (TraceIteration::start, measured
+// from the first traced iteration's start mark), so the gaps between iterations (loading the
+// next input, synchronising) show as gaps, and a layer sits at its measured offset inside its
+// iteration. Profiles share one timeline through the host time of their trace origins
+// (LayerProfile::trace_origin()): the earliest origin is ts 0, and a device-timed profile (GPU
+// clock) and a host-timed one (enqueue time) of the same loop line up, the device spans after the
+// host spans that issued them. A device timeline is anchored to the host at its first mark (an
+// event recorded on an idle stream is reached as soon as it is issued); a stream still busy with
+// earlier work at that moment shifts the device spans earlier by that much. Iterations merged
+// (LayerProfile::merge) from profiles that ran at the same time, on several threads, overlap on
+// their process's one thread: write such profiles as separate processes instead.
 // Only the first LayerProfiler::trace_iterations() iterations of a run are in its profile, so
 // the file stays bounded however long the run was.
 // Any input gives a valid file: no profiles (or only empty ones) give a trace with no (or only
 // metadata) events; a null pointer in the list is skipped but keeps its pid, so the other
-// profiles' process numbers do not shift.
+// profiles' process numbers do not shift. Names are escaped (invalid UTF-8 becomes U+FFFD).
 #pragma once
 
-#include <gputime/detail/escape.hpp>
+#include <gputime/detail/json_writer.hpp>
 #include <gputime/duration.hpp>
 #include <gputime/layer_profile.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace gputime {
 
 namespace detail {
-inline void append_trace_us(std::string& out, Duration d) { append_json_number(out, d.count() / 1000.0); }
 
-// {"name": <name>, "ph": "M", "pid": <pid>, "tid": 1, "args": {"name": <value>}}
-inline void append_trace_metadata(std::string& out, const char* name, std::size_t pid, const std::string& value) {
-    out += "\"name\": \"";
-    out += name;
-    out += "\", \"ph\": \"M\", \"pid\": ";
-    append_json_number(out, pid);
-    out += ", \"tid\": 1, \"args\": {\"name\": ";
-    append_json_string(out, value);
-    out += "}}";
+inline double trace_us(Duration d) { return d.count() / 1000.0; }
+
+// {"name": <what>, "ph": "M", "pid": <pid>, "tid": 1, "args": {"name": <value>}}
+inline void write_trace_metadata(JsonWriter& w, const char* what, std::size_t pid, const std::string& value) {
+    w.begin_object(JsonWriter::Layout::one_line);
+    w.key("name").value(what);
+    w.key("ph").value("M");
+    w.key("pid").value(pid);
+    w.key("tid").value(1);
+    w.key("args").begin_object().key("name").value(value).end_object();
+    w.end_object();
 }
 
-// A complete ("X") event up to its open args object; the caller adds the args and "}}".
-inline void begin_trace_span(std::string& out, const std::string& name, const char* category, Duration start,
+// A complete ("X") event, up to its open "args" object; the caller writes the args and closes
+// both objects.
+inline void begin_trace_span(JsonWriter& w, const std::string& name, const char* category, Duration start,
                              Duration duration, std::size_t pid) {
-    out += "\"name\": ";
-    append_json_string(out, name);
-    out += ", \"cat\": \"";
-    out += category;
-    out += "\", \"ph\": \"X\", \"ts\": ";
-    append_trace_us(out, start);
-    out += ", \"dur\": ";
-    append_trace_us(out, duration);
-    out += ", \"pid\": ";
-    append_json_number(out, pid);
-    out += ", \"tid\": 1, \"args\": {";
+    w.begin_object(JsonWriter::Layout::one_line);
+    w.key("name").value(name);
+    w.key("cat").value(category);
+    w.key("ph").value("X");
+    w.key("ts").value(trace_us(start));
+    w.key("dur").value(trace_us(duration));
+    w.key("pid").value(pid);
+    w.key("tid").value(1);
+    w.key("args").begin_object();
 }
 
-inline void append_trace_profile(std::string& out, const LayerProfile& profile, std::size_t pid, bool& first_event) {
-    const auto begin_event = [&] {
-        out += first_event ? "\n  {" : ",\n  {";
-        first_event = false;
-    };
-    begin_event();
-    append_trace_metadata(out, "process_name", pid,
-                          profile.label().empty() ? "gputime run " + std::to_string(pid) : profile.label());
-    begin_event();
-    append_trace_metadata(out, "thread_name", pid,
-                          profile.device_timed() ? "layers (device time)" : "layers (host time)");
+inline void write_trace_profile(JsonWriter& w, const LayerProfile& profile, std::size_t pid, Duration origin) {
+    write_trace_metadata(w, "process_name", pid,
+                         profile.label().empty() ? "gputime run " + std::to_string(pid) : profile.label());
+    write_trace_metadata(w, "thread_name", pid, profile.device_timed() ? "layers (device time)" : "layers (host time)");
 
     const std::vector<LayerStats>& layers = profile.layers();
     const std::vector<TraceSpan>& spans = profile.trace_spans();
-    Duration start{0.0};
     for (const TraceIteration& it : profile.trace_iterations()) {
-        begin_event();
-        begin_trace_span(out, "iteration " + std::to_string(it.index), "iteration", start, it.total, pid);
-        out += "\"iteration\": ";
-        append_json_number(out, it.index);
-        out += ", \"first\": ";
-        out += it.index == 0 ? "true" : "false";
-        out += "}}";
+        const Duration start = origin + it.start;
+        begin_trace_span(w, "iteration " + std::to_string(it.index), "iteration", start, it.total, pid);
+        w.key("iteration").value(it.index);
+        w.key("first").value(it.index == 0);
+        w.end_object().end_object();
         for (std::size_t s = it.first_span; s < it.first_span + it.span_count; ++s) {
             const TraceSpan& span = spans[s];
             const LayerStats& layer = layers[span.layer];
-            begin_event();
-            begin_trace_span(out, layer.name, "layer", start + span.offset, span.duration, pid);
-            out += "\"path\": ";
-            append_json_string(out, layer.path);
-            out += ", \"iteration\": ";
-            append_json_number(out, it.index);
-            out += ", \"duration_ns\": ";
-            append_json_number(out, span.duration.count());
-            out += "}}";
+            begin_trace_span(w, layer.name, "layer", start + span.offset, span.duration, pid);
+            w.key("path").value(layer.path);
+            w.key("iteration").value(it.index);
+            w.key("duration_ns").value(span.duration.count());
+            w.end_object().end_object();
         }
-        start += it.total;
     }
 }
+
 }  // namespace detail
 
-/// One trace with one process per profile (pid = position + 1). The profiles' traced
-/// iterations are laid end to end within each process.
+/// One trace with one process per profile (pid = position + 1), every profile on the common
+/// timeline of their trace origins (see the top of this header).
 inline std::string to_chrome_trace(const std::vector<const LayerProfile*>& profiles) {
-    std::string out = "{\"traceEvents\": [";
-    bool first_event = true;
+    // ts 0 is the earliest trace origin among the profiles that traced something.
+    std::optional<std::chrono::nanoseconds> epoch;
+    for (const LayerProfile* p : profiles)
+        if (p != nullptr && !p->trace_iterations().empty() && (!epoch || p->trace_origin() < *epoch))
+            epoch = p->trace_origin();
+    detail::JsonWriter w(2);
+    w.begin_object();
+    w.key("traceEvents").begin_array();
     std::size_t pid = 1;
     for (const LayerProfile* p : profiles) {
-        if (p != nullptr) detail::append_trace_profile(out, *p, pid, first_event);
+        if (p != nullptr)
+            detail::write_trace_profile(w, *p, pid, Duration(p->trace_origin() - epoch.value_or(p->trace_origin())));
         ++pid;
     }
-    out += first_event ? "],\n" : "\n],\n";
-    out += "\"displayTimeUnit\": \"ns\"}\n";
-    return out;
+    w.end_array();
+    w.key("displayTimeUnit").value("ns");
+    w.end_object();
+    return std::move(w).str() + "\n";
 }
 
 inline std::string to_chrome_trace(std::initializer_list<const LayerProfile*> profiles) {

@@ -23,6 +23,11 @@
 //   gputime::layer_path({"a/b"}) builds a path from names. Tables print names, not paths, so the
 //   escape shows only in find(), in the exports' "path"/"parent" fields and in the trace's "path".
 //   Names are never empty (LayerProfiler refuses one), so find("") is always nullptr.
+// * The trace keeps when each traced iteration started (TraceIteration::start, from the first
+//   traced iteration's start mark, on the clock's own timeline) and the host time of that first
+//   mark (trace_origin()), so a trace shows the iterations where they really ran, gaps included,
+//   and host- and device-timed profiles of the same loop on one timeline. merge() keeps the
+//   other's iterations where they ran relative to this profile's origin.
 // * Merging pools like with like: device times (a GPU clock) and host times do not mix.
 //   merge() of a host-timed profile into a device-timed one (or the reverse) throws
 //   gputime::InvalidArgument (parameter "other") and changes nothing; an empty profile (no layer,
@@ -33,6 +38,7 @@
 #include <gputime/error.hpp>
 #include <gputime/stats.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <initializer_list>
 #include <string>
@@ -95,6 +101,10 @@ struct TraceIteration {
     Duration total{0.0};
     std::size_t first_span = 0;
     std::size_t span_count = 0;
+    /// When the iteration started: from the profile's trace origin (the start mark of its first
+    /// traced iteration, LayerProfile::trace_origin()) to this iteration's start mark, on the
+    /// clock's own timeline (device time for a GPU clock), as measured.
+    Duration start{0.0};
 };
 
 class LayerProfile {
@@ -142,6 +152,11 @@ public:
     const std::vector<TraceSpan>& trace_spans() const noexcept { return trace_spans_; }
     /// Completed iterations that are in the statistics but not in the trace (over the cap).
     std::size_t untraced_iterations() const { return iterations() - trace_iterations_.size(); }
+    /// Host time (the clock's host_now()) read just before the trace origin, the start mark of
+    /// the first traced iteration, was taken: TraceIteration::start counts from there. It puts
+    /// profiles on one timeline: a host-timed and a device-timed profile of the same loop line up
+    /// in a trace (gputime/chrome_trace.hpp). 0 while nothing is traced.
+    std::chrono::nanoseconds trace_origin() const noexcept { return trace_origin_; }
 
     /// Pools `other` into this profile: layers are matched by path (new ones are appended),
     /// their Stats merged (Stats::merge: first calls pooled, steady samples pooled), and the
@@ -161,8 +176,11 @@ public:
         } else if (device_timed_ != other.device_timed_) {
             throw InvalidArgument("LayerProfile::merge", "other", time_base_mismatch(other.device_timed_));
         }
-        // The other's iterations are numbered after all of ours, traced or not.
+        // The other's iterations are numbered after all of ours, traced or not, and keep their
+        // place in time: their starts move to our trace origin.
         const std::size_t first_index = iterations();
+        if (trace_iterations_.empty()) trace_origin_ = other.trace_origin_;
+        const Duration origin_shift(other.trace_origin_ - trace_origin_);
         std::vector<std::size_t> mapped(other.layers_.size());
         for (std::size_t i = 0; i < other.layers_.size(); ++i) {
             const LayerStats& theirs = other.layers_[i];
@@ -179,6 +197,7 @@ public:
         for (const TraceIteration& it : other.trace_iterations_) {
             TraceIteration copy = it;
             copy.index = first_index + it.index;
+            copy.start = it.start + origin_shift;
             copy.first_span = trace_spans_.size();
             for (std::size_t s = it.first_span; s < it.first_span + it.span_count; ++s) {
                 TraceSpan span = other.trace_spans_[s];
@@ -230,6 +249,7 @@ private:
     std::size_t abandoned_ = 0;
     std::vector<TraceIteration> trace_iterations_;
     std::vector<TraceSpan> trace_spans_;
+    std::chrono::nanoseconds trace_origin_{0};
 };
 
 }  // namespace gputime

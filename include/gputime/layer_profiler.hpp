@@ -21,6 +21,16 @@
 //   trace is recording, of its offset from the iteration start), then every mark is released
 //   (back to the clock's event pool). So at most one synchronisation per
 //   iteration and none per scope.
+// * The trace (the first trace_iterations() iterations, span by span) keeps real time. The host
+//   time read just before the first traced iteration's start mark (clock.host_now()) is the
+//   trace origin (LayerProfile::trace_origin()). On a host clock each traced iteration is placed
+//   by the host time read just before its start mark, from the origin (for HostClock, the same
+//   steady clock as its marks). On a device clock (marks are events) the origin's start mark is
+//   kept, not released, until the trace is full, and each later traced iteration's start is
+//   measured from it on the device (one more elapsed() per traced iteration, one more event held):
+//   the device timeline is exact and anchored to the host at the origin (an event recorded on an
+//   idle stream is reached as soon as it is issued), so device and host profiles of one loop line
+//   up in a trace (gputime/chrome_trace.hpp).
 // * Iterations are marked with begin_iteration()/end_iteration() or an RAII iteration(); or,
 //   when a top-level scope opens outside any iteration, an iteration starts implicitly and
 //   ends when the first top-level layer of it opens again (or at finish()/profile()). An
@@ -63,6 +73,7 @@
 #include <gputime/layer_profile.hpp>
 #include <gputime/stats.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -176,7 +187,10 @@ public:
 
     LayerProfiler(const LayerProfiler&) = delete;
     LayerProfiler& operator=(const LayerProfiler&) = delete;
-    ~LayerProfiler() { abandon_iteration(); }
+    ~LayerProfiler() {
+        abandon_iteration();
+        release_trace_origin();
+    }
 
     // ---- settings (fluent) ----
 
@@ -186,7 +200,8 @@ public:
         return *this;
     }
     /// How many iterations, from the first, keep their spans for the trace (default 100;
-    /// 0 = no trace). Statistics always cover every iteration; this only bounds memory.
+    /// 0 = no trace). Statistics always cover every iteration; this only bounds memory. Once the
+    /// trace is full it stays closed (its origin mark is released), even if this is raised.
     LayerProfiler& trace_iterations(std::size_t iterations) {
         trace_capacity_ = iterations;
         return *this;
@@ -244,6 +259,7 @@ public:
             throw std::logic_error(
                 "gputime::LayerProfiler::begin_iteration: the previous iteration was not ended (call end_iteration())");
         if (state_ == State::implicit_iteration) finish();
+        if (wants_start_host_time()) iteration_start_host_ = clock_.host_now();
         iteration_start_ = clock_.mark();
         state_ = State::explicit_iteration;
     }
@@ -282,7 +298,7 @@ public:
         if constexpr (Ranges::enabled)
             for (std::size_t i = 0; i < open_.size(); ++i) ranges_.pop();
         if (state_ == State::explicit_iteration) clock_.release(iteration_start_);
-        release_records();
+        release_records(false);
         ++profile_.abandoned_;
         reset_iteration();
     }
@@ -367,6 +383,8 @@ private:
         }
         if constexpr (Ranges::enabled) ranges_.push(names_.name(id).c_str());
         try {
+            // The host time a trace origin needs, before the mark: outside the timed region.
+            if (starts_iteration && wants_start_host_time()) iteration_start_host_ = clock_.host_now();
             // The mark is taken last, so the bookkeeping above is outside the timed region.
             records_[index].start = clock_.mark();
         } catch (...) {
@@ -436,11 +454,14 @@ private:
     }
 
     // Resolves the iteration [start, end] and its records, adds the samples, releases the marks.
+    // The first traced iteration's start mark becomes the trace origin and is kept, not released.
     void complete(const Mark& start, const Mark& end, bool owns_start, bool owns_end) {
         Duration total{0.0};
+        Duration start_offset{0.0};
         // Offsets are only for the trace: once it is full, they are not asked for (on a GPU
         // each is a cudaEventElapsedTime call).
-        const bool traced = profile_.trace_iterations_.size() < trace_capacity_;
+        const bool traced = !trace_closed_ && profile_.trace_iterations_.size() < trace_capacity_;
+        const bool makes_origin = traced && !has_origin_;
         try {
             clock_.synchronize();
             total = clock_.elapsed(start, end);  // the one wait: every other mark precedes `end`
@@ -450,20 +471,45 @@ private:
                 durations_.push_back(clock_.elapsed(r.start, r.end));
                 if (traced) offsets_.push_back(clock_.elapsed(start, r.start));
             }
-            commit(total, traced);
+            if (traced && !makes_origin) {
+                if constexpr (Clock::measures_device) {
+                    start_offset = clock_.elapsed(origin_, start);  // device time, from the origin event
+                } else {
+                    start_offset = Duration(iteration_start_host_ - profile_.trace_origin_);
+                }
+            }
+            commit(total, traced, start_offset);
         } catch (...) {
             // A clock error (or, in commit(), an allocation failure) drops this iteration only.
             if (owns_start) clock_.release(start);
             if (owns_end) clock_.release(end);
-            release_records();
+            release_records(false);
             ++profile_.abandoned_;
             reset_iteration();
             throw;
         }
-        if (owns_start) clock_.release(start);
+        if (makes_origin) {
+            has_origin_ = true;
+            // Iterations merged in before this one counted from the old origin: move them.
+            const Duration shift(profile_.trace_origin_ - iteration_start_host_);
+            for (std::size_t i = 0; i + 1 < profile_.trace_iterations_.size(); ++i)
+                profile_.trace_iterations_[i].start += shift;
+            profile_.trace_origin_ = iteration_start_host_;
+        }
+        // A device clock's origin is an event, kept so that later iterations are measured from it.
+        const bool keep_start = makes_origin && Clock::measures_device;
+        if (keep_start) {
+            origin_ = start;
+            holds_origin_mark_ = true;
+        }
+        if (owns_start && !keep_start) clock_.release(start);
         if (owns_end) clock_.release(end);
-        release_records();
+        release_records(keep_start && !owns_start);
         reset_iteration();
+        if ((traced || has_origin_) && profile_.trace_iterations_.size() >= trace_capacity_) {
+            trace_closed_ = true;  // full: the origin is not needed any more
+            release_trace_origin();
+        }
     }
 
     // A duration Stats would refuse, checked for the whole iteration before any of it is added,
@@ -479,7 +525,7 @@ private:
                                   ": a duration must be finite and >= 0; the iteration was dropped");
     }
 
-    void commit(Duration total, bool traced) {
+    void commit(Duration total, bool traced, Duration start_offset) {
         require_valid(total, "of the iteration", detail::LayerNames::none);
         for (std::size_t i = 0; i < records_.size(); ++i) {
             require_valid(durations_[i], "of layer", records_[i].layer);
@@ -487,8 +533,12 @@ private:
         }
         const std::size_t iteration = profile_.iterations();
         if (traced) {
+            // Only the trace's placement: a clock whose host time ran backwards puts the iteration at
+            // the origin rather than losing it.
+            if (!(start_offset.count() >= 0.0 && start_offset.count() < std::numeric_limits<double>::infinity()))
+                start_offset = Duration{0.0};
             profile_.trace_iterations_.push_back(
-                TraceIteration{iteration, total, profile_.trace_spans_.size(), records_.size()});
+                TraceIteration{iteration, total, profile_.trace_spans_.size(), records_.size(), start_offset});
             for (std::size_t i = 0; i < records_.size(); ++i)
                 profile_.trace_spans_.push_back(TraceSpan{records_[i].layer, offsets_[i], durations_[i]});
         }
@@ -508,11 +558,27 @@ private:
         for (const Record& r : records_) previous_sequence_.push_back(r.layer);
     }
 
-    void release_records() noexcept {
-        for (const Record& r : records_) {
-            clock_.release(r.start);
+    // Releases every record's marks; with keep_first_start, not the first record's start mark
+    // (it became the trace origin).
+    void release_records(bool keep_first_start) noexcept {
+        for (std::size_t i = 0; i < records_.size(); ++i) {
+            const Record& r = records_[i];
+            if (i != 0 || !keep_first_start) clock_.release(r.start);
             if (r.closed) clock_.release(r.end);
         }
+    }
+
+    // Whether the next iteration's start needs the host time: a host clock's trace places every
+    // iteration by it, a device clock's only its origin (the rest are measured from the origin event).
+    bool wants_start_host_time() const noexcept {
+        if (trace_closed_ || trace_capacity_ == 0) return false;
+        return Clock::measures_device ? !has_origin_ : true;
+    }
+
+    void release_trace_origin() noexcept {
+        if (!holds_origin_mark_) return;
+        clock_.release(origin_);
+        holds_origin_mark_ = false;
     }
 
     void reset_iteration() noexcept {
@@ -558,6 +624,11 @@ private:
     std::vector<Id> previous_sequence_;       // the last iteration's layers, in opening order
 
     std::size_t trace_capacity_ = 100;
+    Mark origin_{};                                 // a device clock's trace origin, while held
+    bool holds_origin_mark_ = false;
+    bool has_origin_ = false;                       // the trace origin is set (profile_.trace_origin_)
+    bool trace_closed_ = false;                     // the trace was full: no more traced iterations
+    std::chrono::nanoseconds iteration_start_host_{0};  // host time before this iteration's start mark
     bool detect_ = true;
     std::exception_ptr parked_;
 };

@@ -16,8 +16,11 @@
 // hand-made tables show, the iteration row is the p50 of the real totals. Only first_call is
 // exactly additive: SUM + unattributed = iteration.
 // A cell is "-" where the layer did not run in that profile or the statistic has no sample
-// (p50 needs a steady call besides the first). Durations are scaled per cell
-// (gputime::format_duration).
+// (p50 needs a steady call besides the first). Columns are statistics of the catalogue
+// (gputime/statistic_catalogue.hpp): headed and printed as it says (durations scaled per cell
+// by gputime::format_duration, shares and err% as percentages, counts as whole numbers); the
+// SUM row is left empty for a statistic that does not add up (counts, stddev, err%).
+// str() prints aligned text, markdown() the same table for a pull-request comment.
 // A LayerTable refers to its profiles: they must outlive it.
 // Rows are matched by path, which names exactly one layer (a '/' inside a name is escaped, see
 // gputime/layer_profile.hpp), so no layer's row is dropped and SUM + unattributed = iteration.
@@ -33,11 +36,11 @@
 #include <gputime/duration.hpp>
 #include <gputime/error.hpp>
 #include <gputime/layer_profile.hpp>
+#include <gputime/statistic_catalogue.hpp>
 #include <gputime/stats.hpp>
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdio>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -47,92 +50,28 @@
 
 namespace gputime {
 
-/// What a column shows of each layer's Stats.
-enum class LayerMetric {
-    first_call,           ///< the layer's first call
-    first_call_overhead,  ///< first call - steady p50
-    mean,
-    p50,
-    p90,
-    p99,
-    min,
-    max,
-    total,  ///< sum of the steady calls
-    calls,  ///< number of steady calls
-    share,  ///< steady total / iteration steady total (LayerProfile::share)
-};
+/// What a column shows of each layer's Stats: any statistic of the catalogue
+/// (gputime/statistic_catalogue.hpp), so tables, JSON and CSV name and print it alike.
+/// LayerMetric::steady_calls is the number of steady calls, LayerMetric::calls every call.
+using LayerMetric = Statistic;
 
 /// How rows are ordered: as the layers first ran, or by cost (descending, in the column given
 /// to LayerTable::order). Either way children stay under their parent.
 enum class LayerOrder { appearance, cost };
 
-namespace detail {
-inline bool known_metric(LayerMetric metric) noexcept {
-    return static_cast<int>(metric) >= static_cast<int>(LayerMetric::first_call) &&
-           static_cast<int>(metric) <= static_cast<int>(LayerMetric::share);
-}
-}  // namespace detail
-
-/// The column heading of a metric; "?" for a value that is none of the enumerators.
+/// The column heading of a metric (the catalogue's heading); "?" for a value that is none of the
+/// enumerators.
 inline const char* metric_name(LayerMetric metric) noexcept {
-    switch (metric) {
-        case LayerMetric::first_call: return "first call";
-        case LayerMetric::first_call_overhead: return "1st overhead";
-        case LayerMetric::mean: return "mean";
-        case LayerMetric::p50: return "p50";
-        case LayerMetric::p90: return "p90";
-        case LayerMetric::p99: return "p99";
-        case LayerMetric::min: return "min";
-        case LayerMetric::max: return "max";
-        case LayerMetric::total: return "total";
-        case LayerMetric::calls: return "calls";
-        case LayerMetric::share: return "%";
-    }
-    return "?";
+    const StatisticInfo* info = statistic_info(metric);
+    return info != nullptr ? info->heading : "?";
 }
 
 /// The metric of `s` (a layer's, or the profile's unattributed or iteration Stats) within
-/// `profile`; nothing when `s` has no sample for it (or `metric` is none of the enumerators).
+/// `profile` (share is relative to its iterations); nothing when `s` has no sample for it (or
+/// `metric` is none of the enumerators).
 inline std::optional<double> metric_value(const Stats& s, LayerMetric metric, const LayerProfile& profile) {
-    const bool steady = s.count() > 0;
-    switch (metric) {
-        case LayerMetric::first_call:
-            return s.has_first_call() ? std::optional<double>(s.first_call().count()) : std::nullopt;
-        case LayerMetric::first_call_overhead:
-            return s.has_first_call() && steady ? std::optional<double>(s.first_call_overhead().count())
-                                                : std::nullopt;
-        case LayerMetric::mean: return steady ? std::optional<double>(s.mean().count()) : std::nullopt;
-        case LayerMetric::p50: return steady ? std::optional<double>(s.p50().count()) : std::nullopt;
-        case LayerMetric::p90: return steady ? std::optional<double>(s.p90().count()) : std::nullopt;
-        case LayerMetric::p99: return steady ? std::optional<double>(s.p99().count()) : std::nullopt;
-        case LayerMetric::min: return steady ? std::optional<double>(s.min().count()) : std::nullopt;
-        case LayerMetric::max: return steady ? std::optional<double>(s.max().count()) : std::nullopt;
-        case LayerMetric::total: return steady ? std::optional<double>(s.total().count()) : std::nullopt;
-        case LayerMetric::calls: return static_cast<double>(s.count());
-        case LayerMetric::share: {
-            const Stats& all = profile.iteration_total();
-            if (!steady || all.count() == 0 || all.total().count() <= 0.0) return std::nullopt;
-            return s.total().count() / all.total().count();
-        }
-    }
-    return std::nullopt;
+    return statistic_value(s, metric, &profile.iteration_total());
 }
-
-namespace detail {
-inline std::string metric_text(LayerMetric metric, const std::optional<double>& value) {
-    if (!value) return "-";
-    char buffer[32];
-    if (metric == LayerMetric::calls) {
-        std::snprintf(buffer, sizeof buffer, "%.0f", *value);
-        return buffer;
-    }
-    if (metric == LayerMetric::share) {
-        std::snprintf(buffer, sizeof buffer, "%.1f%%", *value * 100.0);
-        return buffer;
-    }
-    return format_duration(Duration{*value});
-}
-}  // namespace detail
 
 class LayerTable {
 public:
@@ -149,7 +88,7 @@ public:
     /// Adds a column with its own heading (and group, the line above it). Throws InvalidArgument
     /// (parameter "metric") for a value that is none of LayerMetric's enumerators.
     LayerTable& column(const LayerProfile& run, LayerMetric metric, std::string heading, std::string group = {}) {
-        if (!detail::known_metric(metric))
+        if (statistic_info(metric) == nullptr)
             throw InvalidArgument("LayerTable::column", "metric",
                                   "is " + std::to_string(static_cast<int>(metric)) + ", not a LayerMetric");
         columns_.push_back(Column{&run, metric, std::move(heading), std::move(group)});
@@ -180,7 +119,30 @@ public:
         return *this;
     }
 
+    /// The table as aligned plain text. Throws std::logic_error without a column,
+    /// InvalidArgument (parameter "by_column") for a sort column that does not exist.
     std::string str() const {
+        std::string out;
+        if (!title_.empty()) out += title_ + "\n";
+        out += table().str();
+        for (const std::string& n : notes_) out += n + "\n";
+        return out;
+    }
+
+    /// The same table as GitHub-flavoured markdown (for a pull-request comment or a wiki page):
+    /// the title in bold, each column headed by its group and heading ("batch 8 p50"), nested
+    /// layers indented with non-breaking spaces, notes below. Throws what str() throws.
+    std::string markdown() const {
+        std::string out;
+        if (!title_.empty()) out += "**" + title_ + "**\n\n";
+        out += table().markdown();
+        if (!notes_.empty()) out += "\n";
+        for (const std::string& n : notes_) out += n + "\n";
+        return out;
+    }
+
+private:
+    detail::TextTable table() const {
         if (columns_.empty()) throw std::logic_error("gputime::LayerTable: no columns");
         const std::vector<Row> rows = collect_rows();
         const std::size_t sort_by = sort_column_.value_or(columns_.size() - 1);
@@ -203,7 +165,8 @@ public:
         append_children(rows, LayerStats::no_parent, sort_by, ordered);
         for (const std::size_t r : ordered) {
             std::vector<std::string> cells{std::string(2 * rows[r].depth, ' ') + rows[r].name};
-            for (std::size_t c = 0; c < columns_.size(); ++c) cells.push_back(detail::metric_text(columns_[c].metric, value(rows[r], c)));
+            for (std::size_t c = 0; c < columns_.size(); ++c)
+                cells.push_back(format_statistic(columns_[c].metric, value(rows[r], c)));
             table.row(std::move(cells));
         }
         if (totals_) {
@@ -216,25 +179,21 @@ public:
                     if (row.depth != 0) continue;
                     if (const std::optional<double> v = value(row, c)) total = total.value_or(0.0) + *v;
                 }
-                // A count of calls does not add up to anything meaningful across layers.
-                sum.push_back(col.metric == LayerMetric::calls ? std::string() : detail::metric_text(col.metric, total));
-                between.push_back(detail::metric_text(
+                // Counts, spreads and relative errors do not add up across layers.
+                const bool summable = statistic_info(col.metric)->summable;
+                sum.push_back(summable ? format_statistic(col.metric, total) : std::string());
+                between.push_back(format_statistic(
                     col.metric, metric_value(col.run->unattributed(), col.metric, *col.run)));
-                iteration.push_back(detail::metric_text(
+                iteration.push_back(format_statistic(
                     col.metric, metric_value(col.run->iteration_total(), col.metric, *col.run)));
             }
             table.row(std::move(sum));
             table.row(std::move(between));
             table.row(std::move(iteration));
         }
-        std::string out;
-        if (!title_.empty()) out += title_ + "\n";
-        out += table.str();
-        for (const std::string& n : notes_) out += n + "\n";
-        return out;
+        return table;
     }
 
-private:
     struct Column {
         const LayerProfile* run;
         LayerMetric metric;
@@ -325,7 +284,7 @@ inline std::string profile_table(const LayerProfile& profile, LayerOrder order =
     title += ") ===";
     LayerTable table;
     table.title(std::move(title))
-        .column(profile, LayerMetric::calls, "calls")
+        .column(profile, LayerMetric::steady_calls, "calls")
         .column(profile, LayerMetric::total, "total")
         .column(profile, LayerMetric::mean, "avg")
         .column(profile, LayerMetric::p50, "median")

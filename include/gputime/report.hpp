@@ -7,14 +7,18 @@
 // left out ("no samples"), the T(N) model needs a first call and a steady sample, and a NaN or
 // infinite duration prints as format_duration() writes it ("n/a", "inf"). Nothing here throws
 // except what reading a Stats throws (a parked GPU error).
+// Statistics are named, and their values printed, as gputime/statistic_catalogue.hpp says, so the
+// text report, the tables, JSON and CSV agree on every name and unit.
 #pragma once
 
 #include <gputime/duration.hpp>
 #include <gputime/run_result.hpp>
+#include <gputime/statistic_catalogue.hpp>
 #include <gputime/stats.hpp>
 
 #include <cstddef>
 #include <cstdio>
+#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -37,20 +41,34 @@ inline std::string percent(double fraction) {
     std::snprintf(buffer, sizeof buffer, "%.2f%%", fraction * 100.0);
     return buffer;
 }
+// "mean 1.325 ms   stddev 25.06 us   err% 0.00%": each statistic's heading and value, as the
+// catalogue names and formats them.
+inline std::string statistic_run(const Stats& s, std::initializer_list<Statistic> statistics) {
+    std::string out;
+    for (const Statistic statistic : statistics) {
+        if (!out.empty()) out += "   ";
+        out += statistic_info(statistic)->heading;
+        out += ' ';
+        out += format_statistic(statistic, statistic_value(s, statistic));
+    }
+    return out;
+}
 inline std::string stats_lines(const Stats& s) {
     std::string out;
     if (s.has_first_call()) {
-        std::string first = format_duration(s.first_call());
+        std::string first = format_statistic(Statistic::first_call, statistic_value(s, Statistic::first_call));
         if (s.first_call_count() > 1) first += " (mean of " + std::to_string(s.first_call_count()) + " first calls)";
-        if (s.count() > 0) first += "   overhead " + format_duration(s.first_call_overhead()) + " over steady p50";
-        out += labelled("first call", first);
+        if (s.count() > 0) {
+            const Statistic overhead = Statistic::first_call_overhead;
+            first += "   overhead " + format_statistic(overhead, statistic_value(s, overhead)) + " over steady p50";
+        }
+        out += labelled(statistic_info(Statistic::first_call)->heading, first);
     }
     if (s.count() == 0) return out + labelled("steady", "no samples");
-    out += labelled("steady", std::to_string(s.count()) + " samples   mean " + format_duration(s.mean()) +
-                                  "   stddev " + format_duration(s.stddev()) + "   err% " + percent(s.mdape()));
-    out += labelled("", "min " + format_duration(s.min()) + "   p50 " + format_duration(s.p50()) + "   p90 " +
-                            format_duration(s.p90()) + "   p99 " + format_duration(s.p99()) + "   p99.9 " +
-                            format_duration(s.p999()) + "   max " + format_duration(s.max()));
+    out += labelled("steady", std::to_string(s.count()) + " samples   " +
+                                  statistic_run(s, {Statistic::mean, Statistic::stddev, Statistic::mdape}));
+    out += labelled("", statistic_run(s, {Statistic::min, Statistic::p50, Statistic::p90, Statistic::p99,
+                                          Statistic::p999, Statistic::max}));
     return out;
 }
 }  // namespace detail

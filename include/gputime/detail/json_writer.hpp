@@ -9,6 +9,10 @@
 //   w.begin_object().key("name").value("conv1").key("p50_ns").value(1234.5).end_object();
 //   std::string text = std::move(w).str();
 //
+// A container opened with Layout::one_line keeps its items (and everything nested in it) on one
+// line, "[1, 2, 3]" and {"ts": 1.5, "dur": 2}: long arrays of samples and trace events stay one
+// line each in an otherwise indented file. With indent 0 everything is one line anyway.
+//
 // Misuse (a value where a key is due, unbalanced ends) is a bug in gputime, not input:
 // it throws std::logic_error so that tests catch it.
 #pragma once
@@ -27,12 +31,18 @@ namespace gputime::detail {
 
 class JsonWriter {
 public:
+    /// How a container lays out its items when the writer indents.
+    enum class Layout {
+        block,     ///< one item per line, indented
+        one_line,  ///< every item on the container's line, separated by ", "
+    };
+
     /// `indent` spaces per level, or 0 for one line (".jsonl"-friendly).
     explicit JsonWriter(int indent = 2) : indent_(indent) {}
 
-    JsonWriter& begin_object() { return open('{', Frame::object); }
+    JsonWriter& begin_object(Layout layout = Layout::block) { return open('{', Frame::object, layout); }
     JsonWriter& end_object() { return close('}', Frame::object); }
-    JsonWriter& begin_array() { return open('[', Frame::array); }
+    JsonWriter& begin_array(Layout layout = Layout::block) { return open('[', Frame::array, layout); }
     JsonWriter& end_array() { return close(']', Frame::array); }
 
     JsonWriter& key(std::string_view name) {
@@ -98,31 +108,39 @@ public:
 private:
     struct Frame {
         enum Kind : unsigned char { object, array } kind;
+        bool one_line = false;
         bool has_items = false;
         bool key_pending = false;
     };
 
-    JsonWriter& open(char bracket, Frame::Kind kind) {
+    JsonWriter& open(char bracket, Frame::Kind kind, Layout layout) {
         before_value();
         out_ += bracket;
-        stack_.push_back(Frame{kind});
+        const bool inside_one_line = !stack_.empty() && stack_.back().one_line;
+        stack_.push_back(Frame{kind, inside_one_line || layout == Layout::one_line});
         return *this;
     }
     JsonWriter& close(char bracket, Frame::Kind kind) {
         if (stack_.empty() || stack_.back().kind != kind || stack_.back().key_pending)
             throw std::logic_error("gputime::detail::JsonWriter: unbalanced end, or a key without a value");
         const bool had_items = stack_.back().has_items;
+        const bool one_line = stack_.back().one_line;
         stack_.pop_back();
-        if (had_items) newline();
+        if (had_items && !one_line) newline();
         out_ += bracket;
         return *this;
     }
     // A comma and a new line before the next item of an array or object.
     void separate() {
         Frame& f = stack_.back();
-        if (f.has_items) out_ += ',';
+        const bool first = !f.has_items;
+        if (!first) out_ += ',';
         f.has_items = true;
-        newline();
+        if (!f.one_line) {
+            newline();
+        } else if (!first && indent_ > 0) {
+            out_ += ' ';
+        }
     }
     void before_value() {
         if (stack_.empty()) {

@@ -5,6 +5,9 @@
 // before a group of rows (SUM, totals). An optional group line above the header names runs of
 // adjacent columns ("batch 8" over "first" and "p50"). Widths count bytes, which is right for the ASCII that
 // gputime prints itself; a non-ASCII layer name only shifts its own row.
+// markdown() writes the same rows as a GitHub-flavoured markdown table: a column's group joins its
+// heading ("batch 8 p50"), rules are left out, '|' in a cell is escaped, and the leading spaces
+// of a first-column cell (indentation) become non-breaking spaces, which markdown keeps.
 #pragma once
 
 #include <algorithm>
@@ -44,7 +47,38 @@ public:
         return out;
     }
 
+    std::string markdown() const {
+        std::string out = "|";
+        for (std::size_t c = 0; c < header_.size(); ++c) {
+            std::string heading = header_[c];
+            if (c < groups_.size() && !groups_[c].empty()) heading = groups_[c] + " " + heading;
+            out += " " + markdown_cell(heading, false) + " |";
+        }
+        out += "\n|";
+        for (std::size_t c = 0; c < header_.size(); ++c) out += c == 0 ? ":---|" : "---:|";
+        out += "\n";
+        for (const Row& r : rows_) {
+            if (r.is_rule) continue;
+            out += "|";
+            for (std::size_t c = 0; c < r.cells.size(); ++c) out += " " + markdown_cell(r.cells[c], c == 0) + " |";
+            out += "\n";
+        }
+        return out;
+    }
+
 private:
+    static std::string markdown_cell(const std::string& text, bool keep_indent) {
+        std::string out;
+        std::size_t i = 0;
+        if (keep_indent)
+            for (; i < text.size() && text[i] == ' '; ++i) out += "&nbsp;";
+        for (; i < text.size(); ++i) {
+            if (text[i] == '|') out += '\\';
+            out += text[i] == '\n' ? ' ' : text[i];
+        }
+        return out;
+    }
+
     struct Row {
         bool is_rule;
         std::vector<std::string> cells;
