@@ -1,6 +1,21 @@
 // bench_stats - the cost of gputime::Stats against the plain containers it is built on.
-#include "ratio_reporter.hpp"
+//
+//   bench_stats [google benchmark flags]
+//
+// Each benchmark runs 9 repetitions in random order (bench/median_ratios.hpp); the ratios
+// printed at the end are medians over them:
+//   stats_add / vector_push_back         4096 add() against 4096 push_back(), fresh each time
+//                                        (growth included in both); target <= 1.2
+//   shared_stats_add / stats_add         the same through SharedStats (one thread: its shard's
+//                                        uncontended lock)
+//   bounded_stats_add / vector_push_back BoundedStats::add (bucket, min/max, sums)
+//   stats_summary / sort_samples         mean, stddev, min, max, p50, p90, p99, p99.9 and mdape
+//                                        of a fresh copy against std::sort of a copy
+// bench_stats_scale does the same summary at 10M samples, with its peak memory.
+#include "median_ratios.hpp"
 
+#include <gputime/bounded_stats.hpp>
+#include <gputime/shared_stats.hpp>
 #include <gputime/stats.hpp>
 
 #include <algorithm>
@@ -32,7 +47,8 @@ void vector_push_back(benchmark::State& state) {
 }
 BENCHMARK(vector_push_back);
 
-// Stats::add also keeps Welford's mean/variance and min/max.
+// Stats::add: the bad-input check and the first-call rule (one compare together), then the
+// push_back. Statistics are computed when read, not here.
 void stats_add(benchmark::State& state) {
     const std::vector<double> input = synthetic(4096);
     for (auto _ : state) {
@@ -43,7 +59,29 @@ void stats_add(benchmark::State& state) {
 }
 BENCHMARK(stats_add);
 
-// Baseline: sorting the samples, which any exact percentile needs.
+// SharedStats::add from one thread: Stats::add under the thread's own (uncontended) shard lock.
+void shared_stats_add(benchmark::State& state) {
+    const std::vector<double> input = synthetic(4096);
+    for (auto _ : state) {
+        gputime::SharedStats s;
+        for (const double d : input) s.add(gputime::Duration{d});
+        benchmark::DoNotOptimize(&s);
+    }
+}
+BENCHMARK(shared_stats_add);
+
+// BoundedStats::add: a bucket increment, min/max, a compensated sum and Welford's update.
+void bounded_stats_add(benchmark::State& state) {
+    const std::vector<double> input = synthetic(4096);
+    gputime::BoundedStats s;
+    for (auto _ : state) {
+        for (const double d : input) s.add(gputime::Duration{d});
+        benchmark::DoNotOptimize(&s);
+    }
+}
+BENCHMARK(bounded_stats_add);
+
+// Baseline: sorting the samples, which any exact percentile by sorting needs.
 void sort_samples(benchmark::State& state) {
     const std::vector<double> input = synthetic(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state) {
@@ -54,13 +92,17 @@ void sort_samples(benchmark::State& state) {
 }
 BENCHMARK(sort_samples)->Arg(10000);
 
-// A full summary (p50, p90, p99, p99.9, mdape) from fresh samples.
+// A full summary from fresh samples (the copy drops every cache).
 void stats_summary(benchmark::State& state) {
     const std::vector<double> input = synthetic(static_cast<std::size_t>(state.range(0)));
     gputime::Stats s;
     for (const double d : input) s.add(gputime::Duration{d});
     for (auto _ : state) {
-        gputime::Stats copy = s;  // fresh: the sorted cache is empty
+        gputime::Stats copy = s;
+        benchmark::DoNotOptimize(copy.mean());
+        benchmark::DoNotOptimize(copy.stddev());
+        benchmark::DoNotOptimize(copy.min());
+        benchmark::DoNotOptimize(copy.max());
         benchmark::DoNotOptimize(copy.p50());
         benchmark::DoNotOptimize(copy.p90());
         benchmark::DoNotOptimize(copy.p99());
@@ -73,6 +115,9 @@ BENCHMARK(stats_summary)->Arg(10000);
 }  // namespace
 
 int main(int argc, char** argv) {
-    return gputime_bench::run_with_ratios(argc, argv, {{"stats_add", "vector_push_back"},
-                                                       {"stats_summary/10000", "sort_samples/10000"}});
+    return gputime_bench::run_with_median_ratios(argc, argv,
+                                                 {{"stats_add", "vector_push_back", 1.2},
+                                                  {"shared_stats_add", "stats_add"},
+                                                  {"bounded_stats_add", "vector_push_back"},
+                                                  {"stats_summary/10000", "sort_samples/10000", 1.2}});
 }

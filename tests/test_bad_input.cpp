@@ -81,7 +81,7 @@ std::vector<double> values(const Stats& s) {
 
 // ---- Stats -------------------------------------------------------------------------------------
 
-TEST_CASE("bad input: Stats refuses NaN, infinite and negative durations, and percentiles outside [0, 100]") {
+TEST_CASE("bad input: Stats refuses NaN, infinite and negative durations, and percentiles outside 0..100") {
     Stats s;
     s.add(Duration{500.0});  // the first call
     for (const double x : {30.0, 10.0, 20.0}) s.add(Duration{x});

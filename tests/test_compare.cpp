@@ -338,7 +338,7 @@ TEST_CASE("compare: blocks run every variant once, in a seeded random order") {
     CHECK_FALSE(r.device_timed);
 }
 
-TEST_CASE("compare: warm-up 0 keeps the first call apart; an exception propagates") {
+TEST_CASE("compare: warm-up 0 keeps the first call apart, an exception propagates") {
     ManualClock clock;
     CompareOptions options;
     options.warmup = 0;

@@ -36,7 +36,7 @@ struct Complete : MissingIdleFor {
 
 }  // namespace
 
-TEST_CASE("contracts: gputime's clocks and the test clocks are clocks; near-misses are not") {
+TEST_CASE("contracts: gputime's clocks and the test clocks are clocks, near-misses are not") {
     static_assert(gputime::is_clock_v<gputime::HostClock>);
     static_assert(gputime::is_clock_v<gputime::CudaEventClock<gputime::sim::Runtime>>);
     static_assert(gputime::is_clock_v<gputime_test::ScriptedClock>);

@@ -7,6 +7,7 @@
 #include <gputime/error.hpp>
 #include <gputime/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
+#include <gputime/stream_join.hpp>
 #include <gputime/warmup_runner.hpp>
 
 #include <chrono>
@@ -133,7 +134,7 @@ TEST_CASE("no usable GPU: the clock refuses to start with a typed error") {
     }
 }
 
-TEST_CASE("a sticky error after a faulty kernel surfaces on the next read; earlier samples survive") {
+TEST_CASE("a sticky error after a faulty kernel surfaces on the next read, earlier samples survive") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     Stats stats;
@@ -330,4 +331,56 @@ TEST_CASE("bad input: resolve_timeout and max_pending refuse values they cannot 
     Stats stats;
     time_kernel(stats, clock, rt, 10us);
     CHECK(stats.calls() == 1);
+}
+
+namespace {
+// A runtime policy with only the required members of gputime/runtime_policy.hpp, as a policy
+// written before the optional ones (devices, capture, graphs) existed: it must keep compiling and
+// timing, without the checks those members allow.
+class RequiredMembersOnly {
+public:
+    using stream_type = gputime::sim::Stream;
+    using event_type = gputime::sim::Event;
+    explicit RequiredMembersOnly(gputime::sim::Runtime& rt) : rt_(&rt) {}
+    int event_create(event_type* e) { return rt_->event_create(e); }
+    int event_destroy(event_type e) { return rt_->event_destroy(e); }
+    int event_record(event_type e, stream_type s) { return rt_->event_record(e, s); }
+    int event_query(event_type e) { return rt_->event_query(e); }
+    int event_synchronize(event_type e) { return rt_->event_synchronize(e); }
+    int event_elapsed_ms(float* ms, event_type a, event_type b) { return rt_->event_elapsed_ms(ms, a, b); }
+    int stream_wait_event(stream_type s, event_type e) { return rt_->stream_wait_event(s, e); }
+    int stream_synchronize(stream_type s) { return rt_->stream_synchronize(s); }
+    int device_count(int* n) { return rt_->device_count(n); }
+    const char* error_name(int code) { return rt_->error_name(code); }
+    const char* error_string(int code) { return rt_->error_string(code); }
+    std::chrono::nanoseconds host_now() { return rt_->host_now(); }
+    void yield() { rt_->yield(); }
+    void sleep_for(std::chrono::nanoseconds d) { rt_->sleep_for(d); }
+
+private:
+    gputime::sim::Runtime* rt_;
+};
+static_assert(!gputime::detail::has_device_binding_v<RequiredMembersOnly>, "no optional members");
+static_assert(!gputime::detail::has_stream_is_capturing<RequiredMembersOnly>::value, "no optional members");
+}  // namespace
+
+TEST_CASE("a runtime policy with only the required members still times, and JoinStreams still joins") {
+    gputime::sim::Runtime rt;
+    const gputime::sim::Stream main = rt.create_stream();
+    const gputime::sim::Stream side = rt.create_stream();
+    RequiredMembersOnly policy(rt);
+    gputime::CudaEventClock<RequiredMembersOnly> clock(policy, main);  // host 1
+    CHECK(clock.device() == -1);  // it cannot tell
+    CHECK_FALSE(clock.on_legacy_default_stream());
+    Stats stats;
+    {
+        gputime::ScopedGpuTimer timer(stats, clock);        // create + record: start at 3
+        gputime::JoinStreams<RequiredMembersOnly> join(clock, {side});  // a plain event (host 4), fork 5, wait 6
+        rt.launch(side, Kernel::fixed("side", 100us));      // host 11: 11..111
+    }  // join: record on side (12, at 111), wait (13); stop: create + record (15), at 111
+    CHECK(stats.first_call().count() == us(108));
+    CHECK(clock.ordering_events_created() == 1);
+    CHECK(rt.counters().device_calls == 0u);      // no device guard
+    CHECK(rt.counters().capture_queries == 0u);   // no capture check
+    CHECK(rt.counters().capture_mode_exchanges == 0u);
 }

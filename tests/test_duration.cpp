@@ -20,7 +20,7 @@ TEST_CASE("durations print in the largest unit that keeps the number >= 1") {
     CHECK(format_duration(Duration{std::numeric_limits<double>::quiet_NaN()}) == "n/a");
 }
 
-TEST_CASE("format_duration: infinities, negatives and rounding are well defined; it never throws") {
+TEST_CASE("format_duration: infinities, negatives and rounding are well defined, it never throws") {
     const double inf = std::numeric_limits<double>::infinity();
     CHECK(format_duration(Duration{inf}) == "inf");
     CHECK(format_duration(Duration{-inf}) == "-inf");

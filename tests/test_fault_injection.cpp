@@ -159,17 +159,20 @@ TEST_CASE("fault: an error kept for a Stats follows it when moved and dies with 
 
 TEST_CASE("fault: when another clock settles a failing pair the Stats' next read reports it and no sample is lost") {
     gputime::sim::Runtime rt;
-    SimClock a(rt);  // host 1
-    SimClock b(rt);  // host 2
+    // b's stream is non-blocking: a blocking stream would wait for the legacy default stream,
+    // and hang with it.
+    const Stream other = rt.create_stream(status::stream_non_blocking);
+    SimClock a(rt);         // host 1, the legacy default stream
+    SimClock b(rt, other);  // host 2, a stream of its own
     a.resolve_timeout(1ms);
     Stats stats;
     SECTION("clock a's pair hangs") {
         rt.inject(Fault::event_never_completes);
-        time_kernel(stats, a, 10us);  // start reached 4 (never completes), kernel 9..19, stop 11 -> 19
-        time_kernel(stats, b, 20us);  // start 13 -> 19, kernel 19..39, stop 20 -> 39; settling a's pair hangs
+        time_kernel(stats, a, 10us);  // the default stream hangs at a's start mark (host 4)
+        time_kernel(stats, b, 20us);  // start 13, kernel 18..38, stop 38; settling a's pair hangs
         CHECK_THROWS_AS(stats.count(), gputime::TimeoutError);
         CHECK(stats.calls() == 1);  // b's own sample is kept
-        CHECK(stats.first_call().count() == us(20));
+        CHECK(stats.first_call().count() == us(25));
         CHECK_NOTHROW(b.synchronize());  // reported once
         CHECK_NOTHROW(a.synchronize());
     }
@@ -182,7 +185,7 @@ TEST_CASE("fault: when another clock settles a failing pair the Stats' next read
         CHECK(error->code() == 400);
         CHECK(error->call() == "cudaEventElapsedTime");
         CHECK(stats.calls() == 1);
-        CHECK(stats.first_call().count() == us(20));
+        CHECK(stats.first_call().count() == us(25));
     }
 }
 
@@ -239,7 +242,7 @@ TEST_CASE("fault: a failing source that stays linked is dropped and its error re
 
 // ---- 3. a non-sticky error drops one pair, sticky errors and timeouts drop them all -----------
 
-TEST_CASE("fault: a non-sticky error costs only its own pair; the other Stats keep theirs") {
+TEST_CASE("fault: a non-sticky error costs only its own pair, the other Stats keep theirs") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     Stats first, second, third;
@@ -295,47 +298,48 @@ TEST_CASE("fault: after a timeout the clock fails fast instead of waiting the ti
     gputime::sim::Runtime rt;
     Stats stats;
     {
-        SimClock clock(rt);
+        SimClock clock(rt);  // host 1
         clock.resolve_timeout(2ms);
+        const auto before_hang = clock.mark();                 // host 3, at 3
+        rt.launch(Stream{}, Kernel::fixed("k", 10us));        // host 8: 8..18
+        const auto after_kernel = clock.mark();                // host 10, at 18
         rt.inject(Fault::event_never_completes);
-        time_kernel(stats, clock, 10us);
+        time_kernel(stats, clock, 10us);  // the stream hangs at this scope's start mark
         const auto first_wait = rt.host_now();
         CHECK_THROWS_AS(stats.count(), gputime::TimeoutError);
         CHECK(rt.host_now() - first_wait >= 2ms);  // the one wait
 
-        // Streams run in order: nothing queued behind the hung mark completes (the simulator
-        // hangs only the marked event, so mark the next one as well).
-        rt.inject(Fault::event_never_completes);
+        // Streams run in order: nothing queued behind the hung mark completes.
         time_kernel(stats, clock, 10us);
         const auto before = rt.host_now();
         const auto yields = rt.counters().yields;
+        const auto sleeps = rt.counters().sleeps;
         const auto error = thrown<gputime::TimeoutError>([&] { stats.count(); });
         REQUIRE(error);
         CHECK(contains(error->what(), "already hung"));
         CHECK(rt.counters().yields == yields);  // no polling
+        CHECK(rt.counters().sleeps == sleeps);
         CHECK(rt.host_now() - before < 10us);
 
-        rt.inject(Fault::event_never_completes);
         const auto mark = clock.mark();
         CHECK_THROWS_AS(clock.elapsed(mark, mark), gputime::TimeoutError);
         CHECK(rt.counters().yields == yields);
         CHECK(clock.hung());
 
-        // A wait still checks its marks once: marks the device has passed resolve as usual.
-        time_kernel(stats, clock, 10us);
-        rt.host_work(1ms);
-        CHECK(stats.calls() == 1);
-        CHECK(stats.first_call().count() == us(15));  // launch 5 + kernel 10 on an idle stream
+        // A wait still checks its marks once: marks the device passed before the hang resolve.
+        CHECK(clock.elapsed(before_hang, after_kernel).count() == us(15));
         CHECK(rt.counters().yields == yields);
+        clock.release(before_hang);
+        clock.release(after_kernel);
+        clock.release(mark);
 
-        rt.inject(Fault::event_never_completes);
         time_kernel(stats, clock, 10us);
         time_kernel(stats, clock, 10us);
     }  // the destructor owes two pairs to a hung stream: no wait
     const auto after_destructor = rt.host_now();
     CHECK_THROWS_AS(stats.count(), gputime::TimeoutError);
     CHECK(rt.host_now() == after_destructor);
-    CHECK(stats.calls() == 1);
+    CHECK(stats.calls() == 0);
 }
 
 TEST_CASE("fault: a clock destroyed on a hung stream does not wait again") {
@@ -390,19 +394,26 @@ TEST_CASE("fault: an event whose record failed is destroyed and never handed out
     SECTION("JoinStreams: the join event whose record failed on a side stream") {
         const Stream side = rt.create_stream();
         {
-            gputime::JoinStreams<gputime::sim::Runtime> join(clock, {side});  // event 1
+            gputime::JoinStreams<gputime::sim::Runtime> join(clock, {side});  // ordering event 2
             rt.inject(CallFault{Call::event_record, status::captured_event});
             CHECK_THROWS_AS(join.join(), gputime::CudaError);
         }
         CHECK(rt.counters().event_destroys == 1);
-        CHECK(clock.mark().id == 0);
+        CHECK(clock.ordering_events_created() == 1);
+        { gputime::JoinStreams<gputime::sim::Runtime> join(clock, {side}); }  // cannot reuse it
+        CHECK(clock.ordering_events_created() == 2);
+        CHECK(clock.mark().id == 1);  // the timing events were never involved
     }
 }
 
 // ---- 6. enqueue time excludes the library's own waits ---------------------------------------
 
 TEST_CASE("fault: throughput mode past max_pending: enqueue time is the call's host cost and not the clock's wait") {
-    gputime::sim::Runtime rt;
+    // An unlimited launch queue isolates the clock's own wait: with a real GPU's ~1000-deep queue
+    // the launches themselves block first (test_sim_semantics.cpp shows that).
+    gputime::sim::Config config;
+    config.launch_queue_depth = 0;
+    gputime::sim::Runtime rt(config);
     SimClock clock(rt);
     const Kernel layer = Kernel::fixed("layer", 180us);
     const gputime::RunResult r = gputime::WarmupRunner(clock)

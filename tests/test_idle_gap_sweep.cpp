@@ -4,6 +4,7 @@
 
 #include <gputime/cuda_event_clock.hpp>
 #include <gputime/error.hpp>
+#include <gputime/host_context.hpp>
 #include <gputime/idle_gap_sweep.hpp>
 #include <gputime/sim/runtime.hpp>
 
@@ -57,9 +58,80 @@ TEST_CASE("sweep_idle_gaps shows latency rising once gaps let the device clock d
     CHECK(table.find("    5.000 ms      1.005 ms") != std::string::npos);
     CHECK(table.find("1.99x") != std::string::npos);
     CHECK(table.find("hint: latency grows with the idle gap (up to 1.99x)") != std::string::npos);
+    // The host's time inside each call (record 1 + launch 5 + record 1 us) does not move: the rise
+    // is the device's.
+    CHECK(table ==
+          "    idle gap           p50           p99          mean   p50 ratio   enqueue p50\n"
+          "        0 ns      505.0 us      505.0 us      505.0 us       1.00x      7.000 us\n"
+          "    500.0 us      505.0 us      505.0 us      505.0 us       1.00x      7.000 us\n"
+          "    5.000 ms      1.005 ms      1.005 ms      1.005 ms       1.99x      7.000 us\n"
+          "hint: latency grows with the idle gap (up to 1.99x): the device likely lowers its clock between calls; "
+          "report latency at the gaps your service sees, not only back to back\n");
+    gputime::HostContext host;
+    host.scaling_governor = "powersave";
+    CHECK(gputime::idle_gap_table(points, host) == table);  // the device's rise: no host hints
 }
 
-TEST_CASE("idle gaps that change nothing give no hint; bad input is refused") {
+TEST_CASE("idle_gap_table: a host that is slower after sleeping shows in the enqueue column, not as the GPU clock") {
+    // No clock model: the device runs every 100 us kernel in 100 us. The "framework" in the call
+    // needs 200 us more when the host slept over 1 ms since the last call (a CPU that clocked
+    // down): on an idle stream the events see that too, so latency rises with the gap.
+    gputime::sim::Runtime rt;
+    gputime::CudaEventClock<gputime::sim::Runtime> clock(rt);
+    auto runner = gputime::WarmupRunner(clock).warmup(2).iterations(10);
+    std::chrono::nanoseconds last_return{0};
+    const auto call = [&] {
+        if (rt.host_now() - last_return > 1ms) rt.host_work(200us);
+        rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", 100us));
+        last_return = rt.host_now();
+    };
+    const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(runner, {0ms, 5ms}, call);
+    CHECK(points[0].result.latency.p50().count() == 105000.0);
+    CHECK(points[0].result.enqueue.p50().count() == 7000.0);
+    CHECK(points[1].result.latency.p50().count() == 305000.0);  // 1 + 200 + 5 us before the kernel starts
+    CHECK(points[1].result.enqueue.p50().count() == 207000.0);
+    const std::string table = gputime::idle_gap_table(points);
+    INFO(table);
+    CHECK(table ==
+          "    idle gap           p50           p99          mean   p50 ratio   enqueue p50\n"
+          "        0 ns      105.0 us      105.0 us      105.0 us       1.00x      7.000 us\n"
+          "    5.000 ms      305.0 us      305.0 us      305.0 us       2.90x      207.0 us\n"
+          "hint: latency grows with the idle gap (up to 2.90x), and so does the host's enqueue time (p50 7.000 us "
+          "at 0 ns, 207.0 us at 5.000 ms): the host is slower after idling (CPU frequency scaling, deep idle "
+          "states), so the rise is host-side, not the GPU clock; keep the CPU busy or pinned at a fixed frequency "
+          "between calls\n");
+
+    // With the host's context, its own hints follow (here a fake one: the powersave governor).
+    gputime::HostContext host;
+    host.scaling_governor = "powersave";
+    host.build_type = "optimised (NDEBUG)";
+    CHECK(gputime::idle_gap_table(points, host) == table + "hint: " + gputime::host_hints(host)[0] + "\n");
+}
+
+TEST_CASE("idle_gap_table: when the GPU clock and the host both slow down, the hint gives the host's share") {
+    // The slow host of the test above, with the clock model on and a 990 000-cycle kernel: after
+    // 5 ms idle it runs 1000 us instead of 500 us (woken at 660 MHz), on top of the host's 200 us.
+    gputime::sim::Config config;
+    config.clock.enabled = true;
+    gputime::sim::Runtime rt(config);
+    gputime::CudaEventClock<gputime::sim::Runtime> clock(rt);
+    auto runner = gputime::WarmupRunner(clock).warmup(2).iterations(10);
+    std::chrono::nanoseconds last_return{0};
+    const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(runner, {0ms, 5ms}, [&] {
+        if (rt.host_now() - last_return > 1ms) rt.host_work(200us);
+        rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::cycles("net", 990000));
+        last_return = rt.host_now();
+    });
+    CHECK(points[1].result.latency.p50().count() == 1205000.0);  // 1 + 200 + 5 + 1000 us
+    const std::string table = gputime::idle_gap_table(points);
+    INFO(table);
+    CHECK(contains(table,
+                   "hint: latency grows with the idle gap (up to 2.39x): the device likely lowers its clock between "
+                   "calls; report latency at the gaps your service sees, not only back to back (the host's enqueue "
+                   "time rises too, by 200.0 us of the 700.0 us)\n"));
+}
+
+TEST_CASE("idle gaps that change nothing give no hint, bad input is refused") {
     gputime::sim::Runtime rt;  // no clock model: the gap cannot matter
     gputime::CudaEventClock<gputime::sim::Runtime> clock(rt);
     auto runner = gputime::WarmupRunner(clock).warmup(1).iterations(5);

@@ -171,7 +171,7 @@ TEST_CASE("json: every file starts with the schema, the library version, the con
     CHECK(legend["share"]["unit"].string == "1");
 }
 
-TEST_CASE("json: a context without a GPU says why; what is unknown is null") {
+TEST_CASE("json: a context without a GPU says why, what is unknown is null") {
     gputime::JsonOptions options;
     gputime::RunContext context;  // nothing known
     context.no_gpu_reason = "built without the CUDA toolkit";
@@ -283,7 +283,7 @@ TEST_CASE("json: a run carries its settings, warm-up calls, statistics, model an
     CHECK(r["hints"][0].string == gputime::hints(run)[0]);
 }
 
-TEST_CASE("json: a device-timed run has its enqueue times; an idle-gap sweep one run per gap") {
+TEST_CASE("json: a device-timed run has its enqueue times, an idle-gap sweep one run per gap") {
     gputime::sim::Runtime gpu;
     gputime::CudaEventClock<gputime::sim::Runtime> clock(gpu);
     using std::chrono::microseconds;

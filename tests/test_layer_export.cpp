@@ -437,7 +437,7 @@ TEST_CASE("chrome trace: device and host profiles of one loop on one timeline (s
     CHECK(gpu.counters().event_creates == 2 * 3 + 2 + 1);
 }
 
-TEST_CASE("chrome trace: a full trace releases its origin event; raising the limit later does not reopen it") {
+TEST_CASE("chrome trace: a full trace releases its origin event, raising the limit later does not reopen it") {
     gputime::sim::Config config;
     config.api_cost = std::chrono::nanoseconds(0);
     gputime::sim::Runtime gpu(config);

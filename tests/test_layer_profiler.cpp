@@ -248,7 +248,7 @@ TEST_CASE("layer profiler: time() times a callable and passes its result through
     CHECK(prof.profile().find("void")->time.first_call().count() == 1.0);
 }
 
-TEST_CASE("layer profiler: scopes only take marks; one synchronisation per iteration, every mark released") {
+TEST_CASE("layer profiler: scopes only take marks, one synchronisation per iteration, every mark released") {
     ManualClock clock;
     LayerProfiler prof(clock);
     prof.trace_iterations(2);
@@ -644,7 +644,7 @@ TEST_CASE("layer profiler on the simulated GPU: exact device time per layer, fir
     CHECK(p.iteration_total().p50().count() == 320'000.0);
 }
 
-TEST_CASE("layer profiler on the simulated GPU: scopes never wait; one wait per iteration; no event created after the second") {
+TEST_CASE("layer profiler on the simulated GPU: scopes never wait, one wait per iteration, no event created after the second") {
     gputime::sim::Runtime runtime(exact_config());
     SimClock clock(runtime);
     LayerProfiler prof(clock);
@@ -845,7 +845,7 @@ TEST_CASE("layer profiler: an empty name is an InvalidArgument naming 'name', an
     CHECK(clock.held() == 0);
 }
 
-TEST_CASE("layer profiler: scopes nest at most max_depth deep; one more is a logic_error that changes nothing") {
+TEST_CASE("layer profiler: scopes nest at most max_depth deep, one more is a logic_error that changes nothing") {
     using Profiler = LayerProfiler<ManualClock>;
     ManualClock clock;
     Profiler prof(clock);
@@ -870,7 +870,7 @@ TEST_CASE("layer profiler: scopes nest at most max_depth deep; one more is a log
     CHECK(Profiler::max_depth == 256);
 }
 
-TEST_CASE("layer profiles: host times and device times do not merge; an empty profile takes either") {
+TEST_CASE("layer profiles: host times and device times do not merge, an empty profile takes either") {
     gputime::sim::Runtime runtime(exact_config());
     SimClock gpu_clock(runtime);
     LayerProfiler gpu(gpu_clock);

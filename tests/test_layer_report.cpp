@@ -166,7 +166,7 @@ TEST_CASE("layer table: bad use is refused") {
     CHECK_FALSE(gputime::metric_value(p.iteration_total(), bogus, p).has_value());
 }
 
-TEST_CASE("layer table: top-level 'a/b' and 'b' inside 'a' are two rows; SUM + unattributed = iteration") {
+TEST_CASE("layer table: top-level 'a/b' and 'b' inside 'a' are two rows, SUM + unattributed = iteration") {
     // "a" (20 ns) holds "b" (15 ns); 1 ns of host work; then a top-level layer named "a/b" (10 ns).
     ManualClock clock;
     gputime::LayerProfiler prof(clock);

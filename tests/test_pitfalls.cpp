@@ -257,12 +257,12 @@ TEST_CASE("pitfall 4: a tiny kernel behind a large per-call host overhead is enq
 // stream does not wait for work launched on a side stream inside its scope. JoinStreams
 // (gputime/stream_join.hpp) forks the side streams from the timer's start and joins them back
 // before its end.
-TEST_CASE("pitfall 5: events on one stream do not cover work on another; JoinStreams does") {
+TEST_CASE("pitfall 5: events on one stream do not cover work on another, JoinStreams does") {
     gputime::sim::Runtime rt;
     const Stream main = rt.create_stream();  // id 1 (creating streams costs no host time)
     const Stream side = rt.create_stream();  // id 2
     SimClock clock(rt, main);                // host 1 us
-    clock.reserve(3);                        // host 4 us: timer pair + the join's event
+    clock.reserve(2, 1);                     // host 4 us: timer pair + the join's ordering event
     REQUIRE(rt.host_now().count() == us(4));
 
     SECTION("naive: the scope measures only the main stream's 100 us kernel") {

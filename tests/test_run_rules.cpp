@@ -204,7 +204,7 @@ TEST_CASE("until: min_samples and min_time hold the run even when the interval i
     CHECK(r.latency.calls() == 100);  // 100 ms of 1 ms calls (the first kept apart as the first call)
 }
 
-TEST_CASE("iterations() after until() measures a fixed count again; settings are kept in the result") {
+TEST_CASE("iterations() after until() measures a fixed count again, settings are kept in the result") {
     ScriptedClock clock(std::vector<double>(100, kSteady));
     WarmupRunner<ScriptedClock> runner(clock);
     runner.until_precise(0.02).iterations(7).warmup(2).idle_gap(3us).mode(gputime::RunMode::throughput);

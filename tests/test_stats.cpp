@@ -4,6 +4,7 @@
 #include <gputime/error.hpp>
 #include <gputime/stats.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -114,7 +115,7 @@ TEST_CASE("nearest-rank percentiles on 1..100 and 1..1000") {
     CHECK(thousand.mean().count() == 500.5);
 }
 
-TEST_CASE("percentile rejects p outside [0, 100]") {
+TEST_CASE("percentile rejects p outside 0..100") {
     const Stats s = steady({1.0, 2.0});
     CHECK_THROWS_AS(s.percentile(-0.1), std::invalid_argument);
     CHECK_THROWS_AS(s.percentile(100.5), std::invalid_argument);
@@ -136,7 +137,7 @@ gputime::InvalidArgument invalid_argument_of(F&& f) {
 }
 }  // namespace
 
-TEST_CASE("percentile: a NaN p or one outside [0, 100] is an InvalidArgument naming p") {
+TEST_CASE("percentile: a NaN p or one outside 0..100 is an InvalidArgument naming p") {
     const Stats s = steady({1.0, 2.0});
     const double inf = std::numeric_limits<double>::infinity();
     for (const double p : {-0.1, -1e-300, 100.00000001, 1e300, inf, -inf, std::numeric_limits<double>::quiet_NaN()}) {
@@ -257,7 +258,7 @@ TEST_CASE("mdape is cached: repeated reads agree, and the next read after add() 
     CHECK(copy.mdape() == other.mdape());
 }
 
-TEST_CASE("a NaN, infinite or negative duration is an InvalidArgument naming duration; nothing changes") {
+TEST_CASE("a NaN, infinite or negative duration is an InvalidArgument naming duration, nothing changes") {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
     const std::vector<double> bad = {nan, -nan, inf, -inf, -1.0, -1e-300, -std::numeric_limits<double>::denorm_min(),
@@ -355,7 +356,7 @@ private:
 };
 }  // namespace
 
-TEST_CASE("every read resolves what a clock still owes first; resolve() is that step, and it can throw") {
+TEST_CASE("every read resolves what a clock still owes first, resolve() is that step, and it can throw") {
     Stats s;
     s.set_first_call(Duration{100.0});
     OwedSamples clock(s);
@@ -457,4 +458,204 @@ TEST_CASE("copies and moves keep every number") {
     CHECK(assigned.count() == 4);
     CHECK(moved.count() == 3);
     CHECK(assigned.max().count() == 100.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order statistics at scale: no sorted copy is kept; every rank is selected in place. Checked
+// against std::sort of a copy and ranks computed in integers, on data built to stress the
+// selection (a tight cluster beside one far outlier, heavy ties, identical high bits).
+namespace {
+
+std::uint64_t next_random(std::uint64_t& state) {  // splitmix64: fully specified, portable
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+double unit_random(std::uint64_t& state) {  // in [0, 1), 53 bits
+    return static_cast<double>(next_random(state) >> 11) * 0x1.0p-53;
+}
+
+struct NamedData {
+    std::string name;
+    std::vector<double> values;
+};
+
+std::vector<NamedData> selection_data_sets() {
+    std::vector<NamedData> sets;
+    std::uint64_t rng = 12345;
+    const auto make = [&](const std::string& name, std::size_t n, auto value) {
+        NamedData d{name, {}};
+        d.values.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) d.values.push_back(value(i));
+        sets.push_back(std::move(d));
+    };
+    // 30000 samples within 200 ns of 1 ms and one 1000 s stall: the first-level buckets span
+    // [1 ms, 1000 s], so the whole cluster falls in one or two of them and must be narrowed.
+    make("cluster_and_outlier", 30001, [&](std::size_t i) {
+        return i == 17 ? 1e12 : 1e6 + std::floor(unit_random(rng) * 200.0);
+    });
+    // The same with fractional values: the cluster fills one first-level bucket with far more
+    // samples than are ever collected at once, so ranks narrow it down pass by pass, and mdape
+    // leaves its one-pass bracket for the general selection.
+    make("fractional_cluster_and_outlier", 60001, [&](std::size_t i) {
+        return i == 60000 ? 1e12 : 1e6 + unit_random(rng) * 200.0;
+    });
+    make("ties_5_values", 20000, [&](std::size_t) {
+        static const double v[] = {0.0, 1000.0, 1000.0, 1001.0, 5e6};
+        return v[next_random(rng) % 5];
+    });
+    make("offset_1e15_eighths", 12000, [&](std::size_t) {
+        return 1e15 + static_cast<double>(next_random(rng) % 64) * 0.125;
+    });
+    make("lognormal_wide", 25000, [&](std::size_t) {
+        const double u1 = unit_random(rng), u2 = unit_random(rng);
+        const double z = std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(6.283185307179586 * u2);
+        return std::exp(13.0 + 2.5 * z);
+    });
+    make("extremes", 9000, [&](std::size_t i) {
+        switch (i % 6) {
+            case 0: return 0.0;
+            case 1: return std::numeric_limits<double>::denorm_min() * static_cast<double>(1 + i);
+            case 2: return std::numeric_limits<double>::max() / static_cast<double>(1 + i);
+            case 3: return static_cast<double>(i);
+            case 4: return 1e-300 * static_cast<double>(i);
+            default: return std::numeric_limits<double>::max();
+        }
+    });
+    make("ramp_shuffled_8193", 8193, [&](std::size_t i) { return static_cast<double>((i * 7919) % 8193); });
+    make("small_8192", 8192, [&](std::size_t) { return 100.0 + static_cast<double>(next_random(rng) % 50); });
+    return sets;
+}
+
+Stats steady_of(const std::vector<double>& values) {
+    Stats s;
+    s.set_first_call(Duration{1e15});
+    for (const double x : values) s.add(Duration{x});
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("order statistics are selected in place: every rank checked against std::sort") {
+    for (const NamedData& data : selection_data_sets()) {
+        INFO("data set " << data.name);
+        const Stats s = steady_of(data.values);
+        std::vector<double> sorted = data.values;
+        std::sort(sorted.begin(), sorted.end());
+        const std::size_t n = sorted.size();
+        REQUIRE(s.count() == n);
+
+        // Ranks: both ends, around the middle, and a spread of others (every rank is too slow
+        // for the sanitizer builds).
+        std::vector<std::size_t> ranks = {1, 2, 3, n / 2, n / 2 + 1, n - 2, n - 1, n};
+        for (std::size_t r = 1; r <= n; r += n / 97 + 1) ranks.push_back(r);
+        for (const std::size_t r : ranks) {
+            INFO("rank " << r);
+            CHECK(s.order_statistic(r).count() == sorted[r - 1]);
+        }
+        // Percentiles written in thousandths of a percent: rank = ceil(milli * n / 100000), in
+        // integers, as the definition says.
+        for (std::uint64_t milli = 0; milli <= 100000; milli += 2371) {
+            const std::uint64_t rank = (milli * n + 99999) / 100000;
+            const double expected = sorted[rank <= 1 ? 0 : rank - 1];
+            INFO("p = " << static_cast<double>(milli) / 1000.0);
+            CHECK(s.percentile(static_cast<double>(milli) / 1000.0).count() == expected);
+        }
+        CHECK(s.p999().count() == sorted[(999 * n + 999) / 1000 - 1]);
+        CHECK(s.percentile(100).count() == sorted.back());
+        CHECK(s.percentile(0).count() == sorted.front());
+    }
+}
+
+TEST_CASE("mdape is selected in place: the median of the errors, computed here one by one") {
+    for (const NamedData& data : selection_data_sets()) {
+        INFO("data set " << data.name);
+        const Stats s = steady_of(data.values);
+        std::vector<double> sorted = data.values;
+        std::sort(sorted.begin(), sorted.end());
+        const std::size_t middle = (sorted.size() + 1) / 2 - 1;  // rank ceil(n / 2)
+        const double median = sorted[middle];
+        std::vector<double> errors;
+        for (const double x : sorted)
+            errors.push_back(x == 0.0 ? (median == 0.0 ? 0.0 : std::numeric_limits<double>::infinity())
+                                      : std::fabs(x - median) / x);
+        std::sort(errors.begin(), errors.end());
+        CHECK(s.mdape() == errors[middle]);
+    }
+    // A zero median: zero samples count 0, the others |x| / x = 1.
+    CHECK(steady({0.0, 0.0, 0.0, 5.0, 7.0}).mdape() == 0.0);
+    CHECK(steady({0.0, 0.0, 0.0, 5.0, 7.0, 9.0}).mdape() == 0.0);  // errors {0, 0, 0, 1, 1, 1}: the 3rd
+    // median 5 (rank 3 of 6): errors {inf, inf, 0, 2/7, 4/9, 6/11}, sorted, the 3rd is 4/9.
+    CHECK(steady({0.0, 0.0, 5.0, 7.0, 9.0, 11.0}).mdape() == 4.0 / 9.0);
+    CHECK(steady({0.0, 0.0, 0.0, 5.0}).mdape() == 0.0);  // median 0: zeros count 0
+}
+
+TEST_CASE("no sorted copy is kept: reads hold a bounded cache, reserve() removes the growth slack") {
+    std::uint64_t rng = 99;
+    Stats s;
+    s.set_first_call(Duration{1.0});
+    const std::size_t n = 300000;
+    s.reserve(n);
+    const Duration* before = s.samples().data();
+    for (std::size_t i = 0; i < n; ++i) s.add(Duration{1e5 + std::floor(unit_random(rng) * 1e5)});
+    CHECK(s.samples().data() == before);  // reserved: never moved
+    CHECK(s.memory_bytes() == n * sizeof(Duration));
+    (void)s.mean();
+    (void)s.stddev();
+    (void)s.p50();
+    (void)s.p90();
+    (void)s.p99();
+    (void)s.p999();
+    (void)s.percentile_interval(99.0);
+    (void)s.mdape();
+    // The first-level buckets (a count, the smallest and the largest sample of each) are all
+    // a read keeps: at most 32768 of them, 768 KiB, however many samples there are.
+    const std::size_t cache = s.memory_bytes() - n * sizeof(Duration);
+    CHECK(cache > 0);
+    CHECK(cache <= 32768 * 3 * sizeof(std::uint64_t));
+
+    // Without reserve(): std::vector's growth, at most twice the samples, and still no copy.
+    Stats grown;
+    grown.set_first_call(Duration{1.0});
+    for (std::size_t i = 0; i < 100001; ++i) grown.add(Duration{static_cast<double>(i % 1000)});
+    (void)grown.p99();
+    (void)grown.mdape();
+    CHECK(grown.samples().capacity() <= 2 * grown.count());
+    CHECK(grown.memory_bytes() <= 2 * grown.count() * sizeof(Duration) + 32768 * 3 * sizeof(std::uint64_t));
+}
+
+TEST_CASE("caches follow the samples: a merge, a copy or an add is seen by the next read") {
+    Stats a = steady({1.0, 2.0, 3.0, 4.0});
+    CHECK(a.p99().count() == 4.0);
+    CHECK(a.p50().count() == 2.0);
+    CHECK(a.mdape() == 1.0 / 3.0);  // median 2: errors {1, 0, 1/3, 1/2} -> sorted, the 2nd
+    CHECK(a.max().count() == 4.0);
+
+    a.merge(steady({10.0, 20.0, 30.0}));  // {1, 2, 3, 4, 10, 20, 30}: median 4
+    CHECK(a.p99().count() == 30.0);
+    CHECK(a.p50().count() == 4.0);
+    CHECK(a.mdape() == 16.0 / 20.0);  // errors {3, 1, 1/3, 0, 0.6, 0.8, 13/15}: sorted, the 4th
+    CHECK(a.max().count() == 30.0);
+
+    a.merge(Stats{});  // nothing changes, the caches stay right
+    CHECK(a.p50().count() == 4.0);
+
+    Stats b = a;
+    b.add(Duration{0.5});  // {0.5, 1, 2, 3, 4, 10, 20, 30}: rank 4 is 3
+    CHECK(b.p50().count() == 3.0);
+    CHECK(b.min().count() == 0.5);
+    CHECK(a.p50().count() == 4.0);
+    CHECK(a.min().count() == 1.0);
+
+    // Many different ranks read in turn (more than the few recent values kept).
+    Stats ramp;
+    ramp.set_first_call(Duration{0.0});
+    for (int i = 20000; i >= 1; --i) ramp.add(Duration{static_cast<double>(i)});
+    for (int round = 0; round < 2; ++round)
+        for (std::size_t r = 1; r <= 20000; r += 1111) CHECK(ramp.order_statistic(r).count() == static_cast<double>(r));
+    ramp.add(Duration{0.25});
+    CHECK(ramp.order_statistic(1).count() == 0.25);
+    CHECK(ramp.order_statistic(2).count() == 1.0);
+    CHECK(ramp.order_statistic(12).count() == 11.0);
 }

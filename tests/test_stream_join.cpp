@@ -30,7 +30,7 @@ TEST_CASE("JoinStreams: the scope ends with the last of several side streams") {
     const Stream a = rt.create_stream();
     const Stream b = rt.create_stream();
     SimClock clock(rt, main);  // host 1 us
-    clock.reserve(3);          // host 4 us
+    clock.reserve(2, 1);       // host 4 us: the timer's pair, the join's ordering event
     Stats stats;
     {
         gputime::ScopedGpuTimer timer(stats, clock);  // start at 5
@@ -54,7 +54,7 @@ TEST_CASE("JoinStreams: side work is ordered after the fork point") {
     const Stream main = rt.create_stream();
     const Stream side = rt.create_stream();
     SimClock clock(rt, main);                          // host 1
-    clock.reserve(3);                                  // host 4
+    clock.reserve(2, 1);                               // host 4
     rt.launch(main, Kernel::fixed("before", 50us));  // host 9: main busy 9..59
     Stats stats;
     {
@@ -66,12 +66,12 @@ TEST_CASE("JoinStreams: side work is ordered after the fork point") {
     CHECK(stats.first_call().count() == us(100));
 }
 
-TEST_CASE("JoinStreams::join() joins early; the destructor then does nothing") {
+TEST_CASE("JoinStreams::join() joins early, the destructor then does nothing") {
     gputime::sim::Runtime rt;
     const Stream main = rt.create_stream();
     const Stream side = rt.create_stream();
     SimClock clock(rt, main);  // host 1
-    clock.reserve(3);          // host 4
+    clock.reserve(2, 1);       // host 4
     Stats stats;
     {
         gputime::ScopedGpuTimer timer(stats, clock);  // start at 5
@@ -91,19 +91,22 @@ TEST_CASE("JoinStreams: bad input is refused at construction") {
     gputime::sim::Runtime rt;
     const Stream main = rt.create_stream();
     SimClock clock(rt, main);
-    clock.reserve(1);
+    clock.reserve(0, 1);
 
-    SECTION("an unknown side stream: CudaError from the fork, the event goes back to the pool") {
+    SECTION("an unknown side stream: CudaError from the fork, before any event is taken") {
+        const auto records = rt.counters().event_records;
         try {
             JoinStreams join(clock, {Stream{99}});
             FAIL("expected CudaError");
         } catch (const gputime::CudaError& e) {
-            CHECK(e.call() == "cudaStreamWaitEvent");
+            CHECK(e.call() == "cudaStreamGetDevice");
             CHECK(e.code() == 400);
             CHECK(e.name() == "cudaErrorInvalidResourceHandle");
         }
+        CHECK(rt.counters().event_records == records);
         { JoinStreams join(clock, {main}); }  // listing the clock's own stream is a harmless no-op
-        CHECK(clock.events_created() == 0);  // the reserved event, given back both times
+        CHECK(clock.ordering_events_created() == 0);  // the reserved event, given back
+        CHECK(clock.events_created() == 0);
     }
     SECTION("more side streams than max_side_streams: InvalidArgument before any CUDA call") {
         const std::vector<Stream> nine(JoinStreams<gputime::sim::Runtime>::max_side_streams + 1, main);
@@ -118,10 +121,11 @@ TEST_CASE("JoinStreams: bad input is refused at construction") {
         }
         CHECK(rt.counters().event_records == records);
         CHECK(clock.events_created() == 0);
+        CHECK(clock.ordering_events_created() == 0);
     }
 }
 
-TEST_CASE("JoinStreams: a sticky error at the join never escapes the destructor; it surfaces at the next read") {
+TEST_CASE("JoinStreams: a sticky error at the join never escapes the destructor, it surfaces at the next read") {
     gputime::sim::Runtime rt;
     const Stream main = rt.create_stream();
     const Stream side = rt.create_stream();

@@ -31,7 +31,7 @@ double us(double x) { return x * 1000.0; }
 constexpr std::size_t kThreads = 4;
 }  // namespace
 
-TEST_CASE("threads: each thread runs its own simulated GPU and clock; the results merge exactly") {
+TEST_CASE("threads: each thread runs its own simulated GPU and clock, the results merge exactly") {
     std::vector<gputime::RunResult> results(kThreads);
     std::vector<std::thread> threads;
     for (std::size_t t = 0; t < kThreads; ++t) {

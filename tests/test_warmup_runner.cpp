@@ -151,9 +151,11 @@ TEST_CASE("hints name small samples and instability") {
     ScriptedClock clock({1000, 100, 120, 140, 160, 180, 200});
     const gputime::RunResult r = WarmupRunner(clock).warmup(1).iterations(6).run([] {});
     const std::vector<std::string> h = gputime::hints(r);
-    REQUIRE(h.size() == 2);
+    REQUIRE(h.size() == 3);
     CHECK(h[0].find("only 6 measured calls") != std::string::npos);
     CHECK(h[1].find("unstable") != std::string::npos);
+    // 6 samples bound the median (140) only by the smallest and largest: [100, 200], 60/140.
+    CHECK(h[2].find("the median is known only to +-42.86% at 95% confidence") != std::string::npos);
 }
 
 TEST_CASE("warmup_until_stable ends the warm-up when the timings settle") {

@@ -10,6 +10,9 @@
 //                                        cycles / f_SM, so it moves with the GPU clock: run it after
 //                                        an idle gap and it takes longer (the DVFS effect).
 //   launch_spin_sequence(stream, {...})  queues one ns-spin per duration, in stream order.
+//   launch_read_bytes(stream, p, n, sink) reads n bytes of device memory: fast from the L2, slower
+//                                        cold (gputime::L2Flush before each call makes it cold).
+//   launch_illegal_address(stream)       a kernel that faults (700, sticky): error-path tests.
 //
 // What a measurement of a spin kernel contains. Events around a spin measure the spin plus the
 // device-side cost of starting and retiring a kernel (~2-5 µs, GPU dependent), and, when the GPU
@@ -47,6 +50,7 @@
 #include <cuda_runtime.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -109,6 +113,44 @@ namespace {
         }
     }
     return cudaSuccess;
+}
+
+// ---- kernels that touch memory, and one that faults (cold caches, error paths) ----------------
+
+/// Sums `words` 16-byte words of `data` into *sink (grid-stride, so any grid covers it). Its time
+/// depends on where the data is: a buffer smaller than the L2 that the previous call just read
+/// is served from the L2, a cold one from device memory (gputime::L2Flush makes it cold).
+[[maybe_unused]] __global__ void read_kernel(const uint4* data, std::size_t words, unsigned int* sink) {
+    unsigned int sum = 0;
+    const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+    for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < words; i += stride) {
+        const uint4 v = data[i];
+        sum += v.x ^ v.y ^ v.z ^ v.w;
+    }
+    if (sum == 0x9e3779b9u) *sink = sum;  // almost never taken; keeps the loads from being optimised away
+}
+
+/// Queues a read of `bytes` (a multiple of 16) of device memory at `data` on `stream`, by
+/// `blocks` blocks of 256 threads. cudaErrorInvalidValue without launching for a size that is
+/// not a multiple of 16 or a null pointer.
+[[maybe_unused]] inline cudaError_t launch_read_bytes(cudaStream_t stream, const void* data, std::size_t bytes,
+                                                      unsigned int* sink, unsigned int blocks = 264) {
+    if (data == nullptr || sink == nullptr || bytes % 16 != 0 || blocks == 0) {
+        return cudaErrorInvalidValue;
+    }
+    read_kernel<<<blocks, 256, 0, stream>>>(static_cast<const uint4*>(data), bytes / 16, sink);
+    return cudaGetLastError();
+}
+
+/// Writes through `address` (pass an address that is not mapped, e.g. reinterpret_cast<int*>(8)):
+/// the launch succeeds and the context then fails with cudaErrorIllegalAddress (700, sticky).
+[[maybe_unused]] __global__ void illegal_address_kernel(volatile int* address) { *address = 1; }
+
+/// Queues illegal_address_kernel; for tests of what a faulting kernel does to a measurement.
+/// Use it in a child process: the CUDA context of the process is unusable afterwards.
+[[maybe_unused]] inline cudaError_t launch_illegal_address(cudaStream_t stream) {
+    illegal_address_kernel<<<1, 1, 0, stream>>>(reinterpret_cast<volatile int*>(std::uintptr_t{8}));
+    return cudaGetLastError();
 }
 
 }  // namespace

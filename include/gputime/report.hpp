@@ -11,7 +11,9 @@
 // text report, the tables, JSON and CSV agree on every name and unit.
 #pragma once
 
+#include <gputime/default_stream.hpp>
 #include <gputime/duration.hpp>
+#include <gputime/percentile_interval.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/statistic_catalogue.hpp>
 #include <gputime/stats.hpp>
@@ -53,6 +55,7 @@ inline std::string statistic_run(const Stats& s, std::initializer_list<Statistic
     }
     return out;
 }
+inline std::string interval_text(const PercentileInterval& i);
 inline std::string stats_lines(const Stats& s) {
     std::string out;
     if (s.has_first_call()) {
@@ -69,7 +72,22 @@ inline std::string stats_lines(const Stats& s) {
                                   statistic_run(s, {Statistic::mean, Statistic::stddev, Statistic::mdape}));
     out += labelled("", statistic_run(s, {Statistic::min, Statistic::p50, Statistic::p90, Statistic::p99,
                                           Statistic::p999, Statistic::max}));
+    out += labelled("intervals", interval_text(s.percentile_interval(50.0, 0.95)) + "   " +
+                                     interval_text(s.percentile_interval(99.0, 0.95)) + "   at 95%");
     return out;
+}
+// "p99 2.080 ms [2.010, 2.350 ms]"; an open side reads "open": too few samples to bound it.
+inline std::string interval_text(const PercentileInterval& i) {
+    char p[16];
+    std::snprintf(p, sizeof p, "p%g", i.p);
+    return std::string(p) + " " + format_duration(i.estimate) + " [" +
+           (i.lower_open ? std::string("open") : format_duration(i.lower)) + ", " +
+           (i.upper_open ? std::string("open") : format_duration(i.upper)) + "]";
+}
+// "+-0.83%", or "unbounded" for an open interval.
+inline std::string half_width_text(const PercentileInterval& i) {
+    if (!i.bounded()) return "unbounded";
+    return "+-" + percent(i.relative_half_width());
 }
 }  // namespace detail
 
@@ -90,6 +108,25 @@ inline std::vector<std::string> hints(const RunResult& r) {
     if (!r.warmup.empty() && r.warmup.size() > 1 && r.warmup.back().count() > 1.2 * s.p50().count())
         out.push_back("warm-up may be too short: its last call took " + format_duration(r.warmup.back()) +
                       " against a steady p50 of " + format_duration(s.p50()));
+    // MSER-5 over the whole run sees the transient end after the warm-up did: measured calls
+    // still belonged to it. MSER-5 places the end to a batch of 5 calls, hence the slack.
+    const std::size_t warm_calls = r.warmup.empty() ? 1 : r.warmup.size();
+    if (r.transient.conclusive && r.transient.steady_from > warm_calls + 5)
+        out.push_back("the warm-up transient lasted until call " + std::to_string(r.transient.steady_from) +
+                      " (MSER-5) but the warm-up ended after " + std::to_string(warm_calls) +
+                      "; use warmup_auto() or a longer warm-up");
+    const PercentileInterval p99 = s.percentile_interval(99.0, 0.95);
+    if (p99.upper_open && s.count() >= 100)
+        out.push_back("p99 has no upper bound at 95% confidence: " + std::to_string(samples_needed(99.0, 0.95)) +
+                      " samples close it, this run has " + std::to_string(s.count()));
+    const PercentileInterval p50 = s.percentile_interval(50.0, 0.95);
+    if (p50.bounded() && p50.relative_half_width() > 0.05)
+        out.push_back("the median is known only to " + detail::half_width_text(p50) +
+                      " at 95% confidence; measure longer (until_precise()) before comparing numbers");
+    if (r.legacy_default_stream) out.push_back(legacy_default_stream_hint());
+    if (r.stop_reason == StopReason::time_limit || r.stop_reason == StopReason::sample_limit)
+        out.push_back(std::string("the precision target was not reached: the run stopped at its ") +
+                      to_string(r.stop_reason));
     return out;
 }
 
@@ -107,10 +144,27 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
     const std::size_t measured = r.warmup.empty() ? r.latency.calls() : r.latency.count();
     os << detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) +
                                         " measured");
-    if (!r.warmup.empty())
+    if (!r.warmup.empty()) {
+        std::string rule;
+        if (r.settings.warmup_rule == WarmupRule::mser5)
+            rule = r.warmup_settled ? ", ended by MSER-5 when the transient was over" : ", MSER-5 saw no end before its limit";
+        else if (r.settings.warmup_rule == WarmupRule::window_median)
+            rule = r.warmup_settled ? ", ended when the timings settled" : ", the timings did not settle before the limit";
+        else if (r.settings.warmup_rule == WarmupRule::time_budget)
+            rule = ", a " + format_duration(Duration(r.settings.warmup_time)) + " budget";
         os << detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
-                                              format_duration(r.warmup_total()) + " in all" +
-                                              (r.warmup_settled ? ", ended when the timings settled" : ""));
+                                              format_duration(r.warmup_total()) + " in all" + rule);
+    }
+    if (r.settings.target && r.target_interval) {
+        const PrecisionTarget& t = *r.settings.target;
+        char target[24];
+        std::snprintf(target, sizeof target, "+-%.2f%%", t.relative_half_width * 100.0);
+        os << detail::labelled("stopped", std::string(to_string(r.stop_reason)) + ": " +
+                                              detail::interval_text(*r.target_interval) + ", " +
+                                              detail::half_width_text(*r.target_interval) + " (target " + target +
+                                              ") at " + detail::percent(t.confidence) + " after " +
+                                              format_duration(r.wall));
+    }
     os << detail::stats_lines(r.latency);
     if (r.enqueue.count() > 0)
         os << detail::labelled("enqueue", "p50 " + format_duration(r.enqueue.p50()) + "   p99 " +

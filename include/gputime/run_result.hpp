@@ -97,6 +97,7 @@ struct RunResult {
     bool device_timed = false;  // latency holds device time (GPU clock), not host time
     bool complete = false;      // false when the callable threw: what was measured is kept
     bool warmup_settled = false;  // an adaptive warm-up rule ended the warm-up before its limit
+    bool legacy_default_stream = false;  // a device clock on CUDA's legacy default stream
     StopReason stop_reason = StopReason::iteration_count;
     /// With a precision target: the target percentile's interval when the run stopped.
     std::optional<PercentileInterval> target_interval;

@@ -23,6 +23,36 @@
 //   void sleep_for(std::chrono::nanoseconds);          // host idles (gaps between calls)
 // Status codes are CUDA's own cudaError_t numbers (gputime/cuda_status.hpp), so the simulator
 // reports the same names and codes a real GPU would.
+//
+// Optional members (devices, capture, graphs). They are detected, not required, so that a policy
+// written against the list above keeps compiling; the clock uses each one it finds, and does
+// without it otherwise (what it then cannot do is said below). CudaRuntime and sim::Runtime have
+// them all. Flags and enumerators are CUDA's values as integers (gputime/cuda_status.hpp).
+//   int event_create_with_flags(event_type*, unsigned flags);  // cudaEventCreateWithFlags: JoinStreams
+//                                                      // orders streams with cudaEventDisableTiming
+//                                                      // events (without it: timing events)
+//   int get_device(int*);  int set_device(int);        // cudaGetDevice, cudaSetDevice, and
+//   int stream_get_device(stream_type, int* device);   // cudaStreamGetDevice: the clock binds to its
+//                                                      // stream's device and creates its events there
+//                                                      // (without them: on the current device)
+//   int stream_is_capturing(stream_type, int* status); // cudaStreamIsCapturing: mark() refuses a
+//                                                      // capturing stream before recording anything
+//   int thread_exchange_capture_mode(int* mode);       // cudaThreadExchangeStreamCaptureMode: polls
+//                                                      // run in the relaxed mode, so that they never
+//                                                      // break another thread's capture
+//   bool is_default_stream(stream_type);               // the handle names the current device's default
+//                                                      // stream (0, cudaStreamLegacy, cudaStreamPerThread)
+//   bool is_legacy_default_stream(stream_type);        // ... its legacy default stream (a hint)
+//                                                      // (without them: stream_type{} is both)
+// CUDA graphs (gputime/graph_timing.hpp needs all of these; check_graph_policy says what is missing):
+//   using graph_type = ...;  using graph_exec_type = ...;
+//   int stream_begin_capture(stream_type, int mode);   int stream_end_capture(stream_type, graph_type*);
+//   int graph_instantiate(graph_exec_type*, graph_type);  int graph_launch(graph_exec_type, stream_type);
+//   int graph_exec_destroy(graph_exec_type);  int graph_destroy(graph_type);
+// Device memory and the L2 size (gputime::L2Flush needs all four; its trait, in l2_flush.hpp,
+// names them when one is missing):
+//   int l2_cache_size(int* bytes);  int device_malloc(void**, std::size_t);  int device_free(void*);
+//   int memset_async(void*, int value, std::size_t bytes, stream_type);
 #pragma once
 
 #include <chrono>
@@ -66,7 +96,51 @@ GPUTIME_DETAIL_RUNTIME_MEMBER(has_error_string, const char*, std::declval<R&>().
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_host_now_ns, std::chrono::nanoseconds, std::declval<R&>().host_now())
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_yield, void, std::declval<R&>().yield())
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_sleep_for, void, std::declval<R&>().sleep_for(std::chrono::nanoseconds{}))
+
+// ---- optional members: devices, capture, graphs (detected; see the list at the top) ----
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_create_with_flags, int,
+                              std::declval<R&>().event_create_with_flags(std::declval<typename R::event_type*>(),
+                                                                         0u))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_get_device, int, std::declval<R&>().get_device(std::declval<int*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_set_device, int, std::declval<R&>().set_device(0))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_get_device, int,
+                              std::declval<R&>().stream_get_device(std::declval<typename R::stream_type>(),
+                                                                   std::declval<int*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_is_capturing, int,
+                              std::declval<R&>().stream_is_capturing(std::declval<typename R::stream_type>(),
+                                                                     std::declval<int*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_thread_exchange_capture_mode, int,
+                              std::declval<R&>().thread_exchange_capture_mode(std::declval<int*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_is_default_stream, bool,
+                              std::declval<R&>().is_default_stream(std::declval<typename R::stream_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_is_legacy_default_stream, bool,
+                              std::declval<R&>().is_legacy_default_stream(std::declval<typename R::stream_type>()))
+
+template <class R, class = void>
+struct has_graph_types : std::false_type {};
+template <class R>
+struct has_graph_types<R, std::void_t<typename R::graph_type, typename R::graph_exec_type>> : std::true_type {};
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_begin_capture, int,
+                              std::declval<R&>().stream_begin_capture(std::declval<typename R::stream_type>(), 0))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_end_capture, int,
+                              std::declval<R&>().stream_end_capture(std::declval<typename R::stream_type>(),
+                                                                    std::declval<typename R::graph_type*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_graph_instantiate, int,
+                              std::declval<R&>().graph_instantiate(std::declval<typename R::graph_exec_type*>(),
+                                                                   std::declval<typename R::graph_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_graph_launch, int,
+                              std::declval<R&>().graph_launch(std::declval<typename R::graph_exec_type>(),
+                                                              std::declval<typename R::stream_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_graph_exec_destroy, int,
+                              std::declval<R&>().graph_exec_destroy(std::declval<typename R::graph_exec_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_graph_destroy, int,
+                              std::declval<R&>().graph_destroy(std::declval<typename R::graph_type>()))
 #undef GPUTIME_DETAIL_RUNTIME_MEMBER
+
+/// The clock binds to its stream's device when the policy can tell it and switch to it.
+template <class R>
+inline constexpr bool has_device_binding_v =
+    has_get_device<R>::value && has_set_device<R>::value && has_stream_get_device<R>::value;
 
 /// Fails compilation naming the missing member, instead of a page of template errors.
 template <class R>
@@ -95,6 +169,29 @@ constexpr bool check_runtime_policy() {
         static_assert(has_yield<R>::value, "gputime runtime policy: needs `void yield()`");
         static_assert(has_sleep_for<R>::value,
                       "gputime runtime policy: needs `void sleep_for(std::chrono::nanoseconds)`");
+    }
+    return true;
+}
+
+/// What CUDA graph timing (gputime/graph_timing.hpp) needs on top of the contract; fails compilation
+/// naming the missing member.
+template <class R>
+constexpr bool check_graph_policy() {
+    static_assert(has_graph_types<R>::value,
+                  "gputime runtime policy: graph timing needs `graph_type` and `graph_exec_type`");
+    if constexpr (has_graph_types<R>::value) {
+        static_assert(has_stream_begin_capture<R>::value,
+                      "gputime runtime policy: graph timing needs `int stream_begin_capture(stream_type, int)`");
+        static_assert(has_stream_end_capture<R>::value,
+                      "gputime runtime policy: graph timing needs `int stream_end_capture(stream_type, graph_type*)`");
+        static_assert(has_graph_instantiate<R>::value,
+                      "gputime runtime policy: graph timing needs `int graph_instantiate(graph_exec_type*, graph_type)`");
+        static_assert(has_graph_launch<R>::value,
+                      "gputime runtime policy: graph timing needs `int graph_launch(graph_exec_type, stream_type)`");
+        static_assert(has_graph_exec_destroy<R>::value,
+                      "gputime runtime policy: graph timing needs `int graph_exec_destroy(graph_exec_type)`");
+        static_assert(has_graph_destroy<R>::value,
+                      "gputime runtime policy: graph timing needs `int graph_destroy(graph_type)`");
     }
     return true;
 }

@@ -18,15 +18,17 @@
 //   999999 samples is rank 999900 exactly, although the double 99.99 is slightly below 99.99.
 //   Any p written with at most 9 decimals (99.9, 99.999, 12.345678) is taken as written, and
 //   every rank of up to 1e11 samples can be asked for.
-// * Memory and cost at scale. A Stats keeps its samples once, in the order they were added
-//   (8 bytes each, plus std::vector's growth slack; reserve(n) avoids both the slack and the
-//   copies of growing), and no sorted copy: an order statistic is found by radix selection over
-//   the samples in place (gputime/detail/rank_select.hpp), a typical percentile in one pass
-//   over them, every one in at most six, exactly. What a read keeps (the first-level counts,
-//   the last percentiles read) is bounded by about 0.5 MiB however many samples there are.
-//   A full summary of 10M samples (mean, stddev, p50, p90, p99, p99.9, min, max, mdape) costs
-//   a fraction of one std::sort of them and needs no memory proportional to n
-//   (bench/bench_stats_scale.cpp measures both).
+// * Memory and cost at scale. A Stats keeps its samples once, in the order they were added:
+//   8 bytes each plus std::vector's growth slack (at most as much again; reserve(n) avoids the
+//   slack and the copies of growing), and no sorted copy. An order statistic is found by radix selection over the samples in place
+//   (gputime/detail/rank_select.hpp): the first read counts the samples per bucket of
+//   [min, max], then a percentile costs one pass over the samples (none when its bucket holds a
+//   single value), at most six where a bucket holds a tight cluster, exactly; mdape usually one.
+//   What reads keep (those buckets, the last percentiles read) is bounded by 768 KiB however
+//   many samples there are. A full summary of 10M samples (mean, stddev, min, max, p50, p90,
+//   p99, p99.9, mdape) takes well under one std::sort of them and at most 16 bytes a sample at
+//   its peak, samples included (bench/bench_stats_scale.cpp measures both). For a stream that never ends,
+//   gputime::BoundedStats (gputime/bounded_stats.hpp) keeps 44 KiB whatever the count.
 // * mean/stddev are computed on first read and cached, so that add() costs a push_back. The
 //   mean is a compensated (Neumaier) sum divided by n; stddev is the corrected two-pass
 //   formula over deviations from that mean, so samples on a huge offset with a small spread
@@ -106,14 +108,15 @@ public:
     /// samples. Throws InvalidArgument (parameter "duration") if `d` is NaN, infinite or
     /// negative; the Stats is then unchanged.
     void add(Duration d) {
-        const double x = d.count();
-        // One branch on the hot path: a steady sample that is valid. Everything else (the
-        // first call, a refused duration) is out of line.
-        if (first_call_count_ != 0 && detail::valid_duration(x)) {
-            samples_.push_back(Duration{x + 0.0});  // + 0.0: a -0 is stored as 0
+        // One compare on the hot path: the sample's bits below steady_below_, which is 0 until a
+        // first call is recorded and then the bits of +infinity, so that it passes exactly the
+        // steady samples that are +0 or positive and finite. The rest (the first call, NaN,
+        // infinities, negatives, -0) goes out of line.
+        if (detail::order_key(d.count()) < steady_below_) {
+            samples_.push_back(d);
             return;
         }
-        add_rare(x);
+        add_rare(d.count());
     }
 
     /// Records `d` as the first call explicitly (WarmupRunner gives it its first warm-up call),
@@ -123,7 +126,7 @@ public:
         if (!detail::valid_duration(d.count())) detail::throw_invalid_duration("Stats::set_first_call", d.count());
         if (first_call_count_ != 0) throw std::logic_error("gputime::Stats: the first call is already recorded");
         first_call_sum_ = d.count() + 0.0;
-        first_call_count_ = 1;
+        set_first_call_count(1);
     }
 
     /// Adds a steady-state sample, bypassing the first-call rule. Throws InvalidArgument for a
@@ -136,13 +139,14 @@ public:
 
     /// Makes room for `n` steady samples in all: adding up to that many then never moves the
     /// samples, and no growth slack is kept (8 bytes a sample). A serving loop that knows how
-    /// many calls it times calls this once.
+    /// many calls it times calls this once. Without it the samples grow as a std::vector does
+    /// (its capacity doubles: up to 8 bytes of slack a sample).
     void reserve(std::size_t n) { samples_.reserve(n); }
 
     /// Heap bytes this Stats holds: its samples (capacity included) and what reads cached
     /// (bounded by a constant, not by the number of samples).
     std::size_t memory_bytes() const noexcept {
-        return samples_.capacity() * sizeof(Duration) + buckets_.cumulative.capacity() * sizeof(std::size_t);
+        return samples_.capacity() * sizeof(Duration) + buckets_.buckets.capacity() * sizeof(detail::KeyBuckets::Bucket);
     }
 
     /// Pools `other` into this accumulator: its samples and its first calls.
@@ -156,7 +160,7 @@ public:
         }
         samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
         first_call_sum_ += other.first_call_sum_;
-        first_call_count_ += other.first_call_count_;
+        set_first_call_count(first_call_count_ + other.first_call_count_);
     }
 
     /// Delivers the samples a clock still owes this Stats (GPU timings whose events the device
@@ -265,11 +269,14 @@ public:
             const double median = value_at(middle);
             const Duration* s = samples_.data();
             const double zero_error = median == 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
-            const auto error_key = [s, median, zero_error](std::size_t i) {
-                const double x = s[i].count();
-                return detail::order_key(x == 0.0 ? zero_error : std::fabs(x - median) / x);
+            const auto error_of = [median, zero_error](double x) {
+                return x == 0.0 ? zero_error : std::fabs(x - median) / x;
             };
-            mdape_ = detail::key_value(detail::select_key(n, error_key, detail::key_range(n, error_key), middle));
+            const auto error_key = [s, &error_of](std::size_t i) { return detail::order_key(error_of(s[i].count())); };
+            double found = 0.0;
+            if ((cached_ & buckets_cached) == 0 || !mdape_from_buckets(middle, error_of, found))
+                found = detail::key_value(detail::select_key(n, error_key, detail::key_range(n, error_key), middle));
+            mdape_ = found;
             cached_ |= mdape_cached;
         }
         return mdape_;
@@ -323,15 +330,19 @@ private:
         return quotient + (remainder != 0 ? 1 : 0);
     }
 
-    // add()'s rare cases, out of line: a refused duration, or the first call.
+    // add()'s rare cases, out of line: a refused duration, the first call, a -0.
     GPUTIME_NOINLINE_COLD void add_rare(double x) {
         if (!detail::valid_duration(x)) detail::throw_invalid_duration("Stats::add", x);
         if (first_call_count_ == 0) {
-            first_call_sum_ = x + 0.0;
-            first_call_count_ = 1;
+            first_call_sum_ = x + 0.0;  // + 0.0: a -0 is stored as 0
+            set_first_call_count(1);
             return;
         }
-        samples_.push_back(Duration{x + 0.0});
+        samples_.push_back(Duration{x + 0.0});  // a -0: stored as 0
+    }
+    void set_first_call_count(std::size_t count) noexcept {
+        first_call_count_ = count;
+        steady_below_ = count == 0 ? 0 : detail::order_key(std::numeric_limits<double>::infinity());
     }
     void detach() {
         if (pending_ != nullptr) {
@@ -368,12 +379,15 @@ private:
         double max = 0.0;
     };
     // Neumaier's compensated sum: sum + compensation carries what plain addition rounds away.
+    // The rounding error of each addition is Knuth's TwoSum, exact whatever the magnitudes (the
+    // same value as Neumaier's ordered form) and free of its data-dependent branch.
     struct CompensatedSum {
         double sum = 0.0;
         double compensation = 0.0;
         void add(double x) noexcept {
             const double t = sum + x;
-            compensation += std::fabs(sum) >= std::fabs(x) ? (sum - t) + x : (x - t) + sum;
+            const double z = t - sum;
+            compensation += (sum - (t - z)) + (x - z);
             sum = t;
         }
         double value() const noexcept { return sum + compensation; }
@@ -416,10 +430,11 @@ private:
     }
 
     // Order statistics. Up to collect_limit samples, a rank is one pass collecting them and an
-    // nth_element; above, the first pass counts the samples per bucket of [min, max] (kept:
-    // buckets_), so that each rank after it is one pass over the samples of its bucket (more
-    // only where a bucket holds over collect_limit samples, e.g. a tight cluster far from an
-    // outlier). The last few values found are kept too: reading p99 twice scans once.
+    // nth_element; above, the first pass counts the samples per bucket of [min, max], with each
+    // bucket's smallest and largest sample (kept: buckets_), so that each rank after it costs
+    // nothing when its bucket holds one distinct value, else one pass collecting that bucket's
+    // samples (more only where a bucket holds over collect_limit samples, e.g. a tight cluster
+    // far from an outlier). The last few values found are kept too: reading p99 twice scans once.
     static constexpr std::size_t recent_capacity = 8;
     struct RecentRank {
         std::size_t index = 0;
@@ -427,7 +442,7 @@ private:
     };
     static std::size_t first_level_buckets(std::size_t n) noexcept {
         std::size_t b = 1024;
-        while (b < 65536 && b * 16 < n) b *= 2;  // about 16 samples a bucket, at most 0.5 MiB
+        while (b < 32768 && b * 16 < n) b *= 2;  // about 16 samples a bucket, at most 768 KiB
         return b;
     }
     // The sample of 0-based `index` in ascending order (checked() already called).
@@ -460,6 +475,114 @@ private:
         return value;
     }
 
+    // mdape in one pass over the samples, from the first-level buckets of the samples: the
+    // error |x - m| / x falls as x rises to m and rises as x grows past it, so a bucket of
+    // samples in [lo, hi] has errors between those of its ends (widened by ~90 units in the last
+    // place for the rounding of the computed errors; exact for a bucket of one distinct value).
+    // The middle error then lies between A, the middle of the buckets' lower bounds (each counted
+    // as often as its bucket holds samples), and B, the middle of their upper bounds. One pass
+    // counts the errors below A and collects those in [A, B], computing errors only for the few
+    // buckets whose bounds straddle them; a bucket of one value adds its count at once. False
+    // (nothing found) when that would collect more than a bounded number of samples.
+    template <class ErrorOf>
+    bool mdape_from_buckets(std::size_t middle, const ErrorOf& error_of, double& found) const {
+        const detail::KeyBuckets& level = buckets_;
+        const std::size_t used = level.buckets.size();
+        struct Bound {
+            double value;
+            std::size_t count;
+            bool operator<(const Bound& other) const noexcept { return value < other.value; }
+        };
+        const auto weighted_rank = [](std::vector<Bound>& v, std::size_t rank) {
+            std::sort(v.begin(), v.end());
+            std::size_t seen = 0;
+            for (const Bound& x : v) {
+                seen += x.count;
+                if (seen > rank) return x.value;
+            }
+            return v.back().value;
+        };
+        const double median = value_at(middle);
+        constexpr double widen = 1e-14;
+        constexpr double tiny = 4 * std::numeric_limits<double>::denorm_min();
+        std::vector<double> bucket_lower(used), bucket_upper(used);
+        std::vector<Bound> lower, upper;
+        lower.reserve(used);
+        upper.reserve(used);
+        for (std::size_t b = 0; b < used; ++b) {
+            const detail::KeyBuckets::Bucket& bucket = level.buckets[b];
+            if (bucket.count == 0) continue;
+            const double x_lo = detail::key_value(bucket.low), x_hi = detail::key_value(bucket.high);
+            const double e_lo = error_of(x_lo), e_hi = error_of(x_hi);
+            double lo = 0.0, hi = 0.0;
+            if (bucket.low == bucket.high) {
+                lo = hi = e_lo;  // one value: its error, exactly
+            } else {
+                if (x_hi < median) {
+                    lo = e_hi;
+                    hi = e_lo;
+                } else if (x_lo > median) {
+                    lo = e_lo;
+                    hi = e_hi;
+                } else {
+                    hi = std::max(e_lo, e_hi);  // holds the median: errors from 0 up
+                }
+                lo = std::max(0.0, lo * (1 - widen) - tiny);
+                hi = hi * (1 + widen) + tiny;
+            }
+            bucket_lower[b] = lo;
+            bucket_upper[b] = hi;
+            lower.push_back(Bound{lo, bucket.count});
+            upper.push_back(Bound{hi, bucket.count});
+        }
+        const double a = weighted_rank(lower, middle), b_bound = weighted_rank(upper, middle);
+
+        // Per bucket: 0 every error below A, 1 above B or settled, 2 collect its samples.
+        std::vector<unsigned char> state(used, 1);
+        std::vector<Bound> settled;  // buckets of one value with its error in [A, B]
+        std::size_t below = 0, candidates = 0;
+        for (std::size_t b = 0; b < used; ++b) {
+            const detail::KeyBuckets::Bucket& bucket = level.buckets[b];
+            if (bucket.count == 0) continue;
+            if (bucket_upper[b] < a) {
+                state[b] = 0;
+                below += bucket.count;
+            } else if (bucket_lower[b] <= b_bound) {
+                if (bucket.low == bucket.high) {
+                    settled.push_back(Bound{bucket_lower[b], bucket.count});
+                } else {
+                    state[b] = 2;
+                    candidates += bucket.count;
+                }
+            }
+        }
+        const detail::SelectLimits limits;
+        if (candidates > 4 * limits.collect_limit) return false;
+        if (candidates > 0) {
+            const Duration* s = samples_.data();
+            const std::uint64_t lo_key = level.range.lo;
+            const unsigned shift = level.shift;
+            std::vector<double> collected;
+            collected.reserve(candidates);
+            for (std::size_t i = 0; i < samples_.size(); ++i) {
+                const double x = s[i].count();
+                if (state[static_cast<std::size_t>((detail::order_key(x) - lo_key) >> shift)] != 2) continue;
+                const double e = error_of(x);
+                if (e < a)
+                    ++below;
+                else if (e <= b_bound)
+                    collected.push_back(e);
+            }
+            for (const double e : collected) settled.push_back(Bound{e, 1});
+        }
+        if (middle < below) return false;  // not reached: A bounds the middle error from below
+        std::size_t in_range = 0;
+        for (const Bound& x : settled) in_range += x.count;
+        if (middle - below >= in_range) return false;  // not reached: B bounds it from above
+        found = weighted_rank(settled, middle - below);
+        return true;
+    }
+
     void copy_from(const Stats& other) {
         other.resolve();
         samples_ = other.samples_;
@@ -478,7 +601,7 @@ private:
     void copy_scalars(const Stats& other) noexcept {
         reset_caches();
         first_call_sum_ = other.first_call_sum_;
-        first_call_count_ = other.first_call_count_;
+        set_first_call_count(other.first_call_count_);
     }
 
     // Which derived values are up to date (bits), for the samples counted by cache_count_.
@@ -490,6 +613,7 @@ private:
     std::vector<Duration> samples_;
     double first_call_sum_ = 0.0;
     std::size_t first_call_count_ = 0;
+    std::uint64_t steady_below_ = 0;  // see add(): 0 without a first call, else the bits of +inf
     detail::PendingSamples* pending_ = nullptr;
     mutable std::size_t cache_count_ = no_cache;
     mutable unsigned char cached_ = 0;

@@ -40,6 +40,7 @@
 #pragma once
 
 #include <gputime/clock.hpp>
+#include <gputime/default_stream.hpp>
 #include <gputime/error.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
@@ -202,6 +203,7 @@ public:
         result_.settings = settings_;
         result_.mode = settings_.mode;
         result_.device_timed = Clock::measures_device;
+        result_.legacy_default_stream = detail::on_legacy_default_stream(clock_);
         std::size_t call = 0;
 
         Stats warm;

@@ -6,9 +6,16 @@
 #      through add_subdirectory), for the GPU's own architecture when one is visible, else sm_90;
 #   2. builds the main project's nvcc tests (tests/cuda/*.cu) and the example mock_kernel_test
 #      with its real-GPU adapter (skip with --no-suites);
-#   3. without a usable GPU: prints "SKIPPED: no GPU (...)" and exits 0 (the builds still count);
+#   3. without a usable GPU: prints "SKIPPED: no GPU (...)", writes {"skipped": true, ...} to the
+#      results file and exits 0 (the builds still count);
 #   4. with one: reads the clocks (nvidia-smi, read-only), runs validate_gpu with the tolerances
-#      below, runs the suites, reads the clocks again, prints "N passed, M failed".
+#      below (its checks are listed at the top of validate_gpu.cu: gate, L2 flush, telemetry,
+#      first call LAZY vs EAGER in child processes, a faulting kernel in a child, LayerProfiler,
+#      throughput mode and max_pending overflow, the default stream, every device...), checks the
+#      NVTX ranges with Nsight Systems when nsys is installed, runs the suites, reads the clocks
+#      again, prints "N passed, M failed".
+# Results: validate_gpu writes every check, its numbers, the device and the telemetry as JSON to
+# $GPUTIME_GPU_BUILD_DIR/validate_gpu.json (format: the top of validate_gpu.cu).
 # It changes NO GPU setting: no clock locking (nvidia-smi -lgc/-ac), no persistence mode, no
 # reset, no power limit. Results therefore reflect the GPU as configured; the clock readouts
 # before and after say what that was.
@@ -19,7 +26,7 @@
 set -uo pipefail
 
 # --- tolerances: the pass/fail rules of the checks (validate_gpu.cu says how each is measured) ---
-# A 100 us %globaltimer spin, timed with events while a 50 ms blocking spin keeps the stream busy
+# A 100 us %globaltimer spin, timed with events while the gate (gputime::CudaGate) holds the stream
 # (so launch latency is hidden), minus the median of 0 ns spins timed the same way (the kernel
 # start/retire cost every event pair around a kernel contains): within 2% of 100 us.
 SPIN_TOLERANCE=0.02
@@ -31,17 +38,23 @@ LATENCY_SLACK_US=50
 JOIN_SLACK_US=50
 # A host clock around an un-synchronised 1 ms spin must read below 0.5 x 1 ms.
 HOST_FRACTION=0.5
-# Samples per distribution (spin and 0 ns spin).
+# Samples per distribution (spin and 0 ns spin). Any number works: the gate that hides the launch
+# latency holds the stream for as long as the host needs to enqueue them.
 SAMPLES=101
-# first_call_overhead: a kernel's first launch in a fresh process, with lazy module loading, must
-# cost more than its steady p50 (overhead > 0). The event-pool check is exact: 0 events created
-# by a second run on the same clock.
+# First call, in fresh child processes: with CUDA_MODULE_LOADING=LAZY the first launch of a kernel
+# loads its module, so the first call must cost at least this much more than the steady p50; with
+# EAGER (modules loaded with the context) the overhead must be lower than with LAZY.
+FIRST_CALL_MIN_US=20
+# L2 flush: a read of a quarter of the L2, cold (gputime::L2Flush before each call) against hot
+# (back to back): cold p50 >= this x hot p50. 1.0: cold must not be faster. The event-pool check is
+# exact: 0 events created by a second run on the same clock.
+L2_MIN_RATIO=1.0
 
 run_suites=1
 for arg in "$@"; do
     case "$arg" in
         --no-suites) run_suites=0 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "validate.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -134,6 +147,7 @@ if [ "$run_suites" = 1 ]; then
 fi
 
 validator="$validator_build/validate_gpu"
+results="$build/validate_gpu.json"
 if [ ! -x "$validator" ]; then
     summary
     exit 1
@@ -141,12 +155,12 @@ fi
 
 # --- 3. is there a GPU to run on? -----------------------------------------------------------------------
 log "looking for a usable GPU"
-probe_output="$("$validator" --probe 2>&1)"
+probe_output="$("$validator" --probe --json "$results" 2>&1)"
 probe_status=$?
 echo "$probe_output"
 if [ "$probe_status" = 77 ]; then
     # validate_gpu --probe only asks cudaGetDeviceCount; 77 = no usable device.
-    echo "SKIPPED: no GPU; validate_gpu and the suites were built but not run."
+    echo "SKIPPED: no GPU; validate_gpu and the suites were built but not run (results: $results)."
     summary
     [ "$failed" = 0 ] && exit 0 || exit 1
 elif [ "$probe_status" != 0 ]; then
@@ -162,18 +176,42 @@ read_clocks
 log "validate_gpu (CUDA_MODULE_LOADING=LAZY)"
 validator_output="$(CUDA_MODULE_LOADING=LAZY "$validator" --spin-tolerance "$SPIN_TOLERANCE" \
     --latency-slack-us "$LATENCY_SLACK_US" --join-slack-us "$JOIN_SLACK_US" \
-    --host-fraction "$HOST_FRACTION" --samples "$SAMPLES" 2>&1)"
+    --host-fraction "$HOST_FRACTION" --samples "$SAMPLES" --first-call-min-us "$FIRST_CALL_MIN_US" \
+    --l2-min-ratio "$L2_MIN_RATIO" --json "$results" 2>&1)"
 status=$?
 echo "$validator_output"
-counts="$(grep -E '^validate_gpu: [0-9]+ passed, [0-9]+ failed$' <<<"$validator_output" | tail -1)"
+echo "results: $results"
+counts="$(grep -E '^validate_gpu: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$validator_output" | tail -1)"
 if [ -n "$counts" ]; then
-    read -r v_passed v_failed < <(sed -E 's/^validate_gpu: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$counts")
+    read -r v_passed v_failed < <(sed -E 's/^validate_gpu: ([0-9]+) passed, ([0-9]+) failed, [0-9]+ skipped$/\1 \2/' <<<"$counts")
     passed=$((passed + v_passed))
     failed=$((failed + v_failed))
     # A crash after the summary line (or a non-zero exit with 0 failures) still counts.
     if [ "$status" != 0 ] && [ "$v_failed" = 0 ]; then fail "validate_gpu exited with status $status"; fi
 else
     fail "validate_gpu exited with status $status before its summary"
+fi
+
+# NVTX ranges, seen by a profiler: validate_gpu --child nvtx runs a LayerProfiler with NVTX ranges
+# named gputime_validate_conv and gputime_validate_fc under Nsight Systems (read-only tracing).
+log "NVTX ranges under Nsight Systems"
+if command -v nsys >/dev/null 2>&1; then
+    report_base="$build/nvtx_check"
+    if nsys profile --trace=nvtx,cuda --force-overwrite=true -o "$report_base" "$validator" --child nvtx \
+            >"$build/nvtx_check.log" 2>&1; then
+        ranges="$(nsys stats --report nvtx_sum --format csv "$report_base.nsys-rep" 2>/dev/null ||
+                  nsys stats --report nvtxsum --format csv "$report_base.nsys-rep" 2>/dev/null)"
+        if grep -q gputime_validate_conv <<<"$ranges" && grep -q gputime_validate_fc <<<"$ranges"; then
+            pass "nvtx_ranges: Nsight Systems shows the profiler's scopes as NVTX ranges"
+        else
+            fail "nvtx_ranges: the ranges gputime_validate_conv/gputime_validate_fc are not in the nsys report"
+        fi
+    else
+        tail -20 "$build/nvtx_check.log"
+        fail "nvtx_ranges: nsys profile failed"
+    fi
+else
+    echo "SKIP nvtx_ranges: nsys (Nsight Systems) is not installed; validate_gpu's nvtx check only says NVTX is built in"
 fi
 
 for target in "${suite_targets[@]}"; do

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace gputime::sim {
@@ -58,7 +59,10 @@ struct Noise {
 enum class Fault {
     no_device,              ///< every call returns 100 cudaErrorNoDevice
     insufficient_driver,    ///< every call returns 35 cudaErrorInsufficientDriver
-    event_never_completes,  ///< the next event recorded never completes
+    /// The stream hangs at the next event recorded (a kernel before it never finishes): that
+    /// event, everything enqueued on its stream after it, and every stream that waits for it
+    /// never complete. Kernel::hang() hangs a stream the same way at a kernel.
+    event_never_completes,
 };
 
 /// The calls a CallFault can make fail: the runtime policy's calls and launch().
@@ -73,6 +77,25 @@ enum class Call {
     stream_synchronize,
     device_count,
     launch,
+    // ---- devices, streams, capture and graphs (docs/simulator.md, "CUDA semantics") ----
+    event_create_with_flags,
+    set_device,
+    get_device,
+    stream_create,
+    stream_get_device,
+    stream_is_capturing,
+    thread_exchange_capture_mode,
+    stream_begin_capture,
+    stream_end_capture,
+    graph_instantiate,
+    graph_launch,
+    graph_exec_destroy,
+    graph_destroy,
+    // ---- device memory and the L2 flush (docs/telemetry.md) ----
+    l2_cache_size,
+    device_malloc,
+    device_free,
+    memset_async,
 };
 
 /// One call failing on its own, without poisoning the context: `times` calls of `call`, after
@@ -85,6 +108,38 @@ struct CallFault {
     int status = 400;          ///< the cudaError_t to return; not 0
     std::uint64_t skip = 0;    ///< calls of `call` that succeed before the first failure
     std::uint64_t times = 1;   ///< calls that fail, from then on; at least 1
+};
+
+// ---- throttling and telemetry (docs/telemetry.md) ------------------------------------------
+
+/// A stretch of device time during which the SM clock is capped, as a GPU caps it when it
+/// reaches its temperature or power limit. Cycle kernels run slower inside it (fixed-time
+/// kernels do not: they spin on wall time), and the simulated telemetry reports the cap with
+/// its clock-event reason. Empty (start == end, the default) = no throttling.
+struct Throttle {
+    enum class Reason {
+        thermal,  ///< reported as NVML's SW thermal slowdown (0x20)
+        power,    ///< reported as NVML's SW power cap (0x4)
+    };
+    Reason reason = Reason::thermal;
+    std::chrono::nanoseconds start{0};  ///< first device time of the window [ns]
+    std::chrono::nanoseconds end{0};    ///< end of the window (excluded) [ns]; >= start
+    double clock_mhz = 990.0;           ///< the cap [MHz]: half of ClockModel::max_clock_mhz
+};
+
+/// What gputime::sim::Telemetry (sim/telemetry.hpp) reports besides the SM clock, which comes
+/// from the clock model. Round numbers of the right order for a data-centre GPU, not a card's.
+struct TelemetryModel {
+    double memory_clock_mhz = 2600.0;      ///< constant: the model has no memory clock scaling
+    double idle_temperature_c = 35.0;      ///< while the clock is down (ClockModel::idle_threshold)
+    double busy_temperature_c = 60.0;      ///< while the device works
+    double throttle_temperature_c = 90.0;  ///< inside a thermal Throttle window
+    double idle_power_w = 60.0;            ///< while the clock is down
+    double busy_power_w = 400.0;           ///< while the device works at max_clock_mhz; scales with the clock
+    double power_limit_w = 700.0;          ///< inside a power Throttle window
+    /// Host time one sample takes [ns]: reading the counters is not free (an NVML query is a
+    /// driver call), and when it runs between calls it lengthens the gap between them.
+    std::chrono::nanoseconds sample_cost{0};
 };
 
 /// Everything the simulated runtime needs to know. Host costs are what each call takes
@@ -116,6 +171,45 @@ struct Config {
 
     ClockModel clock{};
     Noise noise{};
+
+    // ---- devices, streams, capture and graphs (docs/simulator.md, "CUDA semantics") ----
+
+    /// Host time of the calls that only read or swap host-side state [ns]: get_device,
+    /// set_device, stream_get_device, stream_is_capturing, thread_exchange_capture_mode (the
+    /// runtime answers them without a round trip to the GPU). 0 by default, so that a clock's
+    /// capture and device checks leave every other cost in a test exact.
+    std::chrono::nanoseconds host_state_cost = std::chrono::nanoseconds(0);
+
+    /// Kernels (and graph launches) a stream may have pending before a launch blocks the host:
+    /// past it, the launch call waits until the oldest one finishes. A real GPU's launch queue
+    /// holds about a thousand; 0 = unlimited.
+    std::size_t launch_queue_depth = 1024;
+
+    /// Host time of one graph_launch [ns], whatever the graph holds: the launch cost a CUDA graph
+    /// pays once for all its kernels.
+    std::chrono::nanoseconds graph_launch_cost = std::chrono::microseconds(5);
+
+    /// Host time graph_instantiate takes per kernel node of the graph [ns], on top of api_cost.
+    std::chrono::nanoseconds graph_node_instantiate_cost = std::chrono::microseconds(2);
+
+    /// Using a destroyed event is undefined behaviour on a real GPU. With strict_handles (the
+    /// default) a policy call given one throws sim::HandleMisuse (a std::logic_error) and counts
+    /// it (Runtime::handle_misuses()), so a test fails instead of passing on a clean 400 that a
+    /// real GPU does not promise. Off: such a call returns 400 (cudaErrorInvalidResourceHandle).
+    bool strict_handles = true;
+
+    // ---- the gate, device memory, L2 and telemetry (docs/telemetry.md) ----
+
+    /// What l2_cache_size() reports [bytes] (cudaDevAttrL2CacheSize): the size gputime::L2Flush
+    /// overwrites before each call. 50 MB; 0 = a device without L2.
+    int l2_cache_bytes = 50000000;
+
+    /// Device speed of memset_async [bytes/ns]: 2500 bytes/ns (2.5 TB/s), so clearing the
+    /// default L2 takes 20 us.
+    double memset_bytes_per_ns = 2500.0;
+
+    Throttle throttle{};
+    TelemetryModel telemetry{};
 };
 
 }  // namespace gputime::sim

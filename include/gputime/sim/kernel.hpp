@@ -66,6 +66,21 @@ struct Kernel {
     }
 
     bool is_cycle_kernel() const { return cycle_count.has_value(); }
+
+    // ---- a hung kernel (docs/simulator.md, "CUDA semantics") ----
+
+    /// A hung kernel never finishes (a deadlock, a spin on a flag nobody sets): its stream never
+    /// gets past it, so every later event on that stream, and every stream that waits for one,
+    /// never completes. Ignores duration and cycle_count.
+    bool hangs = false;
+
+    /// A kernel that never finishes.
+    static Kernel hang(std::string name) {
+        Kernel kernel;
+        kernel.name = std::move(name);
+        kernel.hangs = true;
+        return kernel;
+    }
 };
 
 }  // namespace gputime::sim

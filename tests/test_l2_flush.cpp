@@ -1,0 +1,242 @@
+// Cold caches (gputime/l2_flush.hpp) on the simulated GPU, exactly: the flush runs before each
+// call, on the clock's stream, outside the timed region.
+//
+// Simulator defaults (docs/simulator.md, docs/telemetry.md): L2 of 50 MB, memset at 2500 bytes/ns,
+// so a flush runs 20 us on the device; a memset costs the host a launch (5 us), every other call
+// 1 us.
+#include "support/test_framework.hpp"
+
+#include <gputime/cuda_event_clock.hpp>
+#include <gputime/error.hpp>
+#include <gputime/gate.hpp>
+#include <gputime/l2_flush.hpp>
+#include <gputime/sim/gate.hpp>
+#include <gputime/sim/runtime.hpp>
+#include <gputime/warmup_runner.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+using namespace std::chrono_literals;
+using gputime::sim::Call;
+using gputime::sim::CallFault;
+using gputime::sim::Kernel;
+using gputime::sim::Stream;
+using SimClock = gputime::CudaEventClock<gputime::sim::Runtime>;
+
+namespace {
+double us(double x) { return x * 1000.0; }
+template <class F>
+gputime::CudaError cuda_error_of(F&& f) {
+    try {
+        f();
+    } catch (const gputime::CudaError& e) {
+        return e;
+    }
+    const bool threw_cuda_error = false;
+    CHECK(threw_cuda_error);
+    return gputime::CudaError("(nothing thrown)", 0, "", "");
+}
+}  // namespace
+
+TEST_CASE("L2 flush: once per call, before it, and none of it in the samples") {
+    gputime::sim::Runtime rt;
+    SimClock clock(rt);
+    gputime::L2Flush flush(clock);
+    static_assert(std::is_same<decltype(flush), gputime::L2Flush<gputime::sim::Runtime>>::value, "deduced from the clock");
+    CHECK(flush.bytes() == 50000000u);
+    REQUIRE(flush.buffer() != nullptr);
+
+    const auto kernel = [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); };
+    const gputime::RunResult hot = gputime::WarmupRunner(clock).warmup(2).iterations(20).run(kernel);
+    const std::uint64_t memsets_before = rt.counters().memsets;
+    const gputime::RunResult cold =
+        gputime::WarmupRunner(clock).warmup(2).iterations(20).between_calls(flush).run(kernel);
+
+    CHECK(hot.latency.p50().count() == us(105));  // launch latency + kernel
+    // The memset (host 5 us, device 20 us) is enqueued before the start event: the event is
+    // reached when the memset ends, and the kernel, launched 6 us after it, starts then too.
+    // So the sample is the kernel alone: the flush's 20 us are excluded, and so is the launch
+    // latency its device time covers.
+    CHECK(cold.latency.p50().count() == us(100));
+    CHECK(cold.latency.p99().count() == us(100));
+    CHECK(cold.latency.first_call().count() == us(100));
+    CHECK(cold.enqueue.p50().count() == us(7));  // the flush is outside the call
+    CHECK(memsets_before == 0);
+    CHECK(rt.counters().memsets == 22);  // once per call, warm-up included
+    CHECK(flush.flushes() == 22);        // the runner's copy shares the count
+}
+
+TEST_CASE("L2 flush: a flush shorter than the enqueue hides nothing") {
+    gputime::sim::Config config;
+    config.l2_cache_bytes = 5000;  // 2 ns of memset
+    gputime::sim::Runtime rt(config);
+    SimClock clock(rt);
+    gputime::L2Flush flush(clock);
+    const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush).run(
+        [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); });
+    CHECK(r.latency.p50().count() == us(105));  // the start event is reached at its host time
+    CHECK(rt.counters().memsets == 11);
+}
+
+TEST_CASE("L2 flush: a device without L2 allocates nothing and flushes nothing") {
+    gputime::sim::Config config;
+    config.l2_cache_bytes = 0;
+    gputime::sim::Runtime rt(config);
+    gputime::L2Flush flush(rt);
+    CHECK(flush.bytes() == 0u);
+    CHECK(flush.buffer() == nullptr);
+    flush(0);
+    flush.flush();
+    CHECK(flush.flushes() == 2);
+    CHECK(rt.counters().memsets == 0);
+}
+
+TEST_CASE("L2 flush: the buffer is freed with the last copy") {
+    gputime::sim::Runtime rt;
+    const void* buffer = nullptr;
+    {
+        gputime::L2Flush<gputime::sim::Runtime> flush(rt, Stream{});
+        buffer = flush.buffer();
+        {
+            const auto copy = flush;  // shares the buffer
+            CHECK(copy.buffer() == buffer);
+        }
+        void* probe = nullptr;
+        REQUIRE(rt.device_malloc(&probe, 1) == 0);
+        CHECK(rt.memset_async(const_cast<void*>(buffer), 0, 50000000, Stream{}) == 0);  // still allocated
+        CHECK(rt.device_free(probe) == 0);
+    }
+    CHECK(rt.device_free(const_cast<void*>(buffer)) == 1);  // already freed: cudaErrorInvalidValue
+}
+
+TEST_CASE("L2 flush: every failing call is a CudaError naming it, and nothing is left behind") {
+    gputime::sim::Runtime rt;
+    SECTION("the L2 size query") {
+        rt.inject(CallFault{Call::l2_cache_size, 101});
+        const gputime::CudaError e = cuda_error_of([&] { gputime::L2Flush flush(rt); });
+        CHECK(e.call() == "cudaDeviceGetAttribute(cudaDevAttrL2CacheSize)");
+        CHECK(e.code() == 101);
+        CHECK(e.name() == "cudaErrorInvalidDevice");
+    }
+    SECTION("the allocation") {
+        rt.inject(CallFault{Call::device_malloc, 2});
+        const gputime::CudaError e = cuda_error_of([&] { gputime::L2Flush flush(rt); });
+        CHECK(e.call() == "cudaMalloc");
+        CHECK(e.code() == 2);
+    }
+    SECTION("the memset: not counted, and the runner stops with it") {
+        SimClock clock(rt);
+        gputime::L2Flush flush(clock);
+        rt.inject(CallFault{Call::memset_async, 400, /*skip=*/3});
+        auto runner = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush);
+        const gputime::CudaError e = cuda_error_of([&] { runner.run([&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); }); });
+        CHECK(e.call() == "cudaMemsetAsync");
+        CHECK(e.code() == 400);
+        CHECK(flush.flushes() == 3);
+        CHECK(runner.result().latency.count() == 2);  // calls 1 and 2 measured before the fourth flush failed
+    }
+    SECTION("a sticky error reaches the flush too") {
+        gputime::L2Flush flush(rt);
+        rt.inject(gputime::sim::Fault::no_device);
+        CHECK(cuda_error_of([&] { flush(7); }).code() == 100);
+    }
+}
+
+TEST_CASE("sim device memory: malloc, free and memset check their arguments like CUDA") {
+    gputime::sim::Runtime rt;
+    void* a = nullptr;
+    void* b = nullptr;
+    CHECK(rt.device_malloc(nullptr, 16) == 1);
+    REQUIRE(rt.device_malloc(&a, 1000) == 0);
+    REQUIRE(rt.device_malloc(&b, 16) == 0);
+    CHECK(a != b);
+    void* none = &a;
+    CHECK(rt.device_malloc(&none, 0) == 0);
+    CHECK(none == nullptr);
+    char* base = static_cast<char*>(a);
+    CHECK(rt.memset_async(base, 0, 1000, Stream{}) == 0);
+    CHECK(rt.memset_async(base + 500, 0, 500, Stream{}) == 0);
+    CHECK(rt.memset_async(base + 500, 0, 501, Stream{}) == 1);  // past its end
+    CHECK(rt.memset_async(base + 1000, 0, 0, Stream{}) == 0);   // nothing, at the end
+    CHECK(rt.memset_async(nullptr, 0, 1, Stream{}) == 1);
+    CHECK(rt.memset_async(base, 0, 10, Stream{42}) == 400);
+    CHECK(rt.counters().memsets == 6);
+    // 1000 bytes at 2500 bytes/ns: 0.4 ns, rounded to 0; 500 bytes, 0.2 ns, rounded to 0.
+    CHECK(rt.device_free(base + 1) == 1);  // not an address malloc returned
+    CHECK(rt.device_free(a) == 0);
+    CHECK(rt.device_free(a) == 1);  // twice
+    CHECK(rt.device_free(nullptr) == 0);
+    CHECK(rt.memset_async(base, 0, 1, Stream{}) == 1);  // freed
+    int bytes = 0;
+    CHECK(rt.l2_cache_size(nullptr) == 1);
+    CHECK(rt.l2_cache_size(&bytes) == 0);
+    CHECK(bytes == 50000000);
+    CHECK_THROWS_AS(gputime::sim::Runtime([] {
+                        gputime::sim::Config c;
+                        c.memset_bytes_per_ns = 0.0;
+                        return c;
+                    }()),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(gputime::sim::Runtime([] {
+                        gputime::sim::Config c;
+                        c.l2_cache_bytes = -1;
+                        return c;
+                    }()),
+                    std::invalid_argument);
+}
+
+TEST_CASE("L2 flush with the gate: the flush stays outside the gated region") {
+    gputime::sim::Runtime rt;
+    SimClock clock(rt);
+    gputime::sim::Gate gate(rt);
+    gputime::L2Flush flush(clock);
+    const gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); },
+                                                      [&](auto& runner) { runner.warmup(1).iterations(10).between_calls(flush); });
+    CHECK(t.end_to_end.latency.p50().count() == us(100));  // the flush already hides the launch latency
+    CHECK(t.device.latency.p50().count() == us(100));
+    CHECK(flush.flushes() == 22);
+    CHECK(rt.gate_timeouts() == 0);
+}
+
+TEST_CASE("input rotation: inputs by call index, and how many copies defeat a cache") {
+    gputime::InputRotation<std::string> inputs({"a", "b", "c"});
+    CHECK(inputs.size() == 3);
+    CHECK(inputs.for_call(0) == "a");
+    CHECK(inputs.for_call(4) == "b");
+    CHECK(inputs.for_call(3002) == "c");
+    // 4 MB inputs against a 50 MB L2: 12 others fill it, 2 more push the first out.
+    CHECK(gputime::InputRotation<int>::copies_to_exceed(4000000, 50000000) == 14);
+    CHECK(gputime::InputRotation<int>::copies_to_exceed(100000000, 50000000) == 2);
+    try {
+        gputime::InputRotation<int> empty({});
+        FAIL("no InvalidArgument");
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "inputs");
+    }
+    try {
+        (void)gputime::InputRotation<int>::copies_to_exceed(0, 1);
+        FAIL("no InvalidArgument");
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "input_bytes");
+    }
+
+    // chain_hooks: every hook, in order, with the runner's call index.
+    std::vector<std::string> seen;
+    auto first = [&](std::size_t call) { seen.push_back("first " + std::to_string(call)); };
+    auto second = [&](std::size_t call) { seen.push_back("second " + std::to_string(call)); };
+    gputime::sim::Runtime rt;
+    SimClock clock(rt);
+    gputime::L2Flush flush(clock);
+    (void)gputime::WarmupRunner(clock)
+        .warmup(1)
+        .iterations(1)
+        .between_calls(gputime::chain_hooks(first, flush, second))
+        .run([&](std::size_t call) { rt.launch(Stream{}, Kernel::fixed(inputs.for_call(call), 10us)); });
+    CHECK(seen == std::vector<std::string>{"first 0", "second 0", "first 1", "second 1"});
+    CHECK(flush.flushes() == 2);
+}

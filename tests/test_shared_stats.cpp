@@ -1,0 +1,200 @@
+// gputime::SharedStats / SharedBoundedStats: many threads record into one accumulator while
+// others read it; nothing is lost, nothing is counted twice. Every value is a whole number of
+// nanoseconds that names its thread and its position, so the merged result is checked exactly.
+//
+// The full size (8 threads x 1M samples) runs in optimised builds; under ThreadSanitizer,
+// AddressSanitizer or without optimisation it is scaled down (each add costs microseconds
+// there); bench/bench_stats_scale.cpp runs the full size too.
+#include "support/test_framework.hpp"
+
+#include <gputime/bounded_stats.hpp>
+#include <gputime/error.hpp>
+#include <gputime/host_clock.hpp>
+#include <gputime/scoped_timer.hpp>
+#include <gputime/shared_stats.hpp>
+#include <gputime/stats.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define GPUTIME_TEST_SLOW_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define GPUTIME_TEST_SLOW_BUILD 1
+#endif
+#endif
+#if !defined(GPUTIME_TEST_SLOW_BUILD) && !defined(__OPTIMIZE__)
+#define GPUTIME_TEST_SLOW_BUILD 1
+#endif
+
+using gputime::Duration;
+
+namespace {
+
+constexpr std::size_t kThreads = 8;
+#if defined(GPUTIME_TEST_SLOW_BUILD)
+constexpr std::size_t kPerThread = 20000;
+#else
+constexpr std::size_t kPerThread = 1000000;
+#endif
+
+// Thread t's i-th duration (i from 0): distinct whole nanoseconds, exact as doubles.
+double value_of(std::size_t t, std::size_t i) { return static_cast<double>(t * kPerThread + i + 1); }
+
+// Runs `work(t)` in kThreads threads while the calling thread reads `read()` until they end
+// (the threads start once the reader has begun).
+template <class Work, class Read>
+void run_threads_while_reading(Work work, Read read) {
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            while (!go.load()) std::this_thread::yield();
+            work(t);
+            done.fetch_add(1);
+        });
+    read();
+    go.store(true);
+    while (done.load() < kThreads) {
+        read();
+        std::this_thread::yield();
+    }
+    for (std::thread& th : threads) th.join();
+}
+
+}  // namespace
+
+TEST_CASE("SharedStats: 8 threads add while another reads, none lost, each thread's order kept") {
+    gputime::SharedStats shared;
+    std::uint64_t last_calls = 0;
+    bool calls_never_decrease = true;
+    std::size_t snapshots = 0;
+    run_threads_while_reading(
+        [&](std::size_t t) {
+            for (std::size_t i = 0; i < kPerThread; ++i) shared.add(Duration{value_of(t, i)});
+        },
+        [&] {
+            const std::uint64_t now = shared.calls();
+            calls_never_decrease = calls_never_decrease && now >= last_calls;
+            last_calls = now;
+            if (snapshots < 3) {  // a few full snapshots while the writers run (they copy everything)
+                const gputime::Stats s = shared.snapshot();
+                CHECK(s.calls() <= kThreads * kPerThread);
+                ++snapshots;
+            }
+        });
+    CHECK(calls_never_decrease);
+    CHECK(shared.calls() == kThreads * kPerThread);
+    CHECK(shared.shard_count() == kThreads);
+
+    const gputime::Stats all = shared.snapshot();
+    CHECK(all.calls() == kThreads * kPerThread);
+    CHECK(all.first_call_count() == kThreads);  // each thread's first duration is its first call
+    CHECK(all.count() == kThreads * (kPerThread - 1));
+    // The first calls are the values 1, kPerThread + 1, ...: their mean is exact.
+    CHECK(all.first_call().count() == static_cast<double>((kThreads - 1) * kPerThread / 2 + 1));
+    // Every steady value exactly once, each thread's in the order it added them.
+    std::vector<std::size_t> next(kThreads, 1);
+    bool in_order = true;
+    for (const Duration d : all.samples()) {
+        const auto v = static_cast<std::size_t>(d.count()) - 1;
+        const std::size_t t = v / kPerThread, i = v % kPerThread;
+        in_order = in_order && t < kThreads && next[t] == i;
+        if (t < kThreads) next[t] = i + 1;
+    }
+    CHECK(in_order);
+    for (std::size_t t = 0; t < kThreads; ++t) CHECK(next[t] == kPerThread);
+    const double n = static_cast<double>(kThreads * kPerThread);
+    CHECK(all.total().count() + kThreads * all.first_call().count() == n * (n + 1) / 2);
+    CHECK(all.min().count() == 2.0);
+    CHECK(all.max().count() == n);
+}
+
+TEST_CASE("SharedStats: a ScopedTimer records into a lease of the calling thread's shard") {
+    gputime::SharedStats shared;
+    const std::size_t scopes = kPerThread / 10;
+    run_threads_while_reading(
+        [&](std::size_t) {
+            gputime::HostClock clock;
+            for (std::size_t i = 0; i < scopes; ++i) {
+                auto lease = shared.lease();
+                gputime::ScopedTimer timer(lease.stats(), clock);
+            }
+        },
+        [&] { (void)shared.snapshot().calls(); });
+    const gputime::Stats all = shared.snapshot();
+    CHECK(all.calls() == kThreads * scopes);
+    CHECK(all.first_call_count() == kThreads);
+    CHECK(all.count() == kThreads * (scopes - 1));
+    CHECK(all.min().count() >= 0.0);
+}
+
+TEST_CASE("SharedBoundedStats: threads' sketches merge into exactly the sketch of every value") {
+    gputime::SharedBoundedStats shared;
+    run_threads_while_reading(
+        [&](std::size_t t) {
+            for (std::size_t i = 0; i < kPerThread; ++i) shared.add(Duration{value_of(t, i)});
+        },
+        [&] { (void)shared.snapshot().count(); });
+    const gputime::BoundedStats all = shared.snapshot();
+    CHECK(all.calls() == kThreads * kPerThread);
+    CHECK(all.first_call_count() == kThreads);
+
+    // The same values fed to one sketch, first calls included.
+    gputime::BoundedStats one;
+    for (std::size_t t = 0; t < kThreads; ++t) {
+        gputime::BoundedStats part;
+        for (std::size_t i = 0; i < kPerThread; ++i) part.add(Duration{value_of(t, i)});
+        one.merge(part);
+    }
+    CHECK(same_counts(all, one));
+    CHECK(all.p99().count() == one.p99().count());
+    CHECK(all.p50().count() == one.p50().count());
+    CHECK(all.memory_bytes() == one.memory_bytes());
+}
+
+TEST_CASE("SharedStats: a thread's shard outlives the thread, separate accumulators stay apart") {
+    gputime::SharedStats a;
+    std::thread([&] {
+        a.add(Duration{5.0});
+        a.add(Duration{6.0});
+    }).join();
+    CHECK(a.calls() == 2);
+    CHECK(a.snapshot().samples() == std::vector<Duration>{Duration{6.0}});
+
+    // More accumulators in one thread than its cache of shards holds; some destroyed and made
+    // again (perhaps at the same address): each keeps exactly its own samples.
+    for (int round = 0; round < 3; ++round) {
+        std::vector<std::unique_ptr<gputime::SharedStats>> many;
+        for (int k = 0; k < 6; ++k) many.push_back(std::make_unique<gputime::SharedStats>());
+        for (int rep = 0; rep < 3; ++rep)
+            for (int k = 0; k < 6; ++k) many[static_cast<std::size_t>(k)]->add(Duration{static_cast<double>(k)});
+        for (int k = 0; k < 6; ++k) {
+            const gputime::Stats s = many[static_cast<std::size_t>(k)]->snapshot();
+            CHECK(s.calls() == 3);
+            CHECK(s.first_call().count() == static_cast<double>(k));
+            CHECK(s.max().count() == static_cast<double>(k));
+            CHECK(many[static_cast<std::size_t>(k)]->shard_count() == 1);
+        }
+    }
+}
+
+TEST_CASE("SharedStats: a bad duration is refused with InvalidArgument and nothing is recorded") {
+    gputime::SharedStats shared;
+    shared.add(Duration{1.0});
+    try {
+        shared.add(Duration{-1.0});
+        CHECK(false);
+    } catch (const gputime::InvalidArgument& e) {
+        CHECK(e.parameter() == "duration");
+    }
+    CHECK(shared.calls() == 1);
+    shared.add(Duration{2.0});  // the shard's lock was released by the throw
+    CHECK(shared.calls() == 2);
+}
