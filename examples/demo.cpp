@@ -8,17 +8,22 @@
 // to the host-side enqueue time a naive host timer would have reported, and how its latency
 // moves with the idle gap between calls.
 //
-// Usage: demo [--quick] [--json FILE]
-//   --quick      fewer calls, for CI smoke tests
-//   --json FILE  also write every result to FILE as JSON, with the machine's context
+// Usage: demo [--quick] [--target PERCENT] [--json FILE] [--html FILE]
+//   --quick           fewer calls, for CI smoke tests
+//   --target PERCENT  part 1 measures until the median is known to +-PERCENT (95%), after an
+//                     automatic warm-up (MSER-5), instead of a fixed count
+//   --json FILE       also write every result to FILE as JSON, with the machine's context
+//   --html FILE       also write a self-contained HTML report with plots to FILE
 //                (gputime/json_export.hpp; compare two such files with gputime-compare)
 #include <gputime/gputime.hpp>
+#include <gputime/html_report.hpp>
 #include <gputime/json_export.hpp>
 
 #include "common/vgg_onednn.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -43,7 +48,9 @@ namespace {
 struct Settings {
     std::size_t warmup = 10;
     std::size_t iterations = 200;
-    std::string json_path;  // --json FILE
+    double target_percent = 0.0;  // --target PERCENT; 0: a fixed count
+    std::string json_path;        // --json FILE
+    std::string html_path;        // --html FILE
 };
 
 void print_model_check(const gputime::RunResult& r) {
@@ -64,19 +71,22 @@ void print_model_check(const gputime::RunResult& r) {
                 gputime::format_duration(r.latency.p50()).c_str());
 }
 
-void cpu_part(const Settings& s, gputime::JsonReport* json) {
+void cpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport* html) {
     std::printf("== Part 1: VGG-style CNN (11 layers, 64x64 input) on oneDNN, CPU, batch 1 ==\n\n");
     gputime::HostClock clock;
     vgg::OneDnnVgg net(/*batch=*/1);  // "model load": weights only; primitives are built on first use
-    const gputime::RunResult result = gputime::WarmupRunner(clock)
-                                          .name("vgg forward, oneDNN CPU, batch 1")
-                                          .warmup(s.warmup)
-                                          .iterations(s.iterations)
-                                          .between_calls([&](std::size_t call) { net.set_input(call); })
-                                          .run([&] { net.forward(); });
+    gputime::WarmupRunner<gputime::HostClock> runner(clock);
+    runner.name("vgg forward, oneDNN CPU, batch 1").between_calls([&](std::size_t call) { net.set_input(call); });
+    if (s.target_percent > 0.0) {
+        runner.warmup_auto(500).until_precise(s.target_percent / 100.0);  // stop at the precision, not a count
+    } else {
+        runner.warmup(s.warmup).iterations(s.iterations);
+    }
+    const gputime::RunResult result = runner.run([&] { net.forward(); });
     std::cout << result;
     print_model_check(result);
     if (json != nullptr) json->add(result);
+    if (html != nullptr) html->add(result);
 }
 
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
@@ -105,7 +115,7 @@ private:
     float* data_ = nullptr;
 };
 
-void gpu_part(const Settings& s, gputime::JsonReport* json) {
+void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport* html) {
     std::printf("\n== Part 2: cuBLAS SGEMM 2048x2048, GPU, timed with CUDA events ==\n\n");
     cudaStream_t stream = nullptr;
     std::unique_ptr<gputime::GpuClock> clock;
@@ -161,6 +171,7 @@ void gpu_part(const Settings& s, gputime::JsonReport* json) {
         });
     std::cout << gputime::idle_gap_table(points);
     if (json != nullptr) json->add(points);
+    if (html != nullptr) html->add(points, "cuBLAS SGEMM against the idle gap");
     cublasDestroy(handle);
     clock.reset();
     cudaStreamDestroy(stream);
@@ -177,17 +188,27 @@ int main(int argc, char** argv) {
             settings.iterations = 30;
         } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
             settings.json_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
+            settings.html_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
+            settings.target_percent = std::atof(argv[++i]);
+            if (!(settings.target_percent > 0.0 && settings.target_percent < 100.0)) {
+                std::fprintf(stderr, "demo: --target needs a percentage in (0, 100), e.g. --target 1\n");
+                return 2;
+            }
         } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--json FILE]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--target PERCENT] [--json FILE] [--html FILE]\n", argv[0]);
             return 2;
         }
     }
     try {
         std::optional<gputime::JsonReport> json;
         if (!settings.json_path.empty()) json.emplace();  // reads the host's and GPU's context now
-        cpu_part(settings, json ? &*json : nullptr);
+        std::optional<gputime::HtmlReport> html;
+        if (!settings.html_path.empty()) html.emplace("gputime demo: oneDNN VGG on the CPU, cuBLAS on the GPU");
+        cpu_part(settings, json ? &*json : nullptr, html ? &*html : nullptr);
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
-        gpu_part(settings, json ? &*json : nullptr);
+        gpu_part(settings, json ? &*json : nullptr, html ? &*html : nullptr);
 #else
         std::printf("\n(GPU part not built: configure with the CUDA toolkit present to time cuBLAS on a GPU.)\n");
 #endif
@@ -196,6 +217,11 @@ int main(int argc, char** argv) {
             file << json->str();
             if (!file) throw std::runtime_error("cannot write " + settings.json_path);
             std::printf("\nwrote %zu result(s) to %s\n", json->size(), settings.json_path.c_str());
+        }
+        if (html) {
+            html->add(gputime::read_host_context());
+            html->write(settings.html_path);
+            std::printf("wrote the HTML report to %s\n", settings.html_path.c_str());
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "demo failed: %s\n", e.what());

@@ -8,6 +8,7 @@
 #include <gputime/cuda_event_clock.hpp>
 #include <gputime/error.hpp>
 #include <gputime/percentile_interval.hpp>
+#include <gputime/progress.hpp>
 #include <gputime/sim/detail/random.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/warmup_runner.hpp>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -256,4 +258,19 @@ TEST_CASE("adaptive rules refuse bad settings with a typed error, leaving the ru
     CHECK(r.warmup.size() == 2);
     CHECK(r.latency.count() == 3);
     CHECK(r.settings.warmup_rule == gputime::WarmupRule::fixed_count);
+}
+
+TEST_CASE("the runner draws its measured loop on a Progress, and clears it at the end") {
+    ScriptedClock clock(std::vector<double>(20, kSteady));
+    std::ostringstream terminal;
+    long long now_ns = 0;  // the progress line's own clock: 150 ms per call, so every call redraws
+    gputime::Progress progress(terminal, true, [&] { return std::chrono::nanoseconds(now_ns += 150000000); }, "vgg");
+    const gputime::RunResult r =
+        WarmupRunner<ScriptedClock>(clock).name("vgg").warmup(2).iterations(5).progress(progress).run([] {});
+    CHECK(r.latency.count() == 5);
+    const std::string text = terminal.str();
+    CHECK(text.find("vgg  1/5 calls") != std::string::npos);
+    CHECK(text.find("vgg  5/5 calls") != std::string::npos);
+    CHECK(text.find("p50 1.000 ms") != std::string::npos);
+    CHECK(text.back() == '\r');  // finish() erased the line and returned to its start
 }

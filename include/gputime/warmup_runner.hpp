@@ -42,6 +42,7 @@
 #include <gputime/clock.hpp>
 #include <gputime/default_stream.hpp>
 #include <gputime/error.hpp>
+#include <gputime/progress.hpp>
 #include <gputime/run_result.hpp>
 #include <gputime/stats.hpp>
 #include <gputime/warmup_detection.hpp>
@@ -53,6 +54,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -180,6 +182,12 @@ public:
         settings_.mode = m;
         return *this;
     }
+    /// Draws the measured loop's progress on `p` (calls, time, the median's interval). By default
+    /// the runner draws its own on stderr when stderr is a terminal, and nothing otherwise.
+    WarmupRunner& progress(Progress& p) {
+        progress_ = &p;
+        return *this;
+    }
     /// Untimed work before every call, given the call index: load the next input, etc.
     WarmupRunner& between_calls(std::function<void(std::size_t)> work) {
         between_ = std::move(work);
@@ -216,16 +224,24 @@ public:
         keep_warmup(warm);
         if (!result_.warmup.empty()) result_.latency.set_first_call(result_.warmup.front());
 
+        std::optional<Progress> own_progress;  // on stderr, only when it is a terminal
+        if (progress_ == nullptr) own_progress.emplace(name_);
+        Progress& progress = progress_ != nullptr ? *progress_ : *own_progress;
         const auto started = clock_.host_now();
         try {
             if (settings_.target) {
-                run_to_target(fn, call, started);
+                run_to_target(fn, call, started, progress);
             } else {
-                for (std::size_t i = 0; i < settings_.iterations; ++i) timed_call(fn, call++, result_.latency);
+                for (std::size_t i = 0; i < settings_.iterations; ++i) {
+                    timed_call(fn, call++, result_.latency);
+                    show(progress, i + 1, settings_.iterations);
+                }
                 result_.stop_reason = StopReason::iteration_count;
             }
+            progress.finish();
             clock_.synchronize();
         } catch (...) {
+            progress.finish();
             result_.wall = clock_.host_now() - started;
             settle_after_failure();
             throw;
@@ -284,8 +300,14 @@ private:
 
     // Measured calls until the target interval is narrow enough, or a limit. The interval is
     // re-computed as the sample count grows by 5% (it sorts the samples), time every call.
+    // Reading the Stats would wait for the device in throughput mode: calls and time only there.
+    void show(Progress& progress, std::size_t done, std::size_t total) const noexcept {
+        if (settings_.mode == RunMode::latency) progress.update(done, total, result_.latency);
+        else progress.update(done, total);
+    }
+
     template <class F>
-    void run_to_target(F& fn, std::size_t& call, std::chrono::nanoseconds started) {
+    void run_to_target(F& fn, std::size_t& call, std::chrono::nanoseconds started, Progress& progress) {
         const PrecisionTarget& t = *settings_.target;
         std::size_t next_check = t.min_samples;
         // Counted here, not read from the Stats: a read would resolve (wait for) every pending
@@ -311,6 +333,7 @@ private:
                 next_check = n + std::max<std::size_t>(1, n / 20);
             }
             timed_call(fn, call++, result_.latency);
+            show(progress, n + 1, t.max_samples);
         }
         clock_.synchronize();
         if (result_.latency.count() > 0)
@@ -382,6 +405,7 @@ private:
     RunSettings settings_;
     std::string name_;
     std::function<void(std::size_t)> between_;
+    Progress* progress_ = nullptr;
     RunResult result_;
 };
 
