@@ -16,9 +16,14 @@
 // against itself (a separate primitive and buffers: an A/A test) shows what "no difference"
 // looks like on this machine.
 //
-// Usage: ab_compare [--quick] [--json]   (--quick: fewer calls, for CI; --json: the JSON too)
+// Usage: ab_compare [--quick] [--json FILE] [--html FILE]
+//   --quick: fewer calls, for CI; --json FILE: both comparisons as JSON with the machine's
+//   context; --html FILE: a self-contained HTML report with both distributions side by side
 #include <gputime/compare.hpp>
+#include <gputime/host_context.hpp>
+#include <gputime/html_report.hpp>
 #include <gputime/host_clock.hpp>
+#include <gputime/json_export.hpp>
 
 #include <dnnl.hpp>
 
@@ -26,7 +31,9 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -98,14 +105,17 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false, json = false;
+    bool quick = false;
+    std::string json_path, html_path;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--quick") == 0) {
             quick = true;
-        } else if (std::strcmp(argv[i], "--json") == 0) {
-            json = true;
+        } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+            json_path = argv[++i];
+        } else if (std::strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
+            html_path = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--json]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--html FILE]\n", argv[0]);
             return 2;
         }
     }
@@ -133,7 +143,19 @@ int main(int argc, char** argv) {
             gputime::compare(clock, [&] { blocked.run(); }, [&] { blocked_again.run(); }, options);
         std::printf("== A/A: the blocked variant against a copy of itself ==\n\n");
         std::cout << same;
-        if (json) std::cout << "\n" << gputime::to_json(layouts) << "\n";
+        if (!json_path.empty()) {
+            gputime::JsonReport json;
+            json.add("layouts", layouts).add("a/a", same);
+            std::ofstream file(json_path, std::ios::binary);
+            file << json.str();
+            if (!file) throw std::runtime_error("cannot write " + json_path);
+            std::printf("\nwrote %s\n", json_path.c_str());
+        }
+        if (!html_path.empty()) {
+            gputime::HtmlReport html("gputime ab_compare: oneDNN convolution layouts");
+            html.add(layouts).add(same).add(gputime::read_host_context()).write(html_path);
+            std::printf("wrote %s\n", html_path.c_str());
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ab_compare: %s\n", e.what());
         return 1;

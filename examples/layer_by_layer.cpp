@@ -1,7 +1,7 @@
 // examples/layer_by_layer.cpp - per-layer timing on a real network: a VGG-style CNN (oneDNN, CPU) timed
 // layer by layer for batch 1, 8 and 32, to see which layers carry the first-call cost.
 //
-//   layer_by_layer [--quick] [--iterations N] [--out DIR] [--json FILE]
+//   layer_by_layer [--quick] [--iterations N] [--out DIR] [--json FILE] [--html FILE]
 //
 // Each batch size gets a fresh network and its own LayerProfiler; every iteration feeds a new
 // input (set_input, outside the timed iteration) and runs the layers one by one, each in a
@@ -10,7 +10,8 @@
 // so the tables show first call and steady p50 side by side.
 // --out DIR writes layers_batch_<N>.json, layers.csv (all runs) and trace.json (Chrome trace
 // event format: open it in https://ui.perfetto.dev; one process per batch size).
-// --json FILE writes the three profiles to FILE as one JSON file with the machine's context
+// --json FILE writes the three profiles to FILE as one JSON file with the machine's context;
+// --html FILE writes them as a self-contained HTML report (steady time against first-call cost)
 // (gputime/json_export.hpp: per layer every statistic, its intervals and samples; compare two such
 // files with gputime-compare, which matches each layer of each batch size by name).
 // --quick runs 3 iterations per batch size (the CI smoke test).
@@ -18,6 +19,7 @@
 #include "common/layer_by_layer_common.hpp"
 #include "common/vgg_onednn.hpp"
 
+#include <gputime/html_report.hpp>
 #include <gputime/host_clock.hpp>
 #include <gputime/json_export.hpp>
 #include <gputime/layer_profiler.hpp>
@@ -50,13 +52,13 @@ gputime::LayerProfile profile_batch(int batch, std::size_t iterations) {
 
 }  // namespace
 
-// Takes "--json FILE" out of the arguments (the other options are layer_example::parse's).
-std::string take_json_option(int& argc, char** argv) {
+// Takes "<option> FILE" out of the arguments (the other options are layer_example::parse's).
+std::string take_file_option(int& argc, char** argv, const std::string& option) {
     std::string path;
     int kept = 1;
     for (int i = 1; i < argc; ++i) {
-        if (std::string(argv[i]) == "--json") {
-            if (i + 1 >= argc) throw std::invalid_argument("--json needs a file name");
+        if (std::string(argv[i]) == option) {
+            if (i + 1 >= argc) throw std::invalid_argument(option + " needs a file name");
             path = argv[++i];
         } else {
             argv[kept++] = argv[i];
@@ -68,7 +70,8 @@ std::string take_json_option(int& argc, char** argv) {
 
 int main(int argc, char** argv) {
     try {
-        const std::string json_path = take_json_option(argc, argv);
+        const std::string json_path = take_file_option(argc, argv, "--json");
+        const std::string html_path = take_file_option(argc, argv, "--html");
         std::optional<gputime::JsonReport> json;
         if (!json_path.empty()) json.emplace();  // reads the machine's context before anything is measured
         const layer_example::Options options = layer_example::parse(argc, argv, "layer_by_layer");
@@ -86,6 +89,11 @@ int main(int argc, char** argv) {
             file << json->str();
             if (!file) throw std::runtime_error("cannot write " + json_path);
             std::printf("  wrote %s\n", json_path.c_str());
+        }
+        if (!html_path.empty()) {
+            gputime::HtmlReport html("gputime layer_by_layer: VGG-style CNN on oneDNN, batch 1, 8 and 32");
+            html.add(runs).add(gputime::read_host_context()).write(html_path);
+            std::printf("  wrote %s\n", html_path.c_str());
         }
         return 0;
     } catch (const std::exception& e) {
