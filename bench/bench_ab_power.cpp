@@ -16,9 +16,9 @@
 //   ab_power power_3pct <f> false_alarm <f> drift_false_alarm <f> samples <per variant>
 #include "ratio_reporter.hpp"
 
-#include <gputime/compare.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/detail/rank_tests.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/stats/mann_whitney.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <algorithm>

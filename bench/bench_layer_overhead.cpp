@@ -18,8 +18,8 @@
 // Runs in about 15 s (the forward pairs stop after 10 s).
 #include "common/vgg_onednn.hpp"
 
-#include <gputime/host_clock.hpp>
-#include <gputime/layer_profiler.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/measure/layer_profiler.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -14,9 +14,9 @@
 // bench_stats_scale does the same summary at 10M samples, with its peak memory.
 #include "median_ratios.hpp"
 
-#include <gputime/bounded_stats.hpp>
-#include <gputime/shared_stats.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/stats/shared_stats.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <algorithm>
 #include <cstdint>

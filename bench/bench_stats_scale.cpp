@@ -26,9 +26,9 @@
 //   stats_scale bytes_per_sample <x> summary_vs_sort <x> bounded_kib <x> bounded_max_rel_error <x>
 #include "median_ratios.hpp"
 
-#include <gputime/bounded_stats.hpp>
-#include <gputime/shared_stats.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/stats/shared_stats.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <algorithm>
 #include <atomic>

@@ -24,7 +24,7 @@ function(gputime_add_header_check target)
 
     # What each header includes unconditionally: toolkit headers, and other gputime headers.
     # An include inside #if/#ifdef (other than an include guard) is optional by design, e.g.
-    # `#if defined(GPUTIME_HAS_CUDA)  #include <gputime/cuda_runtime.hpp>`, so it does not make
+    # `#if defined(GPUTIME_HAS_CUDA)  #include <gputime/cuda/gpu_clock.hpp>`, so it does not make
     # the header need CUDA.
     foreach(header IN LISTS headers)
         string(MAKE_C_IDENTIFIER "${header}" id)

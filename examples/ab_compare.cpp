@@ -19,11 +19,11 @@
 // Usage: ab_compare [--quick] [--json FILE] [--html FILE]
 //   --quick: fewer calls, for CI; --json FILE: both comparisons as JSON with the machine's
 //   context; --html FILE: a self-contained HTML report with both distributions side by side
-#include <gputime/compare.hpp>
-#include <gputime/host_context.hpp>
-#include <gputime/html_report.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/json_export.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/report/json.hpp>
 
 #include <dnnl.hpp>
 

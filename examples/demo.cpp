@@ -14,10 +14,10 @@
 //                     automatic warm-up (MSER-5), instead of a fixed count
 //   --json FILE       also write every result to FILE as JSON, with the machine's context
 //   --html FILE       also write a self-contained HTML report with plots to FILE
-//                (gputime/json_export.hpp; compare two such files with gputime-compare)
+//                (gputime/report/json.hpp; compare two such files with gputime-compare)
 #include <gputime/gputime.hpp>
-#include <gputime/html_report.hpp>
-#include <gputime/json_export.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/report/json.hpp>
 
 #include "common/vgg_onednn.hpp"
 
@@ -33,7 +33,7 @@
 #include <string>
 
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
-#include <gputime/cuda_runtime.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
 
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>

@@ -12,9 +12,9 @@
 //    (gputime::CudaEventClock<gputime::sim::Runtime>, virtual time: the numbers are the model's).
 //  * Always: a CPU function timed by gputime::HostClock, the adapter with a host clock.
 // --quick: each benchmark runs for about 10 ms (the CI smoke test).
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/gbench.hpp>
-#include <gputime/host_clock.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/integrations/gbench.hpp>
+#include <gputime/core/host_clock.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <benchmark/benchmark.h>
@@ -31,7 +31,7 @@
 #include <vector>
 
 #if defined(GPUTIME_HAS_CUDA)
-#include <gputime/cuda_runtime.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
 
 #include <cuda_runtime_api.h>
 #endif

@@ -16,15 +16,15 @@
 //   5. for contrast, a simulated GPU (gputime::sim::Runtime: a model, not a measurement) with lazy
 //      module loading and a clock that drops when idle, which is what the idle-gap chart is for.
 // Open the file in any browser: it is one self-contained page.
-#include <gputime/compare.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/host_context.hpp>
-#include <gputime/html_report.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/layer_profiler.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -17,11 +17,11 @@
 #include "common/layer_by_layer_common.hpp"
 #include "common/vgg_cudnn.hpp"
 
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/layer_report.hpp>
-#include <gputime/nvtx.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/layer_table.hpp>
+#include <gputime/cuda/nvtx.hpp>
 
 #include <cuda_runtime_api.h>
 

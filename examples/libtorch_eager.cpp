@@ -28,16 +28,16 @@
 #include "common/layer_by_layer_common.hpp"
 #include "common/resnet18_torch.hpp"
 
-#include <gputime/host_clock.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/layer_report.hpp>
-#include <gputime/report.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/layer_table.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <torch/torch.h>
 
 #if defined(GPUTIME_EXAMPLE_TORCH_CUDA)
-#include <gputime/cuda_runtime.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
 
 #include <ATen/cuda/CUDAContext.h>
 #endif

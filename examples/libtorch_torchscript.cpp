@@ -24,13 +24,13 @@
 // executor then compiles no autograd), module.eval(); threads as libtorch_eager (LibTorch's
 // default unless --threads). --quick: batch 2 of 64x64 images, 30 calls, 5 + 10 in part 2 (the CI
 // smoke test; at batch 1, images this small take LibTorch's slower non-oneDNN convolution path).
-#include <gputime/duration.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/report.hpp>
-#include <gputime/run_result.hpp>
-#include <gputime/stats.hpp>
-#include <gputime/warmup_detection.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/stats/stats.hpp>
+#include <gputime/stats/warmup_detection.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>

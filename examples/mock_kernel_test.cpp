@@ -4,7 +4,7 @@
 // run_model(), which launches three "layer" kernels per call:
 //   * on the simulated GPU (gputime::sim::Runtime): deterministic, exact numbers, any machine;
 //   * on a real GPU, the SAME test body with spin kernels of the same durations
-//     (gputime/mock_kernels.cuh), when the example was built with nvcc and a GPU is usable;
+//     (gputime/cuda/mock_kernels.cuh), when the example was built with nvcc and a GPU is usable;
 //     otherwise that test case prints why it is skipped and passes.
 // The test body is a template over a small device adapter: "launch a kernel of this length"
 // and "time this callable". The simulated adapter is below; the real one lives in
@@ -15,11 +15,11 @@
 // the project's switch below: GPUTIME_CHECK_* expand to INFO + CHECK, which both provide.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/run_result.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/measure/run_result.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/testing.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/integrations/testing.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>

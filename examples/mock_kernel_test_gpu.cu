@@ -3,14 +3,14 @@
 // Compiled by nvcc (examples/CMakeLists.txt adds it, with GPUTIME_EXAMPLE_WITH_GPU, when nvcc is
 // available). mock_kernel_test.cpp sees only the declarations of the functions below, so it needs
 // no CUDA header: keep the two in step (a changed parameter list fails at link time).
-// A layer is a %globaltimer spin kernel of the layer's duration (gputime/mock_kernels.cuh), timed
+// A layer is a %globaltimer spin kernel of the layer's duration (gputime/cuda/mock_kernels.cuh), timed
 // with gputime::GpuClock (CUDA events on a non-blocking stream) by the same WarmupRunner as on
 // the simulated GPU.
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/error.hpp>
-#include <gputime/mock_kernels.cuh>
-#include <gputime/run_result.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/mock_kernels.cuh>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <cuda_runtime.h>
 

@@ -7,23 +7,23 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/chrome_trace.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/duration.hpp>
-#include <gputime/error.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/layer_profile.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/layer_report.hpp>
-#include <gputime/percentile_interval.hpp>
-#include <gputime/report.hpp>
-#include <gputime/run_result.hpp>
-#include <gputime/scoped_timer.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/measure/layer_profile.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/layer_table.hpp>
+#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stats.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/testing.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/stats/stats.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/integrations/testing.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -352,7 +352,7 @@ TEST_CASE("bad input: LayerTable refuses a metric, an order or a sort column tha
     CHECK(table.str() == before);  // still one column, the same table
 }
 
-// ---- gputime/testing.hpp -----------------------------------------------------------------------
+// ---- gputime/integrations/testing.hpp -----------------------------------------------------------------------
 
 TEST_CASE("bad input: the testing checks refuse expectations that make no sense") {
     Stats s;

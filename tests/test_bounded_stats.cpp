@@ -2,9 +2,9 @@
 // stats oracle) and against bucket bounds computed here from frexp/ldexp, exactly.
 #include "support/test_framework.hpp"
 
-#include <gputime/bounded_stats.hpp>
-#include <gputime/error.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <algorithm>
 #include <cmath>

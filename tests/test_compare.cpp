@@ -8,12 +8,12 @@
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/compare.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/detail/rank_tests.hpp>
-#include <gputime/error.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/stats/mann_whitney.hpp>
+#include <gputime/core/error.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <algorithm>
 #include <chrono>

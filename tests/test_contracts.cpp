@@ -3,10 +3,10 @@
 // fails to compile with a readable message is checked by the compile_fail.* ctests.)
 #include "support/test_framework.hpp"
 
-#include <gputime/clock.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/runtime_policy.hpp>
+#include <gputime/core/clock_contract.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include "support/manual_clock.hpp"

@@ -3,12 +3,12 @@
 // event timestamps floored to 0.5 us, one poll (yield) 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <memory>
@@ -334,7 +334,7 @@ TEST_CASE("bad input: resolve_timeout and max_pending refuse values they cannot 
 }
 
 namespace {
-// A runtime policy with only the required members of gputime/runtime_policy.hpp, as a policy
+// A runtime policy with only the required members of gputime/cuda/runtime_policy.hpp, as a policy
 // written before the optional ones (devices, capture, graphs) existed: it must keep compiling and
 // timing, without the checks those members allow.
 class RequiredMembersOnly {

@@ -1,7 +1,7 @@
 // format_duration: scaled units, four significant digits.
 #include "support/test_framework.hpp"
 
-#include <gputime/duration.hpp>
+#include <gputime/core/duration.hpp>
 
 #include <limits>
 

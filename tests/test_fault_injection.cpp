@@ -6,13 +6,13 @@
 // event timestamps floored to 0.5 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/report.hpp>
-#include <gputime/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <optional>

@@ -1,4 +1,4 @@
-// Gate mode (gputime/gate.hpp) on the simulated GPU, exactly: a gate holds the stream while the
+// Gate mode (gputime/cuda/gate.hpp) on the simulated GPU, exactly: a gate holds the stream while the
 // call is enqueued, so the events measure device execution only.
 //
 // Simulator defaults (docs/simulator.md): a launch costs the host 5 us (the gate kernel's
@@ -7,13 +7,13 @@
 // call on an idle stream measures K + L ungated and K gated.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/gate.hpp>
-#include <gputime/scoped_timer.hpp>
-#include <gputime/sim/gate.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/gate.hpp>
+#include <gputime/core/scoped_timer.hpp>
+#include <gputime/sim/gate_kernel.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <stdexcept>

@@ -8,17 +8,17 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/chrome_trace.hpp>
-#include <gputime/compare.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/json_export.hpp>
-#include <gputime/layer_export.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/layer_report.hpp>
-#include <gputime/report.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/json.hpp>
+#include <gputime/report/layer_csv.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/layer_table.hpp>
+#include <gputime/report/text.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>

@@ -1,15 +1,15 @@
-// CUDA graph timing (gputime/graph_timing.hpp) on the simulated GPU: CapturedGraph's capture,
+// CUDA graph timing (gputime/cuda/graph_timing.hpp) on the simulated GPU: CapturedGraph's capture,
 // replay and cleanup, and eager calls against graph replays with exact numbers. Simulator
 // defaults: a launch (or a graph launch) 5 us of host time, other calls 1 us, instantiation 2 us
 // per node on top, timestamps floored to 0.5 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/graph_timing.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/graph_timing.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <sstream>

@@ -2,7 +2,7 @@
 // state are taken from the files the kernel writes, and the hints follow Google Benchmark's.
 #include "support/test_framework.hpp"
 
-#include <gputime/host_context.hpp>
+#include <gputime/core/host_context.hpp>
 
 #include <cstdio>
 #include <filesystem>

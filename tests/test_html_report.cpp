@@ -4,13 +4,13 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/compare.hpp>
-#include <gputime/detail/svg.hpp>
-#include <gputime/error.hpp>
-#include <gputime/html_report.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/report/detail/svg.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>

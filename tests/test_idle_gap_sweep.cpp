@@ -2,10 +2,10 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/host_context.hpp>
-#include <gputime/idle_gap_sweep.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>

@@ -1,22 +1,22 @@
-// JSON for every result (gputime/json_export.hpp), the statistic catalogue every output reads
-// (gputime/statistic_catalogue.hpp) and the context block (gputime/run_context.hpp). Documents are
+// JSON for every result (gputime/report/json.hpp), the statistic catalogue every output reads
+// (gputime/stats/statistic_catalogue.hpp) and the context block (gputime/report/run_context.hpp). Documents are
 // read back with a strict RFC 8259 parser and their values checked exactly.
 #include "support/fixed_context.hpp"
 #include "support/json_checker.hpp"
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/compare.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/detail/json_writer.hpp>
-#include <gputime/error.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/json_export.hpp>
-#include <gputime/run_context.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/report/detail/json_writer.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/json.hpp>
+#include <gputime/report/run_context.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/statistic_catalogue.hpp>
-#include <gputime/version.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/stats/statistic_catalogue.hpp>
+#include <gputime/core/version.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>

@@ -3,7 +3,7 @@
 #include "support/json_checker.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/detail/json_writer.hpp>
+#include <gputime/report/detail/json_writer.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Cold caches (gputime/l2_flush.hpp) on the simulated GPU, exactly: the flush runs before each
+// Cold caches (gputime/cuda/l2_flush.hpp) on the simulated GPU, exactly: the flush runs before each
 // call, on the clock's stream, outside the timed region.
 //
 // Simulator defaults (docs/simulator.md, docs/telemetry.md): L2 of 50 MB, memset at 2500 bytes/ns,
@@ -6,13 +6,13 @@
 // 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/gate.hpp>
-#include <gputime/l2_flush.hpp>
-#include <gputime/sim/gate.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/gate.hpp>
+#include <gputime/cuda/l2_flush.hpp>
+#include <gputime/sim/gate_kernel.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -5,12 +5,12 @@
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/chrome_trace.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/detail/escape.hpp>
-#include <gputime/json_export.hpp>
-#include <gputime/layer_export.hpp>
-#include <gputime/layer_profiler.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/detail/escape.hpp>
+#include <gputime/report/json.hpp>
+#include <gputime/report/layer_csv.hpp>
+#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>

@@ -5,11 +5,11 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/nvtx.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/cuda/nvtx.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>

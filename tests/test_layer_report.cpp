@@ -2,9 +2,9 @@
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/error.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/layer_report.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/layer_table.hpp>
 
 #include <sstream>
 #include <stdexcept>

@@ -3,9 +3,9 @@
 // checked by the interval_oracle ctest), open sides when samples are too few, typed errors.
 #include "support/test_framework.hpp"
 
-#include <gputime/error.hpp>
-#include <gputime/percentile_interval.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <cmath>
 #include <string>

@@ -8,12 +8,12 @@
 // milliseconds of cudaEventElapsedTime convert back to exact nanoseconds.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/report.hpp>
-#include <gputime/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -255,7 +255,7 @@ TEST_CASE("pitfall 4: a tiny kernel behind a large per-call host overhead is enq
 // ---------------------------------------------------------------------------------------------
 // Events recorded on one stream complete when THAT stream reaches them: a timer on the main
 // stream does not wait for work launched on a side stream inside its scope. JoinStreams
-// (gputime/stream_join.hpp) forks the side streams from the timer's start and joins them back
+// (gputime/cuda/stream_join.hpp) forks the side streams from the timer's start and joins them back
 // before its end.
 TEST_CASE("pitfall 5: events on one stream do not cover work on another, JoinStreams does") {
     gputime::sim::Runtime rt;

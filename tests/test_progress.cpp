@@ -1,8 +1,8 @@
 // Progress: the exact characters a terminal receives, driven by a manual host clock.
 #include "support/test_framework.hpp"
 
-#include <gputime/progress.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/measure/progress.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -5,13 +5,13 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/percentile_interval.hpp>
-#include <gputime/progress.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/measure/progress.hpp>
 #include <gputime/sim/detail/random.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <algorithm>
 #include <chrono>

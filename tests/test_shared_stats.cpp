@@ -7,12 +7,12 @@
 // there); bench/bench_stats_scale.cpp runs the full size too.
 #include "support/test_framework.hpp"
 
-#include <gputime/bounded_stats.hpp>
-#include <gputime/error.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/scoped_timer.hpp>
-#include <gputime/shared_stats.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/core/scoped_timer.hpp>
+#include <gputime/stats/shared_stats.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <atomic>
 #include <cstddef>

@@ -4,7 +4,7 @@
 // launch_cost 5 us, api_cost 1 us, event_resolution 500 ns, poll_cost 1 us.
 #include "support/test_framework.hpp"
 
-#include "gputime/error.hpp"
+#include "gputime/core/error.hpp"
 #include "gputime/sim/detail/random.hpp"
 #include "gputime/sim/runtime.hpp"
 

@@ -9,15 +9,15 @@
 // free (Config::host_state_cost), a poll (yield) 1 us, timestamps floored to 0.5 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/cuda_status.hpp>
-#include <gputime/default_stream.hpp>
-#include <gputime/error.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/cuda_status.hpp>
+#include <gputime/core/default_stream.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>

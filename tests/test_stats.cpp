@@ -1,8 +1,8 @@
 // Every statistic of gputime::Stats against hand-computed values on synthetic durations.
 #include "support/test_framework.hpp"
 
-#include <gputime/error.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -1,13 +1,13 @@
-// JoinStreams (gputime/stream_join.hpp) on the simulated GPU: several side streams, an early join,
+// JoinStreams (gputime/cuda/stream_join.hpp) on the simulated GPU: several side streams, an early join,
 // errors at construction, in join() and in the destructor. The pitfall it fixes, naive vs joined,
 // is in test_pitfalls.cpp. Simulator defaults: launch 5 us of host time, other calls 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/stream_join.hpp>
+#include <gputime/cuda/stream_join.hpp>
 
 #include <chrono>
 #include <stdexcept>

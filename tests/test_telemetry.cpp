@@ -1,4 +1,4 @@
-// Clock telemetry (gputime/telemetry.hpp): the NVML source without NVML and against a fake
+// Clock telemetry (gputime/cuda/telemetry.hpp): the NVML source without NVML and against a fake
 // function table, and the simulated GPU's telemetry model (sim/telemetry.hpp), exactly.
 //
 // The exact loops below time each call with ScopedGpuTimer and a stream synchronize (host =
@@ -10,14 +10,14 @@
 #include "support/json_checker.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/detail/json_writer.hpp>
-#include <gputime/error.hpp>
-#include <gputime/host_context.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/report/detail/json_writer.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/host_context.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/sim/telemetry.hpp>
-#include <gputime/telemetry.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/telemetry.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstring>

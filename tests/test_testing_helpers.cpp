@@ -1,14 +1,14 @@
-// gputime/testing.hpp: the verdicts (framework-agnostic core) on synthetic durations, and the
+// gputime/integrations/testing.hpp: the verdicts (framework-agnostic core) on synthetic durations, and the
 // GPUTIME_CHECK_* macros on a run of the simulated GPU. Failing checks are tested through their
 // Verdict objects, so the suite itself stays green.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/report.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/report/text.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/testing.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/integrations/testing.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>

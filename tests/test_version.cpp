@@ -1,7 +1,7 @@
 // The version macros agree with each other and with the version CMake gave the package.
 #include "support/test_framework.hpp"
 
-#include <gputime/version.hpp>
+#include <gputime/core/version.hpp>
 
 #include <string>
 

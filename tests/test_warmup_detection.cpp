@@ -3,9 +3,9 @@
 // a transient is still going on, and equal to a direct long-double evaluation of the formula.
 #include "support/test_framework.hpp"
 
-#include <gputime/error.hpp>
+#include <gputime/core/error.hpp>
 #include <gputime/sim/detail/random.hpp>
-#include <gputime/warmup_detection.hpp>
+#include <gputime/stats/warmup_detection.hpp>
 
 #include <cmath>
 #include <cstddef>

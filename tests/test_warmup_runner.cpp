@@ -2,9 +2,9 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/error.hpp>
-#include <gputime/report.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <limits>

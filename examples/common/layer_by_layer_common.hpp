@@ -3,11 +3,11 @@
 // keep only what differs (the network and the clock), so they can be read side by side.
 #pragma once
 
-#include <gputime/chrome_trace.hpp>
-#include <gputime/duration.hpp>
-#include <gputime/layer_export.hpp>
-#include <gputime/layer_profile.hpp>
-#include <gputime/layer_report.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/report/layer_csv.hpp>
+#include <gputime/measure/layer_profile.hpp>
+#include <gputime/report/layer_table.hpp>
 
 #include <algorithm>
 #include <cstddef>

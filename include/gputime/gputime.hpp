@@ -1,51 +1,51 @@
 // gputime/gputime.hpp - the whole public API in one include.
 //
-// CPU timing works everywhere. The real-GPU parts (gputime/cuda_runtime.hpp: CudaRuntime,
+// CPU timing works everywhere. The real-GPU parts (gputime/cuda/gpu_clock.hpp: CudaRuntime,
 // GpuClock) need cuda_runtime_api.h and cudart: they are included when the build defines
 // GPUTIME_HAS_CUDA (the CMake target does when it finds the CUDA toolkit) or under nvcc.
 // The simulated GPU for tests is separate: #include <gputime/sim/runtime.hpp>; so are the
-// Google Benchmark adapter (gputime/gbench.hpp, needs Google Benchmark), the assertions for test
-// frameworks (gputime/testing.hpp) and the device kernels (gputime/*.cuh, nvcc only).
+// Google Benchmark adapter (gputime/integrations/gbench.hpp, needs Google Benchmark), the assertions for test
+// frameworks (gputime/integrations/testing.hpp) and the device kernels (gputime/*.cuh, nvcc only).
 #pragma once
 
-#include <gputime/bounded_stats.hpp>
-#include <gputime/chrome_trace.hpp>
-#include <gputime/clock.hpp>
-#include <gputime/compare.hpp>
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/cuda_status.hpp>
-#include <gputime/default_stream.hpp>
-#include <gputime/duration.hpp>
-#include <gputime/error.hpp>
-#include <gputime/gate.hpp>
-#include <gputime/graph_timing.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/host_context.hpp>
-#include <gputime/html_report.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/json_export.hpp>
-#include <gputime/l2_flush.hpp>
-#include <gputime/layer_export.hpp>
-#include <gputime/layer_profile.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/layer_report.hpp>
-#include <gputime/nvtx.hpp>
-#include <gputime/percentile_interval.hpp>
-#include <gputime/progress.hpp>
-#include <gputime/report.hpp>
-#include <gputime/run_context.hpp>
-#include <gputime/run_result.hpp>
-#include <gputime/runtime_policy.hpp>
-#include <gputime/scoped_timer.hpp>
-#include <gputime/shared_stats.hpp>
-#include <gputime/statistic_catalogue.hpp>
-#include <gputime/stats.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/telemetry.hpp>
-#include <gputime/version.hpp>
-#include <gputime/warmup_detection.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/core/clock_contract.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/cuda_status.hpp>
+#include <gputime/core/default_stream.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/gate.hpp>
+#include <gputime/cuda/graph_timing.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/json.hpp>
+#include <gputime/cuda/l2_flush.hpp>
+#include <gputime/report/layer_csv.hpp>
+#include <gputime/measure/layer_profile.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/layer_table.hpp>
+#include <gputime/cuda/nvtx.hpp>
+#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/measure/progress.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/report/run_context.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
+#include <gputime/core/scoped_timer.hpp>
+#include <gputime/stats/shared_stats.hpp>
+#include <gputime/stats/statistic_catalogue.hpp>
+#include <gputime/stats/stats.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/cuda/telemetry.hpp>
+#include <gputime/core/version.hpp>
+#include <gputime/stats/warmup_detection.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #if defined(GPUTIME_HAS_CUDA) || defined(__CUDACC__)
-#include <gputime/cuda_runtime.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
 #endif

@@ -1,6 +1,6 @@
 // Must NOT compile: a clock whose stop() may throw. The clock contract's static_assert must say
 // so in words (checked by the ctest compile_fail.not_a_clock).
-#include <gputime/scoped_timer.hpp>
+#include <gputime/core/scoped_timer.hpp>
 
 struct ThrowingStopClock {
     using Mark = int;

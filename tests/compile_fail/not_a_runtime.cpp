@@ -1,6 +1,6 @@
 // Must NOT compile: a runtime policy without event_elapsed_ms. The runtime-policy contract's
 // static_assert must name the member (checked by the ctest compile_fail.not_a_runtime).
-#include <gputime/cuda_event_clock.hpp>
+#include <gputime/cuda/event_clock.hpp>
 
 struct NoElapsedRuntime {
     using stream_type = int;

@@ -1,4 +1,4 @@
-// tests/cuda/test_gate.cu - gputime::CudaGate (gputime/gate.cuh), compiled by nvcc.
+// tests/cuda/test_gate.cu - gputime::CudaGate (gputime/cuda/gate_kernel.cuh), compiled by nvcc.
 //
 // Without a GPU the gate must refuse to start with a CudaError naming the call, which is tested
 // here; the GPU tests print the GPUTIME_TEST_SKIPPED marker (ctest: skipped). With a GPU: a
@@ -7,11 +7,11 @@
 // ends with a TimeoutError instead of a deadlock.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/error.hpp>
-#include <gputime/gate.cuh>
-#include <gputime/mock_kernels.cuh>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/gate_kernel.cuh>
+#include <gputime/cuda/mock_kernels.cuh>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <cuda_runtime.h>
 

@@ -5,8 +5,8 @@
 // device work; without one that test prints the GPUTIME_TEST_SKIPPED marker (ctest: skipped).
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <cuda_runtime_api.h>
 

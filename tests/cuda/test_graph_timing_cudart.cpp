@@ -7,9 +7,9 @@
 // graph replays of real work; without one that test prints the GPUTIME_TEST_SKIPPED marker.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/graph_timing.hpp>
-#include <gputime/stream_join.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/cuda/graph_timing.hpp>
+#include <gputime/cuda/stream_join.hpp>
 
 #include <cuda_runtime_api.h>
 

@@ -8,10 +8,10 @@
 // marker (ctest: skipped).
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/l2_flush.hpp>
-#include <gputime/telemetry.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/cuda/l2_flush.hpp>
+#include <gputime/cuda/telemetry.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <cuda_runtime_api.h>
 

@@ -2,12 +2,12 @@
 //
 // Without a GPU (or with a driver older than the runtime) each GPU test WARNs the reason, prints
 // the GPUTIME_TEST_SKIPPED marker (ctest then reports it as skipped) and returns:
-// the point of building it there is that gputime/mock_kernels.cuh compiles and links with nvcc.
+// the point of building it there is that gputime/cuda/mock_kernels.cuh compiles and links with nvcc.
 // On a GPU it checks that a 100 µs ns-spin measures 100 µs with events, and that a cycle spin runs
 // at a clock no higher than the SM's peak.
 #include "support/test_framework.hpp"
 
-#include <gputime/mock_kernels.cuh>
+#include <gputime/cuda/mock_kernels.cuh>
 
 #include <cuda_runtime.h>
 

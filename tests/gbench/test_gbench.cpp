@@ -1,4 +1,4 @@
-// gputime/gbench.hpp: Google Benchmark really runs the benchmarks here, on the simulated GPU, and
+// gputime/integrations/gbench.hpp: Google Benchmark really runs the benchmarks here, on the simulated GPU, and
 // a reporter captures what it reports: the iteration time is the kernels' device time exactly,
 // and the counters are the p50, p99 and first call of those times.
 //
@@ -8,9 +8,9 @@
 // on the first launch (the host is blocked in that launch: the GPU sits idle between the events).
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda_event_clock.hpp>
-#include <gputime/error.hpp>
-#include <gputime/gbench.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/integrations/gbench.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <benchmark/benchmark.h>

@@ -66,24 +66,24 @@
 //    "checks": [{"name", "status": "pass"|"fail"|"skip", "detail", "values": {name: number}}],
 //    "info": ["..."], "telemetry": {...} or null (gputime::write_telemetry_json),
 //    "passed": N, "failed": M, "skipped": K}
-#include <gputime/cuda_runtime.hpp>
-#include <gputime/detail/json_writer.hpp>
-#include <gputime/error.hpp>
-#include <gputime/gate.cuh>
-#include <gputime/gate.hpp>
-#include <gputime/host_clock.hpp>
-#include <gputime/host_context.hpp>
-#include <gputime/idle_gap_sweep.hpp>
-#include <gputime/l2_flush.hpp>
-#include <gputime/layer_profiler.hpp>
-#include <gputime/mock_kernels.cuh>
-#include <gputime/nvtx.hpp>
-#include <gputime/report.hpp>
-#include <gputime/scoped_timer.hpp>
-#include <gputime/stats.hpp>
-#include <gputime/stream_join.hpp>
-#include <gputime/telemetry.hpp>
-#include <gputime/warmup_runner.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/report/detail/json_writer.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/gate_kernel.cuh>
+#include <gputime/cuda/gate.hpp>
+#include <gputime/core/host_clock.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/cuda/l2_flush.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/cuda/mock_kernels.cuh>
+#include <gputime/cuda/nvtx.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/core/scoped_timer.hpp>
+#include <gputime/stats/stats.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/cuda/telemetry.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 
 #include <cuda_runtime.h>
 

@@ -1,4 +1,4 @@
-# tests/html/html_tests.cmake - the HTML report (gputime/html_report.hpp) in a real browser.
+# tests/html/html_tests.cmake - the HTML report (gputime/report/html.hpp) in a real browser.
 # Included from tests/CMakeLists.txt.
 #   html.report_in_chromium   runs the html_report example (examples/html_report.cpp) into
 #                             <build>/tests/html/, then check_report.py opens the report in

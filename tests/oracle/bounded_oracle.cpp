@@ -14,7 +14,7 @@
 //   * the sketch of the two halves merged has the same counts as the sketch of the whole, and
 //     bit-identical percentiles.
 // Exit status 0 when every check passed; each failure is printed with both values.
-#include <gputime/bounded_stats.hpp>
+#include <gputime/stats/bounded_stats.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // scipy.stats.binom (generate_interval_oracle.py). Ranks must match exactly (except where scipy
 // itself sits within 1e-9 of the threshold: there either rank is right, and they may differ by
 // one); coverage within 1e-9 relative. Exit status 0 when every check passed.
-#include <gputime/percentile_interval.hpp>
+#include <gputime/stats/percentile_interval.hpp>
 
 #include <cmath>
 #include <cstdio>

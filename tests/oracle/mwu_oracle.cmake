@@ -1,5 +1,5 @@
 # tests/oracle/mwu_oracle.cmake - the rank statistics behind gputime::compare (Mann-Whitney U,
-# Hodges-Lehmann; gputime/detail/rank_tests.hpp) against scipy and numpy. Included from
+# Hodges-Lehmann; gputime/stats/mann_whitney.hpp) against scipy and numpy. Included from
 # tests/oracle/CMakeLists.txt:
 #   mwu_oracle.generate   generate_mwu_oracle.py writes samples + scipy's U and p-values and numpy's
 #                         brute-force Hodges-Lehmann estimates

@@ -1,4 +1,4 @@
-// gputime_mwu_oracle FILE - the rank statistics of gputime/detail/rank_tests.hpp against scipy and
+// gputime_mwu_oracle FILE - the rank statistics of gputime/stats/mann_whitney.hpp against scipy and
 // numpy (generate_mwu_oracle.py writes FILE):
 //   mwu records: U must equal scipy's exactly; p within 1e-9 relative of scipy's for the same
 //                method; the automatic method must pick the method the record names.
@@ -8,7 +8,7 @@
 //                neighbouring ranks where the record says borderline), its bounds the order
 //                statistics at those ranks (exactly equal on the raw scale).
 // Exit status 0 when every check passed.
-#include <gputime/detail/rank_tests.hpp>
+#include <gputime/stats/mann_whitney.hpp>
 
 #include <algorithm>
 #include <cmath>

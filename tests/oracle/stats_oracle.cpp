@@ -8,7 +8,7 @@
 // Exit status 0 when every check passed; each failure is printed with both values.
 #include "support/allocation_counter.hpp"
 
-#include <gputime/stats.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <cmath>
 #include <cstdint>

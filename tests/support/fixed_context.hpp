@@ -2,7 +2,7 @@
 // that JSON files written in tests are the same on every machine and day.
 #pragma once
 
-#include <gputime/run_context.hpp>
+#include <gputime/report/run_context.hpp>
 
 namespace gputime_test {
 

@@ -8,8 +8,8 @@
 // which marks are still held, so tests can prove "no mark leaks" and "one sync per iteration".
 #pragma once
 
-#include <gputime/duration.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <cstddef>

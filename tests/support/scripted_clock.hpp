@@ -3,8 +3,8 @@
 // synthetic truth with no device and no wall clock.
 #pragma once
 
-#include <gputime/duration.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -26,11 +26,11 @@
 // above 1 + PCT; 2 for a usage error or a file that cannot be read or is not gputime's JSON (the
 // message says which and why); 0 otherwise (without --fail-above the tool only reports).
 // The library itself has no third-party dependency; this tool reads JSON with nlohmann/json.
-#include <gputime/compare.hpp>
-#include <gputime/detail/text_table.hpp>
-#include <gputime/duration.hpp>
-#include <gputime/statistic_catalogue.hpp>
-#include <gputime/stats.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/report/detail/text_table.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/stats/statistic_catalogue.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <nlohmann/json.hpp>
 

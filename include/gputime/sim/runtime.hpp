@@ -1,7 +1,7 @@
 // gputime/sim/runtime.hpp - a simulated GPU and CUDA runtime, for tests without a GPU.
 //
 // gputime::sim::Runtime satisfies the same runtime policy contract as gputime::CudaRuntime
-// (see gputime/cuda_runtime.hpp), so CudaEventClock<sim::Runtime> runs the very code that
+// (see gputime/cuda/gpu_clock.hpp), so CudaEventClock<sim::Runtime> runs the very code that
 // CudaEventClock<CudaRuntime> runs on a real GPU. It is a deterministic discrete-event
 // model: nothing here sleeps, reads a real clock or includes a CUDA header.
 //
@@ -34,8 +34,8 @@
 // host timeline. Copying a Runtime forks the simulation; share one by reference.
 #pragma once
 
-#include "gputime/cuda_status.hpp"
-#include "gputime/error.hpp"
+#include "gputime/core/cuda_status.hpp"
+#include "gputime/core/error.hpp"
 #include "gputime/sim/config.hpp"
 #include "gputime/sim/detail/random.hpp"
 #include "gputime/sim/graph.hpp"
@@ -191,7 +191,7 @@ public:
     /// Kernel nodes of a captured graph, 0 for an unknown or destroyed one (free).
     std::size_t graph_node_count(Graph graph) const;
 
-    // ---- the runtime policy contract (gputime/cuda_runtime.hpp) -------------------
+    // ---- the runtime policy contract (gputime/cuda/gpu_clock.hpp) -------------------
 
     int event_create(event_type* event);
     int event_destroy(event_type event);
@@ -221,7 +221,7 @@ public:
     void sleep_for(std::chrono::nanoseconds duration);
 
     // ---- devices, default streams, capture and graphs: the optional policy members ----
-    // (gputime/runtime_policy.hpp; CUDA's cudaEventCreateWithFlags, cudaSetDevice, ...). The
+    // (gputime/cuda/runtime_policy.hpp; CUDA's cudaEventCreateWithFlags, cudaSetDevice, ...). The
     // device and capture-state calls cost Config::host_state_cost, the others api_cost
     // (graph_launch: graph_launch_cost). docs/simulator.md, "CUDA semantics".
 

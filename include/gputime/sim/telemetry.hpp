@@ -20,7 +20,7 @@
 #pragma once
 
 #include <gputime/sim/runtime.hpp>
-#include <gputime/telemetry.hpp>
+#include <gputime/cuda/telemetry.hpp>
 
 #include <chrono>
 #include <optional>

@@ -8,7 +8,7 @@
 #endif
 
 #if defined(GPUTIME_HAS_CUDA)
-#include <gputime/cuda_runtime.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
 #endif
 
 int main() {

@@ -1,0 +1,125 @@
+// gputime/core/clock_contract.hpp - the clock contract: what ScopedTimer, WarmupRunner and LayerProfiler
+// need from a clock, checked at compile time with a readable message.
+//
+// A clock supplies marks (points on its timeline) and turns pairs of them into durations.
+// HostClock (gputime/core/host_clock.hpp) reads std::chrono::steady_clock; CudaEventClock
+// (gputime/cuda/event_clock.hpp) records CUDA events in stream order. A clock of your own
+// works anywhere a gputime clock does when it has these members:
+//
+//   using Mark = ...;                           // a point on the clock's timeline (copyable)
+//   static constexpr bool measures_device;      // true when marks are taken on a GPU stream
+//   Mark mark();                                // take a mark now (in stream order on a GPU)
+//   void stop(const Mark& started, Stats& into) noexcept;
+//                                               // take the end mark; the sample (end - started)
+//                                               // reaches `into` now, or before `into` is read
+//   Duration elapsed(const Mark& from, const Mark& to);  // waits until both marks are known
+//   void release(const Mark& mark) noexcept;    // a mark from mark() is no longer needed
+//   void synchronize();                         // wait for everything marked; deliver all
+//                                               // samples; rethrow an error parked by stop()
+//   std::chrono::nanoseconds host_now();        // host time, for enqueue-side measurements
+//   void idle_for(std::chrono::nanoseconds);    // let host time pass (idle gaps between calls)
+//
+// stop() and release() are noexcept because timers call them from destructors.
+#pragma once
+
+#include <gputime/core/duration.hpp>
+#include <gputime/stats/stats.hpp>
+
+#include <chrono>
+#include <type_traits>
+#include <utility>
+
+namespace gputime {
+namespace detail {
+
+template <class C, class = void>
+struct has_mark_type : std::false_type {};
+template <class C>
+struct has_mark_type<C, std::void_t<typename C::Mark>> : std::true_type {};
+
+template <class C, class = void>
+struct has_measures_device : std::false_type {};
+template <class C>
+struct has_measures_device<C, std::void_t<decltype(bool{C::measures_device})>> : std::true_type {};
+
+template <class C, class = void>
+struct has_mark : std::false_type {};
+template <class C>
+struct has_mark<C, std::enable_if_t<std::is_same<decltype(std::declval<C&>().mark()), typename C::Mark>::value>>
+    : std::true_type {};
+
+template <class C, class = void>
+struct has_noexcept_stop : std::false_type {};
+template <class C>
+struct has_noexcept_stop<C, std::enable_if_t<noexcept(std::declval<C&>().stop(
+                                std::declval<const typename C::Mark&>(), std::declval<Stats&>()))>>
+    : std::true_type {};
+
+template <class C, class = void>
+struct has_elapsed : std::false_type {};
+template <class C>
+struct has_elapsed<C, std::enable_if_t<std::is_convertible<decltype(std::declval<C&>().elapsed(
+                                                               std::declval<const typename C::Mark&>(),
+                                                               std::declval<const typename C::Mark&>())),
+                                                           Duration>::value>> : std::true_type {};
+
+template <class C, class = void>
+struct has_noexcept_release : std::false_type {};
+template <class C>
+struct has_noexcept_release<
+    C, std::enable_if_t<noexcept(std::declval<C&>().release(std::declval<const typename C::Mark&>()))>>
+    : std::true_type {};
+
+template <class C, class = void>
+struct has_synchronize : std::false_type {};
+template <class C>
+struct has_synchronize<C, std::void_t<decltype(std::declval<C&>().synchronize())>> : std::true_type {};
+
+template <class C, class = void>
+struct has_host_now : std::false_type {};
+template <class C>
+struct has_host_now<C, std::enable_if_t<std::is_convertible<decltype(std::declval<C&>().host_now()),
+                                                            std::chrono::nanoseconds>::value>>
+    : std::true_type {};
+
+template <class C, class = void>
+struct has_idle_for : std::false_type {};
+template <class C>
+struct has_idle_for<C, std::void_t<decltype(std::declval<C&>().idle_for(std::chrono::nanoseconds{}))>>
+    : std::true_type {};
+
+}  // namespace detail
+
+/// True when `C` has every member of the clock contract above.
+template <class C>
+inline constexpr bool is_clock_v =
+    std::conjunction<detail::has_mark_type<C>, detail::has_measures_device<C>, detail::has_mark<C>,
+                     detail::has_noexcept_stop<C>, detail::has_elapsed<C>, detail::has_noexcept_release<C>,
+                     detail::has_synchronize<C>, detail::has_host_now<C>, detail::has_idle_for<C>>::value;
+
+namespace detail {
+/// Fails compilation with one message per missing member, instead of a page of template errors.
+template <class C>
+constexpr bool check_clock() {
+    static_assert(has_mark_type<C>::value, "gputime clock contract: the clock needs a `Mark` type (see gputime/core/clock_contract.hpp)");
+    if constexpr (has_mark_type<C>::value) {
+        static_assert(has_measures_device<C>::value,
+                      "gputime clock contract: the clock needs `static constexpr bool measures_device`");
+        static_assert(has_mark<C>::value, "gputime clock contract: the clock needs `Mark mark()`");
+        static_assert(has_noexcept_stop<C>::value,
+                      "gputime clock contract: the clock needs `void stop(const Mark&, Stats&) noexcept`");
+        static_assert(has_elapsed<C>::value,
+                      "gputime clock contract: the clock needs `Duration elapsed(const Mark&, const Mark&)`");
+        static_assert(has_noexcept_release<C>::value,
+                      "gputime clock contract: the clock needs `void release(const Mark&) noexcept`");
+        static_assert(has_synchronize<C>::value, "gputime clock contract: the clock needs `void synchronize()`");
+        static_assert(has_host_now<C>::value,
+                      "gputime clock contract: the clock needs `std::chrono::nanoseconds host_now()`");
+        static_assert(has_idle_for<C>::value,
+                      "gputime clock contract: the clock needs `void idle_for(std::chrono::nanoseconds)`");
+    }
+    return true;
+}
+}  // namespace detail
+
+}  // namespace gputime

@@ -1,0 +1,129 @@
+// gputime/core/detail/escape.hpp - writing names and numbers into JSON and CSV correctly.
+//
+// Layer names come from users and frameworks ("conv 3x3, \"same\"", paths with '/', non-ASCII
+// names), so every export escapes them rather than trusting them:
+//  * JSON strings: '"', '\\' and control characters are escaped (RFC 8259); invalid UTF-8 bytes
+//    become U+FFFD so the file is always valid UTF-8 (python's json.load reads it).
+//  * JSON numbers: shortest round-trip form (std::to_chars), without an exponent for usual
+//    magnitudes; NaN and infinities, which JSON
+//    cannot represent, become null.
+//  * CSV fields (RFC 4180): quoted when they contain ',', '"', CR or LF, or start or end with a
+//    space; quotes doubled.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace gputime::detail {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    std::size_t n = 0;
+    std::uint32_t min = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) return 1;
+    if ((c & 0xE0) == 0xC0) { n = 2; min = 0x80; code = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 3; min = 0x800; code = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 4; min = 0x10000; code = c & 0x07; }
+    else return 0;
+    if (i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+        code = (code << 6) | (byte(i + k) & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+    return n;
+}
+
+/// Appends `text` as a JSON string literal, quotes included.
+inline void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (std::size_t i = 0; i < text.size();) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            const std::size_t n = utf8_sequence_length(text, i);
+            if (n == 0) {
+                out += "\\ufffd";
+                ++i;
+            } else {
+                out.append(text.substr(i, n));
+                i += n;
+            }
+            continue;
+        }
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 0x0F];
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+/// Appends a number in its shortest round-trip form, or null when it is not finite.
+inline void append_json_number(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    if (value == 0.0) value = 0.0;  // no "-0"
+    // Plain digits for the usual magnitudes (25000000, not 2.5e+07: nanosecond counts are read
+    // by people too); exponents only for the extremes, where fixed notation would be huge.
+    const double magnitude = std::fabs(value);
+    const bool fixed = value == 0.0 || (magnitude >= 1e-6 && magnitude < 1e15);
+    char buffer[64];
+    const std::to_chars_result r = fixed ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed)
+                                         : std::to_chars(buffer, buffer + sizeof buffer, value);
+    if (r.ec != std::errc{}) {
+        out += "null";
+        return;
+    }
+    out.append(buffer, r.ptr);
+}
+
+/// Appends an unsigned integer.
+inline void append_json_number(std::string& out, std::size_t value) {
+    char buffer[24];
+    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, r.ptr);
+}
+
+/// Appends `text` as one CSV field, quoted only when it has to be.
+inline void append_csv_field(std::string& out, std::string_view text) {
+    const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                       (!text.empty() && (text.front() == ' ' || text.back() == ' '));
+    if (!quote) {
+        out.append(text);
+        return;
+    }
+    out += '"';
+    for (const char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+}
+
+}  // namespace gputime::detail

@@ -1,0 +1,46 @@
+// gputime/core/host_clock.hpp - the CPU clock backend: std::chrono::steady_clock.
+//
+// It implements the clock contract of gputime/core/clock_contract.hpp.
+#pragma once
+
+#include <gputime/core/clock_contract.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/stats/stats.hpp>
+
+#include <chrono>
+#include <thread>
+
+namespace gputime {
+
+/// Times host code with std::chrono::steady_clock. Around asynchronous GPU work this measures
+/// only the launch cost, not the GPU work it queued: use CudaEventClock for GPU work.
+class HostClock {
+public:
+    using Mark = std::chrono::steady_clock::time_point;
+    static constexpr bool measures_device = false;
+
+    Mark mark() const noexcept { return std::chrono::steady_clock::now(); }
+
+    void stop(const Mark& started, Stats& into) const noexcept {
+        const Duration sample = mark() - started;
+        try {
+            into.add(sample);
+        } catch (...) {
+            // Only allocation can fail here; a timer's destructor must not throw, so the
+            // sample is lost rather than the program.
+        }
+    }
+
+    Duration elapsed(const Mark& from, const Mark& to) const noexcept { return to - from; }
+    void release(const Mark&) const noexcept {}
+    void synchronize() const noexcept {}
+
+    std::chrono::nanoseconds host_now() const noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(mark().time_since_epoch());
+    }
+    void idle_for(std::chrono::nanoseconds gap) const { std::this_thread::sleep_for(gap); }
+};
+
+static_assert(is_clock_v<HostClock>, "HostClock must meet the clock contract");
+
+}  // namespace gputime

@@ -1,0 +1,13 @@
+// gputime/core/version.hpp - the library's version, the one place it is written.
+//
+// CMake reads it from here (project(gputime VERSION ...)), so the package version, the
+// macros below and the version in every JSON file gputime writes always agree.
+#pragma once
+
+#define GPUTIME_VERSION_MAJOR 0
+#define GPUTIME_VERSION_MINOR 2
+#define GPUTIME_VERSION_PATCH 0
+/// "MAJOR.MINOR.PATCH", as a string literal.
+#define GPUTIME_VERSION "0.2.0"
+/// MAJOR * 10000 + MINOR * 100 + PATCH, for #if comparisons.
+#define GPUTIME_VERSION_NUMBER (GPUTIME_VERSION_MAJOR * 10000 + GPUTIME_VERSION_MINOR * 100 + GPUTIME_VERSION_PATCH)

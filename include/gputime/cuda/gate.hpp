@@ -1,0 +1,286 @@
+// gputime/cuda/gate.hpp - device time without launch latency: hold the stream while the call is
+// enqueued, then let the device run it in one go.
+//
+//   gputime::GpuClock clock(stream);
+//   gputime::CudaGate gate;                                     // gputime/cuda/gate_kernel.cuh (nvcc)
+//   gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { model.forward(stream); });
+//   std::cout << gputime::gated_table(t);   // end to end | device only | difference
+//
+// Why. Events around a call on an idle stream measure from the start event, which the device
+// reaches as soon as it is recorded, to the end of the last kernel: the host's launch latency
+// and every host-side gap between the call's kernels are in the number. That is the latency a
+// caller sees ("end to end"), but not what the kernels cost. A gate (nvbench's "blocking
+// kernel") is a kernel that spins on a flag in host memory: launched before the start event,
+// it holds the stream while the host enqueues the whole call; releasing it after the end event
+// lets the device run start event, kernels and end event back to back, so the events measure
+// device execution only.
+//
+// GatedClock wraps a device clock: its first mark() holds the gate, then marks; the stop() of
+// that mark releases it. So it works wherever a clock does: WarmupRunner (one gate per call),
+// ScopedTimer, LayerProfiler (one gate per outermost scope). time_gated() runs the call twice,
+// without and with the gate, and returns both RunResults side by side.
+//
+// The gate policy (gputime::CudaGate in gate.cuh on a GPU, gputime::sim::Gate in sim/gate.hpp):
+//   using stream_type = ...;                  // the clock's stream type
+//   void hold(stream_type stream);            // launch the gate kernel; throws CudaError
+//   void release() noexcept;                  // let it end
+//   std::uint64_t timeouts() const;           // gate kernels that ended by their timeout so far
+//   std::chrono::nanoseconds timeout() const;
+//
+// What can go wrong, and what happens then:
+//  * the call waits for the device while the gate holds the stream (a cudaStreamSynchronize,
+//    a blocking copy, a full launch queue): the gate cannot be released from the waiting
+//    thread, so the gate kernel gives up after its timeout and the wait ends then. The
+//    samples of that call include the wait. GatedClock::synchronize() (which WarmupRunner
+//    calls) then throws TimeoutError naming the cause; gate such a call with a longer timeout
+//    only if the wait is short, else time it ungated.
+//  * the wrapped clock would wait inside stop() for a pair behind the held gate (more pending
+//    pairs than its max_pending() within one gated region): GatedClock releases the gate first,
+//    so the rest of that region is timed ungated instead of deadlocking.
+//  * hold() fails (CudaError from mark()): nothing is marked, the gate is not held.
+// Not thread-safe, like the clocks: one GatedClock per thread and stream.
+#pragma once
+
+#include <gputime/core/clock_contract.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/stats/stats.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace gputime {
+namespace detail {
+
+template <class C, class = void>
+struct has_stream_member : std::false_type {};
+template <class C>
+struct has_stream_member<C, std::void_t<decltype(std::declval<const C&>().stream())>> : std::true_type {};
+
+template <class G, class Stream, class = void>
+struct is_gate_policy : std::false_type {};
+template <class G, class Stream>
+struct is_gate_policy<G, Stream,
+                      std::void_t<decltype(std::declval<G&>().hold(std::declval<Stream>())),
+                                  std::enable_if_t<noexcept(std::declval<G&>().release())>,
+                                  std::enable_if_t<std::is_convertible<decltype(std::declval<const G&>().timeouts()),
+                                                                       std::uint64_t>::value>,
+                                  std::enable_if_t<std::is_convertible<decltype(std::declval<const G&>().timeout()),
+                                                                       std::chrono::nanoseconds>::value>>>
+    : std::true_type {};
+
+// A clock with a bound on pending pairs past which stop() waits (CudaEventClock).
+template <class C, class = void>
+struct has_pending_limit : std::false_type {};
+template <class C>
+struct has_pending_limit<C, std::void_t<decltype(std::declval<const C&>().pending_count() <
+                                                  std::declval<const C&>().max_pending())>> : std::true_type {};
+
+template <class M, class = void>
+struct is_equality_comparable : std::false_type {};
+template <class M>
+struct is_equality_comparable<M, std::enable_if_t<std::is_convertible<
+                                     decltype(std::declval<const M&>() == std::declval<const M&>()), bool>::value>>
+    : std::true_type {};
+
+// reports_stop_wait is WarmupRunner's trait (warmup_runner.hpp).
+
+struct KeepRunnerDefaults {
+    template <class Runner>
+    void operator()(Runner&) const noexcept {}
+};
+
+}  // namespace detail
+
+/// A device clock whose outermost marks are gated (see the header comment). Satisfies the
+/// clock contract of gputime/core/clock_contract.hpp. `clock` and `gate` must outlive it.
+template <class Clock, class Gate>
+class GatedClock {
+    static_assert(detail::check_clock<Clock>());
+    static_assert(Clock::measures_device, "gputime::GatedClock: a gate holds a GPU stream; wrap a device clock");
+    static_assert(detail::has_stream_member<Clock>::value,
+                  "gputime::GatedClock: the clock needs `stream()` (the stream the gate holds)");
+    static_assert(detail::is_equality_comparable<typename Clock::Mark>::value,
+                  "gputime::GatedClock: the clock's marks must compare with ==");
+    static_assert(detail::is_gate_policy<Gate, decltype(std::declval<const Clock&>().stream())>::value,
+                  "gputime::GatedClock: the gate needs `hold(stream)`, `release() noexcept`, `timeouts()` and "
+                  "`timeout()` (see gputime/cuda/gate.hpp)");
+
+public:
+    using Mark = typename Clock::Mark;
+    static constexpr bool measures_device = true;
+
+    GatedClock(Clock& clock, Gate& gate) : clock_(&clock), gate_(&gate), timeouts_seen_(gate.timeouts()) {}
+    GatedClock(const GatedClock&) = delete;
+    GatedClock& operator=(const GatedClock&) = delete;
+    /// A gate still held is released: nothing behind it would ever run otherwise.
+    ~GatedClock() { open(); }
+
+    /// Holds the gate when none is held (this mark then owns it), then marks. Throws what
+    /// hold() or the clock's mark() throws; the gate is then not held.
+    Mark mark() {
+        if (held_ || owner_live_) return clock_->mark();  // inside a gated region
+        const auto from = clock_->host_now();
+        gate_->hold(clock_->stream());
+        held_ = true;
+        hold_cost_ = clock_->host_now() - from;
+        try {
+            owner_ = clock_->mark();
+        } catch (...) {
+            open();
+            throw;
+        }
+        owner_live_ = true;
+        ++gated_;
+        return owner_;
+    }
+
+    /// Stops `started`; when it is the mark that holds the gate, releases the gate after the
+    /// end mark, so that the whole region runs behind it.
+    void stop(const Mark& started, Stats& into) noexcept {
+        if constexpr (detail::has_pending_limit<Clock>::value) {
+            // Past max_pending() the clock waits for its oldest pair, which may be behind the gate.
+            if (held_ && clock_->pending_count() + 1 > clock_->max_pending()) open();
+        }
+        clock_->stop(started, into);
+        stop_wait_ = std::chrono::nanoseconds{0};
+        if constexpr (detail::reports_stop_wait<Clock>::value) stop_wait_ = clock_->last_stop_wait();
+        if (owner_live_ && started == owner_) {
+            owner_live_ = false;
+            const auto from = clock_->host_now();
+            open();
+            stop_wait_ += hold_cost_ + (clock_->host_now() - from);
+        }
+    }
+
+    /// Waits for both marks; a gate still held is released first, since they may be behind it.
+    Duration elapsed(const Mark& from, const Mark& to) {
+        open();
+        return clock_->elapsed(from, to);
+    }
+
+    /// A mark no longer needed; the owner's releases the gate too (a call that threw).
+    void release(const Mark& mark) noexcept {
+        if (owner_live_ && mark == owner_) {
+            owner_live_ = false;
+            open();
+        }
+        clock_->release(mark);
+    }
+
+    /// Releases a held gate, waits for everything, then throws TimeoutError when a gate ended
+    /// by its timeout since the last check (the samples of that call include a wait).
+    void synchronize() {
+        open();
+        clock_->synchronize();
+        const std::uint64_t timeouts = gate_->timeouts();
+        if (timeouts != timeouts_seen_) {
+            const std::uint64_t count = timeouts - timeouts_seen_;
+            timeouts_seen_ = timeouts;
+            throw TimeoutError(
+                "gputime: " + std::to_string(count) + " gate" + (count == 1 ? "" : "s") +
+                " ended by the timeout (" + format_duration(Duration(gate_->timeout())) +
+                ") instead of being released: the gated call waited for the device (a synchronisation, a "
+                "blocking copy or a full launch queue) while the gate held the stream, so its times include "
+                "that wait; time such a call without the gate");
+        }
+    }
+
+    std::chrono::nanoseconds host_now() { return clock_->host_now(); }
+    void idle_for(std::chrono::nanoseconds gap) { clock_->idle_for(gap); }
+
+    /// Host time of the last gated call that was the library's own, not the caller's: holding
+    /// and releasing the gate, plus the wrapped clock's own waits in stop(). WarmupRunner leaves
+    /// it out of the enqueue time, which is then the same as without the gate.
+    std::chrono::nanoseconds last_stop_wait() const noexcept { return stop_wait_; }
+
+    bool held() const noexcept { return held_; }
+    /// Regions gated so far (gates held).
+    std::uint64_t gated_regions() const noexcept { return gated_; }
+    auto stream() const { return clock_->stream(); }
+    Clock& clock() const noexcept { return *clock_; }
+    Gate& gate() const noexcept { return *gate_; }
+
+private:
+    void open() noexcept {
+        if (!held_) return;
+        held_ = false;
+        gate_->release();
+    }
+
+    Clock* clock_;
+    Gate* gate_;
+    bool held_ = false;        // the gate kernel is holding the stream
+    bool owner_live_ = false;  // owner_ is the outermost mark of the current gated region
+    Mark owner_{};
+    std::chrono::nanoseconds hold_cost_{0};
+    std::chrono::nanoseconds stop_wait_{0};
+    std::uint64_t gated_ = 0;
+    std::uint64_t timeouts_seen_;
+};
+
+/// The same call measured two ways (time_gated()).
+struct GatedTimes {
+    /// Not gated: events on an idle stream, so launch latency and host-side gaps between the
+    /// call's kernels are included. What a caller waiting for the result sees on the device.
+    RunResult end_to_end;
+    /// Gated: the stream held while the call was enqueued; device execution only.
+    RunResult device;
+
+    /// end_to_end p50 - device p50: launch latency plus host-side gaps between kernels.
+    /// Throws std::logic_error (from Stats) when either has no steady sample.
+    Duration launch_overhead() const { return end_to_end.latency.p50() - device.latency.p50(); }
+};
+
+/// Runs `fn` with WarmupRunner twice on `clock`: ungated, then gated with `gate`. `configure`
+/// is applied to both runners (a generic lambda: `[](auto& r) { r.warmup(20).iterations(500); }`),
+/// so warm-up, iterations, mode, between_calls and idle gaps are the same for both.
+/// What fn, the clock or the gate throws propagates (TimeoutError: see GatedClock::synchronize).
+template <class Clock, class Gate, class F, class Configure = detail::KeepRunnerDefaults>
+GatedTimes time_gated(Clock& clock, Gate& gate, F&& fn, Configure&& configure = {}) {
+    GatedTimes times;
+    {
+        WarmupRunner<Clock> runner(clock);
+        configure(runner);
+        times.end_to_end = runner.run(fn);
+    }
+    GatedClock<Clock, Gate> gated(clock, gate);
+    WarmupRunner<GatedClock<Clock, Gate>> runner(gated);
+    configure(runner);
+    times.device = runner.run(fn);
+    return times;
+}
+
+/// end to end | device only | difference, p50 / p99 / mean. A run without a steady sample
+/// shows "-".
+inline std::string gated_table(const GatedTimes& t) {
+    const auto cell = [](const Stats& s, int which) {
+        if (s.count() == 0) return std::string("-");
+        return format_duration(which == 0 ? s.p50() : which == 1 ? s.p99() : s.mean());
+    };
+    std::string out;
+    char line[200];
+    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s\n", "", "p50", "p99", "mean");
+    out += line;
+    const Stats& a = t.end_to_end.latency;
+    const Stats& b = t.device.latency;
+    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "end to end", cell(a, 0).c_str(), cell(a, 1).c_str(),
+                  cell(a, 2).c_str(), "not gated: launch latency + device time");
+    out += line;
+    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "device only", cell(b, 0).c_str(),
+                  cell(b, 1).c_str(), cell(b, 2).c_str(), "gated: the call enqueued before the device started it");
+    out += line;
+    const std::string difference = a.count() > 0 && b.count() > 0 ? format_duration(t.launch_overhead()) : "-";
+    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "difference", difference.c_str(), "", "",
+                  "launch latency and host-side gaps between kernels");
+    out += line;
+    return out;
+}
+
+}  // namespace gputime

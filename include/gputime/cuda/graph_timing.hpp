@@ -1,0 +1,269 @@
+// gputime/cuda/graph_timing.hpp - time the replays of a CUDA graph, next to the eager calls it captures.
+//
+// A CUDA graph replays a whole sequence of kernels for one launch: what a model costs without the
+// per-kernel launch overhead (the "graph mode" of inference servers, torch.compile's
+// "reduce-overhead", triton's do_bench_cudagraph; NVIDIA/nvbench issue 124 asks for it).
+//
+//   gputime::GpuClock clock(stream);                          // a stream of your own, not stream 0
+//   auto both = gputime::compare_eager_and_graph(clock, [&] { model.forward(stream); },
+//                                                [](auto& runner) { runner.warmup(20).iterations(500); });
+//   std::cout << both;   // eager and graph side by side, and the launch overhead the graph removes
+//
+// * CapturedGraph captures what a callable enqueues on a stream (cudaStreamBeginCapture, the
+//   callable, cudaStreamEndCapture), instantiates it (cudaGraphInstantiate) and destroys both the
+//   graph and its executable form with the object (RAII). launch() enqueues one replay
+//   (cudaGraphLaunch): it is timed like any call, with events around it, by the clock.
+// * compare_eager_and_graph runs a WarmupRunner over the callable as it is, then captures it once
+//   and runs the same runner settings over replays of the graph: the same warm-up, the first call
+//   kept apart (a graph's first launch uploads it), the same statistics. Capturing needs the
+//   clock's stream to be capturable: not the legacy default stream (refused up front).
+// * In the callable, enqueue work only on the clock's stream (or on streams forked from it and
+//   joined back, e.g. with JoinStreams): during capture nothing runs, and a synchronisation,
+//   a query of the stream or a timer on it would break the capture. The callable may take the
+//   stream: f(stream) or f().
+// Errors: CudaError for a failed CUDA call (a capture that something invalidated ends with
+// cudaErrorStreamCaptureInvalidated, 901); an exception from the callable during capture
+// propagates after the capture is ended and its graph destroyed. InvalidArgument (parameter
+// "clock") for a clock on the legacy default stream, before anything runs.
+// The runtime policy needs the graph members (gputime/cuda/runtime_policy.hpp): CudaRuntime and
+// sim::Runtime have them, and tests/test_graph_timing.cpp checks every number on the simulator.
+#pragma once
+
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/cuda_status.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
+#include <gputime/stats/stats.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace gputime {
+
+/// A CUDA graph captured from a callable, instantiated and ready to launch; destroyed (graph and
+/// executable graph) with the object. Movable, not copyable.
+template <class Runtime>
+class CapturedGraph {
+    static_assert(detail::check_runtime_policy<Runtime>());
+    static_assert(detail::check_graph_policy<Runtime>());
+
+public:
+    using stream_type = typename Runtime::stream_type;
+    using graph_type = typename Runtime::graph_type;
+    using graph_exec_type = typename Runtime::graph_exec_type;
+
+    /// Captures what `work()` (or `work(stream)`) enqueues on `stream`, in the capture mode `mode`
+    /// (cuda_status::capture_mode_*; global, CUDA's default, by default), then instantiates it.
+    /// Throws CudaError; an exception from `work` propagates once the capture is ended and its
+    /// graph destroyed.
+    template <class F>
+    CapturedGraph(Runtime& runtime, stream_type stream, F&& work, int mode = cuda_status::capture_mode_global)
+        : runtime_(&runtime), stream_(stream) {
+        const auto started = runtime_->host_now();
+        check("cudaStreamBeginCapture", runtime_->stream_begin_capture(stream_, mode));
+        try {
+            if constexpr (std::is_invocable_v<F&, stream_type>) {
+                work(stream_);
+            } else {
+                work();
+            }
+        } catch (...) {
+            graph_type discarded{};
+            if (runtime_->stream_end_capture(stream_, &discarded) == cuda_status::success && discarded != graph_type{})
+                runtime_->graph_destroy(discarded);
+            throw;
+        }
+        const int ended = runtime_->stream_end_capture(stream_, &graph_);
+        if (ended != cuda_status::success) {
+            if (graph_ != graph_type{}) runtime_->graph_destroy(graph_);
+            graph_ = graph_type{};
+            throw error("cudaStreamEndCapture", ended);
+        }
+        const int instantiated = runtime_->graph_instantiate(&exec_, graph_);
+        if (instantiated != cuda_status::success) {
+            runtime_->graph_destroy(graph_);
+            graph_ = graph_type{};
+            exec_ = graph_exec_type{};
+            throw error("cudaGraphInstantiate", instantiated);
+        }
+        capture_time_ = runtime_->host_now() - started;
+    }
+
+    /// For a stateless runtime policy (CudaRuntime): uses an instance of it.
+    template <class F, class R = Runtime, std::enable_if_t<std::is_empty<R>::value, int> = 0>
+    CapturedGraph(stream_type stream, F&& work, int mode = cuda_status::capture_mode_global)
+        : CapturedGraph(stateless_instance(), stream, std::forward<F>(work), mode) {}
+
+    CapturedGraph(const CapturedGraph&) = delete;
+    CapturedGraph& operator=(const CapturedGraph&) = delete;
+    CapturedGraph(CapturedGraph&& other) noexcept
+        : runtime_(other.runtime_),
+          stream_(other.stream_),
+          graph_(std::exchange(other.graph_, graph_type{})),
+          exec_(std::exchange(other.exec_, graph_exec_type{})),
+          capture_time_(other.capture_time_) {}
+    CapturedGraph& operator=(CapturedGraph&& other) noexcept {
+        if (this != &other) {
+            destroy();
+            runtime_ = other.runtime_;
+            stream_ = other.stream_;
+            graph_ = std::exchange(other.graph_, graph_type{});
+            exec_ = std::exchange(other.exec_, graph_exec_type{});
+            capture_time_ = other.capture_time_;
+        }
+        return *this;
+    }
+    ~CapturedGraph() { destroy(); }
+
+    /// Enqueues one replay of the graph on the stream it was captured from. Throws CudaError.
+    void launch() { launch(stream_); }
+    /// Enqueues one replay on `stream` (replays of one graph run one after the other).
+    void launch(stream_type stream) { check("cudaGraphLaunch", runtime_->graph_launch(exec_, stream)); }
+
+    /// Host time the capture and the instantiation took (once, before any replay).
+    std::chrono::nanoseconds capture_time() const noexcept { return capture_time_; }
+    stream_type stream() const noexcept { return stream_; }
+    graph_type graph() const noexcept { return graph_; }
+    graph_exec_type exec() const noexcept { return exec_; }
+    Runtime& runtime() const noexcept { return *runtime_; }
+
+private:
+    static Runtime& stateless_instance() {
+        static Runtime instance;
+        return instance;
+    }
+    CudaError error(const char* call, int status) const {
+        return CudaError(call, status, runtime_->error_name(status), runtime_->error_string(status));
+    }
+    void check(const char* call, int status) const {
+        if (status != cuda_status::success) throw error(call, status);
+    }
+    void destroy() noexcept {
+        if (exec_ != graph_exec_type{}) runtime_->graph_exec_destroy(exec_);
+        if (graph_ != graph_type{}) runtime_->graph_destroy(graph_);
+        exec_ = graph_exec_type{};
+        graph_ = graph_type{};
+    }
+
+    Runtime* runtime_;
+    stream_type stream_;
+    graph_type graph_{};
+    graph_exec_type exec_{};
+    std::chrono::nanoseconds capture_time_{0};
+};
+
+/// Eager calls and CUDA graph replays of the same work, measured alike (compare_eager_and_graph).
+struct GraphComparison {
+    std::string name;
+    RunResult eager;  ///< the callable called as it is, one call per measured call
+    RunResult graph;  ///< one replay of its captured graph per measured call
+    Duration capture{0.0};  ///< host time of the capture and the instantiation (once)
+
+    /// Per call, what the graph saves at the median: eager p50 - graph p50 (the launch overhead
+    /// the graph removes, plus the device time kernels spent waiting for their launch).
+    Duration saved_p50() const { return eager.latency.p50() - graph.latency.p50(); }
+    /// graph p50 / eager p50.
+    double ratio_p50() const {
+        const double eager_p50 = eager.latency.p50().count();
+        return eager_p50 > 0.0 ? graph.latency.p50().count() / eager_p50 : 0.0;
+    }
+};
+
+namespace detail {
+struct NoConfiguration {
+    template <class Runner>
+    void operator()(Runner&) const {}
+};
+}  // namespace detail
+
+/// Measures `work` as it is, then replays of a CUDA graph captured from it on clock.stream(), each
+/// with a WarmupRunner on `clock` set up by `configure(runner)` (warm-up, iterations, mode, name,
+/// ...; the same for both). `work` is called as work() or work(clock.stream()). Throws
+/// InvalidArgument (parameter "clock") for a clock on the legacy default stream, which CUDA cannot
+/// capture; CudaError; and what `work` throws (the eager result is lost then).
+template <class Runtime, class F, class Configure = detail::NoConfiguration>
+GraphComparison compare_eager_and_graph(CudaEventClock<Runtime>& clock, F&& work, Configure&& configure = {},
+                                        int capture_mode = cuda_status::capture_mode_global) {
+    if (clock.on_legacy_default_stream())
+        throw InvalidArgument("compare_eager_and_graph", "clock",
+                              "is on the legacy default stream, which CUDA cannot capture into a graph: give the "
+                              "clock a stream of your own (cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking))");
+    using Clock = CudaEventClock<Runtime>;
+    const typename Runtime::stream_type stream = clock.stream();
+    auto call = [&] {
+        if constexpr (std::is_invocable_v<F&, typename Runtime::stream_type>) {
+            work(stream);
+        } else {
+            work();
+        }
+    };
+    GraphComparison out;
+    {
+        WarmupRunner<Clock> runner(clock);
+        configure(runner);
+        out.eager = runner.run(call);
+    }
+    out.name = out.eager.name;
+    CapturedGraph<Runtime> graph(clock.runtime(), stream, call, capture_mode);
+    out.capture = Duration{static_cast<double>(graph.capture_time().count())};
+    {
+        WarmupRunner<Clock> runner(clock);
+        configure(runner);
+        out.graph = runner.run([&] { graph.launch(); });
+    }
+    return out;
+}
+
+namespace detail {
+inline std::string graph_row(const char* label, const std::string& eager, const std::string& graph,
+                             const std::string& note) {
+    char line[96];
+    std::snprintf(line, sizeof line, "  %-14s %12s %12s", label, eager.c_str(), graph.c_str());
+    return std::string(line) + (note.empty() ? "" : "   " + note) + "\n";
+}
+inline std::string stat_or_dash(const Stats& s, Duration (Stats::*read)() const) {
+    return s.count() > 0 ? format_duration((s.*read)()) : std::string("-");
+}
+}  // namespace detail
+
+/// Eager calls and graph replays side by side: first call, p50, p99, mean, host time per call,
+/// what the graph saves, and the capture's one-time cost.
+inline std::string graph_comparison_text(const GraphComparison& c) {
+    const Stats& e = c.eager.latency;
+    const Stats& g = c.graph.latency;
+    std::string out = "gputime: " + (c.name.empty() ? std::string("work") : c.name) +
+                      ": eager calls vs CUDA graph replays (" +
+                      (c.eager.device_timed ? "device time" : "host time") + ", " +
+                      (c.eager.mode == RunMode::latency ? "latency mode" : "throughput mode") + ")\n";
+    out += detail::graph_row("", "eager", "graph", "");
+    out += detail::graph_row("first call", e.has_first_call() ? format_duration(e.first_call()) : "-",
+                             g.has_first_call() ? format_duration(g.first_call()) : "-",
+                             "a graph's first launch also uploads it");
+    std::string ratio = "-";
+    if (e.count() > 0 && g.count() > 0) {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "graph/eager %.2fx, saves %s per call", c.ratio_p50(),
+                      format_duration(c.saved_p50()).c_str());
+        ratio = buffer;
+    }
+    out += detail::graph_row("p50", detail::stat_or_dash(e, &Stats::p50), detail::stat_or_dash(g, &Stats::p50), ratio);
+    out += detail::graph_row("p99", detail::stat_or_dash(e, &Stats::p99), detail::stat_or_dash(g, &Stats::p99), "");
+    out += detail::graph_row("mean", detail::stat_or_dash(e, &Stats::mean), detail::stat_or_dash(g, &Stats::mean), "");
+    out += detail::graph_row("enqueue p50", detail::stat_or_dash(c.eager.enqueue, &Stats::p50),
+                             detail::stat_or_dash(c.graph.enqueue, &Stats::p50), "host time inside a call");
+    out += detail::graph_row("calls", std::to_string(e.count()), std::to_string(g.count()), "measured");
+    out += "  capture + instantiation: " + format_duration(c.capture) + " of host time, once\n";
+    return out;
+}
+
+inline std::ostream& operator<<(std::ostream& os, const GraphComparison& c) { return os << graph_comparison_text(c); }
+
+}  // namespace gputime

@@ -1,0 +1,230 @@
+// gputime/cuda/stream_join.hpp - make a GPU timer cover work that runs on other streams (fork/join).
+//
+// A CUDA event is recorded on ONE stream and completes when THAT stream reaches it. A timer on
+// stream A therefore measures A's work only: a kernel launched on stream B inside the scope can
+// still be running when the end event completes, and the scope reports a time that is too short
+// (the fifth pitfall; tests/test_pitfalls.cpp shows it with exact numbers).
+// JoinStreams makes the scope a fork/join region, the standard CUDA pattern:
+//
+//   gputime::ScopedGpuTimer timer(stats, clock);          // start event on clock.stream()
+//   gputime::JoinStreams join(clock, {side_a, side_b});   // fork: the side streams wait for here
+//   launch_main_work(clock.stream());
+//   launch_side_work(side_a);  launch_side_work(side_b);
+//   }  // join (runs first: declared after the timer): clock.stream() waits for every side
+//      // stream, so the timer's end event completes only when all of them have finished.
+//
+//   construction  records an event on clock.stream() and makes each side stream wait for it, so
+//                 side work queued afterwards cannot start before the timer's start event;
+//   destruction   records the event on each side stream and makes clock.stream() wait for it.
+// Neither step blocks the host: they only order work on the device (cudaStreamWaitEvent).
+// Declare the JoinStreams AFTER the timer (and inside a WarmupRunner callable), so that it forks
+// after the start mark and joins before the end mark.
+//
+// Events. JoinStreams orders streams with ordering-only events (cudaEventDisableTiming: no
+// timestamp to write, the cheapest kind for cudaStreamWaitEvent), borrowed from a pool the clock
+// keeps next to its timing events (clock.reserve(timing, ordering) creates them up front) and
+// given back at the join. The fork records one event on clock.stream(); the join re-records it on
+// each side stream of the clock's device, which is correct: CUDA documents that
+// cudaStreamWaitEvent waits for the record made before the call, and later records of the same
+// event do not affect a wait already issued. So in a loop no event is created after the first
+// pass, and nothing is allocated: side streams are kept in fixed arrays.
+// Devices. A side stream may be on another device than the clock's stream: cudaStreamWaitEvent
+// accepts an event of another device, but an event can only be recorded on a stream of its own
+// device. So the fork's event (on the clock's device) is waited for on every side stream, and the
+// join records, on a side stream of another device, an ordering event of that device (one per
+// device, under a device guard; the current device is left as it was).
+//
+// Errors. The constructor throws CudaError (a bad side stream shows up here, before any work is
+// queued: cudaStreamGetDevice answers 400) or gputime::InvalidArgument (parameter "side": more than
+// max_side_streams, refused before any CUDA call). join() joins early and throws CudaError. The
+// destructor joins if join() was not called and NEVER throws: a failure there leaves the end mark
+// not covering the side streams. By then the streams have been validated by the fork, so what can
+// still fail is a context-wide ("sticky") error such as a faulty kernel; the clock's next call
+// fails with the same error and parks it, so it surfaces when the timer's Stats is next read (or at
+// clock.synchronize()). Call join() yourself to get the exception from the join itself. An event
+// whose record failed is destroyed rather than pooled.
+// JoinStreams records and waits without the clock's capture check: inside a stream capture the
+// fork and join are captured as graph dependencies, as CUDA's fork/join capture pattern intends.
+// Not thread-safe, like the clock it borrows from.
+#pragma once
+
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/error.hpp>
+
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gputime {
+
+template <class Runtime>
+class JoinStreams {
+public:
+    using clock_type = CudaEventClock<Runtime>;
+    using stream_type = typename Runtime::stream_type;
+    using event_type = typename Runtime::event_type;
+
+    /// Side streams one JoinStreams can join (fixed arrays keep it allocation-free).
+    static constexpr std::size_t max_side_streams = 8;
+
+    /// Forks: `side` streams wait for the current point of clock.stream(). Throws CudaError,
+    /// or InvalidArgument (parameter "side") for more than max_side_streams streams.
+    JoinStreams(clock_type& clock, std::initializer_list<stream_type> side) : clock_(clock) {
+        fork(side.begin(), side.size());
+    }
+    JoinStreams(clock_type& clock, const std::vector<stream_type>& side) : clock_(clock) {
+        fork(side.data(), side.size());
+    }
+
+    JoinStreams(const JoinStreams&) = delete;
+    JoinStreams& operator=(const JoinStreams&) = delete;
+
+    /// Joins unless join() already did; never throws (see the header comment).
+    ~JoinStreams() {
+        if (joined_) return;
+        try {
+            join();
+        } catch (...) {
+            // A destructor must not throw. A sticky error reaches the caller through the
+            // clock's next call; the events are given back either way (join() did it).
+        }
+    }
+
+    /// Makes clock.stream() wait for everything queued so far on the side streams. Idempotent;
+    /// throws CudaError (the events go back to the clock's pool even then, except one whose
+    /// record failed: it is destroyed).
+    void join() {
+        if (joined_) return;
+        joined_ = true;
+        Runtime& runtime = clock_.runtime();
+        std::string failed_call;  // the first failure (short: no allocation)
+        int failed_status = cuda_status::success;
+        auto fail = [&](const std::string& call, int status) {
+            if (failed_call.empty()) {
+                failed_call = call;
+                failed_status = status;
+            }
+        };
+        // One event per device: the fork's for the clock's device, one of each other device.
+        std::array<Held, max_side_streams + 1> held{};
+        std::size_t held_count = 0;
+        held[held_count++] = Held{clock_.device(), fork_event_, false};
+        for (std::size_t i = 0; i < count_; ++i) {
+            // After a failure keep joining the other streams: the scope then covers what it can.
+            Held* event = nullptr;
+            for (std::size_t h = 0; h < held_count; ++h) {
+                if (held[h].device == side_device_[i]) event = &held[h];
+            }
+            if (event == nullptr) {
+                try {
+                    held[held_count] = Held{side_device_[i], clock_.acquire_ordering_event(side_device_[i]), false};
+                } catch (const CudaError& e) {
+                    fail(e.call(), e.code());
+                    continue;
+                }
+                event = &held[held_count++];
+            }
+            int status = cuda_status::success;
+            {
+                detail::DeviceScope<Runtime> scope(runtime, side_is_default_[i] ? side_device_[i] : -1);
+                status = scope.status();
+                if (status == cuda_status::success) status = runtime.event_record(event->event, side_[i]);
+            }
+            if (status != cuda_status::success) {
+                event->record_failed = true;
+                fail("cudaEventRecord", status);
+                continue;
+            }
+            status = wait_on_main(event->event);
+            if (status != cuda_status::success) fail("cudaStreamWaitEvent", status);
+        }
+        for (std::size_t h = 0; h < held_count; ++h) {
+            if (held[h].record_failed) {
+                clock_.discard(held[h].event);  // its state is unknown: not to be handed out again
+            } else {
+                clock_.release_ordering_event(held[h].device, held[h].event);
+            }
+        }
+        if (!failed_call.empty()) throw error(failed_call.c_str(), failed_status);
+    }
+
+    bool joined() const noexcept { return joined_; }
+    std::size_t side_stream_count() const noexcept { return count_; }
+
+private:
+    struct Held {
+        int device = -1;
+        event_type event{};
+        bool record_failed = false;
+    };
+
+    void fork(const stream_type* side, std::size_t count) {
+        if (count > max_side_streams)
+            throw InvalidArgument("JoinStreams", "side",
+                                  "must list at most " + std::to_string(max_side_streams) + " streams, got " +
+                                      std::to_string(count) + " (nest two JoinStreams for more)");
+        Runtime& runtime = clock_.runtime();
+        for (std::size_t i = 0; i < count; ++i) {
+            side_[i] = side[i];
+            side_device_[i] = clock_.device_of(side[i]);  // throws CudaError for a bad stream
+            side_is_default_[i] = detail::is_default_stream(runtime, side[i]);
+        }
+        count_ = count;
+        fork_event_ = clock_.acquire_ordering_event(clock_.device());
+        int status = cuda_status::success;
+        {
+            detail::DeviceScope<Runtime> scope(runtime, main_is_default() ? clock_.device() : -1);
+            status = scope.status();
+            if (status == cuda_status::success) status = runtime.event_record(fork_event_, clock_.stream());
+        }
+        if (status != cuda_status::success) {
+            joined_ = true;  // nothing to join: the scope never started
+            clock_.discard(fork_event_);
+            throw error("cudaEventRecord", status);
+        }
+        for (std::size_t i = 0; i < count_; ++i) {
+            {
+                detail::DeviceScope<Runtime> scope(runtime, side_is_default_[i] ? side_device_[i] : -1);
+                status = scope.status();
+                if (status == cuda_status::success) status = runtime.stream_wait_event(side_[i], fork_event_);
+            }
+            if (status != cuda_status::success) {
+                joined_ = true;
+                clock_.release_ordering_event(clock_.device(), fork_event_);
+                throw error("cudaStreamWaitEvent", status);
+            }
+        }
+    }
+
+    bool main_is_default() const { return detail::is_default_stream(clock_.runtime(), clock_.stream()); }
+
+    int wait_on_main(const event_type& event) {
+        Runtime& runtime = clock_.runtime();
+        detail::DeviceScope<Runtime> scope(runtime, main_is_default() ? clock_.device() : -1);
+        if (scope.status() != cuda_status::success) return scope.status();
+        return runtime.stream_wait_event(clock_.stream(), event);
+    }
+
+    CudaError error(const char* call, int status) const {
+        Runtime& runtime = clock_.runtime();
+        return CudaError(call, status, runtime.error_name(status), runtime.error_string(status));
+    }
+
+    clock_type& clock_;
+    std::array<stream_type, max_side_streams> side_{};
+    std::array<int, max_side_streams> side_device_{};
+    std::array<bool, max_side_streams> side_is_default_{};
+    std::size_t count_ = 0;
+    event_type fork_event_{};
+    bool joined_ = false;
+};
+
+template <class Runtime>
+JoinStreams(CudaEventClock<Runtime>&, std::initializer_list<typename Runtime::stream_type>) -> JoinStreams<Runtime>;
+template <class Runtime>
+JoinStreams(CudaEventClock<Runtime>&, const std::vector<typename Runtime::stream_type>&) -> JoinStreams<Runtime>;
+
+}  // namespace gputime

@@ -1,0 +1,599 @@
+// gputime/cuda/telemetry.hpp - what the GPU's clocks did during a measurement: SM and memory clock,
+// temperature, power and the clock-event ("throttle") reasons, sampled between calls.
+//
+//   gputime::NvmlTelemetry nvml;                          // dlopen("libnvidia-ml.so.1"); no link dependency
+//   gputime::TelemetrySampler sampler(nvml);              // a between_calls hook
+//   auto result = gputime::WarmupRunner(clock).between_calls(sampler).run(fn);
+//   gputime::TelemetrySummary t = gputime::summarize_telemetry(result, sampler);
+//   std::cout << gputime::telemetry_report(t);           // clocks, throttled share, hints
+//   auto clean = gputime::discard_throttled(result, t);   // the run without its throttled calls
+//
+// Sources (duck-typed; sim::Telemetry in sim/telemetry.hpp reads the simulated GPU's model):
+//   bool available() const;
+//   std::string why_unavailable() const;           // "" when available
+//   TelemetryDevice device() const;                // read once, by the sampler's constructor
+//   std::optional<TelemetrySample> sample();       // now; nullopt when unavailable
+//
+// When to sample. The sampler runs as a between_calls hook: on the measuring thread, between
+// two calls, outside the timed region. That is the choice that perturbs timing least and still
+// ties every sample to a call: a background thread sampling at a fixed period competes with
+// the measuring thread for a core (on a small machine it preempts it inside timed regions) and
+// its samples cannot be matched to calls exactly. What the hook costs is host time between
+// calls (an NVML query is a driver call, tens of microseconds; a set of them can approach a
+// millisecond), which lengthens the idle gap the GPU sees and may let its clock drop:
+// TelemetrySampler(source, every) samples every N-th call only. A sample is taken before its
+// call, after the previous one (and before any idle gap): it describes the conditions the call
+// starts in. Slow conditions (temperature, power, a thermal or power cap, locked or unlocked
+// clocks) are seen reliably; what the clock does inside one short call is not (a cycle-count
+// kernel measures that, see mock_kernels.cuh).
+//
+// Throttled calls. A sampled call is throttled when its sample carries a thermal or power
+// clock-event reason, or, without such a reason and without the "GPU idle" one, shows an SM
+// clock below 75% of the expected clock (nvbench discards samples below that threshold; the
+// expected clock is the device's maximum SM clock unless ThrottleRule says otherwise).
+// discard_throttled() rebuilds the run without them.
+//
+// NVML's device numbering is not CUDA's (CUDA_VISIBLE_DEVICES, CUDA_DEVICE_ORDER): to sample the
+// GPU a CUDA device runs on, pass its PCI bus id (cudaDeviceGetPCIBusId) in NvmlOptions.
+// Without NVML (no driver, a CPU-only machine) NvmlTelemetry is unavailable, says why
+// ("NVML not available: libnvidia-ml.so.1 not found") and the sampler records nothing.
+#pragma once
+
+#include <gputime/report/detail/json_writer.hpp>
+#include <gputime/cuda/detail/nvml_loader.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/stats/stats.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace gputime {
+
+/// NVML's clock-event reason bits (nvmlClocksEventReason*, formerly nvmlClocksThrottleReason*;
+/// the values are stable across NVML releases).
+namespace clock_event {
+inline constexpr std::uint64_t gpu_idle = 0x1;                     ///< nothing runs; the clock drops
+inline constexpr std::uint64_t applications_clocks_setting = 0x2;  ///< capped by application/locked clocks
+inline constexpr std::uint64_t sw_power_cap = 0x4;                 ///< the power limit
+inline constexpr std::uint64_t hw_slowdown = 0x8;                  ///< hardware slowdown (temperature, power brake)
+inline constexpr std::uint64_t sync_boost = 0x10;
+inline constexpr std::uint64_t sw_thermal_slowdown = 0x20;
+inline constexpr std::uint64_t hw_thermal_slowdown = 0x40;
+inline constexpr std::uint64_t hw_power_brake_slowdown = 0x80;
+inline constexpr std::uint64_t display_clock_setting = 0x100;
+/// The reasons that mean "too hot" and "too much power": a throttled sample.
+inline constexpr std::uint64_t thermal = sw_thermal_slowdown | hw_thermal_slowdown | hw_slowdown;
+inline constexpr std::uint64_t power = sw_power_cap | hw_power_brake_slowdown;
+
+/// "SW thermal slowdown, SW power cap"; "none" for 0; unknown bits as "0x...".
+inline std::string describe(std::uint64_t reasons) {
+    static constexpr std::pair<std::uint64_t, const char*> names[] = {
+        {gpu_idle, "GPU idle"},
+        {applications_clocks_setting, "applications clocks setting"},
+        {sw_power_cap, "SW power cap"},
+        {hw_slowdown, "HW slowdown"},
+        {sync_boost, "sync boost"},
+        {sw_thermal_slowdown, "SW thermal slowdown"},
+        {hw_thermal_slowdown, "HW thermal slowdown"},
+        {hw_power_brake_slowdown, "HW power brake slowdown"},
+        {display_clock_setting, "display clock setting"},
+    };
+    if (reasons == 0) return "none";
+    std::string out;
+    for (const auto& [bit, name] : names) {
+        if ((reasons & bit) == 0) continue;
+        if (!out.empty()) out += ", ";
+        out += name;
+        reasons &= ~bit;
+    }
+    if (reasons != 0) {
+        char rest[32];
+        std::snprintf(rest, sizeof rest, "0x%llx", static_cast<unsigned long long>(reasons));
+        out += (out.empty() ? "" : ", ") + std::string(rest);
+    }
+    return out;
+}
+}  // namespace clock_event
+
+/// One reading of the device's counters. A metric the device or driver does not report is
+/// absent.
+struct TelemetrySample {
+    std::chrono::nanoseconds time{0};  ///< when it was taken, on the source's clock
+    std::optional<double> sm_clock_mhz;
+    std::optional<double> memory_clock_mhz;
+    std::optional<double> temperature_c;
+    std::optional<double> power_w;
+    std::optional<std::uint64_t> clock_event_reasons;  ///< clock_event:: bits
+};
+
+/// What a source knows about its device, read once.
+struct TelemetryDevice {
+    std::string source;  ///< "NVML (driver 550.54.15)", "simulator"
+    std::string name;    ///< "NVIDIA H100 80GB HBM3"
+    std::optional<double> max_sm_clock_mhz;  ///< the expected clock of the 75% rule
+    /// True/false when the source knows whether the SM clock is locked; absent when it can only
+    /// be inferred from the samples (the applications-clocks reason: see summarize_telemetry).
+    std::optional<bool> clocks_locked;
+};
+
+/// A sample and the call (the runner's call index, warm-up included) it was taken before.
+struct TelemetryEntry {
+    std::size_t call = 0;
+    TelemetrySample sample;
+};
+
+namespace detail {
+template <class S, class = void>
+struct is_telemetry_source : std::false_type {};
+template <class S>
+struct is_telemetry_source<
+    S, std::enable_if_t<std::is_convertible<decltype(std::declval<const S&>().available()), bool>::value &&
+                        std::is_convertible<decltype(std::declval<const S&>().why_unavailable()), std::string>::value &&
+                        std::is_convertible<decltype(std::declval<const S&>().device()), TelemetryDevice>::value &&
+                        std::is_convertible<decltype(std::declval<S&>().sample()),
+                                            std::optional<TelemetrySample>>::value>> : std::true_type {};
+}  // namespace detail
+
+/// Samples a telemetry source between calls: `runner.between_calls(sampler)`. Copies share the
+/// log (between_calls() keeps a copy). The log holds one run: call 0 (every run's first call)
+/// starts it afresh. The source must outlive every copy.
+template <class Source>
+class TelemetrySampler {
+    static_assert(detail::is_telemetry_source<Source>::value,
+                  "gputime::TelemetrySampler: the source needs available(), why_unavailable(), device() and "
+                  "sample() (see gputime/cuda/telemetry.hpp)");
+
+public:
+    /// Samples before every `every`-th call (calls 0, every, 2*every, ...). Throws
+    /// InvalidArgument (parameter "every") for 0.
+    explicit TelemetrySampler(Source& source, std::size_t every = 1) {
+        if (every == 0) throw InvalidArgument("TelemetrySampler", "every", "must be >= 1, got 0");
+        state_ = std::make_shared<State>(State{&source, every, source.device(), {}});
+    }
+
+    /// The between_calls hook: takes a sample before call `call` when it is due.
+    void operator()(std::size_t call) {
+        State& s = *state_;
+        if (call == 0) s.entries.clear();
+        if (call % s.every != 0) return;
+        if (std::optional<TelemetrySample> sample = s.source->sample()) s.entries.push_back({call, *sample});
+    }
+
+    const std::vector<TelemetryEntry>& entries() const noexcept { return state_->entries; }
+    const TelemetryDevice& device() const noexcept { return state_->device; }
+    bool available() const { return state_->source->available(); }
+    std::string why_unavailable() const { return state_->source->why_unavailable(); }
+    std::size_t every() const noexcept { return state_->every; }
+    void clear() noexcept { state_->entries.clear(); }
+
+private:
+    struct State {
+        Source* source;
+        std::size_t every;
+        TelemetryDevice device;
+        std::vector<TelemetryEntry> entries;
+    };
+    std::shared_ptr<State> state_;
+};
+
+template <class Source>
+TelemetrySampler(Source&) -> TelemetrySampler<Source>;
+template <class Source>
+TelemetrySampler(Source&, std::size_t) -> TelemetrySampler<Source>;
+
+/// When a sample counts as throttled (see the header comment).
+struct ThrottleRule {
+    /// A sample without a thermal/power reason is throttled below this fraction of the
+    /// expected clock (nvbench: 0.75).
+    double min_clock_fraction = 0.75;
+    /// The expected SM clock [MHz]; by default the device's maximum (TelemetryDevice).
+    std::optional<double> expected_clock_mhz;
+};
+
+/// Why a sample counts as throttled.
+enum class ThrottleKind { none, thermal, power, thermal_and_power, low_clock };
+
+/// Classifies one sample; `expected_mhz` absent means no clock rule.
+inline ThrottleKind classify(const TelemetrySample& s, double min_clock_fraction, std::optional<double> expected_mhz) {
+    const std::uint64_t reasons = s.clock_event_reasons.value_or(0);
+    const bool thermal = (reasons & clock_event::thermal) != 0;
+    const bool power = (reasons & clock_event::power) != 0;
+    if (thermal && power) return ThrottleKind::thermal_and_power;
+    if (thermal) return ThrottleKind::thermal;
+    if (power) return ThrottleKind::power;
+    if ((reasons & clock_event::gpu_idle) != 0) return ThrottleKind::none;  // a clock that dropped while idle
+    if (s.sm_clock_mhz && expected_mhz && *s.sm_clock_mhz < min_clock_fraction * *expected_mhz)
+        return ThrottleKind::low_clock;
+    return ThrottleKind::none;
+}
+
+/// Telemetry of one run, over its measured (steady) calls.
+struct TelemetrySummary {
+    std::string source;       ///< TelemetryDevice::source
+    std::string device_name;
+    std::string unavailable;  ///< why there is no telemetry ("NVML not available: ..."); empty when there is
+    std::size_t calls = 0;    ///< measured calls (latency.samples())
+    std::size_t sampled = 0;  ///< of them, calls with a sample
+    std::size_t throttled = 0;
+    std::size_t thermal = 0;    ///< throttled with a thermal reason (a call may count as thermal and power)
+    std::size_t power = 0;      ///< throttled with a power reason
+    std::size_t low_clock = 0;  ///< throttled by the clock rule alone
+    std::optional<double> expected_clock_mhz;
+    double min_clock_fraction = 0.75;
+    std::optional<double> sm_clock_min_mhz;
+    std::optional<double> sm_clock_mean_mhz;
+    std::optional<double> sm_clock_max_mhz;
+    std::optional<double> memory_clock_mhz;  ///< of the last sample
+    std::optional<double> temperature_max_c;
+    std::optional<double> power_max_w;
+    std::optional<bool> clocks_locked;
+    std::vector<std::size_t> throttled_calls;  ///< their call indices, ascending
+
+    double throttled_fraction() const { return sampled > 0 ? static_cast<double>(throttled) / sampled : 0.0; }
+};
+
+namespace detail {
+// The call index of each steady sample of a Stats filled by a runner that made `total_calls`
+// calls: the steady samples are its last calls, in order.
+inline std::size_t first_steady_call(std::size_t total_calls, std::size_t steady) {
+    return total_calls >= steady ? total_calls - steady : 0;
+}
+}  // namespace detail
+
+/// Matches samples to `run`'s measured calls (by call index) and sums them up. A call with
+/// several samples uses the last. `unavailable` is the source's reason when it had none.
+inline TelemetrySummary summarize_telemetry(const RunResult& run, const std::vector<TelemetryEntry>& entries,
+                                            const TelemetryDevice& device, const ThrottleRule& rule = {},
+                                            const std::string& unavailable = {}) {
+    TelemetrySummary t;
+    t.source = device.source;
+    t.device_name = device.name;
+    t.unavailable = unavailable;
+    t.min_clock_fraction = rule.min_clock_fraction;
+    t.expected_clock_mhz = rule.expected_clock_mhz ? rule.expected_clock_mhz : device.max_sm_clock_mhz;
+    const std::size_t steady = run.latency.samples().size();
+    t.calls = steady;
+    const std::size_t first = detail::first_steady_call(run.calls_in_order().size(), steady);
+    std::map<std::size_t, const TelemetrySample*> by_call;
+    for (const TelemetryEntry& e : entries) by_call[e.call] = &e.sample;
+    double clock_sum = 0.0;
+    std::size_t clock_count = 0;
+    bool reasons_seen = false;
+    bool applications_clocks = false;
+    const auto keep_max = [](std::optional<double>& into, double x) { into = into ? std::max(*into, x) : x; };
+    const auto keep_min = [](std::optional<double>& into, double x) { into = into ? std::min(*into, x) : x; };
+    for (auto it = by_call.lower_bound(first); it != by_call.end() && it->first < first + steady; ++it) {
+        const TelemetrySample& s = *it->second;
+        ++t.sampled;
+        if (s.sm_clock_mhz) {
+            keep_min(t.sm_clock_min_mhz, *s.sm_clock_mhz);
+            keep_max(t.sm_clock_max_mhz, *s.sm_clock_mhz);
+            clock_sum += *s.sm_clock_mhz;
+            ++clock_count;
+        }
+        if (s.memory_clock_mhz) t.memory_clock_mhz = s.memory_clock_mhz;
+        if (s.temperature_c) keep_max(t.temperature_max_c, *s.temperature_c);
+        if (s.power_w) keep_max(t.power_max_w, *s.power_w);
+        if (s.clock_event_reasons) {
+            reasons_seen = true;
+            if ((*s.clock_event_reasons & clock_event::applications_clocks_setting) != 0) applications_clocks = true;
+        }
+        const ThrottleKind kind = classify(s, rule.min_clock_fraction, t.expected_clock_mhz);
+        if (kind == ThrottleKind::none) continue;
+        ++t.throttled;
+        t.throttled_calls.push_back(it->first);
+        if (kind == ThrottleKind::thermal || kind == ThrottleKind::thermal_and_power) ++t.thermal;
+        if (kind == ThrottleKind::power || kind == ThrottleKind::thermal_and_power) ++t.power;
+        if (kind == ThrottleKind::low_clock) ++t.low_clock;
+    }
+    if (clock_count > 0) t.sm_clock_mean_mhz = clock_sum / static_cast<double>(clock_count);
+    // NVML reports locked (or application) clocks that hold the clock down as the
+    // applications-clocks reason; a source that knows better says so in TelemetryDevice.
+    if (device.clocks_locked) {
+        t.clocks_locked = device.clocks_locked;
+    } else if (reasons_seen) {
+        t.clocks_locked = applications_clocks;
+    }
+    return t;
+}
+
+/// The same, from a sampler (its device, its entries, its source's reason when unavailable).
+template <class Source>
+TelemetrySummary summarize_telemetry(const RunResult& run, const TelemetrySampler<Source>& sampler,
+                                     const ThrottleRule& rule = {}) {
+    return summarize_telemetry(run, sampler.entries(), sampler.device(), rule,
+                               sampler.available() ? std::string() : sampler.why_unavailable());
+}
+
+namespace detail {
+inline std::string mhz(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.0f MHz", value);
+    return buffer;
+}
+inline std::string throttle_causes(const TelemetrySummary& t) {
+    std::string causes;
+    const auto add = [&](const std::string& cause) { causes += (causes.empty() ? "" : " / ") + cause; };
+    if (t.thermal > 0) add("thermal");
+    if (t.power > 0) add("power cap");
+    if (t.low_clock > 0) {
+        char buffer[96];
+        std::snprintf(buffer, sizeof buffer, "SM clock below %.0f%% of %s", t.min_clock_fraction * 100.0,
+                      t.expected_clock_mhz ? mhz(*t.expected_clock_mhz).c_str() : "the expected clock");
+        add(buffer);
+    }
+    return causes;
+}
+}  // namespace detail
+
+/// What about the GPU's clocks makes the run's numbers less trustworthy, one sentence each:
+/// clocks not locked, and the share of throttled samples with their causes.
+inline std::vector<std::string> telemetry_hints(const TelemetrySummary& t) {
+    std::vector<std::string> hints;
+    if (t.clocks_locked.has_value() && !*t.clocks_locked) {
+        std::string range;
+        if (t.sm_clock_min_mhz && t.sm_clock_max_mhz)
+            range = *t.sm_clock_min_mhz == *t.sm_clock_max_mhz
+                        ? " (the SM clock read " + detail::mhz(*t.sm_clock_min_mhz) + " in every sample)"
+                        : " (the SM clock ranged from " + detail::mhz(*t.sm_clock_min_mhz) + " to " +
+                              detail::mhz(*t.sm_clock_max_mhz) + ")";
+        hints.push_back("clocks not locked" + range +
+                        ": the GPU picks its clock from load, temperature and power, so runs are comparable "
+                        "only under the same conditions; lock them (nvidia-smi --lock-gpu-clocks) for A/B "
+                        "comparisons, or report the clock with the result");
+    }
+    if (t.throttled > 0) {
+        char share[32];
+        std::snprintf(share, sizeof share, "%.1f%%", t.throttled_fraction() * 100.0);
+        hints.push_back("throttled during " + std::string(share) + " of samples (" + detail::throttle_causes(t) +
+                        "): " + std::to_string(t.throttled) + " of " + std::to_string(t.sampled) +
+                        " sampled calls ran at a capped clock; discard_throttled() drops them, or let the GPU "
+                        "cool down and measure again");
+    }
+    return hints;
+}
+
+/// telemetry_hints() followed by the host's own (host_hints(): CPU frequency governor, turbo,
+/// debug build), which move the host-side numbers the same way.
+inline std::vector<std::string> telemetry_hints(const TelemetrySummary& t, const HostContext& host) {
+    std::vector<std::string> hints = telemetry_hints(t);
+    for (std::string& h : host_hints(host)) hints.push_back(std::move(h));
+    return hints;
+}
+
+/// `run` without the calls `t` counts as throttled: latency and enqueue keep their first call
+/// and lose those steady samples; the name says how many were dropped. Other fields are copied
+/// as they were.
+inline RunResult discard_throttled(const RunResult& run, const TelemetrySummary& t) {
+    if (t.throttled_calls.empty()) return run;
+    const std::set<std::size_t> dropped(t.throttled_calls.begin(), t.throttled_calls.end());
+    const std::size_t total = run.calls_in_order().size();
+    const auto filtered = [&](const Stats& in) {
+        Stats out;
+        if (in.has_first_call()) out.set_first_call(in.first_call());
+        const std::vector<Duration>& samples = in.samples();
+        const std::size_t first = detail::first_steady_call(total, samples.size());
+        for (std::size_t i = 0; i < samples.size(); ++i)
+            if (dropped.count(first + i) == 0) out.add_steady(samples[i]);
+        return out;
+    };
+    RunResult out = run;
+    out.latency = filtered(run.latency);
+    out.enqueue = filtered(run.enqueue);
+    out.name += (out.name.empty() ? "" : " ") + std::string("[") + std::to_string(dropped.size()) +
+                " throttled call" + (dropped.size() == 1 ? "" : "s") + " discarded]";
+    return out;
+}
+
+/// Text lines in the style of the run report (report.hpp): source, clocks, throttling, hints.
+inline std::string telemetry_report(const TelemetrySummary& t) {
+    const auto labelled = [](const char* label, const std::string& text) {
+        char head[24];
+        std::snprintf(head, sizeof head, "  %-12s ", label);
+        return head + text + "\n";
+    };
+    if (!t.unavailable.empty()) return labelled("telemetry", "none: " + t.unavailable);
+    std::string out = labelled("telemetry", t.source + (t.device_name.empty() ? "" : ", " + t.device_name) + ": " +
+                                                std::to_string(t.sampled) + " of " + std::to_string(t.calls) +
+                                                " measured calls sampled");
+    std::string clocks;
+    if (t.sm_clock_min_mhz && t.sm_clock_max_mhz && t.sm_clock_mean_mhz)
+        clocks = "SM clock min " + detail::mhz(*t.sm_clock_min_mhz) + "   mean " + detail::mhz(*t.sm_clock_mean_mhz) +
+                 "   max " + detail::mhz(*t.sm_clock_max_mhz);
+    if (t.memory_clock_mhz) clocks += (clocks.empty() ? "" : "   ") + std::string("memory ") + detail::mhz(*t.memory_clock_mhz);
+    if (!clocks.empty()) out += labelled("", clocks);
+    std::string conditions;
+    char buffer[64];
+    if (t.temperature_max_c) {
+        std::snprintf(buffer, sizeof buffer, "temperature max %.0f C", *t.temperature_max_c);
+        conditions = buffer;
+    }
+    if (t.power_max_w) {
+        std::snprintf(buffer, sizeof buffer, "power max %.0f W", *t.power_max_w);
+        conditions += (conditions.empty() ? "" : "   ") + std::string(buffer);
+    }
+    if (t.clocks_locked) conditions += (conditions.empty() ? "" : "   ") + std::string(*t.clocks_locked ? "clocks locked" : "clocks not locked");
+    if (!conditions.empty()) out += labelled("", conditions);
+    if (t.throttled > 0) {
+        std::snprintf(buffer, sizeof buffer, "%.1f%%", t.throttled_fraction() * 100.0);
+        out += labelled("throttled", std::to_string(t.throttled) + " calls (" + buffer + "): " + detail::throttle_causes(t));
+    }
+    for (const std::string& h : telemetry_hints(t)) out += "  hint: " + h + "\n";
+    return out;
+}
+
+/// The summary as one JSON object (null for an absent metric).
+inline void write_telemetry_json(detail::JsonWriter& w, const TelemetrySummary& t) {
+    const auto number = [&](const char* key, const std::optional<double>& x) {
+        w.key(key);
+        if (x) {
+            w.value(*x);
+        } else {
+            w.null();
+        }
+    };
+    w.begin_object();
+    w.key("source").value(t.source);
+    w.key("device").value(t.device_name);
+    w.key("available").value(t.unavailable.empty());
+    if (!t.unavailable.empty()) w.key("unavailable").value(t.unavailable);
+    w.key("calls").value(t.calls);
+    w.key("sampled").value(t.sampled);
+    w.key("throttled").value(t.throttled);
+    w.key("throttled_fraction").value(t.throttled_fraction());
+    w.key("thermal").value(t.thermal);
+    w.key("power").value(t.power);
+    w.key("low_clock").value(t.low_clock);
+    number("expected_clock_mhz", t.expected_clock_mhz);
+    number("sm_clock_min_mhz", t.sm_clock_min_mhz);
+    number("sm_clock_mean_mhz", t.sm_clock_mean_mhz);
+    number("sm_clock_max_mhz", t.sm_clock_max_mhz);
+    number("memory_clock_mhz", t.memory_clock_mhz);
+    number("temperature_max_c", t.temperature_max_c);
+    number("power_max_w", t.power_max_w);
+    w.key("clocks_locked");
+    if (t.clocks_locked) {
+        w.value(*t.clocks_locked);
+    } else {
+        w.null();
+    }
+    w.key("throttled_calls").begin_array();
+    for (const std::size_t call : t.throttled_calls) w.value(call);
+    w.end_array();
+    w.key("hints").begin_array();
+    for (const std::string& h : telemetry_hints(t)) w.value(h);
+    w.end_array();
+    w.end_object();
+}
+
+// ---- NVML --------------------------------------------------------------------------------------
+
+/// Which NVML library and device NvmlTelemetry uses.
+struct NvmlOptions {
+    std::string library = "libnvidia-ml.so.1";  ///< what dlopen() looks for
+    unsigned index = 0;                          ///< NVML's device index (when pci_bus_id is empty)
+    /// The device with this PCI bus id ("0000:65:00.0", from cudaDeviceGetPCIBusId): the way to
+    /// name the GPU a CUDA device index runs on.
+    std::string pci_bus_id;
+};
+
+/// Telemetry from NVML, loaded at run time (see detail/nvml_loader.hpp). Never throws for an
+/// absent or failing NVML: it is then unavailable and says why. Not copyable.
+class NvmlTelemetry {
+public:
+    explicit NvmlTelemetry(NvmlOptions options = {}) : options_(std::move(options)) {
+        std::string error;
+        if (!library_.open(options_.library, error)) {
+            why_ = "NVML not available: " + error;
+            return;
+        }
+        start(library_.api(), options_.library + " lacks ");
+    }
+    /// With functions given by the caller instead of loaded (tests, or an NVML linked in).
+    explicit NvmlTelemetry(const detail::nvml::Api& api, NvmlOptions options = {}) : options_(std::move(options)) {
+        start(api, "the NVML function table lacks ");
+    }
+    ~NvmlTelemetry() {
+        if (initialised_) (void)api_.shutdown();
+    }
+    NvmlTelemetry(const NvmlTelemetry&) = delete;
+    NvmlTelemetry& operator=(const NvmlTelemetry&) = delete;
+
+    bool available() const noexcept { return why_.empty(); }
+    std::string why_unavailable() const { return why_; }
+    TelemetryDevice device() const { return device_; }
+
+    /// Reads every metric now; one that fails (NVML_ERROR_NOT_SUPPORTED on some boards) is
+    /// absent. nullopt when NVML is unavailable.
+    std::optional<TelemetrySample> sample() {
+        if (!available()) return std::nullopt;
+        TelemetrySample s;
+        s.time = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now().time_since_epoch());
+        unsigned int value = 0;
+        if (api_.clock_info(handle_, detail::nvml::clock_sm, &value) == detail::nvml::success) s.sm_clock_mhz = value;
+        if (api_.clock_info(handle_, detail::nvml::clock_mem, &value) == detail::nvml::success)
+            s.memory_clock_mhz = value;
+        unsigned long long reasons = 0;
+        if (api_.clock_event_reasons != nullptr && api_.clock_event_reasons(handle_, &reasons) == detail::nvml::success)
+            s.clock_event_reasons = reasons;
+        if (api_.temperature_v != nullptr) {
+            detail::nvml::TemperatureV1 t{detail::nvml::temperature_v1_version, detail::nvml::temperature_gpu, 0};
+            if (api_.temperature_v(handle_, &t) == detail::nvml::success) s.temperature_c = t.temperature;
+        } else if (api_.temperature != nullptr &&
+                   api_.temperature(handle_, detail::nvml::temperature_gpu, &value) == detail::nvml::success) {
+            s.temperature_c = value;
+        }
+        if (api_.power_usage != nullptr && api_.power_usage(handle_, &value) == detail::nvml::success)
+            s.power_w = value / 1000.0;  // milliwatts
+        return s;
+    }
+
+private:
+    void start(const detail::nvml::Api& api, const std::string& lacks) {
+        const bool by_bus_id = !options_.pci_bus_id.empty();
+        if (const char* missing = detail::nvml::missing_required(api, by_bus_id)) {
+            why_ = "NVML not available: " + lacks + missing;
+            return;
+        }
+        api_ = api;
+        const detail::nvml::Return init = api_.init();
+        if (init != detail::nvml::success) {
+            why_ = "NVML not available: nvmlInit_v2 failed: " + error_text(init);
+            return;
+        }
+        initialised_ = true;
+        const detail::nvml::Return found = by_bus_id ? api_.handle_by_pci_bus_id(options_.pci_bus_id.c_str(), &handle_)
+                                                     : api_.handle_by_index(options_.index, &handle_);
+        if (found != detail::nvml::success) {
+            why_ = "NVML not available: " +
+                   (by_bus_id ? "nvmlDeviceGetHandleByPciBusId_v2(\"" + options_.pci_bus_id + "\")"
+                              : "nvmlDeviceGetHandleByIndex_v2(" + std::to_string(options_.index) + ")") +
+                   " failed: " + error_text(found);
+            (void)api_.shutdown();
+            initialised_ = false;
+            return;
+        }
+        device_.source = "NVML";
+        char text[96] = {};
+        if (api_.driver_version != nullptr && api_.driver_version(text, sizeof text) == detail::nvml::success)
+            device_.source += " (driver " + std::string(text) + ")";
+        text[0] = '\0';
+        if (api_.name != nullptr && api_.name(handle_, text, sizeof text) == detail::nvml::success) device_.name = text;
+        unsigned int max_sm = 0;
+        if (api_.max_clock_info != nullptr &&
+            api_.max_clock_info(handle_, detail::nvml::clock_sm, &max_sm) == detail::nvml::success && max_sm > 0)
+            device_.max_sm_clock_mhz = max_sm;
+    }
+
+    std::string error_text(detail::nvml::Return code) const {
+        const char* text = api_.error_string(code);
+        return std::string(text != nullptr ? text : "unknown error") + " (NVML error " +
+               std::to_string(static_cast<int>(code)) + ")";
+    }
+
+    NvmlOptions options_;
+    detail::nvml::Library library_;
+    detail::nvml::Api api_{};
+    detail::nvml::Device handle_{};
+    bool initialised_ = false;
+    std::string why_;
+    TelemetryDevice device_{};
+};
+
+}  // namespace gputime

@@ -1,0 +1,606 @@
+// gputime/measure/ab_compare.hpp - A/B comparison with a verdict: is variant b faster than a, by how much,
+// and can the difference be told apart from noise?
+//
+//   gputime::CompareOptions options;
+//   options.names = {"nchw", "blocked"};
+//   const gputime::Comparison c = gputime::compare(clock, {run_nchw, run_blocked}, options);
+//   std::cout << c;   // blocked vs nchw: 0.968x [0.962, 0.975] p=1.2e-9 FASTER (min effect 2%)
+//
+// How the variants are run
+// * Interleaved, in randomised blocks: each block calls every variant once, in an order drawn
+//   from a seeded generator (options.seed); warm-up blocks first, then options.samples measured
+//   blocks. Whatever drifts during the run (clocks, temperature, other processes, caches) hits
+//   every variant alike instead of the one that happened to run last, and no variant always
+//   follows the same other one.
+// * Latency mode, like WarmupRunner: one clock.synchronize() after every call (on a device clock
+//   samples are resolved from their events later; the call itself is never stalled).
+// * The first call of each variant is kept apart (Stats does that): it is the first warm-up
+//   call, or the first measured call when warmup is 0 (that variant then has samples - 1 steady
+//   samples). The callable is f() or f(std::size_t call), call counting that variant's calls,
+//   warm-up included. An exception from a callable propagates (nothing is returned).
+//
+// What is reported, for each variant v against the first one (the baseline b)
+// * ratio: the Hodges-Lehmann estimate of the ratio of medians v / b: exp of the median of the
+//   pairwise differences log(v_i) - log(b_j); < 1 means v is faster. Its confidence interval
+//   [lower, upper] (options.confidence, 95%) is distribution-free: exp of order statistics of
+//   those differences (gputime/stats/mann_whitney.hpp has the details; it needs no assumption
+//   about the shape of the latency distribution, and outliers barely move it). A side is open
+//   (lower 0, upper infinity) when there are too few samples to bound it.
+// * p: the two-sided Mann-Whitney U test of "both variants' durations come from the same
+//   distribution", with tie correction: the exact null distribution for small samples without
+//   ties (min(n, m) <= 8, as scipy.stats.mannwhitneyu's method='auto'), otherwise the normal
+//   approximation with continuity correction.
+// * verdict, with alpha = 1 - confidence and the minimum effect e (options.min_effect, 2%):
+//     SLOWER  when p < alpha and ratio >= 1 + e
+//     FASTER  when p < alpha and ratio <= 1 - e
+//     SAME    otherwise: no difference of at least e was shown.
+//   So a verdict needs the difference to be both statistically significant and large enough to
+//   matter. Without a true difference, p < alpha happens with probability at most about alpha,
+//   so a false FASTER/SLOWER is at most that likely (and the minimum effect makes it rarer
+//   still); a real difference of d > e is found with a probability that grows with the samples
+//   (on the simulated GPU with 5% jitter, 300 samples per variant find 3% with e = 2% in about
+//   98% of runs, and give no false verdict in 1000 runs without a difference, with or without a
+//   10% drift across the run: bench/bench_ab_power.cpp).
+//   SAME is not proof of equality: `equivalent` says whether the whole interval lies within
+//   [1 - e, 1 + e], i.e. a difference of e or more is ruled out at this confidence; the text
+//   report calls a SAME without it inconclusive.
+// * With more than one candidate, each is tested against the baseline on its own: k candidates
+//   give up to k * alpha chance of at least one false verdict (raise the confidence to keep it).
+// * Per variant: the steady Stats (p50, p99, ...), the first call and the warm-up calls.
+//
+// Output: operator<< / to_string (text; the one-line verdict of a Contrast too) and to_json.
+// Bad input (fewer than 2 variants, 0 samples, a confidence outside (0, 1), a minimum effect that
+// is negative, NaN or >= 1, names that do not fit) throws gputime::InvalidArgument before
+// anything runs.
+#pragma once
+
+#include <gputime/core/clock_contract.hpp>
+#include <gputime/core/detail/escape.hpp>
+#include <gputime/stats/mann_whitney.hpp>
+#include <gputime/report/detail/text_table.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/core/error.hpp>
+#include <gputime/stats/stats.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <ostream>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace gputime {
+
+/// The verdict on one variant against the baseline.
+enum class Verdict {
+    same,    ///< no difference of at least the minimum effect was shown
+    faster,  ///< significantly faster, by at least the minimum effect
+    slower,  ///< significantly slower, by at least the minimum effect
+};
+
+/// "SAME", "FASTER", "SLOWER".
+inline const char* to_string(Verdict v) noexcept {
+    switch (v) {
+        case Verdict::faster: return "FASTER";
+        case Verdict::slower: return "SLOWER";
+        case Verdict::same: break;
+    }
+    return "SAME";
+}
+
+struct CompareOptions {
+    /// Measured calls per variant: the default budget. 300 finds a 3% difference under 5%
+    /// jitter in about 98% of runs (see the top); with half the jitter a quarter of the calls
+    /// does as well (the interval's width goes with jitter / sqrt(samples)).
+    std::size_t samples = 300;
+    /// Warm-up calls per variant, interleaved like the measured ones; out of the statistics.
+    std::size_t warmup = 10;
+    /// Seed of the generator that orders the variants in each block.
+    std::uint64_t seed = 0x5eed;
+    /// Confidence of the ratio's interval; alpha = 1 - confidence is the test's level.
+    double confidence = 0.95;
+    /// The smallest relative difference worth a verdict (0.02: 2%), in [0, 1).
+    double min_effect = 0.02;
+    /// One name per variant (empty: "a", "b", "c", ...); the first is the baseline.
+    std::vector<std::string> names;
+};
+
+/// One variant to compare: any callable f() or f(std::size_t call).
+class Variant {
+public:
+    template <class F, class Fn = std::decay_t<F>,
+              std::enable_if_t<!std::is_same<Fn, Variant>::value &&
+                                   (std::is_invocable<Fn&>::value || std::is_invocable<Fn&, std::size_t>::value),
+                               int> = 0>
+    Variant(F&& fn) {  // implicit on purpose: compare(clock, {f, g})
+        if (is_null(fn)) return;
+        if constexpr (std::is_invocable<Fn&, std::size_t>::value) {
+            call_ = std::forward<F>(fn);
+        } else {
+            call_ = [f = Fn(std::forward<F>(fn))](std::size_t) mutable { f(); };
+        }
+    }
+
+    void operator()(std::size_t call) const { call_(call); }
+    explicit operator bool() const noexcept { return static_cast<bool>(call_); }
+
+private:
+    template <class T>
+    struct is_function_object : std::false_type {};
+    template <class Signature>
+    struct is_function_object<std::function<Signature>> : std::true_type {};
+
+    // A null function pointer or an empty std::function makes an empty Variant (refused by compare).
+    template <class T>
+    static bool is_null(const T& f) noexcept {
+        if constexpr (std::is_pointer<T>::value) {
+            return f == nullptr;
+        } else if constexpr (is_function_object<T>::value) {
+            return !f;
+        } else {
+            return false;
+        }
+    }
+
+    std::function<void(std::size_t)> call_;
+};
+
+/// What one variant measured.
+struct VariantTiming {
+    std::string name;
+    /// Steady samples; latency.first_call() is the variant's very first call.
+    Stats latency;
+    /// The warm-up calls in order (front() is the first call); empty without warm-up.
+    std::vector<Duration> warmup;
+};
+
+/// One variant against the baseline.
+struct Contrast {
+    std::string name;           ///< the variant
+    std::string baseline_name;  ///< the baseline
+    std::size_t variant = 1;    ///< index into Comparison::variants
+    std::size_t baseline = 0;   ///< index into Comparison::variants (always 0 from compare())
+    /// Hodges-Lehmann estimate of median(variant) / median(baseline); < 1: the variant is faster.
+    double ratio = 1.0;
+    /// The ratio's confidence interval; 0 / +infinity when a side is open (too few samples).
+    double ratio_lower = 0.0;
+    double ratio_upper = std::numeric_limits<double>::infinity();
+    /// The interval's coverage: at least the confidence asked for (ranks are whole numbers).
+    double coverage = 1.0;
+    /// Two-sided Mann-Whitney U test.
+    double p_value = 1.0;
+    /// U of the variant's samples against the baseline's: #(v > b) + 0.5 #(v == b).
+    double u_statistic = 0.0;
+    /// p from the exact null distribution (small samples without ties), else the normal approximation.
+    bool exact_p = false;
+    Verdict verdict = Verdict::same;
+    /// The whole interval lies within [1 - min_effect, 1 + min_effect]: a difference of the
+    /// minimum effect or more is ruled out.
+    bool equivalent = false;
+    double confidence = 0.95;
+    double min_effect = 0.02;
+    std::size_t samples = 0;           ///< steady samples of the variant
+    std::size_t baseline_samples = 0;  ///< steady samples of the baseline
+};
+
+/// Everything compare() measured and concluded.
+struct Comparison {
+    /// variants[0] is the baseline.
+    std::vector<VariantTiming> variants;
+    /// contrasts[i] is variants[i + 1] against variants[0].
+    std::vector<Contrast> contrasts;
+    std::size_t samples = 0;  ///< measured blocks (calls per variant)
+    std::size_t warmup = 0;   ///< warm-up blocks
+    std::uint64_t seed = 0;
+    double confidence = 0.95;
+    double min_effect = 0.02;
+    bool device_timed = false;  ///< samples are device time (a GPU clock), not host time
+    /// Host wall time of the measured blocks, synchronisation included.
+    Duration wall{0.0};
+};
+
+namespace detail {
+
+// splitmix64 (Steele, Lea, Flood 2014): the block orders, the same on every platform. The seed is
+// offset by a constant so that the orders do not follow the first outputs of another splitmix64
+// seeded with the same number (the simulator seeds its noise that way).
+class BlockOrder {
+public:
+    explicit BlockOrder(std::uint64_t seed) noexcept : state_(seed ^ 0x6A09E667F3BCC909ULL) {}
+    std::uint64_t next() noexcept {
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    /// Uniform in [0, bound), unbiased (rejection), bound >= 1.
+    std::uint64_t below(std::uint64_t bound) noexcept {
+        const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
+                                    std::numeric_limits<std::uint64_t>::max() % bound;
+        std::uint64_t r = next();
+        while (r >= limit) r = next();
+        return r % bound;
+    }
+    /// A fresh random permutation of 0..order.size()-1 (Fisher-Yates).
+    void shuffle(std::vector<std::size_t>& order) noexcept {
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        for (std::size_t i = order.size(); i > 1; --i) {
+            const auto j = static_cast<std::size_t>(below(i));
+            std::swap(order[i - 1], order[j]);
+        }
+    }
+
+private:
+    std::uint64_t state_;
+};
+
+inline std::string default_variant_name(std::size_t i) {
+    if (i < 26) return std::string(1, static_cast<char>('a' + i));
+    return "v" + std::to_string(i + 1);
+}
+
+inline std::string describe_compare_value(double value) {
+    if (std::isnan(value)) return "nan";
+    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    char buffer[64];
+    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return r.ec == std::errc{} ? std::string(buffer, r.ptr) : std::to_string(value);
+}
+
+inline void check_compare_statistics(const char* where, double confidence, double min_effect) {
+    if (!(confidence > 0.0 && confidence < 1.0))
+        throw InvalidArgument(where, "confidence", "must be in (0, 1), e.g. 0.95, got " + describe_compare_value(confidence));
+    if (!(min_effect >= 0.0 && min_effect < 1.0))
+        throw InvalidArgument(where, "min_effect",
+                              "must be a fraction in [0, 1), e.g. 0.02 for 2%, got " + describe_compare_value(min_effect));
+}
+
+inline void check_names(const char* where, const std::vector<std::string>& names, std::size_t variants) {
+    if (names.empty()) return;
+    if (names.size() != variants)
+        throw InvalidArgument(where, "names",
+                              "must name every variant: " + std::to_string(names.size()) + " names for " +
+                                  std::to_string(variants) + " variants");
+    for (std::size_t i = 0; i < names.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (names[i] == names[j])
+                throw InvalidArgument(where, "names", "must be distinct; \"" + names[i] + "\" appears twice");
+}
+
+// Log durations, sorted. A zero duration (an empty call under a coarse clock) has no logarithm:
+// zeros become half the smallest positive sample of the two sets, which keeps every rank.
+inline void log_durations(const std::vector<Duration>& a, const std::vector<Duration>& b, std::vector<double>& la,
+                          std::vector<double>& lb) {
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const Duration d : a)
+        if (d.count() > 0.0) smallest = std::min(smallest, d.count());
+    for (const Duration d : b)
+        if (d.count() > 0.0) smallest = std::min(smallest, d.count());
+    const double zero = std::isinf(smallest) ? 1.0 : smallest / 2.0;
+    auto convert = [zero](const std::vector<Duration>& in, std::vector<double>& out) {
+        out.clear();
+        out.reserve(in.size());
+        for (const Duration d : in) out.push_back(std::log(d.count() > 0.0 ? d.count() : zero));
+        std::sort(out.begin(), out.end());
+    };
+    convert(a, la);
+    convert(b, lb);
+}
+
+inline Contrast contrast_of(const Stats& baseline, const Stats& candidate, double confidence, double min_effect) {
+    std::vector<double> xs, ys;
+    log_durations(candidate.samples(), baseline.samples(), xs, ys);
+    const MannWhitneyResult test = mann_whitney_sorted(xs, ys, RankTestMethod::automatic);
+    const ShiftEstimate shift = hodges_lehmann_sorted(xs, ys, confidence, test.exact);
+    Contrast c;
+    c.ratio = std::exp(shift.estimate);
+    c.ratio_lower = std::exp(shift.lower);  // exp(-inf) = 0
+    c.ratio_upper = std::exp(shift.upper);  // exp(+inf) = inf
+    c.coverage = shift.coverage;
+    c.p_value = test.p_value;
+    c.u_statistic = test.u;
+    c.exact_p = test.exact;
+    c.confidence = confidence;
+    c.min_effect = min_effect;
+    c.samples = xs.size();
+    c.baseline_samples = ys.size();
+    const bool significant = test.p_value < 1.0 - confidence;
+    if (significant && c.ratio > 1.0 && c.ratio >= 1.0 + min_effect) c.verdict = Verdict::slower;
+    else if (significant && c.ratio < 1.0 && c.ratio <= 1.0 - min_effect) c.verdict = Verdict::faster;
+    c.equivalent = c.ratio_lower >= 1.0 - min_effect && c.ratio_upper <= 1.0 + min_effect;
+    return c;
+}
+
+template <class Clock>
+void compare_call(Clock& clock, const Variant& variant, std::size_t call, Stats& into) {
+    const auto started = clock.mark();
+    try {
+        variant(call);
+    } catch (...) {
+        clock.release(started);  // a failed call is not a sample
+        throw;
+    }
+    clock.stop(started, into);
+    clock.synchronize();  // latency mode: one synchronisation per call
+}
+
+inline std::string format_ratio(double r) {
+    if (std::isinf(r)) return "inf";
+    if (r == 0.0) return "0";
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, r >= 100.0 ? "%.1f" : "%.3f", r);
+    return buffer;
+}
+
+inline std::string format_p(double p) {
+    if (p <= 0.0) return "p<1e-300";
+    char buffer[48];
+    if (p >= 0.001) {
+        std::snprintf(buffer, sizeof buffer, "p=%.3g", p);
+        return buffer;
+    }
+    // 1.2e-09 -> 1.2e-9
+    std::snprintf(buffer, sizeof buffer, "%.1e", p);
+    std::string s = buffer;
+    const std::size_t e = s.find('e');
+    if (e != std::string::npos) {
+        std::size_t digits = e + 2;  // after the sign
+        while (digits + 1 < s.size() && s[digits] == '0') s.erase(digits, 1);
+    }
+    return "p=" + s;
+}
+
+inline std::string format_percent(double fraction) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%g%%", fraction * 100.0);
+    return buffer;
+}
+
+inline void append_json_u64(std::string& out, std::uint64_t value) {
+    char buffer[24];
+    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, r.ptr);
+}
+
+}  // namespace detail
+
+/// One variant against a baseline from samples already measured (their steady samples), with
+/// the options' confidence and min_effect (names: options.names[0] the baseline, [1] the
+/// candidate, if given). Throws InvalidArgument for bad options or a Stats without steady samples.
+inline Contrast compare_stats(const Stats& baseline, const Stats& candidate, const CompareOptions& options = {}) {
+    detail::check_compare_statistics("compare_stats", options.confidence, options.min_effect);
+    detail::check_names("compare_stats", options.names, 2);
+    if (baseline.count() == 0) throw InvalidArgument("compare_stats", "baseline", "has no steady samples");
+    if (candidate.count() == 0) throw InvalidArgument("compare_stats", "candidate", "has no steady samples");
+    Contrast c = detail::contrast_of(baseline, candidate, options.confidence, options.min_effect);
+    c.baseline_name = options.names.empty() ? "a" : options.names[0];
+    c.name = options.names.empty() ? "b" : options.names[1];
+    return c;
+}
+
+/// Runs `variants` interleaved in randomised blocks on `clock` and compares each with the first
+/// (see the top of this header). Throws InvalidArgument for bad input before calling anything;
+/// an exception from a variant propagates.
+template <class Clock>
+Comparison compare(Clock& clock, const std::vector<Variant>& variants, const CompareOptions& options = {}) {
+    static_assert(detail::check_clock<Clock>());
+    const char* where = "compare";
+    if (variants.size() < 2)
+        throw InvalidArgument(where, "variants",
+                              "must hold at least 2 callables (a baseline and a candidate), got " +
+                                  std::to_string(variants.size()));
+    for (std::size_t i = 0; i < variants.size(); ++i)
+        if (!variants[i]) throw InvalidArgument(where, "variants", "holds an empty callable at index " + std::to_string(i));
+    if (options.samples == 0) throw InvalidArgument(where, "samples", "must be >= 1 measured call per variant");
+    if (options.warmup == 0 && options.samples < 2)
+        throw InvalidArgument(where, "samples",
+                              "must be >= 2 when warmup is 0: the first call is kept apart, the rest are the samples");
+    detail::check_compare_statistics(where, options.confidence, options.min_effect);
+    detail::check_names(where, options.names, variants.size());
+
+    const std::size_t k = variants.size();
+    Comparison result;
+    result.samples = options.samples;
+    result.warmup = options.warmup;
+    result.seed = options.seed;
+    result.confidence = options.confidence;
+    result.min_effect = options.min_effect;
+    result.device_timed = Clock::measures_device;
+    result.variants.resize(k);
+    for (std::size_t i = 0; i < k; ++i)
+        result.variants[i].name = options.names.empty() ? detail::default_variant_name(i) : options.names[i];
+
+    detail::BlockOrder order_source(options.seed);
+    std::vector<std::size_t> order(k);
+    std::vector<std::size_t> calls(k, 0);
+    std::vector<Stats> warm(k);
+    try {
+        for (std::size_t block = 0; block < options.warmup; ++block) {
+            order_source.shuffle(order);
+            for (const std::size_t v : order) detail::compare_call(clock, variants[v], calls[v]++, warm[v]);
+        }
+        for (std::size_t v = 0; v < k; ++v) {
+            VariantTiming& t = result.variants[v];
+            if (warm[v].has_first_call()) {
+                t.warmup.push_back(warm[v].first_call());
+                t.latency.set_first_call(warm[v].first_call());
+            }
+            for (const Duration d : warm[v].samples()) t.warmup.push_back(d);
+        }
+        const auto started = clock.host_now();
+        for (std::size_t block = 0; block < options.samples; ++block) {
+            order_source.shuffle(order);
+            for (const std::size_t v : order)
+                detail::compare_call(clock, variants[v], calls[v]++, result.variants[v].latency);
+        }
+        clock.synchronize();
+        result.wall = Duration(clock.host_now() - started);
+    } catch (...) {
+        try {
+            clock.synchronize();  // settle what was in flight; the callable's error is the one to report
+        } catch (...) {
+        }
+        throw;
+    }
+
+    for (std::size_t v = 1; v < k; ++v) {
+        Contrast c = detail::contrast_of(result.variants[0].latency, result.variants[v].latency, options.confidence,
+                                         options.min_effect);
+        c.variant = v;
+        c.baseline = 0;
+        c.name = result.variants[v].name;
+        c.baseline_name = result.variants[0].name;
+        result.contrasts.push_back(std::move(c));
+    }
+    return result;
+}
+
+/// compare(clock, {a, b}, options): `b` against the baseline `a`.
+template <class Clock, class A, class B,
+          std::enable_if_t<(std::is_invocable<std::decay_t<A>&>::value ||
+                            std::is_invocable<std::decay_t<A>&, std::size_t>::value) &&
+                               (std::is_invocable<std::decay_t<B>&>::value ||
+                                std::is_invocable<std::decay_t<B>&, std::size_t>::value),
+                           int> = 0>
+Comparison compare(Clock& clock, A&& a, B&& b, const CompareOptions& options = {}) {
+    std::vector<Variant> variants;
+    variants.emplace_back(std::forward<A>(a));
+    variants.emplace_back(std::forward<B>(b));
+    return compare(clock, variants, options);
+}
+
+/// The verdict line: "b vs a: 0.968x [0.962, 0.975] p=1.2e-9 FASTER (min effect 2%)".
+inline std::string to_string(const Contrast& c) {
+    std::string s = c.name + " vs " + c.baseline_name + ": " + detail::format_ratio(c.ratio) + "x [" +
+                    detail::format_ratio(c.ratio_lower) + ", " + detail::format_ratio(c.ratio_upper) + "] " +
+                    detail::format_p(c.p_value) + " " + to_string(c.verdict) + " (min effect " +
+                    detail::format_percent(c.min_effect);
+    if (c.verdict == Verdict::same && !c.equivalent) s += "; inconclusive: the interval reaches past it";
+    return s + ")";
+}
+
+/// The whole report: per-variant p50 / p99 / first call, then one verdict line per candidate.
+inline std::string to_string(const Comparison& r) {
+    std::string out = "gputime: A/B comparison  (" + std::string(r.device_timed ? "device time" : "host time") + ", " +
+                      std::to_string(r.variants.size()) + " variants interleaved: " + std::to_string(r.warmup) +
+                      " warm-up + " + std::to_string(r.samples) +
+                      " measured blocks, each variant once per block in random order; one synchronisation per call)\n";
+    detail::TextTable table({"variant", "p50", "p99", "first call", "samples"});
+    for (const VariantTiming& v : r.variants) {
+        const bool steady = v.latency.count() > 0;
+        table.row({v.name, steady ? format_duration(v.latency.p50()) : "-",
+                   steady ? format_duration(v.latency.p99()) : "-",
+                   v.latency.has_first_call() ? format_duration(v.latency.first_call()) : "-",
+                   std::to_string(v.latency.count())});
+    }
+    const std::string text = table.str();
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        const std::size_t end = text.find('\n', begin);
+        out += "  " + text.substr(begin, end - begin) + "\n";
+        begin = end == std::string::npos ? text.size() : end + 1;
+    }
+    for (const Contrast& c : r.contrasts) out += "  " + to_string(c) + "\n";
+    char legend[320];
+    std::snprintf(legend, sizeof legend,
+                  "  ratio = median(candidate) / median(baseline), Hodges-Lehmann on log durations; "
+                  "[its %g%% confidence interval]\n"
+                  "  p = two-sided Mann-Whitney U; FASTER / SLOWER need p < %g and a ratio at least %s from 1\n",
+                  r.confidence * 100.0, 1.0 - r.confidence, detail::format_percent(r.min_effect).c_str());
+    out += legend;
+    return out;
+}
+
+inline std::ostream& operator<<(std::ostream& os, const Contrast& c) { return os << to_string(c); }
+inline std::ostream& operator<<(std::ostream& os, const Comparison& r) { return os << to_string(r); }
+
+/// The comparison as JSON: settings, per-variant statistics (nanoseconds), one object per
+/// candidate. Open interval ends and other non-finite numbers are null.
+inline std::string to_json(const Comparison& r) {
+    using detail::append_json_number;
+    using detail::append_json_string;
+    std::string out = "{\"confidence\":";
+    append_json_number(out, r.confidence);
+    out += ",\"min_effect\":";
+    append_json_number(out, r.min_effect);
+    out += ",\"samples\":";
+    detail::append_json_u64(out, r.samples);
+    out += ",\"warmup\":";
+    detail::append_json_u64(out, r.warmup);
+    out += ",\"seed\":";
+    detail::append_json_u64(out, r.seed);
+    out += ",\"device_timed\":";
+    out += r.device_timed ? "true" : "false";
+    out += ",\"wall_ns\":";
+    append_json_number(out, r.wall.count());
+    out += ",\"variants\":[";
+    for (std::size_t i = 0; i < r.variants.size(); ++i) {
+        const VariantTiming& v = r.variants[i];
+        if (i > 0) out += ',';
+        out += "{\"name\":";
+        append_json_string(out, v.name);
+        out += ",\"samples\":";
+        detail::append_json_u64(out, v.latency.count());
+        out += ",\"first_call_ns\":";
+        if (v.latency.has_first_call()) append_json_number(out, v.latency.first_call().count());
+        else out += "null";
+        if (v.latency.count() > 0) {
+            const std::pair<const char*, double> fields[] = {
+                {"min_ns", v.latency.min().count()}, {"p50_ns", v.latency.p50().count()},
+                {"p90_ns", v.latency.p90().count()}, {"p99_ns", v.latency.p99().count()},
+                {"max_ns", v.latency.max().count()}, {"mean_ns", v.latency.mean().count()}};
+            for (const auto& [key, value] : fields) {
+                out += ",\"";
+                out += key;
+                out += "\":";
+                append_json_number(out, value);
+            }
+        }
+        out += ",\"warmup_ns\":[";
+        for (std::size_t w = 0; w < v.warmup.size(); ++w) {
+            if (w > 0) out += ',';
+            append_json_number(out, v.warmup[w].count());
+        }
+        out += "]}";
+    }
+    out += "],\"comparisons\":[";
+    for (std::size_t i = 0; i < r.contrasts.size(); ++i) {
+        const Contrast& c = r.contrasts[i];
+        if (i > 0) out += ',';
+        out += "{\"variant\":";
+        append_json_string(out, c.name);
+        out += ",\"baseline\":";
+        append_json_string(out, c.baseline_name);
+        out += ",\"ratio\":";
+        append_json_number(out, c.ratio);
+        out += ",\"ratio_lower\":";
+        append_json_number(out, c.ratio_lower);
+        out += ",\"ratio_upper\":";
+        append_json_number(out, c.ratio_upper);
+        out += ",\"coverage\":";
+        append_json_number(out, c.coverage);
+        out += ",\"p_value\":";
+        append_json_number(out, c.p_value);
+        out += ",\"p_method\":";
+        append_json_string(out, c.exact_p ? "exact" : "asymptotic");
+        out += ",\"u\":";
+        append_json_number(out, c.u_statistic);
+        out += ",\"verdict\":";
+        append_json_string(out, to_string(c.verdict));
+        out += ",\"equivalent\":";
+        out += c.equivalent ? "true" : "false";
+        out += '}';
+    }
+    out += "]}";
+    return out;
+}
+
+}  // namespace gputime

@@ -1,0 +1,185 @@
+// gputime/report/text.hpp - readable text for Stats and RunResult, and the hints that come with it.
+//
+//   std::cout << stats;    std::cout << result;
+// Units are scaled per number (ns/us/ms/s), labels aligned; hints name what makes a number
+// untrustworthy, with the threshold other tools use (nanobench, trtexec, MLPerf).
+// Any Stats or RunResult prints, including ones built by hand: statistics without a sample are
+// left out ("no samples"), the T(N) model needs a first call and a steady sample, and a NaN or
+// infinite duration prints as format_duration() writes it ("n/a", "inf"). Nothing here throws
+// except what reading a Stats throws (a parked GPU error).
+// Statistics are named, and their values printed, as gputime/stats/statistic_catalogue.hpp says, so the
+// text report, the tables, JSON and CSV agree on every name and unit.
+#pragma once
+
+#include <gputime/core/default_stream.hpp>
+#include <gputime/core/duration.hpp>
+#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/measure/run_result.hpp>
+#include <gputime/stats/statistic_catalogue.hpp>
+#include <gputime/stats/stats.hpp>
+
+#include <cstddef>
+#include <cstdio>
+#include <initializer_list>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace gputime {
+
+namespace detail {
+inline std::string labelled(const char* label, const std::string& text) {
+    char head[24];
+    std::snprintf(head, sizeof head, "  %-12s ", label);
+    return head + text + "\n";
+}
+inline std::string per_second(double value) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%.1f calls/s", value);
+    return buffer;
+}
+inline std::string percent(double fraction) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f%%", fraction * 100.0);
+    return buffer;
+}
+// "mean 1.325 ms   stddev 25.06 us   err% 0.00%": each statistic's heading and value, as the
+// catalogue names and formats them.
+inline std::string statistic_run(const Stats& s, std::initializer_list<Statistic> statistics) {
+    std::string out;
+    for (const Statistic statistic : statistics) {
+        if (!out.empty()) out += "   ";
+        out += statistic_info(statistic)->heading;
+        out += ' ';
+        out += format_statistic(statistic, statistic_value(s, statistic));
+    }
+    return out;
+}
+inline std::string interval_text(const PercentileInterval& i);
+inline std::string stats_lines(const Stats& s) {
+    std::string out;
+    if (s.has_first_call()) {
+        std::string first = format_statistic(Statistic::first_call, statistic_value(s, Statistic::first_call));
+        if (s.first_call_count() > 1) first += " (mean of " + std::to_string(s.first_call_count()) + " first calls)";
+        if (s.count() > 0) {
+            const Statistic overhead = Statistic::first_call_overhead;
+            first += "   overhead " + format_statistic(overhead, statistic_value(s, overhead)) + " over steady p50";
+        }
+        out += labelled(statistic_info(Statistic::first_call)->heading, first);
+    }
+    if (s.count() == 0) return out + labelled("steady", "no samples");
+    out += labelled("steady", std::to_string(s.count()) + " samples   " +
+                                  statistic_run(s, {Statistic::mean, Statistic::stddev, Statistic::mdape}));
+    out += labelled("", statistic_run(s, {Statistic::min, Statistic::p50, Statistic::p90, Statistic::p99,
+                                          Statistic::p999, Statistic::max}));
+    out += labelled("intervals", interval_text(s.percentile_interval(50.0, 0.95)) + "   " +
+                                     interval_text(s.percentile_interval(99.0, 0.95)) + "   at 95%");
+    return out;
+}
+// "p99 2.080 ms [2.010, 2.350 ms]"; an open side reads "open": too few samples to bound it.
+inline std::string interval_text(const PercentileInterval& i) {
+    char p[16];
+    std::snprintf(p, sizeof p, "p%g", i.p);
+    return std::string(p) + " " + format_duration(i.estimate) + " [" +
+           (i.lower_open ? std::string("open") : format_duration(i.lower)) + ", " +
+           (i.upper_open ? std::string("open") : format_duration(i.upper)) + "]";
+}
+// "+-0.83%", or "unbounded" for an open interval.
+inline std::string half_width_text(const PercentileInterval& i) {
+    if (!i.bounded()) return "unbounded";
+    return "+-" + percent(i.relative_half_width());
+}
+}  // namespace detail
+
+/// Warnings about a result; empty when nothing looks wrong.
+inline std::vector<std::string> hints(const RunResult& r) {
+    std::vector<std::string> out;
+    const Stats& s = r.latency;
+    if (s.count() == 0) return out;
+    if (s.count() < 100)
+        out.push_back("only " + std::to_string(s.count()) +
+                      " measured calls: p99 of fewer than 100 samples is simply the maximum");
+    if (s.mdape() >= 0.05)  // nanobench warns at err% >= 5%
+        out.push_back("unstable: median absolute deviation is " + detail::percent(s.mdape()) +
+                      " of the median; close other work, pin clocks, or measure longer");
+    if (r.device_timed && r.enqueue.count() > 0 && r.enqueue.p50().count() > 0.8 * s.p50().count())
+        out.push_back("enqueue-bound: the host needs " + format_duration(r.enqueue.p50()) + " to issue a call that runs " +
+                      format_duration(s.p50()) + " on the device; host overhead, not the GPU, sets the pace");
+    if (!r.warmup.empty() && r.warmup.size() > 1 && r.warmup.back().count() > 1.2 * s.p50().count())
+        out.push_back("warm-up may be too short: its last call took " + format_duration(r.warmup.back()) +
+                      " against a steady p50 of " + format_duration(s.p50()));
+    // MSER-5 over the whole run sees the transient end after the warm-up did: measured calls
+    // still belonged to it. MSER-5 places the end to a batch of 5 calls, hence the slack.
+    const std::size_t warm_calls = r.warmup.empty() ? 1 : r.warmup.size();
+    if (r.transient.conclusive && r.transient.steady_from > warm_calls + 5)
+        out.push_back("the warm-up transient lasted until call " + std::to_string(r.transient.steady_from) +
+                      " (MSER-5) but the warm-up ended after " + std::to_string(warm_calls) +
+                      "; use warmup_auto() or a longer warm-up");
+    const PercentileInterval p99 = s.percentile_interval(99.0, 0.95);
+    if (p99.upper_open && s.count() >= 100)
+        out.push_back("p99 has no upper bound at 95% confidence: " + std::to_string(samples_needed(99.0, 0.95)) +
+                      " samples close it, this run has " + std::to_string(s.count()));
+    const PercentileInterval p50 = s.percentile_interval(50.0, 0.95);
+    if (p50.bounded() && p50.relative_half_width() > 0.05)
+        out.push_back("the median is known only to " + detail::half_width_text(p50) +
+                      " at 95% confidence; measure longer (until_precise()) before comparing numbers");
+    if (r.legacy_default_stream) out.push_back(legacy_default_stream_hint());
+    if (r.stop_reason == StopReason::time_limit || r.stop_reason == StopReason::sample_limit)
+        out.push_back(std::string("the precision target was not reached: the run stopped at its ") +
+                      to_string(r.stop_reason));
+    return out;
+}
+
+
+inline std::ostream& operator<<(std::ostream& os, const Stats& s) { return os << detail::stats_lines(s); }
+
+inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
+    os << "gputime: " << (r.name.empty() ? std::string("run") : r.name) << "  ("
+       << (r.device_timed ? "device time" : "host time") << ", "
+       << (r.mode == RunMode::latency ? "latency mode: one synchronisation per call"
+                                      : "throughput mode: calls back to back")
+       << (r.complete ? "" : ", INTERRUPTED: the callable threw") << ")\n";
+    // Without warm-up the first measured call is latency's first call; with warm-up that first
+    // call is the first warm-up call, not a measured one.
+    const std::size_t measured = r.warmup.empty() ? r.latency.calls() : r.latency.count();
+    os << detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) +
+                                        " measured");
+    if (!r.warmup.empty()) {
+        std::string rule;
+        if (r.settings.warmup_rule == WarmupRule::mser5)
+            rule = r.warmup_settled ? ", ended by MSER-5 when the transient was over" : ", MSER-5 saw no end before its limit";
+        else if (r.settings.warmup_rule == WarmupRule::window_median)
+            rule = r.warmup_settled ? ", ended when the timings settled" : ", the timings did not settle before the limit";
+        else if (r.settings.warmup_rule == WarmupRule::time_budget)
+            rule = ", a " + format_duration(Duration(r.settings.warmup_time)) + " budget";
+        os << detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
+                                              format_duration(r.warmup_total()) + " in all" + rule);
+    }
+    if (r.settings.target && r.target_interval) {
+        const PrecisionTarget& t = *r.settings.target;
+        char target[24];
+        std::snprintf(target, sizeof target, "+-%.2f%%", t.relative_half_width * 100.0);
+        os << detail::labelled("stopped", std::string(to_string(r.stop_reason)) + ": " +
+                                              detail::interval_text(*r.target_interval) + ", " +
+                                              detail::half_width_text(*r.target_interval) + " (target " + target +
+                                              ") at " + detail::percent(t.confidence) + " after " +
+                                              format_duration(r.wall));
+    }
+    os << detail::stats_lines(r.latency);
+    if (r.enqueue.count() > 0)
+        os << detail::labelled("enqueue", "p50 " + format_duration(r.enqueue.p50()) + "   p99 " +
+                                              format_duration(r.enqueue.p99()) + "   (host time inside the call)");
+    if (r.latency.count() > 0) {
+        os << detail::labelled("throughput", detail::per_second(r.throughput_per_second()) + " at the mean latency");
+    }
+    if (r.latency.count() > 0 && r.latency.has_first_call()) {  // the model needs both
+        const std::size_t n = r.calls_in_order().size();
+        os << detail::labelled("model", "T(N) = first + (N-1) * p50: T(" + std::to_string(n) + ") predicted " +
+                                            format_duration(r.predicted_total(n)) + ", measured " +
+                                            format_duration(r.measured_total(n)));
+    }
+    for (const std::string& h : hints(r)) os << "  hint: " << h << "\n";
+    return os;
+}
+
+}  // namespace gputime
