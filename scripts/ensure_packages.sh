@@ -13,13 +13,15 @@
 #                          tests that check statistics against a Python reference), LibTorch
 #                          and python3-torch (the LibTorch examples; the model is scripted at
 #                          build time), nlohmann-json (gputime-compare reads JSON with it) and
-#                          chromium (the HTML report is checked in a headless browser).
+#                          chromium (the HTML report is checked in a headless browser),
+#                          doxygen (the API reference, complete: ctest api_reference).
 # The CUDA toolkit is not among them: it is used when found (/usr/local/cuda), never installed.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 gputime_demo_packages=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev)
 # shellcheck disable=SC2034
 gputime_test_packages=("${gputime_demo_packages[@]}" clang catch2 doctest-dev libbenchmark-dev
-    python3 python3-numpy python3-scipy libtorch-dev python3-torch nlohmann-json3-dev chromium fonts-dejavu-core)
+    python3 python3-numpy python3-scipy libtorch-dev python3-torch nlohmann-json3-dev chromium fonts-dejavu-core
+    doxygen)
 
 ensure_packages() {
     if ! command -v dpkg >/dev/null 2>&1; then
