@@ -1,12 +1,16 @@
 // MSER-5 truncation: exact on noise-free transients, placed sensibly on seeded noisy ones of
 // several shapes (step, exponential and linear decay, first call only, none), inconclusive while
 // a transient is still going on, and equal to a direct long-double evaluation of the formula.
+// warmup_end_of: never ends a warm-up while the latency is more than 10% above steady, on twelve
+// transient shapes x 50 noise seeds, online (every 5 calls, as warmup_auto asks) and offline.
 #include "support/test_framework.hpp"
+#include "support/transient_shapes.hpp"
 
 #include <gputime/core/error.hpp>
 #include <gputime/sim/detail/random.hpp>
 #include <gputime/stats/warmup_detection.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <functional>
@@ -204,4 +208,116 @@ TEST_CASE("warmup_end_of: the trend guard keeps MSER-5 from ending a warm-up tha
     const gputime::WarmupTruncation t = gputime::warmup_end_of(done);
     CHECK(t.conclusive);
     CHECK(t.steady_from == 200);
+}
+
+namespace {
+
+// shape.level(i) * noise(i) for `n` calls: 2% normal, 5% normal, or 3% normal with 1% of the
+// calls 3x (preemption-like outliers).
+enum class WarmupNoise { normal2, normal5, outliers };
+
+std::vector<Duration> noisy_series(const gputime_test::TransientShape& shape, std::size_t n, WarmupNoise noise,
+                                   std::uint64_t seed) {
+    gputime::sim::detail::Xoshiro256StarStar rng(seed * 1000 + 7);
+    std::vector<Duration> s;
+    s.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        double factor = 1.0;
+        switch (noise) {
+            case WarmupNoise::normal2: factor = 1.0 + 0.02 * rng.standard_normal(); break;
+            case WarmupNoise::normal5: factor = 1.0 + 0.05 * rng.standard_normal(); break;
+            case WarmupNoise::outliers:
+                factor = 1.0 + 0.03 * rng.standard_normal();
+                if (rng.uniform() < 0.01) factor *= 3.0;
+                break;
+        }
+        s.emplace_back(kSteady * shape.level(i) * factor);
+    }
+    return s;
+}
+
+struct EndTally {
+    std::size_t settled = 0, too_early = 0;
+    std::size_t earliest = 0, latest = 0, sum = 0;
+    double worst_level = 0.0;  // the highest level (relative to steady) at an end
+    void add(std::size_t end, double level) {
+        earliest = settled == 0 ? end : std::min(earliest, end);
+        latest = std::max(latest, end);
+        sum += end;
+        ++settled;
+        worst_level = std::max(worst_level, level);
+        too_early += level > 1.10 ? 1 : 0;
+    }
+};
+
+// warmup_auto's schedule: warmup_end_of on the calls so far, every 5 calls from the 20th, up to
+// 1000 calls; the end is the number of calls made when it first says conclusive.
+void check_ends(WarmupNoise noise, std::size_t seeds) {
+    for (const gputime_test::TransientShape& shape : gputime_test::transient_shapes()) {
+        EndTally online, offline;
+        for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+            const std::vector<Duration> series = noisy_series(shape, 1200, noise, seed);
+            for (std::size_t n = 20; n <= 1000; n += 5) {
+                const std::vector<Duration> prefix(series.begin(), series.begin() + static_cast<std::ptrdiff_t>(n));
+                if (gputime::warmup_end_of(prefix).conclusive) {
+                    online.add(n, shape.excess_near(n));
+                    break;
+                }
+            }
+            const gputime::WarmupTruncation whole = gputime::warmup_end_of(series);
+            if (whole.conclusive) offline.add(whole.steady_from, shape.excess_near(whole.steady_from));
+        }
+        INFO(shape.name << ": online settled in " << online.settled << " of " << seeds << " runs, after " << online.earliest
+                        << ".." << online.latest << " calls, worst level there " << online.worst_level
+                        << "; offline steady_from worst level " << offline.worst_level);
+        CHECK(online.too_early == 0);
+        CHECK(offline.too_early == 0);
+        if (noise != WarmupNoise::outliers) {
+            if (shape.settles) {
+                CHECK(online.settled == seeds);  // and it does end: not by refusing to decide
+            } else {
+                CHECK(online.settled == 0);  // it cannot tell within 1000 calls, and says so
+            }
+        }
+        if (shape.name == "no transient") CHECK(online.sum <= 120 * online.settled);  // about 40-110 calls
+    }
+}
+
+}  // namespace
+
+TEST_CASE("warmup_end_of never ends while the latency is more than 10% above steady: 12 shapes, 2% noise") {
+    check_ends(WarmupNoise::normal2, 50);
+}
+
+TEST_CASE("warmup_end_of never ends while the latency is more than 10% above steady: 12 shapes, 5% noise") {
+    check_ends(WarmupNoise::normal5, 25);
+}
+
+TEST_CASE("warmup_end_of never ends while the latency is more than 10% above steady: 12 shapes, 1% outliers at 3x") {
+    check_ends(WarmupNoise::outliers, 25);
+}
+
+TEST_CASE("warmup_end_of: the damped oscillation and the slow decay of the issue, call by call") {
+    // The two cases the half-means trend guard missed: batches of 5 cancel an alternation, and a
+    // 0.2%/call decay hides in 2% noise over 25 calls. Every prefix warmup_auto would look at.
+    const std::vector<gputime_test::TransientShape> shapes = gputime_test::transient_shapes();
+    const gputime_test::TransientShape& oscillation = shapes[0];
+    const gputime_test::TransientShape& slow = shapes[1];
+    std::size_t premature = 0, looks = 0;
+    for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        const std::vector<Duration> o = noisy_series(oscillation, 60, WarmupNoise::normal2, seed);
+        const std::vector<Duration> d = noisy_series(slow, 500, WarmupNoise::normal2, seed);
+        for (std::size_t n = 20; n <= 60; n += 5) {
+            ++looks;
+            premature += gputime::warmup_end_of({o.begin(), o.begin() + static_cast<std::ptrdiff_t>(n)}).conclusive ? 1 : 0;
+        }
+        for (std::size_t n = 20; n <= 500; n += 5) {
+            ++looks;
+            const gputime::WarmupTruncation t = gputime::warmup_end_of({d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)});
+            premature += t.conclusive ? 1 : 0;
+            if (!t.conclusive) CHECK(t.steady_from == n);
+        }
+    }
+    CHECK(looks == 50 * (9 + 97));
+    CHECK(premature == 0);  // the oscillation's envelope is above 1.1x until call 27; 60 calls cannot show 40 flat ones after it
 }

@@ -1,10 +1,12 @@
 // WarmupRunner's bookkeeping against scripted durations (exact truth, no device, no sleeps).
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/transient_shapes.hpp"
 
 #include <gputime/core/error.hpp>
 #include <gputime/report/text.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/sim/detail/random.hpp>
 
 #include <chrono>
 #include <limits>
@@ -231,4 +233,38 @@ TEST_CASE("bad input: the runner's settings throw InvalidArgument naming the par
     // The largest window max_calls allows is accepted, without overflow.
     CHECK(refused_parameter([&] { runner.warmup_until_stable(huge, (huge - 1) / 2); }) == "(nothing thrown)");
     CHECK(refused_parameter([&] { runner.warmup_until_stable(7, 3, 1e300); }) == "(nothing thrown)");
+}
+
+TEST_CASE("warmup_auto never ends while the latency is more than 10% above steady, and says when it cannot tell") {
+    // Each transient shape at 2% noise, 50 seeds, run by the runner itself (warmup_auto(1000)
+    // then 200 measured calls): the first measured call is judged by the shape's envelope.
+    const std::vector<gputime_test::TransientShape> shapes = gputime_test::transient_shapes();
+    for (const std::size_t which : {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{9}}) {
+        const gputime_test::TransientShape& shape = shapes[which];
+        std::size_t settled = 0, too_early = 0, hinted = 0;
+        for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+            gputime::sim::detail::Xoshiro256StarStar rng(seed);
+            std::vector<double> script;
+            for (std::size_t i = 0; i < 1200; ++i)
+                script.push_back(1e6 * shape.level(i) * (1.0 + 0.02 * rng.standard_normal()));
+            ScriptedClock clock(script);
+            const gputime::RunResult r = WarmupRunner(clock).warmup_auto(1000, std::chrono::nanoseconds{0}).iterations(200).run([] {});
+            if (r.warmup_settled) {
+                ++settled;
+                too_early += shape.excess_near(r.warmup.size()) > 1.10 ? 1 : 0;
+            } else {
+                CHECK(r.warmup.size() == 1000);  // its limit ended it
+                const std::vector<std::string> h = gputime::hints(r);
+                for (const std::string& line : h) hinted += line.find("warm-up not settled") != std::string::npos ? 1 : 0;
+            }
+        }
+        INFO(shape.name << ": settled in " << settled << " of 50 runs");
+        CHECK(too_early == 0);
+        if (shape.settles) {
+            CHECK(settled == 50);
+        } else {
+            CHECK(settled == 0);
+            CHECK(hinted == 50);  // the report says the warm-up never settled
+        }
+    }
 }

@@ -13,9 +13,11 @@
 // * In RunMode::latency each call is synchronised once, after it ends; RunMode::throughput
 //   queues calls back to back.
 // * The warm-up ends after a fixed count (warmup(n)), a host-time budget (warmup_for(t)), or by
-//   itself: warmup_auto() applies MSER-5 (warmup_detection.hpp) to the warm-up calls and ends
-//   the warm-up once the transient has visibly ended, which holds on slow transients (a JIT
-//   that profiles its first calls, a clock ramping up). warmup_until_stable() compares the
+//   itself: warmup_auto() applies warmup_end_of (MSER-5 with steadiness checks,
+//   warmup_detection.hpp) to the warm-up calls and ends the warm-up once at least 40 calls after
+//   the transient are shown steady, which holds on slow transients and oscillations (a JIT that
+//   profiles its first calls, a clock ramping up); when it cannot show that before its limit,
+//   result.warmup_settled is false and the report says so. warmup_until_stable() compares the
 //   medians of two consecutive windows; it is cheaper but stops too early on a slow decay
 //   (each window a few percent faster than the last while still several times too slow).
 // * The measured loop runs iterations(n) calls, or, with until(target), until a percentile's
@@ -32,7 +34,7 @@
 //   warmup_until_stable(max_calls, window, tolerance): window 0 ("window"); max_calls below
 //   2 * window + 1, checked without overflow ("max_calls"); tolerance NaN, <= 0 or infinite
 //   ("tolerance"). iterations(0) ("calls"). idle_gap(negative) ("gap"). warmup_for(t <= 0)
-//   ("budget"). warmup_auto(max_calls < 20 ("max_calls"), max_time < 0 ("max_time")).
+//   ("budget"). warmup_auto(max_calls < 40 ("max_calls"), max_time < 0 ("max_time")).
 //   until(target): percentile outside [0, 100] ("target.percentile"), relative_half_width NaN
 //   or <= 0 ("target.relative_half_width"), confidence outside (0, 1) ("target.confidence"),
 //   max_samples 0 or below min_samples ("target.max_samples"), max_time <= 0 or below
@@ -98,15 +100,18 @@ public:
         settings_.warmup_calls = std::numeric_limits<std::size_t>::max();
         return *this;
     }
-    /// End the warm-up when MSER-5 sees the transient end (checked every 5 calls from the
-    /// 20th), after at most `max_calls` calls and, if max_time > 0, `max_time` of host time.
-    /// result().warmup_settled says whether MSER-5 ended it. Throws InvalidArgument for
-    /// max_calls < 20 ("max_calls": MSER-5 needs four batches of 5) or max_time < 0 ("max_time").
+    /// End the warm-up when warmup_end_of (warmup_detection.hpp) shows the calls after the
+    /// transient steady (checked every 5 calls from the 20th; it needs at least 40 steady
+    /// calls), after at most `max_calls` calls and, if max_time > 0, `max_time` of host time.
+    /// result().warmup_settled says whether the rule ended it (false: "not settled", the limit
+    /// did). Throws InvalidArgument for max_calls < 40 ("max_calls": the rule needs 40 steady
+    /// calls to show the latency flat) or max_time < 0 ("max_time").
     WarmupRunner& warmup_auto(std::size_t max_calls = 1000,
                               std::chrono::nanoseconds max_time = std::chrono::seconds(10)) {
-        if (max_calls < 20)
+        if (max_calls < 40)
             throw InvalidArgument("WarmupRunner::warmup_auto", "max_calls",
-                                  "must be >= 20 (MSER-5 needs 4 batches of 5 calls), got " + std::to_string(max_calls));
+                                  "must be >= 40 (the rule needs 40 steady calls to show the latency flat), got " +
+                                      std::to_string(max_calls));
         if (max_time.count() < 0)
             throw InvalidArgument("WarmupRunner::warmup_auto", "max_time",
                                   "must be >= 0 ns (0: no limit), got " + std::to_string(max_time.count()) + " ns");
@@ -287,8 +292,8 @@ private:
         clock_.synchronize();
     }
 
-    // MSER-5 with the trend guard over the warm-up so far, first call included: conclusive
-    // means the transient ended before the series' midpoint and the calls after it are flat.
+    // warmup_end_of over the warm-up so far, first call included: conclusive means the transient
+    // ended before the series' midpoint and the calls after it are shown steady.
     static bool transient_ended(const Stats& warm) {
         std::vector<Duration> series;
         series.reserve(warm.calls());

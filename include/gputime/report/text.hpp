@@ -115,6 +115,19 @@ inline std::vector<std::string> hints(const RunResult& r) {
         out.push_back("the warm-up transient lasted until call " + std::to_string(r.transient.steady_from) +
                       " (MSER-5) but the warm-up ended after " + std::to_string(warm_calls) +
                       "; use warmup_auto() or a longer warm-up");
+    // warmup_auto() could not show the calls steady before its limit: a slow decay, an
+    // oscillation still going on, or scatter that needs more calls to tell.
+    if (r.settings.warmup_rule == WarmupRule::mser5 && !r.warmup_settled && !r.warmup.empty())
+        out.push_back("warm-up not settled: warmup_auto() stopped at its limit after " + std::to_string(r.warmup.size()) +
+                      " calls without showing the latency steady; the steady numbers may still hold the transient "
+                      "(raise max_calls, or look at the warm-up calls)");
+    // Over the whole run the rule could not place the end of the transient (runs of 40 calls
+    // or fewer are too short for it to tell, and are not flagged).
+    const std::size_t run_calls = r.warmup.size() + s.count();
+    if (!r.transient.conclusive && r.complete && run_calls > 40)
+        out.push_back("transient not settled: over all " + std::to_string(run_calls) +
+                      " calls of the run, no point was found after which the latency is shown steady "
+                      "(warmup_end_of); a transient or drift may reach into the measured calls");
     const PercentileInterval p99 = s.percentile_interval(99.0, 0.95);
     if (p99.upper_open && s.count() >= 100)
         out.push_back("p99 has no upper bound at 95% confidence: " + std::to_string(samples_needed(99.0, 0.95)) +

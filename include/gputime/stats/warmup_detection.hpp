@@ -1,4 +1,8 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/warmup_detection.hpp - where the warm-up transient of a series of calls ends.
+//
+//   const gputime::WarmupTruncation t = gputime::warmup_end_of(calls);
+//   if (t.conclusive) steady = {calls.begin() + t.steady_from, calls.end()};
 //
 // A fixed warm-up count is a guess. A JIT that profiles its first calls (TorchScript's
 // profiling executor: "the JIT will typically need two warmup runs", pytorch/pytorch PR 58801;
@@ -17,18 +21,34 @@
 // cutting off steady batches does not, because the denominator shrinks with them. When the
 // minimum falls on the last allowed d (m/2), the series is still changing at its midpoint:
 // the rule cannot place the end yet and the series must grow (conclusive == false).
+// mser5_truncation_of() is that rule, as published.
 //
-// Applied online (after every few warm-up calls), MSER alone can be fooled early, when noise
-// hides a slow trend in a short series. warmup_end_of() therefore accepts an MSER-5 truncation
-// only if what it keeps shows no trend: the batch means of its first and second halves may
-// differ by at most two standard errors (a two-sample test on within-half variances, so the
-// trend itself does not inflate the error). No rule can see a drop that has not begun: a
-// plateau of slow calls looks steady until it ends.
+// warmup_end_of() decides online (after every few warm-up calls), where MSER alone is fooled:
+// noise hides a slow trend in a short series, and batch means cancel an oscillation (a call
+// 30% slow, the next 30% fast). It ends the warm-up only when the calls it keeps are SHOWN to be
+// steady, not merely not shown to be changing:
+//  * the cut: the latest of MSER over batch means, over batch medians (one outlier does not move
+//    them) and over batch medians of |x_i - x_(i-1)| (an oscillation raises them); any of the
+//    three at the midpoint: not settled;
+//  * the calls kept, from the cut on, must number at least 40 (8 batches) and pass, on batch
+//    medians, with t-intervals at 95% whose standard error is never below what the spread of
+//    the calls within their batches implies (so that a few lucky batches cannot make it small):
+//    - no trend: the slope's interval lies within +-0.1% of the level per call;
+//    - a flat start: the first 2 batches (10 calls) lie at most 10% of the level above the last
+//      half, the first 4 and 8 batches (where 4x as many are kept) at most 5%; the same for
+//      the batch medians of |x_i - x_(i-1)|, so that an oscillation has died down too;
+//  * when the calls kept from the cut fail, later cuts are tried up to the midpoint; the first
+//    that passes is the end, else the series has not settled.
+// What it cannot see: a drop that has not begun (a plateau of slow calls looks steady until it
+// ends) and a decay slower than about 0.1% per call, which needs more calls than the trend test
+// has to be told from noise; the more the calls scatter, the more calls it needs to show the
+// series flat (about 40-150 at 2-5% scatter, 100-600 at 10%). docs/warmup.md has the measurements.
 #pragma once
 
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -42,8 +62,8 @@ struct WarmupTruncation {
     /// the batch size (5). Equal to series.size() when the rule is not conclusive.
     std::size_t steady_from = 0;
     /// False when the series is too short (fewer than 4 batches) or the minimum lies on the
-    /// search's last truncation point (and, for warmup_end_of(), when the calls kept still
-    /// trend): the transient may still be going on.
+    /// search's last truncation point (and, for warmup_end_of(), when the calls kept are not
+    /// shown to be steady): the transient may still be going on. "Not settled".
     bool conclusive = false;
 };
 
@@ -75,24 +95,113 @@ inline std::size_t mser_argmin(const std::vector<double>& z) {
     return best;
 }
 
-/// True when the batch means z[from..] show a trend: their two halves differ by more than two
-/// standard errors. Fewer than 4 batches cannot be judged and count as trending.
-inline bool batches_trend(const std::vector<double>& z, std::size_t from) {
-    const std::size_t r = z.size() - from;
-    if (r < 4) return true;
-    const std::size_t h1 = r / 2, h2 = r - h1;
-    auto mean_of = [&](std::size_t b, std::size_t n) {
-        double sum = 0.0;
-        for (std::size_t j = b; j < b + n; ++j) sum += z[j] - z[from];  // shifted: huge offsets
-        return sum / static_cast<double>(n);
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom (df >= 1): a table
+/// to 30, then the Cornish-Fisher expansion in 1/df (error < 1e-3).
+inline double student_t_975(std::size_t df) noexcept {
+    static constexpr double table[] = {0.0,   12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                       2.201, 2.179,  2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080,
+                                       2.074, 2.069,  2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    if (df == 0) df = 1;
+    if (df <= 30) return table[df];
+    const double z = 1.959963984540054, v = static_cast<double>(df);
+    const double z3 = z * z * z, z5 = z3 * z * z;
+    return z + (z3 + z) / (4.0 * v) + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v);
+}
+
+/// Batch statistics of a series in batches of 5: means, medians, and medians of the absolute
+/// successive differences (the first call of the series uses its difference to the second).
+struct WarmupBatches {
+    std::vector<double> mean, median, roughness;
+    std::vector<double> spread;  ///< per batch: |x - batch median| of the 4 calls that are not the median
+};
+
+inline WarmupBatches warmup_batches(const std::vector<Duration>& series, std::size_t batches) {
+    constexpr std::size_t batch = 5;
+    WarmupBatches b;
+    b.mean.resize(batches);
+    b.median.resize(batches);
+    b.roughness.resize(batches);
+    b.spread.reserve(4 * batches);
+    for (std::size_t j = 0; j < batches; ++j) {
+        double v[batch], r[batch], sum = 0.0;
+        for (std::size_t i = 0; i < batch; ++i) {
+            const std::size_t k = j * batch + i;
+            v[i] = series[k].count();
+            sum += v[i];
+            const std::size_t other = k > 0 ? k - 1 : (series.size() > 1 ? 1 : 0);
+            r[i] = std::fabs(series[k].count() - series[other].count());
+        }
+        std::sort(v, v + batch);
+        std::sort(r, r + batch);
+        b.mean[j] = sum / static_cast<double>(batch);
+        b.median[j] = v[2];
+        b.roughness[j] = r[2];
+        for (std::size_t i = 0; i < batch; ++i)
+            if (i != 2) b.spread.push_back(std::fabs(v[i] - v[2]));
+    }
+    return b;
+}
+
+/// Whether the calls from batch `from` on are shown to be steady (see the header comment).
+inline bool kept_calls_steady(const WarmupBatches& all, std::size_t from) {
+    constexpr std::size_t min_batches = 8;        // 40 calls
+    constexpr double max_slope_per_call = 0.001;  // 0.1% of the level
+    const std::size_t b = all.median.size() - from;
+    if (b < min_batches) return false;
+    const double* z = all.median.data() + from;
+    const double* r = all.roughness.data() + from;
+    double level = 0.0;
+    for (std::size_t j = 0; j < b; ++j) level += z[j];
+    level /= static_cast<double>(b);
+    if (!(level > 0.0)) return true;  // all zero: nothing changes
+    // The variance of a batch median implied by the scatter within batches: sigma estimated from
+    // the median of the non-median deviations (1.464 sigma for normal data), and the variance of
+    // the median of 5 normal values, 0.2845 sigma^2. A floor for every standard error below.
+    std::vector<double> deviations(all.spread.begin() + static_cast<std::ptrdiff_t>(4 * from), all.spread.end());
+    const auto middle = deviations.begin() + static_cast<std::ptrdiff_t>(deviations.size() / 2);
+    std::nth_element(deviations.begin(), middle, deviations.end());
+    const double sigma = 1.464 * *middle;
+    const double floor_variance = 0.2845 * sigma * sigma;
+
+    // No trend: least squares slope of the batch medians, per batch of 5 calls.
+    const double centre = (static_cast<double>(b) - 1.0) / 2.0;
+    double sxx = 0.0, sxy = 0.0;
+    for (std::size_t j = 0; j < b; ++j) {
+        const double dj = static_cast<double>(j) - centre;
+        sxx += dj * dj;
+        sxy += dj * (z[j] - level);
+    }
+    const double slope = sxy / sxx;
+    double residuals = 0.0;
+    for (std::size_t j = 0; j < b; ++j) {
+        const double e = z[j] - level - slope * (static_cast<double>(j) - centre);
+        residuals += e * e;
+    }
+    const double slope_se = std::sqrt(std::max(residuals / static_cast<double>(b - 2), floor_variance) / sxx);
+    if (std::fabs(slope) + student_t_975(b - 2) * slope_se > 5.0 * max_slope_per_call * level) return false;
+
+    // A flat start: the first q batches against the last half, for level and roughness.
+    const std::size_t half = b / 2;
+    auto start_within = [&](const double* v, std::size_t q, double allowed) {
+        double m1 = 0.0, m2 = 0.0;
+        for (std::size_t j = 0; j < q; ++j) m1 += v[j];
+        for (std::size_t j = b - half; j < b; ++j) m2 += v[j];
+        m1 /= static_cast<double>(q);
+        m2 /= static_cast<double>(half);
+        double squares = 0.0;
+        for (std::size_t j = 0; j < q; ++j) squares += (v[j] - m1) * (v[j] - m1);
+        for (std::size_t j = b - half; j < b; ++j) squares += (v[j] - m2) * (v[j] - m2);
+        const double df = static_cast<double>(q + half - 2);
+        const double variance = std::max(squares / df, floor_variance);
+        const double se = std::sqrt(variance * (1.0 / static_cast<double>(q) + 1.0 / static_cast<double>(half)));
+        return (m1 - m2) + student_t_975(q + half - 2) * se <= allowed * level;
     };
-    const double m1 = mean_of(from, h1), m2 = mean_of(from + h1, h2);
-    double squares = 0.0;
-    for (std::size_t j = from; j < from + h1; ++j) squares += (z[j] - z[from] - m1) * (z[j] - z[from] - m1);
-    for (std::size_t j = from + h1; j < z.size(); ++j) squares += (z[j] - z[from] - m2) * (z[j] - z[from] - m2);
-    const double pooled = squares / static_cast<double>(r - 2);
-    const double standard_error = std::sqrt(pooled * (1.0 / static_cast<double>(h1) + 1.0 / static_cast<double>(h2)));
-    return std::fabs(m1 - m2) > 2.0 * standard_error;
+    for (const std::size_t q : {std::size_t{2}, std::size_t{4}, std::size_t{8}}) {
+        if (q > 2 && 4 * q > b) break;
+        const double allowed = q == 2 ? 0.10 : 0.05;
+        if (!start_within(z, q, allowed) || !start_within(r, q, allowed)) return false;
+    }
+    return true;
 }
 
 }  // namespace detail
@@ -125,22 +234,27 @@ inline WarmupTruncation mser5_truncation_of(const std::vector<Duration>& series)
     return result;
 }
 
-/// Where the warm-up of `series` ended, for deciding online: MSER-5, made conclusive only when
-/// the calls it keeps show no trend (see the header comment). Same errors as mser5_truncation_of.
+/// Where the warm-up of `series` ended, for deciding online: the end is placed only where the
+/// calls kept are shown to be steady (see the header comment), else the result is not
+/// conclusive ("not settled"). Same errors as mser5_truncation_of.
 inline WarmupTruncation warmup_end_of(const std::vector<Duration>& series) {
-    WarmupTruncation t = mser5_truncation_of(series);
-    if (!t.conclusive) return t;
+    const WarmupTruncation by_means = mser5_truncation_of(series);  // checks the durations
+    WarmupTruncation t;
+    t.steady_from = series.size();
+    if (!by_means.conclusive) return t;
     constexpr std::size_t batch = 5;
     const std::size_t m = series.size() / batch;
-    std::vector<double> z(m, 0.0);
-    for (std::size_t j = 0; j < m; ++j) {
-        double s = 0.0;
-        for (std::size_t i = 0; i < batch; ++i) s += series[j * batch + i].count();
-        z[j] = s / static_cast<double>(batch);
-    }
-    if (detail::batches_trend(z, t.steady_from / batch)) {
-        t.steady_from = series.size();
-        t.conclusive = false;
+    const detail::WarmupBatches batches = detail::warmup_batches(series, m);
+    const std::size_t by_medians = detail::mser_argmin(batches.median);
+    const std::size_t by_roughness = detail::mser_argmin(batches.roughness);
+    if (by_medians == m / 2 || by_roughness == m / 2) return t;
+    const std::size_t first = std::max({by_means.steady_from / batch, by_medians, by_roughness});
+    for (std::size_t d = first; d <= m / 2; ++d) {
+        if (detail::kept_calls_steady(batches, d)) {
+            t.steady_from = d * batch;
+            t.conclusive = true;
+            return t;
+        }
     }
     return t;
 }
