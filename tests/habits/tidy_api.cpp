@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// tests/habits/tidy_api.cpp - one translation unit with the whole public API, for clang-tidy
+// (the ctest `tidy`): every header, and the main class templates instantiated on the host clock
+// and on the simulated GPU, so that their member functions are checked too. Never run.
+#include <gputime/gputime.hpp>
+#include <gputime/integrations/testing.hpp>
+#include <gputime/sim/runtime.hpp>
+#if defined(GPUTIME_TIDY_GBENCH)
+#include <gputime/integrations/gbench.hpp>
+#endif
+
+template class gputime::CudaEventClock<gputime::sim::Runtime>;
+template class gputime::ScopedTimer<gputime::HostClock>;
+template class gputime::WarmupRunner<gputime::HostClock>;
+template class gputime::WarmupRunner<gputime::CudaEventClock<gputime::sim::Runtime>>;
+template class gputime::LayerProfiler<gputime::HostClock>;
+template class gputime::LayerProfiler<gputime::CudaEventClock<gputime::sim::Runtime>>;
