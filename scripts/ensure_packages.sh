@@ -22,6 +22,9 @@ gputime_demo_packages=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev)
 gputime_test_packages=("${gputime_demo_packages[@]}" clang catch2 doctest-dev libbenchmark-dev
     python3 python3-numpy python3-scipy libtorch-dev python3-torch nlohmann-json3-dev chromium fonts-dejavu-core
     doxygen)
+# clang-format and clang-tidy: the ctests format and tidy (.clang-format, .clang-tidy).
+# shellcheck disable=SC2034
+gputime_test_packages+=(clang-format clang-tidy)
 
 ensure_packages() {
     if ! command -v dpkg >/dev/null 2>&1; then
