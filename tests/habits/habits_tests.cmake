@@ -3,6 +3,7 @@
 #   format   every tracked C++/CUDA source is formatted as .clang-format says (scripts/format.sh --check)
 #   tidy     clang-tidy's checks (.clang-tidy) find nothing in tidy_api.cpp, which includes the
 #            whole public API (scripts/tidy.sh, with this build's compile database)
+#   spdx     every tracked source starts with its SPDX licence line (tools/checks/check_spdx.py)
 # format and tidy are skipped, saying why, when clang-format or clang-tidy is missing (Debian:
 # apt-get install clang-format clang-tidy).
 find_program(GPUTIME_BASH bash)
@@ -28,4 +29,11 @@ if(GPUTIME_BASH)
     set_tests_properties(tidy PROPERTIES SKIP_RETURN_CODE 77 LABELS habits TIMEOUT 300)
 else()
     message(STATUS "gputime tests: no bash; the tests format and tidy are not registered")
+endif()
+
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+    add_test(NAME spdx COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/tools/checks/check_spdx.py"
+        "${PROJECT_SOURCE_DIR}")
+    set_tests_properties(spdx PROPERTIES LABELS habits)
 endif()
