@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_ab_power - what gputime::compare's verdict is worth, on the simulated GPU, and what its
 // statistics cost.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_clock_overhead - what one timed scope costs the host, against the calls it must make.
 //
 // HostClock: a ScopedTimer against two bare steady_clock::now() reads plus the push_back that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/bench_layer_overhead.cpp - what LayerProfiler costs: end to end on a real network, and
 // per scope against the floor of two clock reads.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_stats - the cost of gputime::Stats against the plain containers it is built on.
 //
 //   bench_stats [google benchmark flags]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_stats_scale - gputime's statistics at 10M samples: time, peak memory, bounded error,
 // threads.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/median_ratios.hpp - Google Benchmark main() that prints ratios of MEDIANS over
 // repetitions, each against a baseline measured in the same run.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/ratio_reporter.hpp - Google Benchmark main() that also prints ratios against baselines.
 //
 // A benchmark's absolute time on a shared 2-core machine says little; its ratio to a baseline

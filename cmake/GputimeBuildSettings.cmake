@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeBuildSettings.cmake - warnings, sanitizers and CUDA settings for gputime's OWN targets
 # (tests, examples, benches, header check). Never applied to the gputime library target itself:
 # a consumer's flags are the consumer's business.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cmake -DREADME=<README.md> -DEXAMPLE=<readme_example.cpp> -P GputimeCheckReadmeExample.cmake
 # Fails when the C++ block after README's "readme-example" marker differs from the example file,
 # so the usage shown to newcomers is exactly the program ctest compiles and runs. The example's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeHeaderCheck.cmake - every public header must compile on its own.
 #
 # gputime_add_header_check(<target>)

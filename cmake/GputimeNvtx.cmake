@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeNvtx.cmake - the header-only NVTX3 of the CUDA toolkit as the target CUDA::nvtx3.
 #
 # FindCUDAToolkit creates CUDA::nvtx3 since CMake 3.25 (and does not check that the headers are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeOptions.cmake - option helpers.
 
 # gputime_tristate_option(<name> <default> <doc>)

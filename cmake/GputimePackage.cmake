@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimePackage.cmake - the gputime package: install rules (top level or GPUTIME_INSTALL) and
 # the build-tree export (find_package(gputime) with gputime_DIR=<build dir>).
 #

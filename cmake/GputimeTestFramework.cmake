@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeTestFramework.cmake - the test framework selected by GPUTIME_TEST_FRAMEWORK.
 #
 # Provides

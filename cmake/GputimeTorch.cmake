@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeTorch.cmake - LibTorch (PyTorch's C++ library) for the examples libtorch_eager and
 # libtorch_torchscript. Included by examples/CMakeLists.txt; nothing else depends on it.
 #

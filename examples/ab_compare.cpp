@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/ab_compare.cpp - A/B with a verdict: which memory format runs a convolution faster?
 //
 // One 3x3 convolution (64 -> 64 channels, 56x56, batch 1, f32, bias + ReLU; a ResNet stage-1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/demo.cpp - gputime's main job: time a real CNN's inference the right way.
 //
 // Part 1 (every machine): a VGG-style network on oneDNN, on the CPU. A fresh network's first

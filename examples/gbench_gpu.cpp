@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/gbench_gpu.cpp - GPU work inside a Google Benchmark loop, timed on the device.
 //
 //   gbench_gpu [--quick] [Google Benchmark flags, e.g. --benchmark_format=json]

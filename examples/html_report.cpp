@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/html_report.cpp - write gputime's HTML report from a run on the CPU.
 //
 //   html_report [--quick] [--out FILE]        (default FILE: gputime_report.html)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/layer_by_layer.cpp - per-layer timing on a real network: a VGG-style CNN (oneDNN, CPU) timed
 // layer by layer for batch 1, 8 and 32, to see which layers carry the first-call cost.
 //

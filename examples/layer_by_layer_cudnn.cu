@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/layer_by_layer_cudnn.cu - layer_by_layer.cpp on the GPU: the same VGG-style network on
 // cuDNN + cuBLAS, timed layer by layer with CUDA events for batch 1, 8 and 32.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/libtorch_eager.cpp - gputime inside LibTorch (PyTorch's C++ library), eager mode: a
 // ResNet-18 (torch::nn, random weights, examples/common/resnet18_torch.hpp) timed layer by layer
 // for batch 1, 8 and 32, then end to end with WarmupRunner.

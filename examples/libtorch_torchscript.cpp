@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/libtorch_torchscript.cpp - gputime on a TorchScript model in LibTorch: the warm-up that
 // lasts several calls, not one.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/mock_kernel_test.cpp - unit-test the timing of GPU code without a GPU, then with one.
 //
 // Copy this file into your own test suite. It tests a small inference-like function,

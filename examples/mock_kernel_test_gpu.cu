@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/mock_kernel_test_gpu.cu - the real-GPU device adapter of mock_kernel_test.cpp.
 //
 // Compiled by nvcc (examples/CMakeLists.txt adds it, with GPUTIME_EXAMPLE_WITH_GPU, when nvcc is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <gputime/gputime.hpp>
 
 #include <iostream>

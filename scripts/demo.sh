@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/demo.sh - THE demo command of gputime:   bash scripts/demo.sh [demo arguments...]
 #
 # Installs what the demo needs when missing (Debian, as root or with password-less sudo),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # scripts/ensure_packages.sh - sourced by demo.sh, test.sh and fresh-machine-check.sh:
 #   ensure_packages PKG...

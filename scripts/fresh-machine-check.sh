@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/fresh-machine-check.sh - run the Quick start on a fresh Debian 12 machine.
 #
 #   bash scripts/fresh-machine-check.sh [--test-only] [--keep]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/test.sh - THE test command of gputime:   bash scripts/test.sh [CONFIG...]
 #
 # Builds and tests every configuration the CI runs, each in its own directory under build/:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Refuses test names that ctest cannot keep apart.
 
 Usage: check_test_names.py TESTS_DIR

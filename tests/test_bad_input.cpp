@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bad input, across the public API: every entry point given a value it cannot use throws
 // gputime::InvalidArgument naming that parameter (and what() says so), before anything
 // changes: the object that refused the value measures exactly as it did before. Entry points

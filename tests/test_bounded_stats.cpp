@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime::BoundedStats against the exact gputime::Stats (itself checked against numpy by the
 // stats oracle) and against bucket bounds computed here from frexp/ldexp, exactly.
 #include "support/test_framework.hpp"

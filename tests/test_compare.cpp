@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime::compare: the rank statistics on hand-checked data, the interleaved schedule, the
 // verdict rule, the reports, bad input, and the statistical promises on the simulated GPU:
 //   identical variants        -> a false verdict in at most 5% of runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The clock and runtime-policy contracts: every clock and runtime gputime ships, and the test
 // clocks, meet them; types that miss one member do not. (That a ScopedTimer over a non-clock
 // fails to compile with a readable message is checked by the compile_fail.* ctests.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CUDA backend's own logic, run against the simulated CUDA runtime with exact virtual times.
 // Default simulator costs: kernel launch 5 us of host time, every other CUDA call 1 us,
 // event timestamps floored to 0.5 us, one poll (yield) 1 us.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // format_duration: scaled units, four significant digits.
 #include "support/test_framework.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Failure paths of the GPU clock, the runner and JoinStreams, driven by the simulator's fault
 // injection: hung marks (Fault::event_never_completes), a poisoned context (a faulty kernel,
 // sticky 719) and single failing calls (CallFault, non-sticky). Every test here runs under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Gate mode (gputime/cuda/gate.hpp) on the simulated GPU, exactly: a gate holds the stream while the
 // call is enqueued, so the events measure device execution only.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whole reports compared with approved golden files (tests/golden/), on deterministic input: a
 // scripted clock, a manual clock and the simulated GPU (virtual time). A changed report fails
 // here with the first line that differs; approve an intended change with GPUTIME_APPROVE=1 and

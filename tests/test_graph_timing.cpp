@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CUDA graph timing (gputime/cuda/graph_timing.hpp) on the simulated GPU: CapturedGraph's capture,
 // replay and cleanup, and eager calls against graph replays with exact numbers. Simulator
 // defaults: a launch (or a graph launch) 5 us of host time, other calls 1 us, instantiation 2 us

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The host context read from a fake /proc and /sys tree: the CPU model, governor and turbo
 // state are taken from the files the kernel writes, and the hints follow Google Benchmark's.
 #include "support/test_framework.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HtmlReport: the page's structure, the values each chart carries, escaping, and bad input.
 // (tests/html/ opens a report in headless Chromium: rendering, console errors, a screenshot.)
 #include "support/manual_clock.hpp"

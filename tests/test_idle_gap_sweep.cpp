@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Latency against the idle gap, on the simulated GPU with its clock model (exact numbers).
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON for every result (gputime/report/json.hpp), the statistic catalogue every output reads
 // (gputime/stats/statistic_catalogue.hpp) and the context block (gputime/report/run_context.hpp). Documents are
 // read back with a strict RFC 8259 parser and their values checked exactly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The library's one JSON writer: exact compact output, pretty output that a strict parser reads
 // back to the same values, non-finite numbers as null, and misuse caught as a logic_error.
 #include "support/json_checker.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cold caches (gputime/cuda/l2_flush.hpp) on the simulated GPU, exactly: the flush runs before each
 // call, on the clock's stream, outside the timed region.
 //

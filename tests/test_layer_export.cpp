@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exports of a layer profile: JSON and CSV of the per-layer statistics, and the Chrome trace of the
 // measured iterations, at their real times. Every JSON document is read back with a strict RFC 8259 parser.
 #include "support/fixed_context.hpp"

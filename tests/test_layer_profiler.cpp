@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // LayerProfiler: exact per-layer numbers on a manual clock, a scripted clock and the simulated
 // GPU; iterations (explicit, RAII, detected); nesting; errors; merging; no steady allocation.
 #include "support/allocation_counter.hpp"

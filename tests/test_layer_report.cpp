@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-layer tables: layers x runs with a SUM row, and trtexec's profile table.
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Percentile confidence intervals on Stats: the bounds are the order statistics at the ranks
 // scipy.stats.binom gives (values below from generate_interval_oracle.py; the full grid is
 // checked by the interval_oracle ctest), open sides when samples are too few, typed errors.

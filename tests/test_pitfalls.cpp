@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pitfalls of naive inference timing, one test each: the naive measurement and
 // the library's, side by side, on the simulated GPU with exact numbers. Each test fails if the
 // library stops handling its pitfall (the break-it checks are listed in docs/testing.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Progress: the exact characters a terminal receives, driven by a manual host clock.
 #include "support/test_framework.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WarmupRunner's adaptive rules against scripted durations (exact host time, no device):
 // warm-up by time budget, automatic warm-up by MSER-5 on transients of several shapes (and the
 // window-median rule stopping too early on a slow decay), measuring to a precision target with

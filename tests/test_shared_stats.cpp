@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime::SharedStats / SharedBoundedStats: many threads record into one accumulator while
 // others read it; nothing is lost, nothing is counted twice. Every value is a whole number of
 // nanoseconds that names its thread and its position, so the merged result is checked exactly.

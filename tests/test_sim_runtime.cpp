@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_sim_runtime.cpp - the simulated CUDA runtime, checked against hand-computed numbers.
 //
 // Every expected time below is worked out in a comment from the defaults:

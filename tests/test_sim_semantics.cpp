@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_sim_semantics.cpp - the CUDA semantics the simulated runtime models, each checked
 // against the fact of the CUDA documentation it models, then the clock and JoinStreams under them.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every statistic of gputime::Stats against hand-computed values on synthetic durations.
 #include "support/test_framework.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JoinStreams (gputime/cuda/stream_join.hpp) on the simulated GPU: several side streams, an early join,
 // errors at construction, in join() and in the destructor. The pitfall it fixes, naive vs joined,
 // is in test_pitfalls.cpp. Simulator defaults: launch 5 us of host time, other calls 1 us.

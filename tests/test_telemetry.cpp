@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Clock telemetry (gputime/cuda/telemetry.hpp): the NVML source without NVML and against a fake
 // function table, and the simulated GPU's telemetry model (sim/telemetry.hpp), exactly.
 //

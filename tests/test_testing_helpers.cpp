@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/integrations/testing.hpp: the verdicts (framework-agnostic core) on synthetic durations, and the
 // GPUTIME_CHECK_* macros on a run of the simulated GPU. Failing checks are tested through their
 // Verdict objects, so the suite itself stays green.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Several threads, the way the README says to use the library: one clock per thread (and per
 // simulated GPU), one Stats per thread, pooled with Stats::merge once the threads are joined.
 // Nothing here is shared between running threads; the tests exist for ThreadSanitizer, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The version macros agree with each other and with the version CMake gave the package.
 #include "support/test_framework.hpp"
 

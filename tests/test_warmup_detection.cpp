@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MSER-5 truncation: exact on noise-free transients, placed sensibly on seeded noisy ones of
 // several shapes (step, exponential and linear decay, first call only, none), inconclusive while
 // a transient is still going on, and equal to a direct long-double evaluation of the formula.

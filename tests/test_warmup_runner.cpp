@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WarmupRunner's bookkeeping against scripted durations (exact truth, no device, no sleeps).
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/common/layer_by_layer_common.hpp - what the two layer_by_layer examples share:
 // the command line, the report they print and the files they write. The examples themselves
 // keep only what differs (the network and the clock), so they can be read side by side.

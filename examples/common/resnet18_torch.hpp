@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/common/resnet18_torch.hpp - a ResNet-18 in LibTorch's C++ frontend (torch::nn), with
 // random weights: the eager-mode network of examples/libtorch_eager.cpp. The same architecture,
 // with the same parameter names as torchvision's resnet18, is scripted from Python into the

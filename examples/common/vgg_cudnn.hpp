@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/common/vgg_cudnn.hpp - a small VGG-style network on the GPU (cuDNN + cuBLAS), for the
 // examples: the GPU twin of vgg_onednn.hpp (same layers, same weights, same inputs, same API
 // except that run_layer() does not wait), so the examples can time real inference layer by

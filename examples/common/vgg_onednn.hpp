@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/common/vgg_onednn.hpp
 //
 // A small VGG-style CNN on oneDNN's CPU engine (f32): the real inference

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Script a ResNet-18 into a TorchScript archive for examples/libtorch_torchscript.cpp.
 
     python3 make_resnet18.py OUTPUT.pt [--trace]

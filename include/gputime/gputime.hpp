@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/gputime.hpp - the whole public API in one include.
 //
 // CPU timing works everywhere. The real-GPU parts (gputime/cuda/gpu_clock.hpp: CudaRuntime,

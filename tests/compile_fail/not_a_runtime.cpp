@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Must NOT compile: a runtime policy without event_elapsed_ms. The runtime-policy contract's
 // static_assert must name the member (checked by the ctest compile_fail.not_a_runtime).
 #include <gputime/cuda/event_clock.hpp>

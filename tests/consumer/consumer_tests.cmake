@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/consumer/consumer_tests.cmake - downstream projects that use gputime, one ctest test each
 # (included from tests/CMakeLists.txt). Each project lives next to this file, is configured,
 # built and run by `ctest --build-and-test` with this build's generator and compilers, and

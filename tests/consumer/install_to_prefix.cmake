@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # install_to_prefix.cmake - ctest fixture: a fresh install of the gputime build tree
 #   cmake -DGPUTIME_BUILD_DIR=<build> -DGPUTIME_PREFIX=<prefix> [-DGPUTIME_CONFIG=<cfg>] -P install_to_prefix.cmake
 foreach(var GPUTIME_BUILD_DIR GPUTIME_PREFIX)

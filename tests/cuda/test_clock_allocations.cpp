@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/cuda/test_clock_allocations.cpp - the GPU clock allocates nothing in the steady state.
 //
 // tests/support/allocation_counter.hpp replaces operator new and may be included by one source

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/cuda/test_gate.cu - gputime::CudaGate (gputime/cuda/gate_kernel.cuh), compiled by nvcc.
 //
 // Without a GPU the gate must refuse to start with a CudaError naming the call, which is tested

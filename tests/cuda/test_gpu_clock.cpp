@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/cuda/test_gpu_clock.cpp - gputime::GpuClock on the real CUDA runtime (host compiler + cudart).
 //
 // Without a usable GPU (this project's CI) the clock must refuse to start with a CudaError that

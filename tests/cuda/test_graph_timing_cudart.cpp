@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/cuda/test_graph_timing_cudart.cpp - CUDA graph timing, devices and capture checks against
 // the real CUDA runtime (host compiler + cudart).
 //

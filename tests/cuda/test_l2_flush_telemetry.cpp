@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/cuda/test_l2_flush_telemetry.cpp - gputime::L2Flush on the real CUDA runtime and
 // gputime::NvmlTelemetry on the real NVML (host compiler + cudart; NVML is loaded at run time).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/cuda/test_mock_kernels_compile.cu - the mock spin kernels, compiled by nvcc.
 //
 // Without a GPU (or with a driver older than the runtime) each GPU test WARNs the reason, prints

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/gbench/gbench_tests.cmake - the Google Benchmark adapter (gputime/integrations/gbench.hpp) under test:
 # Google Benchmark really runs benchmarks on the simulated GPU and a reporter checks what it
 # reports. Included from tests/CMakeLists.txt (after gputime_add_test_executable is defined).

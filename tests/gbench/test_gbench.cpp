@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/integrations/gbench.hpp: Google Benchmark really runs the benchmarks here, on the simulated GPU, and
 // a reporter captures what it reports: the iteration time is the kernels' device time exactly,
 // and the counters are the p50, p99 and first call of those times.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/gpu/validate.sh - validate gputime on a REAL GPU:   bash tests/gpu/validate.sh [--no-suites]
 #
 # What it does

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/gpu/validate_gpu.cu - gputime's CUDA backend against real spin kernels on a real GPU.
 //
 // Run by tests/gpu/validate.sh, which states the tolerances and passes them as options. Each check

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Open gputime's HTML report in headless Chromium and check what the browser made of it.
 
     check_report.py --example PATH/html_report --out-dir DIR [--chromium PATH]

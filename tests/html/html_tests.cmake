@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/html/html_tests.cmake - the HTML report (gputime/report/html.hpp) in a real browser.
 # Included from tests/CMakeLists.txt.
 #   html.report_in_chromium   runs the html_report example (examples/html_report.cpp) into

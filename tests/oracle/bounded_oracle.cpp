@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime_bounded_oracle - gputime::BoundedStats against the references generate_stats_oracle.py
 // computed with numpy and exact rationals (the data sets of the stats oracle).
 //

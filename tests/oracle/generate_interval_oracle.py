@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the expected confidence-interval ranks of percentiles, from scipy.stats.binom.
 
 Usage: generate_interval_oracle.py OUTPUT_FILE

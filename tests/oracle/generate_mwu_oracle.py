@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes samples and the expected Mann-Whitney U / Hodges-Lehmann results for gputime_mwu_oracle.
 
 Usage: generate_mwu_oracle.py OUTPUT_DIR

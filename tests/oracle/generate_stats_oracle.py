@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the data sets and the expected statistics for gputime_stats_oracle.
 
 Usage: generate_stats_oracle.py OUTPUT_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime_interval_oracle FILE - percentile confidence-interval ranks and samples_needed against
 // scipy.stats.binom (generate_interval_oracle.py). Ranks must match exactly (except where scipy
 // itself sits within 1e-9 of the threshold: there either rank is right, and they may differ by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/oracle/mwu_oracle.cmake - the rank statistics behind gputime::compare (Mann-Whitney U,
 # Hodges-Lehmann; gputime/stats/mann_whitney.hpp) against scipy and numpy. Included from
 # tests/oracle/CMakeLists.txt:

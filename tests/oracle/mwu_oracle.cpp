@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime_mwu_oracle FILE - the rank statistics of gputime/stats/mann_whitney.hpp against scipy and
 // numpy (generate_mwu_oracle.py writes FILE):
 //   mwu records: U must equal scipy's exactly; p within 1e-9 relative of scipy's for the same

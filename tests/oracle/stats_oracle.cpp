@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime_stats_oracle - gputime::Stats against independently computed references.
 //
 //   gputime_stats_oracle DATA_DIR   checks every data set generate_stats_oracle.py wrote:

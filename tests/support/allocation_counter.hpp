@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/allocation_counter.hpp - counts heap allocations, to prove "no allocation here".
 //
 // Replaces the global operator new/delete (forwarding to malloc/free) and counts every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/fixed_context.hpp - a made-up, fixed measurement context (host, build, GPU), so
 // that JSON files written in tests are the same on every machine and day.
 #pragma once

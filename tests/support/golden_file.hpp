@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/golden_file.hpp - approval ("golden file") checks of whole outputs.
 //
 //   CHECK_GOLDEN("report_run.txt", text);

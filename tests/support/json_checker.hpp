@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/json_checker.hpp - a strict JSON parser (RFC 8259) for checking exported files.
 //
 // Exports are only useful if other tools can read them, so tests parse them with a parser that

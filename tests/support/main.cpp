@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/main.cpp - the test runner's main(), for whichever framework is selected.
 #if defined(GPUTIME_TEST_WITH_DOCTEST)
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

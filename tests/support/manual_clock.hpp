@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/manual_clock.hpp - a clock whose time moves only when the test moves it.
 //
 // ScriptedClock hands out one scripted duration per pair of marks, which fits code that times

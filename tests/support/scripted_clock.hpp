@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/scripted_clock.hpp - a clock whose durations are a script: the n-th timed
 // interval lasts script[n]. It lets runner and profiler logic be tested against exact,
 // synthetic truth with no device and no wall clock.

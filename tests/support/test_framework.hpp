@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/support/test_framework.hpp - the one place that knows which test framework runs.
 //
 // Test sources include only this header and use: TEST_CASE, SECTION, CHECK, CHECK_FALSE,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # check_output.cmake - runs gputime-compare once and checks its exit status and its output against
 # an approved golden file (tests/golden/compare/), as the library's golden tests do.
 #   cmake -DTOOL=<gputime-compare> -DARGS=<a|b|...> -DEXPECT_EXIT=<n> -DGOLDEN=<file>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime-compare - compare two sets of gputime results (JSON files written by
 // gputime::to_json / gputime::JsonReport) and say, per result, whether it got slower.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/clock_contract.hpp - the clock contract: what ScopedTimer, WarmupRunner and LayerProfiler
 // need from a clock, checked at compile time with a readable message.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/cuda_status.hpp - the cudaError_t numbers gputime acts on, named once.
 //
 // The clock compares runtime results against these, CudaError gives hints for some of them and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/default_stream.hpp - the legacy default stream, and the hint a report gives about it.
 //
 // CUDA's legacy default stream (stream 0, unless code is built with per-thread default streams)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/duration.hpp - the one duration type of the library, and how it is printed.
 #pragma once
 

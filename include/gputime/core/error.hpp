@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/error.hpp - the exceptions gputime throws.
 //
 // Library code never calls exit() or abort(), so the caller decides, and samples collected

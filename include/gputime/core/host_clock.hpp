@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/host_clock.hpp - the CPU clock backend: std::chrono::steady_clock.
 //
 // It implements the clock contract of gputime/core/clock_contract.hpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/host_context.hpp - what machine and build a measurement came from, and whether the
 // host is set up to time reliably.
 //

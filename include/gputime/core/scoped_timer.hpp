@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/scoped_timer.hpp - time one region of code, from construction to destruction.
 //
 //   gputime::Stats stats;

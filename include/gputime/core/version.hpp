@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/version.hpp - the library's version, the one place it is written.
 //
 // CMake reads it from here (project(gputime VERSION ...)), so the package version, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/gate.hpp - device time without launch latency: hold the stream while the call is
 // enqueued, then let the device run it in one go.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/gate_kernel.cuh - the gate on a real GPU: a kernel that holds a stream until the host
 // releases it (nvcc only: device code). The policy that gputime::GatedClock and
 // gputime::time_gated() (gputime/cuda/gate.hpp) use; gputime::sim::Gate is its simulated twin.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/gpu_clock.hpp - the real CUDA runtime as a policy for CudaEventClock.
 //
 // CudaEventClock reaches CUDA through a runtime policy (contract: gputime/cuda/runtime_policy.hpp);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/graph_timing.hpp - time the replays of a CUDA graph, next to the eager calls it captures.
 //
 // A CUDA graph replays a whole sequence of kernels for one launch: what a model costs without the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/l2_flush.hpp - cold caches: flush the GPU's L2 before each call, rotate inputs.
 //
 //   gputime::GpuClock clock(stream);

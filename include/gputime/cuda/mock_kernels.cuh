@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/mock_kernels.cuh - spin kernels of known length, for testing timing code on a real GPU.
 //
 // nvcc only (device code). The simulated runtime (gputime/sim) plays the same role without a GPU;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/nvtx.hpp - NVTX ranges with gputime's scope names, for Nsight Systems / Nsight Compute.
 //
 //   gputime::LayerProfiler prof(clock, gputime::NvtxRanges{});   // every scope is also an NVTX range

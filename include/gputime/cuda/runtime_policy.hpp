@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/runtime_policy.hpp - the runtime-policy contract: how CudaEventClock talks to CUDA.
 //
 // CudaEventClock reaches CUDA only through a "runtime policy", a small object with the members

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/stream_join.hpp - make a GPU timer cover work that runs on other streams (fork/join).
 //
 // A CUDA event is recorded on ONE stream and completes when THAT stream reaches it. A timer on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/telemetry.hpp - what the GPU's clocks did during a measurement: SM and memory clock,
 // temperature, power and the clock-event ("throttle") reasons, sampled between calls.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/integrations/gbench.hpp - GPU timing inside a Google Benchmark loop: device time per iteration
 // (UseManualTime + SetIterationTime), with p50, p99 and the first call as counters.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/integrations/testing.hpp - assertions about measured times, for unit tests ("p50 within 2% of 100 us").
 //
 //   #include <gputime/integrations/testing.hpp>

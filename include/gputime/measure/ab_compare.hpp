@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/ab_compare.hpp - A/B comparison with a verdict: is variant b faster than a, by how much,
 // and can the difference be told apart from noise?
 //

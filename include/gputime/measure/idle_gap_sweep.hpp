@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/idle_gap_sweep.hpp - latency as a function of the idle gap between calls.
 //
 // A GPU lowers its clock when work arrives with idle gaps, so the same model answers a tight

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/layer_profile.hpp - what a LayerProfiler measured: per-layer statistics, the
 // iteration total, the time between layers, and a bounded trace of the first iterations.
 //

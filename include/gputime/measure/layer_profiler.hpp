@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/layer_profiler.hpp - time a network layer by layer, on any clock backend.
 //
 //   gputime::HostClock clock;                       // or gputime::GpuClock clock(stream);

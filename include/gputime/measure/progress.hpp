@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/progress.hpp - a one-line progress indicator on stderr during long measurements.
 //
 //   gputime::Progress progress("resnet50 batch 8");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/run_result.hpp - everything one WarmupRunner::run measured.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/warmup_runner.hpp - call a function many times and time it the right way.
 //
 //   auto result = gputime::WarmupRunner(clock).warmup(10).iterations(200).run([&] { model.forward(x); });

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/chrome_trace.hpp - the traced iterations of LayerProfiles as a Chrome trace-event file.
 //
 //   std::ofstream("trace.json") << gputime::to_chrome_trace({&batch1, &batch8, &batch32});

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/layer_csv.hpp - per-layer statistics as CSV for spreadsheets, and as JSON.
 //
 //   std::ofstream("layers.json") << gputime::to_json(profile);      // gputime/report/json.hpp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/layer_table.hpp - per-layer tables from LayerProfiles, as people draw them by hand and as trtexec prints them.
 //
 //   // layers as rows, runs as columns, a SUM row

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/run_context.hpp - what a measurement ran on: the host (gputime/core/host_context.hpp) and the
 // GPU, for the context block of every file gputime writes (gputime/report/json.hpp).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/text.hpp - readable text for Stats and RunResult, and the hints that come with it.
 //
 //   std::cout << stats;    std::cout << result;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/sim/config.hpp - the knobs of the simulated GPU (gputime::sim::Runtime).
 //
 // Plain aggregates: set the fields you care about, the rest keep the defaults below.

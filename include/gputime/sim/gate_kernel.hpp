@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/sim/gate_kernel.hpp - the simulated GPU's gate: gputime::CudaGate's twin for tests.
 //
 //   gputime::sim::Runtime gpu;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/sim/graph.hpp - CUDA graph handles of the simulated runtime (gputime::sim::Runtime).
 //
 // A graph is made by stream capture, as with cudaStreamBeginCapture/cudaStreamEndCapture: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/sim/kernel.hpp - a mock kernel for the simulated GPU.
 //
 // A mock kernel is described by how long it runs, not by what it computes. The two

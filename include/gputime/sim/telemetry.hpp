@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/sim/telemetry.hpp - telemetry of the simulated GPU, through the same interface as
 // gputime::NvmlTelemetry, so that samplers, throttle detection and hints are tested exactly.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/bounded_stats.hpp - statistics of an unbounded stream of durations in 44 KiB.
 //
 // gputime::Stats keeps every sample (8 bytes each), which a serving loop that runs for days

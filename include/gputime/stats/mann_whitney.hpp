@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/mann_whitney.hpp - the rank statistics behind gputime::compare: the two-sided
 // Mann-Whitney U test and the Hodges-Lehmann shift estimate with its distribution-free interval.
 //

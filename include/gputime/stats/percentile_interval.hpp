@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/percentile_interval.hpp - how far a measured percentile can be from the true one.
 //
 // A p99 of 200 samples is one of the two largest samples; run again, and it moves. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/shared_stats.hpp - one accumulator that many threads record into at once.
 //
 //   gputime::SharedStats latency;                     // shared by every worker thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/statistic_catalogue.hpp - every statistic gputime reports, named once.
 //
 // A statistic is written in many places: the text report (report.hpp), the per-layer tables

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/stats.hpp - the statistics of a set of durations, with the first call kept apart.
 //
 // Stats keeps the durations it is given and computes everything from them, so every number it

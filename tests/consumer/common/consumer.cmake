@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # common/consumer.cmake - what every consumer project does once it has gputime::gputime:
 # build main.cpp (or the given sources) strictly, check the package, register the run.
 #   gputime_consumer_app(<target> <sources>...)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A program that uses gputime the way a downstream project would: through the umbrella header.
 #include <gputime/gputime.hpp>
 

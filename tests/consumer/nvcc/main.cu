@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A .cu file that includes gputime, compiled by nvcc: the library's headers must get through
 // nvcc's front end, and host code around a kernel launch must be able to time it.
 #include <gputime/gputime.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/detail/escape.hpp - writing names and numbers into JSON and CSV correctly.
 //
 // Layer names come from users and frameworks ("conv 3x3, \"same\"", paths with '/', non-ASCII

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/core/detail/sample_checks.hpp - the bad-input policy every accumulator shares (Stats,
 // BoundedStats): a duration must be finite and >= 0 (a -0 is a 0), a percent in [0, 100];
 // anything else is a gputime::InvalidArgument naming "duration" or "p", thrown before the

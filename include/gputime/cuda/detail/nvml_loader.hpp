@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/cuda/detail/nvml_loader.hpp - NVML's functions, loaded at run time with dlopen.
 //
 // No link dependency: a program using gputime runs where NVML (the driver's libnvidia-ml.so.1)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/measure/detail/layer_names.hpp - interns (parent, name) pairs into dense layer ids.
 //
 // LayerProfiler looks a layer up on every scope it opens, and names may be runtime strings.

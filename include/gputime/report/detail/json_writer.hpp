@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/detail/json_writer.hpp - the one JSON writer of the library.
 //
 // Every JSON gputime writes (results, comparisons, layer profiles, traces) goes through this

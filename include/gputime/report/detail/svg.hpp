@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/detail/svg.hpp - the pieces the HTML report draws its charts with: escaping text for
 // HTML and SVG, writing coordinates, scales (linear and logarithmic), tick positions and tick
 // labels for durations.

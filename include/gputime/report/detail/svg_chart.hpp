@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/detail/svg_chart.hpp - one SVG chart of the HTML report: a canvas that collects
 // elements, a path builder, and the axes every chart draws.
 //

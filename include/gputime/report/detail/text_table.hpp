@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/report/detail/text_table.hpp - a plain-text table with aligned columns, for reports.
 //
 // The first column (names) is left-aligned, every other column right-aligned, so that numbers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/sim/detail/random.hpp - a small seeded random generator for the simulator's noise.
 //
 // Why our own: std::normal_distribution (and the other std:: distributions) may give

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/detail/binomial.hpp - binomial tail probabilities, accurate to ~1e-14 for any n.
 //
 // The confidence interval of a percentile is a pair of order statistics whose ranks come from

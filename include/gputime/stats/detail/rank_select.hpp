@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gputime/stats/detail/rank_select.hpp - the k-th smallest of n non-negative doubles, exactly, without
 // sorting or copying them.
 //
