@@ -22,16 +22,30 @@ OUTPUT_DIR/expected.txt holds, one record per line (numbers in Python's shortest
         differences at those ranks (nan when open). borderline = 1 when the normal-approximation
         bound lies within 1e-9 of a whole number (either rank is then right).
 
+    pair <id> <n>                     then one line: d <n values> (paired differences)
+    wsr <id> <call> <method> <T> <p>
+        The Wilcoxon signed-rank test of d: scipy.stats.wilcoxon(d, zero_method='wilcox',
+        correction=False, alternative='two-sided', method=<method>) with method exact or approx
+        (gputime's asymptotic); T = min(W+, W-). call: the method gputime is asked for; with
+        automatic, the method gputime must pick (exact for n <= 50 without zeros or ties).
+    whl <id> <confidence> <exact> <estimate> <lower_rank> <upper_rank> <lower> <upper> <borderline>
+        The Hodges-Lehmann estimate of d's centre: numpy's median of every Walsh average
+        (d_i + d_j) / 2, i <= j (brute force); the interval's ranks: k = the largest rank with
+        P(W+ <= k-1) <= alpha/2 from the exact null distribution of W+ counted with Python integers
+        (exact = 1), or k = floor(N/2 + 0.5 - z sigma), N = n(n+1)/2, sigma^2 = n(n+1)(2n+1)/24;
+        lower/upper: the sorted Walsh averages at those ranks.
+
 The expectations use scipy and numpy only, never gputime's code.
 """
 import math
 import os
 import sys
+import warnings
 from functools import lru_cache
 
 try:
     import numpy as np
-    from scipy.stats import mannwhitneyu, norm
+    from scipy.stats import mannwhitneyu, norm, wilcoxon
 except ImportError as error:
     sys.exit(
         f"generate_mwu_oracle.py: {error.name} is missing for {sys.executable}; install it "
@@ -108,6 +122,93 @@ def interval_rank(n, m, confidence, exact):
 
 def fmt(v):
     return repr(float(v))
+
+
+def signed_rank_counts(n):
+    """Number of sign patterns with W+ = w, w = 0..n(n+1)/2, with Python integers (exact)."""
+    counts = [1]
+    for i in range(1, n + 1):
+        grown = counts + [0] * i
+        for w, c in enumerate(counts):
+            grown[w + i] += c
+        counts = grown
+    return counts
+
+
+def walsh_interval_rank(n, confidence, exact):
+    """(k, borderline): the one-sample Hodges-Lehmann interval's lower rank (0 = open)."""
+    half_alpha = (1.0 - confidence) / 2.0
+    total_pairs = n * (n + 1) // 2
+    if exact:
+        counts = signed_rank_counts(n)
+        total = sum(counts)
+        k, cumulative = 0, 0
+        for candidate in range(1, total_pairs // 2 + 2):
+            cumulative += counts[candidate - 1]
+            if cumulative / total <= half_alpha:
+                k = candidate
+            else:
+                break
+        return k, False
+    z = norm.ppf(1.0 - half_alpha)
+    sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24.0)
+    bound = total_pairs / 2.0 + 0.5 - z * sigma
+    borderline = abs(bound - round(bound)) <= 1e-9 * max(1.0, abs(bound))
+    k = math.floor(bound)
+    return (k if k >= 1 else 0), borderline
+
+
+def signed_rank_records(lines, rng, first_id):
+    """Paired data sets and their wsr / whl records; returns (data sets, wsr, whl) counts."""
+    sets = []
+    for n in (1, 2, 3, 5, 8, 10, 20, 33, 50, 51, 63, 100, 300, 2000):
+        for shift in (0.0, 0.3, 1.5):
+            sets.append(rng.normal(shift, 1.0, size=n))
+    for n in (5, 20, 50, 200, 3000):  # ties and zeros: whole numbers
+        for levels in (3, 7):
+            sets.append(rng.integers(-levels // 2, levels - levels // 2, size=n).astype(float))
+    sets.append(rng.integers(1, 4, size=30).astype(float))  # ties, no zero, n <= 50: scipy's auto differs
+    sets.append(np.zeros(12))                              # every difference zero
+    sets.append(np.array([0.0, 0.0, 1.5, -0.5, 2.0]))
+    sets.append(np.log(np.exp(rng.normal(0.0, 0.1, size=400) + 0.01)))  # log ratios of durations
+    wsr_records = whl_records = 0
+    warnings.simplefilter("ignore", UserWarning)  # scipy: "Sample size too small for normal approximation."
+    for offset, d in enumerate(sets):
+        index = first_id + offset
+        n = len(d)
+        lines.append(f"pair {index} {n}")
+        lines.append("d " + " ".join(fmt(v) for v in d))
+        nonzero = d[d != 0]
+        has_zero = len(nonzero) != n
+        tied = len(np.unique(np.abs(nonzero))) != len(nonzero)
+        auto = "exact" if (len(nonzero) <= 50 and not has_zero and not tied and len(nonzero) > 0) else "approx"
+        calls = [("automatic", auto), ("asymptotic", "approx")]
+        if auto == "exact":
+            calls.append(("exact", "exact"))
+        for call, used in calls:
+            if len(nonzero) == 0:
+                lines.append(f"wsr {index} {call} {used} 0.0 1.0")  # no evidence: p = 1 (scipy refuses)
+            else:
+                result = wilcoxon(d, zero_method="wilcox", correction=False, alternative="two-sided", method=used)
+                lines.append(f"wsr {index} {call} {used} {fmt(result.statistic)} {fmt(result.pvalue)}")
+            wsr_records += 1
+        i, j = np.triu_indices(n)
+        walsh = np.sort((d[i] + d[j]) / 2.0)
+        estimate = np.median(walsh)
+        for confidence in (0.9, 0.95, 0.99):
+            modes = [False] + ([True] if n <= 63 else [])
+            for exact in modes:
+                k, borderline = walsh_interval_rank(n, confidence, exact)
+                if k >= 1:
+                    lower, upper = walsh[k - 1], walsh[len(walsh) - k]
+                    upper_rank = len(walsh) + 1 - k
+                else:
+                    lower = upper = float("nan")
+                    upper_rank = 0
+                lines.append(f"whl {index} {confidence} {int(exact)} {fmt(estimate)} {k} {upper_rank} "
+                             f"{fmt(lower)} {fmt(upper)} {int(borderline)}")
+                whl_records += 1
+    return len(sets), wsr_records, whl_records
 
 
 def main():
@@ -195,9 +296,12 @@ def main():
                                  f"{fmt(lower)} {fmt(upper)} {int(borderline)}")
                     hl_records += 1
 
+    pairs, wsr_records, whl_records = signed_rank_records(lines, rng, len(cases))
+
     with open(os.path.join(out_dir, "expected.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"generate_mwu_oracle.py: {len(cases)} data sets, {mwu_records} mwu and {hl_records} hl records "
+    print(f"generate_mwu_oracle.py: {len(cases)} data sets, {mwu_records} mwu and {hl_records} hl records, "
+          f"{pairs} paired data sets, {wsr_records} wsr and {whl_records} whl records "
           f"in {os.path.join(out_dir, 'expected.txt')}")
 
 
