@@ -7,6 +7,7 @@
 #include "support/manual_clock.hpp"
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/report/chrome_trace.hpp>
 #include <gputime/cuda/event_clock.hpp>
@@ -47,7 +48,7 @@ namespace {
 const double nan_value = std::numeric_limits<double>::quiet_NaN();
 const double inf_value = std::numeric_limits<double>::infinity();
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 // Calls `f`, which must throw gputime::InvalidArgument from `where` naming `parameter`, with a
 // what() that names the parameter too. Returns what() ("" when the check failed).

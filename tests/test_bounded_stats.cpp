@@ -2,6 +2,7 @@
 // gputime::BoundedStats against the exact gputime::Stats (itself checked against numpy by the
 // stats oracle) and against bucket bounds computed here from frexp/ldexp, exactly.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/stats/bounded_stats.hpp>
 #include <gputime/core/error.hpp>
@@ -99,18 +100,7 @@ std::size_t expected_bucket(double x) {
     return static_cast<std::size_t>(e - 1) * 128 + static_cast<std::size_t>(sub);
 }
 
-// The InvalidArgument `f` throws (REQUIREs that it throws one).
-template <typename F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_gputime_invalid_argument = false;
-    CHECK(threw_gputime_invalid_argument);
-    return gputime::InvalidArgument("none", "none", "nothing was thrown");
-}
+using gputime_test::invalid_argument_of;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 // Simulator defaults: launch 5 us of host time, every other call 1 us, a poll (yield) 1 us,
 // event timestamps floored to 0.5 us.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
@@ -40,18 +41,9 @@ void time_kernel(Stats& into, SimClock& clock, std::chrono::nanoseconds duration
     clock.runtime().launch(clock.stream(), Kernel::fixed("k", duration));
 }
 
-// The exception of type E that f() throws, or nothing if it returns (another type propagates).
-template <class E, class F>
-std::optional<E> thrown(F&& f) {
-    try {
-        std::forward<F>(f)();
-    } catch (const E& e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using gputime_test::thrown;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 }  // namespace
 
 // ---- 1. every Stats a clock linked is unlinked on every path ---------------------------------

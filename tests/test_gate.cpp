@@ -7,6 +7,7 @@
 // release is free (a host store). With launch latency L = 5 us and a kernel of K = 100 us, a
 // call on an idle stream measures K + L ungated and K gated.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
@@ -29,7 +30,7 @@ using Gated = gputime::GatedClock<SimClock, gputime::sim::Gate>;
 
 namespace {
 double us(double x) { return x * 1000.0; }
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 const auto small_run = [](auto& runner) { runner.warmup(2).iterations(20); };
 }  // namespace
 

@@ -4,6 +4,7 @@
 // defaults: a launch (or a graph launch) 5 us of host time, other calls 1 us, instantiation 2 us
 // per node on top, timestamps floored to 0.5 us.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
@@ -27,7 +28,7 @@ using SimClock = gputime::CudaEventClock<Runtime>;
 
 namespace {
 double us(double x) { return x * 1000.0; }
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 // A small model: ten 2 us kernels. Launched one by one, the host (5 us per launch) sets the pace.
 void ten_small_kernels(Runtime& rt, Stream stream) {

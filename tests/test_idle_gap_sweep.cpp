@@ -2,6 +2,7 @@
 // Latency against the idle gap, on the simulated GPU with its clock model (exact numbers).
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
@@ -18,19 +19,8 @@
 using namespace std::chrono_literals;
 
 namespace {
-// The gputime::InvalidArgument `f` throws; a failed CHECK when it throws nothing.
-template <class F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_invalid_argument = false;
-    CHECK(threw_invalid_argument);
-    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
-}
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::invalid_argument_of;
+using gputime_test::contains;
 }  // namespace
 
 TEST_CASE("sweep_idle_gaps shows latency rising once gaps let the device clock drop") {

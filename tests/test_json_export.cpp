@@ -6,6 +6,7 @@
 #include "support/json_checker.hpp"
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/cuda/event_clock.hpp>
@@ -49,17 +50,7 @@ gputime::Stats stats_of(std::vector<double> steady, double first = 5000) {
     return s;
 }
 
-template <class F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_invalid_argument = false;
-    CHECK(threw_invalid_argument);
-    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
-}
+using gputime_test::invalid_argument_of;
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "support/manual_clock.hpp"
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
@@ -41,7 +42,7 @@ std::string error_of(F&& f) {
     return "(no exception)";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 const LayerStats& layer(const LayerProfile& p, const std::string& path) {
     const LayerStats* found = p.find(path);
@@ -725,17 +726,7 @@ TEST_CASE("layer profiler on the simulated GPU: a device error drops the iterati
 // ---- names, paths and bad input --------------------------------------------------------------
 
 namespace {
-template <class F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_invalid_argument = false;
-    CHECK(threw_invalid_argument);
-    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
-}
+using gputime_test::invalid_argument_of;
 
 // "a" (20 ns) holding "b" (15 ns), 1 ns of host work, then a top-level layer named "a/b" (10 ns).
 LayerProfile slash_in_a_name() {

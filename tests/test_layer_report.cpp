@@ -2,6 +2,7 @@
 // Per-layer tables: layers x runs with a SUM row, and trtexec's profile table.
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/core/error.hpp>
 #include <gputime/measure/layer_profiler.hpp>
@@ -40,7 +41,7 @@ LayerProfile vgg_like(const char* label, double scale, bool with_fc2 = false) {
     return prof.profile();
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 // The lines of a table.
 std::vector<std::string> lines_of(const std::string& text) {
@@ -63,17 +64,7 @@ std::string row(const std::string& table, const std::string& name) {
     return "(no row)";
 }
 
-template <class F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_invalid_argument = false;
-    CHECK(threw_invalid_argument);
-    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
-}
+using gputime_test::invalid_argument_of;
 
 }  // namespace
 

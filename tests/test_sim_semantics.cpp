@@ -9,6 +9,7 @@
 // Simulator defaults: launch 5 us of host time, other calls 1 us, device and capture-state calls
 // free (Config::host_state_cost), a poll (yield) 1 us, timestamps floored to 0.5 us.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/cuda_status.hpp>
@@ -65,17 +66,9 @@ int capture_status(Runtime& rt, Stream s) {
     return value;
 }
 
-template <class E, class F>
-std::optional<E> thrown(F&& f) {
-    try {
-        std::forward<F>(f)();
-    } catch (const E& e) {
-        return e;
-    }
-    return std::nullopt;
-}
+using gputime_test::thrown;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 void time_kernel_on(Stats& into, SimClock& clock, Stream stream, std::chrono::nanoseconds duration = 10us) {
     gputime::ScopedGpuTimer timer(into, clock);

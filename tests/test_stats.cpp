@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Every statistic of gputime::Stats against hand-computed values on synthetic durations.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/core/error.hpp>
 #include <gputime/stats/stats.hpp>
@@ -124,18 +125,7 @@ TEST_CASE("percentile rejects p outside 0..100") {
 }
 
 namespace {
-// The InvalidArgument `f` throws (REQUIREs that it throws one).
-template <typename F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_gputime_invalid_argument = false;
-    CHECK(threw_gputime_invalid_argument);
-    return gputime::InvalidArgument("none", "none", "nothing was thrown");
-}
+using gputime_test::invalid_argument_of;
 }  // namespace
 
 TEST_CASE("percentile: a NaN p or one outside 0..100 is an InvalidArgument naming p") {

@@ -10,6 +10,7 @@
 // 5 us of launch latency + the kernel.
 #include "support/json_checker.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/report/detail/json_writer.hpp>
@@ -33,7 +34,7 @@ namespace nvml = gputime::detail::nvml;
 
 namespace {
 double us(double x) { return x * 1000.0; }
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 // Each iteration: the sampler (before the call, as a between_calls hook), an optional idle gap,
 // a timed launch, a synchronize. Call 0 is the first call, the rest the steady samples.

@@ -3,6 +3,7 @@
 // GPUTIME_CHECK_* macros on a run of the simulated GPU. Failing checks are tested through their
 // Verdict objects, so the suite itself stays green.
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
@@ -41,7 +42,7 @@ std::string summary(const Stats& s) {
     return out.str();
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
 }  // namespace
 
