@@ -44,10 +44,27 @@ inline constexpr int capture_status_invalidated = 2;   // cudaStreamCaptureStatu
 
 /// True for the errors that leave the CUDA context unusable ("sticky"): after one of them every
 /// later call fails, so pending measurements can never be resolved. Others concern one call.
+/// Exactly the codes whose description in driver_types.h (CUDA 13) ends "To continue using CUDA,
+/// the process must be terminated and relaunched" (tests/test_cuda_status.cpp compares the two).
 constexpr bool is_sticky(int code) noexcept {
-    // 700 illegal address, 702 launch timeout, 710 device assert, 714-718 hardware stack error,
-    // illegal instruction, misaligned/invalid address space/invalid PC, 719 launch failure.
-    return code == illegal_address || code == launch_timeout || code == 710 || (code >= 714 && code <= 719);
+    switch (code) {
+        case 226:  // cudaErrorContained: a contained hardware error
+        case illegal_address:  // 700
+        case launch_timeout:   // 702
+        case 710:  // cudaErrorAssert: a device-side assert
+        case 714:  // cudaErrorHardwareStackError
+        case 715:  // cudaErrorIllegalInstruction
+        case 716:  // cudaErrorMisalignedAddress
+        case 717:  // cudaErrorInvalidAddressSpace
+        case 718:  // cudaErrorInvalidPc
+        case launch_failure:  // 719
+        case 721:  // cudaErrorTensorMemoryLeak: tensor memory not deallocated when a kernel ended
+        case 810:  // cudaErrorMpsClientTerminated: the MPS server ended this client
+        case 911:  // cudaErrorExternalDevice: an error from an external (e.g. NVLink-attached) device
+            return true;
+        default:
+            return false;
+    }
 }
 
 }  // namespace gputime::cuda_status
