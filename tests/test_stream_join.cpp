@@ -9,6 +9,7 @@
 #include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/cuda/stream_join.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <stdexcept>
