@@ -6,6 +6,7 @@
 // gated 100 us spin measures the spin (its events and the spin queued before the device starts
 // them), an ungated one adds the launch latency, and a call that synchronises under the gate
 // ends with a TimeoutError instead of a deadlock.
+#include "support/gpu_presence.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/gpu_clock.hpp>
@@ -24,22 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string why_no_gpu() {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) {
-        (void)cudaGetLastError();
-        return std::string(cudaGetErrorString(status)) + " (" + cudaGetErrorName(status) + ")";
-    }
-    if (count == 0) return "no CUDA device";
-    return {};
-}
-
-void skip_note(const std::string& reason) {
-    const std::string note = "GPUTIME_TEST_SKIPPED: no usable GPU: " + reason;
-    std::cout << note << std::endl;
-    WARN(note.c_str());
-}
+using gputime_test::why_no_gpu;
 
 }  // namespace
 
@@ -64,7 +50,7 @@ TEST_CASE("CudaGate: refuses a timeout <= 0, and without a GPU throws a CudaErro
 TEST_CASE("CudaGate: gated, a 100 us spin measures the spin, ungated, the launch latency too") {
     const std::string no_gpu = why_no_gpu();
     if (!no_gpu.empty()) {
-        skip_note(no_gpu);
+        gputime_test::skip_test("no usable GPU: " + no_gpu);
         return;
     }
     cudaStream_t stream = nullptr;
@@ -88,7 +74,7 @@ TEST_CASE("CudaGate: gated, a 100 us spin measures the spin, ungated, the launch
 TEST_CASE("CudaGate: a call that synchronises under the gate times out instead of deadlocking") {
     const std::string no_gpu = why_no_gpu();
     if (!no_gpu.empty()) {
-        skip_note(no_gpu);
+        gputime_test::skip_test("no usable GPU: " + no_gpu);
         return;
     }
     cudaStream_t stream = nullptr;

@@ -4,6 +4,7 @@
 // Without a usable GPU (this project's CI) the clock must refuse to start with a CudaError that
 // says why, instead of crashing or hanging; that is tested here. With a GPU, it times real
 // device work; without one that test prints the GPUTIME_TEST_SKIPPED marker (ctest: skipped).
+#include "support/gpu_presence.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/gpu_clock.hpp>
@@ -16,25 +17,14 @@
 
 namespace {
 
-// Empty when a GPU is usable, else CUDA's reason.
-std::string why_no_gpu() {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
-    if (count == 0) return "no CUDA device";
-    return "";
-}
-
-void skip(const std::string& reason) {
-    std::cout << "GPUTIME_TEST_SKIPPED: " << reason << std::endl;
-    WARN(reason.c_str());
-}
+using gputime_test::skip_test;
+using gputime_test::why_no_gpu;
 
 }  // namespace
 
 TEST_CASE("GpuClock without a usable GPU throws a CudaError that names the call and the reason") {
     if (why_no_gpu().empty()) {
-        skip("a GPU is present: this test is about machines without one");
+        skip_test("a GPU is present: this test is about machines without one");
         return;
     }
     int count = 0;
@@ -53,7 +43,7 @@ TEST_CASE("GpuClock without a usable GPU throws a CudaError that names the call 
 TEST_CASE("GpuClock times device work with events on a real GPU") {
     const std::string reason = why_no_gpu();
     if (!reason.empty()) {
-        skip("no usable GPU: " + reason);
+        skip_test("no usable GPU: " + reason);
         return;
     }
     cudaStream_t stream = nullptr;

@@ -6,6 +6,7 @@
 // (devices, capture, graphs) compile and link against cudart, that the contract sees them, and that
 // the calls fail with a typed CudaError instead of crashing. With a GPU it compares eager calls with
 // graph replays of real work; without one that test prints the GPUTIME_TEST_SKIPPED marker.
+#include "support/gpu_presence.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/gpu_clock.hpp>
@@ -19,22 +20,8 @@
 
 namespace {
 
-// Empty when a GPU is usable, else CUDA's reason.
-std::string why_no_gpu() {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) {
-        (void)cudaGetLastError();
-        return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
-    }
-    if (count == 0) return "no CUDA device";
-    return "";
-}
-
-void skip(const std::string& reason) {
-    std::cout << "GPUTIME_TEST_SKIPPED: " << reason << std::endl;
-    WARN(reason.c_str());
-}
+using gputime_test::skip_test;
+using gputime_test::why_no_gpu;
 
 }  // namespace
 
@@ -58,7 +45,7 @@ TEST_CASE("CudaRuntime's default-stream handles are what CUDA documents") {
 
 TEST_CASE("CapturedGraph without a usable GPU fails with a CudaError naming the capture") {
     if (why_no_gpu().empty()) {
-        skip("a GPU is present: this test is about machines without one");
+        skip_test("a GPU is present: this test is about machines without one");
         return;
     }
     try {
@@ -80,7 +67,7 @@ TEST_CASE("CapturedGraph without a usable GPU fails with a CudaError naming the 
 TEST_CASE("eager calls vs graph replays of real work on a GPU") {
     const std::string reason = why_no_gpu();
     if (!reason.empty()) {
-        skip("no usable GPU: " + reason);
+        skip_test("no usable GPU: " + reason);
         return;
     }
     cudaStream_t stream = nullptr;

@@ -7,6 +7,7 @@
 // here. With a GPU the flush runs before every call of a real run, and NVML reads the clocks of
 // the GPU the CUDA device runs on; without one those tests print the GPUTIME_TEST_SKIPPED
 // marker (ctest: skipped).
+#include "support/gpu_presence.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/gpu_clock.hpp>
@@ -21,27 +22,14 @@
 
 namespace {
 
-std::string why_no_gpu() {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) {
-        (void)cudaGetLastError();
-        return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
-    }
-    if (count == 0) return "no CUDA device";
-    return "";
-}
-
-void skip(const std::string& reason) {
-    std::cout << "GPUTIME_TEST_SKIPPED: " << reason << std::endl;
-    WARN(reason.c_str());
-}
+using gputime_test::skip_test;
+using gputime_test::why_no_gpu;
 
 }  // namespace
 
 TEST_CASE("L2Flush without a usable GPU throws a CudaError naming the L2 size query") {
     if (why_no_gpu().empty()) {
-        skip("a GPU is present: this test is about machines without one");
+        skip_test("a GPU is present: this test is about machines without one");
         return;
     }
     gputime::CudaRuntime runtime;
@@ -58,7 +46,7 @@ TEST_CASE("L2Flush without a usable GPU throws a CudaError naming the L2 size qu
 TEST_CASE("L2Flush clears the L2 before every call of a run on a real GPU") {
     const std::string reason = why_no_gpu();
     if (!reason.empty()) {
-        skip("no usable GPU: " + reason);
+        skip_test("no usable GPU: " + reason);
         return;
     }
     cudaStream_t stream = nullptr;
@@ -91,7 +79,7 @@ TEST_CASE("NvmlTelemetry: unavailable with its reason, or reading the clocks of 
         INFO(nvml.why_unavailable());
         CHECK(nvml.why_unavailable().rfind("NVML not available: ", 0) == 0);
         CHECK_FALSE(nvml.sample().has_value());
-        if (reason.empty()) skip("a GPU without NVML: " + nvml.why_unavailable());
+        if (reason.empty()) skip_test("a GPU without NVML: " + nvml.why_unavailable());
         return;
     }
     const std::optional<gputime::TelemetrySample> s = nvml.sample();

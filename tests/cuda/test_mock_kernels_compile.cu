@@ -6,6 +6,7 @@
 // the point of building it there is that gputime/cuda/mock_kernels.cuh compiles and links with nvcc.
 // On a GPU it checks that a 100 µs ns-spin measures 100 µs with events, and that a cycle spin runs
 // at a clock no higher than the SM's peak.
+#include "support/gpu_presence.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/mock_kernels.cuh>
@@ -24,20 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Empty when a CUDA device can be used; otherwise why not, e.g.
-// "CUDA driver version is insufficient for CUDA runtime version (cudaErrorInsufficientDriver)".
-std::string why_no_gpu() {
-    int count = 0;
-    const cudaError_t status = cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) {
-        (void)cudaGetLastError();  // leave no error behind for the next test
-        return std::string(cudaGetErrorString(status)) + " (" + cudaGetErrorName(status) + ")";
-    }
-    if (count == 0) {
-        return "no CUDA device";
-    }
-    return {};
-}
+using gputime_test::why_no_gpu;
 
 // The stream and events of one test; released on every exit path.
 struct TimingRig {
@@ -89,14 +77,6 @@ struct TimingRig {
     }
 };
 
-// Says why a test is skipped: in the test report (WARN) and, for ctest's SKIP_REGEX, as the
-// GPUTIME_TEST_SKIPPED marker on stdout (doctest's WARN is an assertion and prints nothing).
-void skip_note(const std::string& reason) {
-    const std::string note = "GPUTIME_TEST_SKIPPED: no usable GPU: " + reason;
-    std::cout << note << std::endl;
-    WARN(note.c_str());
-}
-
 std::string join(const std::vector<float>& values) {
     std::ostringstream out;
     for (const float v : values) out << v << ' ';
@@ -108,7 +88,7 @@ std::string join(const std::vector<float>& values) {
 TEST_CASE("mock ns-spin: a 100 us spin measures 100 us between events") {
     const std::string no_gpu = why_no_gpu();
     if (!no_gpu.empty()) {
-        skip_note(no_gpu);
+        gputime_test::skip_test("no usable GPU: " + no_gpu);
         return;
     }
     TimingRig rig;
@@ -139,7 +119,7 @@ TEST_CASE("mock ns-spin: a 100 us spin measures 100 us between events") {
 TEST_CASE("mock cycle-spin: runs, at a clock no higher than the SM peak") {
     const std::string no_gpu = why_no_gpu();
     if (!no_gpu.empty()) {
-        skip_note(no_gpu);
+        gputime_test::skip_test("no usable GPU: " + no_gpu);
         return;
     }
     TimingRig rig;
