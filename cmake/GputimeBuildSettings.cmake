@@ -77,8 +77,16 @@ endif()
 # gputime_apply_build_settings(<target>...)
 # Warnings (as errors with GPUTIME_WARNINGS_AS_ERRORS), sanitizers (GPUTIME_SANITIZE), no
 # compiler extensions, and C++17 for CUDA sources too (architectures: CMAKE_CUDA_ARCHITECTURES).
+# With the CUDA toolkit, our own targets link gputime::cuda (GPUTIME_HAS_CUDA, cudart), so that
+# the tests and examples cover the GPU code paths; a consumer chooses gputime::gputime or
+# gputime::cuda itself (tests/consumer checks that the host target brings no cudart). A target
+# with the property GPUTIME_HOST_ONLY set (a tool that must run without CUDA) is left host-only.
 function(gputime_apply_build_settings)
     foreach(target IN LISTS ARGN)
+        get_target_property(host_only ${target} GPUTIME_HOST_ONLY)
+        if(TARGET gputime::cuda AND NOT host_only)
+            target_link_libraries(${target} PRIVATE gputime::cuda)
+        endif()
         target_compile_options(${target} PRIVATE
             "$<$<COMPILE_LANGUAGE:CXX>:${_gputime_cxx_warnings}>"
             "$<$<COMPILE_LANGUAGE:CUDA>:${_gputime_cuda_warnings}>")

@@ -9,6 +9,8 @@
 // frameworks (gputime/integrations/testing.hpp) and the device kernels (gputime/*.cuh, nvcc only).
 #pragma once
 
+#include <gputime/core/detail/require_cxx17.hpp>  // first: one clear error under C++14
+
 #include <gputime/stats/bounded_stats.hpp>
 #include <gputime/report/chrome_trace.hpp>
 #include <gputime/core/clock_contract.hpp>

@@ -3,12 +3,26 @@
 # (included from tests/CMakeLists.txt). Each project lives next to this file, is configured,
 # built and run by `ctest --build-and-test` with this build's generator and compilers, and
 # compiles with -Wall -Wextra -Wpedantic -Werror, so a warning in a public header fails it.
+# Every host program links only gputime::gputime and is checked with ldd to have no libcudart;
+# with the CUDA toolkit, the same program linking gputime::cuda must have it.
 #   consumer.add_subdirectory         add_subdirectory(<gputime source>)
 #   consumer.find_package_build_tree  find_package(gputime) with gputime_DIR = this build tree
 #   consumer.install                  fixture: install this build into <build>/consumer-install
 #   consumer.find_package_install     find_package(gputime) from that prefix
 #   consumer.fetch_content            FetchContent_Declare(gputime SOURCE_DIR <gputime source>)
 #   consumer.nvcc                     a .cu including <gputime/gputime.hpp>, compiled by nvcc
+#   consumer.install_without_build    a fresh configure, then `cmake --install` (nothing built)
+#   consumer.pkg_config               programs built with `pkg-config --cflags --libs gputime`
+#                                     (and gputime-cuda) against that install
+#   consumer.oldest_cmake             CMake 3.18 (PyPI, in a venv): configure + install, then
+#                                     find_package, add_subdirectory and FetchContent consumers
+#   consumer.conan                    `conan create` of conanfile.py + test_package, offline
+#                                     (Conan from PyPI in a venv)
+#   consumer.cxx14                    -std=c++14 stops at one clear #error
+#   consumer.strict_flags.<compiler>  every public header under -Wconversion -Wshadow ... -Werror,
+#   consumer.cxx20.<compiler>         and the same as C++20
+#                                     (registered by cmake/GputimeHeaderCheck.cmake)
+# Tests that need PyPI (oldest_cmake, conan) are skipped, saying why, when pip cannot install.
 set(_consumer_src "${CMAKE_CURRENT_LIST_DIR}")
 set(_consumer_bin "${PROJECT_BINARY_DIR}/consumer")
 set(_consumer_prefix "${PROJECT_BINARY_DIR}/consumer-install")
@@ -38,6 +52,7 @@ set(_consumer_options
     "-DCMAKE_BUILD_TYPE=${_consumer_build_type}"
     "-DGPUTIME_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     "-DGPUTIME_CONSUMER_EXPECT_CUDA=${GPUTIME_WITH_CUDA}"
+    "-DGPUTIME_CONSUMER_VERSION=${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}"
     "-DGPUTIME_CUDA=${GPUTIME_CUDA}")
 if(GPUTIME_WITH_CUDA)
     get_filename_component(_consumer_cuda_root "${CUDAToolkit_BIN_DIR}" DIRECTORY)
@@ -85,3 +100,51 @@ if(GPUTIME_WITH_NVCC)
             "-DCMAKE_CUDA_COMPILER=${CMAKE_CUDA_COMPILER}"
             "-DCMAKE_CUDA_ARCHITECTURES=${CMAKE_CUDA_ARCHITECTURES}")
 endif()
+
+# --- a configure followed by an install, nothing built; pkg-config consumers of that install ---
+set(_consumer_script_options
+    "-DGPUTIME_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    "-DWORK_DIR=${_consumer_bin}"
+    "-DCMAKE_GENERATOR=${CMAKE_GENERATOR}"
+    "-DCMAKE_MAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}"
+    "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}"
+    "-DGPUTIME_VERSION=${PROJECT_VERSION}"
+    "-DEXPECT_CUDA=${GPUTIME_WITH_CUDA}"
+    "-DGPUTIME_CUDA=${GPUTIME_CUDA}")
+if(GPUTIME_WITH_CUDA)
+    list(APPEND _consumer_script_options "-DCUDA_ROOT=${_consumer_cuda_root}")
+endif()
+add_test(NAME consumer.install_without_build
+    COMMAND "${CMAKE_COMMAND}" ${_consumer_script_options} -P "${_consumer_src}/install_without_build.cmake")
+set_tests_properties(consumer.install_without_build PROPERTIES LABELS consumer TIMEOUT 300
+    FIXTURES_SETUP gputime_installed_unbuilt)
+find_program(GPUTIME_PKG_CONFIG NAMES pkg-config pkgconf)
+mark_as_advanced(GPUTIME_PKG_CONFIG)
+add_test(NAME consumer.pkg_config
+    COMMAND "${CMAKE_COMMAND}" ${_consumer_script_options} "-DPKG_CONFIG=${GPUTIME_PKG_CONFIG}"
+        -P "${_consumer_src}/pkg_config/check_pkg_config.cmake")
+set_tests_properties(consumer.pkg_config PROPERTIES LABELS consumer TIMEOUT 300
+    FIXTURES_REQUIRED gputime_installed_unbuilt SKIP_REGULAR_EXPRESSION "GPUTIME_TEST_SKIPPED")
+
+# --- the oldest CMake the library supports, from PyPI ----------------------------------------
+set(GPUTIME_OLDEST_CMAKE 3.18 CACHE STRING "The oldest CMake consumer.oldest_cmake proves (pip install cmake==<this>.*)")
+mark_as_advanced(GPUTIME_OLDEST_CMAKE)
+find_package(Python3 COMPONENTS Interpreter QUIET)
+add_test(NAME consumer.oldest_cmake
+    COMMAND "${CMAKE_COMMAND}" ${_consumer_script_options} "-DPYTHON=${Python3_EXECUTABLE}"
+        "-DOLDEST_CMAKE=${GPUTIME_OLDEST_CMAKE}" -P "${_consumer_src}/oldest_cmake.cmake")
+set_tests_properties(consumer.oldest_cmake PROPERTIES LABELS consumer TIMEOUT 900
+    SKIP_REGULAR_EXPRESSION "GPUTIME_TEST_SKIPPED")
+
+# --- the Conan 2 recipe, offline ----------------------------------------------------------------
+add_test(NAME consumer.conan
+    COMMAND "${CMAKE_COMMAND}" ${_consumer_script_options} "-DPYTHON=${Python3_EXECUTABLE}"
+        -P "${_consumer_src}/conan_create.cmake")
+set_tests_properties(consumer.conan PROPERTIES LABELS consumer TIMEOUT 900
+    SKIP_REGULAR_EXPRESSION "GPUTIME_TEST_SKIPPED")
+
+# --- C++14: one clear error ----------------------------------------------------------------------
+add_test(NAME consumer.cxx14
+    COMMAND "${CMAKE_COMMAND}" "-DCXX_COMPILER=${CMAKE_CXX_COMPILER}" "-DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/include"
+        -P "${_consumer_src}/cxx14/check_cxx14.cmake")
+set_tests_properties(consumer.cxx14 PROPERTIES LABELS consumer TIMEOUT 120)

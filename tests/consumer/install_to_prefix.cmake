@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # install_to_prefix.cmake - ctest fixture: a fresh install of the gputime build tree
 #   cmake -DGPUTIME_BUILD_DIR=<build> -DGPUTIME_PREFIX=<prefix> [-DGPUTIME_CONFIG=<cfg>] -P install_to_prefix.cmake
+cmake_minimum_required(VERSION 3.18...3.31)  # new policies in script mode too (CMP0054)
 foreach(var GPUTIME_BUILD_DIR GPUTIME_PREFIX)
     if(NOT ${var})
         message(FATAL_ERROR "install_to_prefix.cmake: ${var} is not set")

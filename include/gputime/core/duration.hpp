@@ -2,6 +2,8 @@
 // gputime/core/duration.hpp - the one duration type of the library, and how it is printed.
 #pragma once
 
+#include <gputime/core/detail/require_cxx17.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>

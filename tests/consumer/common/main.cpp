@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 // A program that uses gputime the way a downstream project would: through the umbrella header.
+// Linked with gputime::gputime it is host code and needs no CUDA; with gputime::cuda
+// (GPUTIME_CONSUMER_EXPECT_CUDA) it also uses the CUDA runtime.
 #include <gputime/gputime.hpp>
 
 #include <cstdio>
 
 #if defined(GPUTIME_CONSUMER_EXPECT_CUDA) && !defined(GPUTIME_HAS_CUDA)
-#error "the gputime package was configured with CUDA, but GPUTIME_HAS_CUDA did not reach the consumer"
-#endif
-
-#if defined(GPUTIME_HAS_CUDA)
-#include <gputime/cuda/gpu_clock.hpp>
+#error "linked with gputime::cuda, but GPUTIME_HAS_CUDA did not reach the consumer"
 #endif
 
 int main() {
@@ -23,7 +21,7 @@ int main() {
     clock.stop(started, stats);  // one more steady sample, measured
 
 #if defined(GPUTIME_HAS_CUDA)
-    // Links cudart through gputime::gputime; needs no GPU (a table look-up in cudart).
+    // Links cudart through gputime::cuda; needs no GPU (a table look-up in cudart).
     gputime::CudaRuntime runtime;
     std::printf("cudart says: %s\n", runtime.error_name(0));
 #endif
