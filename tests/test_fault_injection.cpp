@@ -200,25 +200,23 @@ TEST_CASE("fault: two clocks feeding one Stats keep the samples in order when no
 
 namespace {
 // A source of samples other than a clock that fails and stays linked (as a hand-written one may).
-class StubbornSource final : public gputime::detail::PendingSamples {
+class StubbornSource final : public gputime::OwedSamples::Source {
 public:
-    explicit StubbornSource(Stats& sink) : sink_(&sink) { gputime::detail::StatsAccess::set_pending_source(sink, this); }
+    explicit StubbornSource(Stats& sink) : slot_(&owed_samples_of(sink)) { slot_->set_source(this); }
     ~StubbornSource() {
-        if (sink_ != nullptr) gputime::detail::StatsAccess::set_pending_source(*sink_, nullptr);
+        if (slot_ != nullptr) slot_->set_source(nullptr);
     }
     StubbornSource(const StubbornSource&) = delete;
     StubbornSource& operator=(const StubbornSource&) = delete;
-    void deliver_pending() override { throw gputime::TimeoutError("gputime: stub never delivers"); }
-    void forget_sink(Stats* sink) noexcept override {
-        if (sink == sink_) sink_ = nullptr;
-    }
-    void move_sink(Stats* from, Stats* to) noexcept override {
-        if (from == sink_) sink_ = to;
-    }
-    bool forgotten() const { return sink_ == nullptr; }
+    void settle() override { throw gputime::TimeoutError("gputime: stub never delivers"); }
+    void settle_ready() noexcept override {}
+    void forget() noexcept override { slot_ = nullptr; }
+    void moved(gputime::OwedSamples& to, void*) noexcept override { slot_ = &to; }
+    const void* owner() const noexcept override { return this; }
+    bool forgotten() const { return slot_ == nullptr; }
 
 private:
-    Stats* sink_;
+    gputime::OwedSamples* slot_;
 };
 }  // namespace
 

@@ -313,20 +313,20 @@ TEST_CASE("a NaN, infinite or negative duration is an InvalidArgument naming dur
 
 namespace {
 // Stands in for a clock that owes a Stats samples until it is resolved.
-class OwedSamples final : public gputime::detail::PendingSamples {
+class OwingSource final : public gputime::OwedSamples::Source {
 public:
-    explicit OwedSamples(Stats& sink) : sink_(&sink) { gputime::detail::StatsAccess::set_pending_source(sink, this); }
-    ~OwedSamples() {
-        if (sink_ != nullptr) gputime::detail::StatsAccess::set_pending_source(*sink_, nullptr);
+    explicit OwingSource(Stats& sink) : sink_(&sink), slot_(&owed_samples_of(sink)) { slot_->set_source(this); }
+    ~OwingSource() {
+        if (sink_ != nullptr) slot_->set_source(nullptr);
     }
-    OwedSamples(const OwedSamples&) = delete;
-    OwedSamples& operator=(const OwedSamples&) = delete;
+    OwingSource(const OwingSource&) = delete;
+    OwingSource& operator=(const OwingSource&) = delete;
 
     std::vector<double> owed;
     bool fail = false;
     int deliveries = 0;
 
-    void deliver_pending() override {
+    void settle() override {
         ++deliveries;
         if (sink_ == nullptr) return;
         while (!owed.empty()) {
@@ -335,22 +335,24 @@ public:
             owed.erase(owed.begin());
         }
     }
-    void forget_sink(Stats* sink) noexcept override {
-        if (sink == sink_) sink_ = nullptr;
+    void settle_ready() noexcept override {}
+    void forget() noexcept override { sink_ = nullptr; }
+    void moved(gputime::OwedSamples& to, void* accumulator) noexcept override {
+        slot_ = &to;
+        sink_ = static_cast<Stats*>(accumulator);
     }
-    void move_sink(Stats* from, Stats* to) noexcept override {
-        if (from == sink_) sink_ = to;
-    }
+    const void* owner() const noexcept override { return this; }
 
 private:
     Stats* sink_;
+    gputime::OwedSamples* slot_;
 };
 }  // namespace
 
 TEST_CASE("every read resolves what a clock still owes first, resolve() is that step, and it can throw") {
     Stats s;
     s.set_first_call(Duration{100.0});
-    OwedSamples clock(s);
+    OwingSource clock(s);
     clock.owed = {3.0, 1.0, 2.0};
 
     CHECK(s.count() == 3);  // the read delivered them

@@ -2,6 +2,7 @@
 // Must NOT compile: a clock whose stop() may throw. The clock contract's static_assert must say
 // so in words (checked by the ctest compile_fail.not_a_clock).
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/stats/stats.hpp>
 
 struct ThrowingStopClock {
     using Mark = int;

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
-// gputime/core/clock_contract.hpp - the clock contract: what ScopedTimer, WarmupRunner and LayerProfiler
-// need from a clock, checked at compile time with a readable message.
+// gputime/core/clock_contract.hpp - what ScopedTimer, WarmupRunner and LayerProfiler need from a
+// clock, checked at compile time with a readable message.
 //
-// A clock supplies marks (points on its timeline) and turns pairs of them into durations.
-// HostClock (gputime/core/host_clock.hpp) reads std::chrono::steady_clock; CudaEventClock
-// (gputime/cuda/event_clock.hpp) records CUDA events in stream order. A clock of your own
-// works anywhere a gputime clock does when it has these members:
+// A clock supplies marks (points on its timeline) and turns pairs of them into durations; its
+// samples go to any accumulator (gputime/core/accumulator.hpp). HostClock reads
+// std::chrono::steady_clock, CudaEventClock records CUDA events in stream order. A clock of
+// your own works anywhere a gputime clock does when it has these members:
 //
 //   using Mark = ...;                           // a point on the clock's timeline (copyable)
 //   static constexpr bool measures_device;      // true when marks are taken on a GPU stream
 //   Mark mark();                                // take a mark now (in stream order on a GPU)
-//   void stop(const Mark& started, Stats& into) noexcept;
+//   template <class Accumulator>
+//   void stop(const Mark& started, Accumulator& into) noexcept;
 //                                               // take the end mark; the sample (end - started)
 //                                               // reaches `into` now, or before `into` is read
 //   Duration elapsed(const Mark& from, const Mark& to);  // waits until both marks are known
@@ -20,11 +21,13 @@
 //   std::chrono::nanoseconds host_now();        // host time, for enqueue-side measurements
 //   void idle_for(std::chrono::nanoseconds);    // let host time pass (idle gaps between calls)
 //
-// stop() and release() are noexcept because timers call them from destructors.
+// stop() and release() are noexcept because timers call them from destructors. A stop() that
+// takes one accumulator type only (`void stop(const Mark&, Stats&) noexcept`) makes a clock for
+// that type: is_clock_v<C, Stats>.
 #pragma once
 
+#include <gputime/core/accumulator.hpp>
 #include <gputime/core/duration.hpp>
-#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <type_traits>
@@ -49,11 +52,11 @@ template <class C>
 struct has_mark<C, std::enable_if_t<std::is_same<decltype(std::declval<C&>().mark()), typename C::Mark>::value>>
     : std::true_type {};
 
-template <class C, class = void>
+template <class C, class A, class = void>
 struct has_noexcept_stop : std::false_type {};
-template <class C>
-struct has_noexcept_stop<C, std::enable_if_t<noexcept(std::declval<C&>().stop(
-                                std::declval<const typename C::Mark&>(), std::declval<Stats&>()))>>
+template <class C, class A>
+struct has_noexcept_stop<C, A, std::enable_if_t<noexcept(std::declval<C&>().stop(
+                                   std::declval<const typename C::Mark&>(), std::declval<A&>()))>>
     : std::true_type {};
 
 template <class C, class = void>
@@ -91,24 +94,24 @@ struct has_idle_for<C, std::void_t<decltype(std::declval<C&>().idle_for(std::chr
 
 }  // namespace detail
 
-/// True when `C` has every member of the clock contract above.
-template <class C>
+/// True when `C` has every member of the clock contract above, its stop() taking an
+/// `Accumulator` (by default: any accumulator, as a member template does).
+template <class C, class Accumulator = detail::any_accumulator>
 inline constexpr bool is_clock_v =
     std::conjunction<detail::has_mark_type<C>, detail::has_measures_device<C>, detail::has_mark<C>,
-                     detail::has_noexcept_stop<C>, detail::has_elapsed<C>, detail::has_noexcept_release<C>,
-                     detail::has_synchronize<C>, detail::has_host_now<C>, detail::has_idle_for<C>>::value;
+                     detail::has_noexcept_stop<C, Accumulator>, detail::has_elapsed<C>,
+                     detail::has_noexcept_release<C>, detail::has_synchronize<C>, detail::has_host_now<C>,
+                     detail::has_idle_for<C>>::value;
 
 namespace detail {
-/// Fails compilation with one message per missing member, instead of a page of template errors.
+/// Every member but stop(), one message per missing member, instead of a page of template errors.
 template <class C>
-constexpr bool check_clock() {
+constexpr bool check_clock_members() {
     static_assert(has_mark_type<C>::value, "gputime clock contract: the clock needs a `Mark` type (see gputime/core/clock_contract.hpp)");
     if constexpr (has_mark_type<C>::value) {
         static_assert(has_measures_device<C>::value,
                       "gputime clock contract: the clock needs `static constexpr bool measures_device`");
         static_assert(has_mark<C>::value, "gputime clock contract: the clock needs `Mark mark()`");
-        static_assert(has_noexcept_stop<C>::value,
-                      "gputime clock contract: the clock needs `void stop(const Mark&, Stats&) noexcept`");
         static_assert(has_elapsed<C>::value,
                       "gputime clock contract: the clock needs `Duration elapsed(const Mark&, const Mark&)`");
         static_assert(has_noexcept_release<C>::value,
@@ -120,6 +123,23 @@ constexpr bool check_clock() {
                       "gputime clock contract: the clock needs `void idle_for(std::chrono::nanoseconds)`");
     }
     return true;
+}
+
+/// stop() for `Accumulator` (check_clock_members<C>() first).
+template <class C, class Accumulator>
+constexpr bool check_clock_stop() {
+    if constexpr (has_mark_type<C>::value) {
+        static_assert(has_noexcept_stop<C, Accumulator>::value,
+                      "gputime clock contract: the clock needs `void stop(const Mark&, Accumulator&) noexcept` "
+                      "for this accumulator (a member template takes any)");
+    }
+    return true;
+}
+
+/// The whole contract, stop() taking an `Accumulator` (by default: any accumulator).
+template <class C, class Accumulator = any_accumulator>
+constexpr bool check_clock() {
+    return check_clock_members<C>() && check_clock_stop<C, Accumulator>();
 }
 }  // namespace detail
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // gputime/core/host_clock.hpp - the CPU clock backend: std::chrono::steady_clock.
 //
+//   gputime::HostClock clock;
+//   { gputime::ScopedTimer timer(stats, clock); parse(request); }
 // It implements the clock contract of gputime/core/clock_contract.hpp.
 #pragma once
 
+#include <gputime/core/accumulator.hpp>
 #include <gputime/core/clock_contract.hpp>
 #include <gputime/core/duration.hpp>
-#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <thread>
@@ -22,7 +24,10 @@ public:
 
     Mark mark() const noexcept { return std::chrono::steady_clock::now(); }
 
-    void stop(const Mark& started, Stats& into) const noexcept {
+    /// Adds the sample to `into` at once (any accumulator: gputime/core/accumulator.hpp).
+    template <class Accumulator>
+    void stop(const Mark& started, Accumulator& into) const noexcept {
+        static_assert(detail::check_accumulator<Accumulator>());
         const Duration sample = mark() - started;
         try {
             into.add(sample);

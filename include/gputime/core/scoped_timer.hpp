@@ -1,36 +1,51 @@
 // SPDX-License-Identifier: MIT
 // gputime/core/scoped_timer.hpp - time one region of code, from construction to destruction.
 //
-//   gputime::Stats stats;
-//   { gputime::ScopedTimer timer(stats, clock); model.forward(x); }
+//   gputime::BoundedStats served;                      // or Stats, SharedStats, your own type
+//   { gputime::ScopedTimer timer(served, clock); handle_request(); }
 //
-// With a GPU clock the constructor and destructor each record one event and return at once:
-// nothing in the timed code waits for the device, so the region costs what it costs without
-// the timer. The sample reaches `stats` when `stats` is next read (see CudaEventClock).
-// Any clock that meets the contract of gputime/core/clock_contract.hpp works; the GPU name of this timer,
-// ScopedGpuTimer, lives with the GPU clock in gputime/cuda/event_clock.hpp.
+// The target is any accumulator (gputime/core/accumulator.hpp) and the clock any clock
+// (gputime/core/clock_contract.hpp). With a GPU clock the constructor and destructor each record
+// one event; when the sample reaches the target is said in docs/architecture.md, "Deferred GPU
+// samples". The GPU name of this timer, ScopedGpuTimer, lives in gputime/cuda/event_clock.hpp.
 #pragma once
 
+#include <gputime/core/accumulator.hpp>
 #include <gputime/core/clock_contract.hpp>
-#include <gputime/stats/stats.hpp>
 
 namespace gputime {
 
 template <class Clock>
 class ScopedTimer {
-    static_assert(detail::check_clock<Clock>());
+    static_assert(detail::check_clock_members<Clock>());
 
 public:
-    ScopedTimer(Stats& into, Clock& clock) : clock_(clock), into_(into), started_(clock.mark()) {}
-    ~ScopedTimer() { clock_.stop(started_, into_); }
+    /// Marks now; `into` and `clock` must outlive the timer.
+    template <class Accumulator>
+    ScopedTimer(Accumulator& into, Clock& clock)
+        : clock_(clock), into_(&into), stop_(&stop_into<Accumulator>), started_(clock.mark()) {
+        static_assert(detail::check_accumulator<Accumulator>());
+        static_assert(detail::check_clock_stop<Clock, Accumulator>());
+    }
+    ~ScopedTimer() { stop_(clock_, started_, into_); }
 
     ScopedTimer(const ScopedTimer&) = delete;
     ScopedTimer& operator=(const ScopedTimer&) = delete;
 
 private:
+    using Mark = typename Clock::Mark;
+    template <class Accumulator>
+    static void stop_into(Clock& clock, const Mark& started, void* into) noexcept {
+        clock.stop(started, *static_cast<Accumulator*>(into));
+    }
+
     Clock& clock_;
-    Stats& into_;
-    typename Clock::Mark started_;
+    void* into_;
+    void (*stop_)(Clock&, const Mark&, void*) noexcept;
+    Mark started_;
 };
+
+template <class Accumulator, class Clock>
+ScopedTimer(Accumulator&, Clock&) -> ScopedTimer<Clock>;
 
 }  // namespace gputime

@@ -61,15 +61,15 @@
 // ("backoff.max_sleep").
 #pragma once
 
+#include <gputime/core/accumulator.hpp>
 #include <gputime/core/clock_contract.hpp>
 #include <gputime/core/cuda_status.hpp>
 #include <gputime/core/default_stream.hpp>
-#include <gputime/stats/detail/pending_samples.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/stats/stats.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
+#include <gputime/stats/owed_samples.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -277,10 +277,10 @@ public:
         for (Link* l = links_; l != nullptr;) {
             Link* next = l->next;
             if (l->error) {
-                l->clock = nullptr;  // the Stats owns it now; it deletes itself once read
+                l->clock = nullptr;  // the accumulator owns it now; it deletes itself once read
                 l->prev = l->next = nullptr;
             } else {
-                detail::StatsAccess::set_pending_source(*l->sink, nullptr);
+                l->slot->set_source(nullptr);
                 delete l;
             }
             l = next;
@@ -299,7 +299,29 @@ public:
     /// Records an event on the stream now. Throws CudaError (the event is then destroyed), or
     /// StreamCaptureError, before recording anything, when the stream is being captured into a
     /// CUDA graph (or is the legacy stream while a blocking stream of its device is).
+    /// An error that no accumulator could hold (see stop()) is rethrown here first, once.
     Mark mark() {
+        if (parked_error_) std::rethrow_exception(std::exchange(parked_error_, nullptr));
+        return record_mark();
+    }
+
+    /// Records the end event and files (started, end) for `into`. Never throws. An accumulator
+    /// that can be owed samples (Stats: gputime/stats/owed_samples.hpp) gets the sample when it
+    /// is next read, and an error then too; any other (BoundedStats, SharedStats, your own type)
+    /// gets it now: stop() waits for the end mark (after recording it, so the wait is not
+    /// measured) and an error is parked for the next mark() or synchronize().
+    template <class Accumulator>
+    void stop(const Mark& started, Accumulator& into) noexcept {
+        static_assert(detail::check_accumulator<Accumulator>());
+        if constexpr (accepts_owed_samples_v<Accumulator>) {
+            stop_owed(started, into);
+        } else {
+            stop_now(started, into);
+        }
+    }
+
+private:
+    Mark record_mark() {
         detail::DeviceScope<Runtime> scope(*runtime_, follows_current_device_ ? device_ : -1);
         if (scope.status() != cuda_status::success) throw cuda_error(scope.call(), scope.status());
         refuse_capture();
@@ -312,13 +334,12 @@ public:
         return e;
     }
 
-    /// Records the end event and files (started, end) for `into`. Never throws: an error is
-    /// kept for `into`, whose next read (or synchronize()) rethrows it.
-    void stop(const Mark& started, Stats& into) noexcept {
+    template <class Accumulator>
+    void stop_owed(const Mark& started, Accumulator& into) noexcept {
         last_stop_wait_ = std::chrono::nanoseconds{0};
         Mark end{};
         try {
-            end = mark();
+            end = record_mark();
         } catch (...) {
             release(started);
             owe(into, std::current_exception());
@@ -339,6 +360,57 @@ public:
             last_stop_wait_ += runtime_->host_now() - from;
         }
     }
+
+    // An accumulator that cannot be owed samples: wait for this pair now (not for the pairs
+    // filed before it) and add it.
+    template <class Accumulator>
+    void stop_now(const Mark& started, Accumulator& into) noexcept {
+        last_stop_wait_ = std::chrono::nanoseconds{0};
+        Mark end{};
+        try {
+            end = record_mark();
+        } catch (...) {
+            release(started);
+            park(std::current_exception());
+            return;
+        }
+        const auto from = runtime_->host_now();
+        std::exception_ptr error;
+        bool fatal = false;
+        Duration d{};
+        try {
+            d = elapsed(started, end);
+        } catch (const TimeoutError&) {
+            error = std::current_exception();
+            fatal = true;
+        } catch (const CudaError& e) {
+            error = std::current_exception();
+            fatal = cuda_status::is_sticky(e.code());
+        } catch (...) {
+            error = std::current_exception();
+        }
+        if (error) {
+            discard(started);
+            discard(end);
+            if (fatal) drop_all(error);
+            park(error);
+        } else {
+            release(started);
+            release(end);
+            try {
+                into.add(d);
+            } catch (...) {
+                park(std::current_exception());
+            }
+        }
+        last_stop_wait_ += runtime_->host_now() - from;
+    }
+
+    void park(std::exception_ptr error) noexcept {
+        if (!parked_error_) parked_error_ = std::move(error);
+    }
+
+public:
 
     /// Device time between two marks; waits (polling, with timeout) until both are reached.
     /// Throws CudaError, or TimeoutError (at once when the stream already hung).
@@ -366,13 +438,24 @@ public:
     /// failed, or a wait on it did).
     void discard(const Mark& mark) noexcept { runtime_->event_destroy(mark); }
 
+    /// Files `error` for `into` in place of a sample: its next read rethrows it (an accumulator
+    /// that cannot be owed samples: the next mark() or synchronize()). For a wrapper that finds a
+    /// sample spoilt, e.g. GatedClock when its gate ended by the timeout (gputime/cuda/gate.hpp).
+    template <class Accumulator>
+    void owe_error(Accumulator& into, std::exception_ptr error) noexcept {
+        if constexpr (accepts_owed_samples_v<Accumulator>) {
+            owe(into, std::move(error));
+        } else {
+            park(std::move(error));
+        }
+    }
+
     /// Waits for every marked pair and delivers all pending samples. Then rethrows one error a
     /// Stats was owed (or one that could not be given to any Stats), which no Stats reports
     /// again; call it again for the next.
     void synchronize() {
         while (!pending_.empty()) resolve_front(nullptr);
-        std::exception_ptr error = std::move(unowned_error_);
-        unowned_error_ = nullptr;
+        std::exception_ptr error = std::exchange(parked_error_, nullptr);
         for (Link* l = links_; l != nullptr;) {
             Link* next = l->next;
             if (l->error && (!error || l->error == error)) {
@@ -507,38 +590,46 @@ public:
     }
 
 private:
-    // What the clock owes one Stats: pending pairs and at most one error. The Stats points at
-    // its Link rather than at the clock, so that a read says which Stats is asking. Live links
-    // form a list, so that the clock can unlink every one of them whatever happens; a link whose
-    // clock dies owing an error is handed to its Stats (clock == nullptr), which rethrows the
-    // error at its next read and deletes the link then, or when it dies.
-    class Link final : public detail::PendingSamples {
+    // What the clock owes one accumulator: pending pairs and at most one error. The accumulator's
+    // slot points at its Link rather than at the clock, so that a read says who is asking. Live
+    // links form a list, so that the clock can unlink every one of them whatever happens; a link
+    // whose clock dies owing an error is handed to its accumulator (clock == nullptr), which
+    // rethrows the error at its next read and deletes the link then, or when it dies.
+    class Link final : public OwedSamples::Source {
     public:
         CudaEventClock* clock = nullptr;
-        Stats* sink = nullptr;
-        std::size_t owed = 0;  // pending pairs for `sink`
+        OwedSamples* slot = nullptr;               // the accumulator's slot, pointing here
+        void* accumulator = nullptr;               // where samples go, through add_to
+        void (*add_to)(void*, Duration) = nullptr;
+        std::size_t owed = 0;  // pending pairs for the accumulator
         std::exception_ptr error;
         Link* prev = nullptr;
         Link* next = nullptr;
 
-        void deliver_pending() override {
+        void settle() override {
             if (clock != nullptr) {
                 clock->deliver_to(*this);
                 return;
             }
             std::exception_ptr owed_error = std::move(error);
-            detail::StatsAccess::set_pending_source(*sink, nullptr);
+            slot->set_source(nullptr);
             delete this;
             if (owed_error) std::rethrow_exception(owed_error);
         }
-        void forget_sink(Stats*) noexcept override {
+        void settle_ready() noexcept override {
+            if (clock != nullptr) clock->deliver_ready(*this);
+        }
+        void forget() noexcept override {
             if (clock != nullptr) {
                 clock->forget(*this);
             } else {
                 delete this;
             }
         }
-        void move_sink(Stats*, Stats* to) noexcept override { sink = to; }
+        void moved(OwedSamples& to, void* moved_accumulator) noexcept override {
+            slot = &to;
+            accumulator = moved_accumulator;
+        }
         const void* owner() const noexcept override { return clock; }
     };
 
@@ -680,29 +771,31 @@ private:
     // owing `sink` samples settles them first, so that samples stay in order; its failure is
     // the Stats' failure and is kept for its next read. Throws std::bad_alloc only, with
     // nothing changed.
-    Link& link_to(Stats& sink) {
-        detail::PendingSamples* current = detail::StatsAccess::pending_source(sink);
+    template <class Accumulator>
+    Link& link_to(Accumulator& into) {
+        OwedSamples& slot = owed_samples_of(into);
+        OwedSamples::Source* current = slot.source();
         if (current != nullptr && current->owner() == this) return *static_cast<Link*>(current);
-        Link& link = new_link(sink);
+        Link& link = new_link(slot, &into, [](void* a, Duration d) { static_cast<Accumulator*>(a)->add(d); });
         if (current != nullptr) {
             const auto from = runtime_->host_now();
             try {
-                current->deliver_pending();
+                current->settle();
             } catch (...) {
                 link.error = std::current_exception();
             }
-            if (detail::PendingSamples* left = detail::StatsAccess::pending_source(sink)) {
+            if (OwedSamples::Source* left = slot.source()) {
                 // A source that stayed linked although it failed: what it still owes is lost.
-                detail::StatsAccess::set_pending_source(sink, nullptr);
-                left->forget_sink(&sink);
+                slot.set_source(nullptr);
+                left->forget();
             }
             last_stop_wait_ += runtime_->host_now() - from;
         }
-        detail::StatsAccess::set_pending_source(sink, &link);
+        slot.set_source(&link);
         return link;
     }
 
-    Link& new_link(Stats& sink) {
+    Link& new_link(OwedSamples& slot, void* accumulator, void (*add_to)(void*, Duration)) {
         Link* link = spare_links_;
         if (link != nullptr) {
             spare_links_ = link->next;
@@ -710,7 +803,9 @@ private:
             link = new Link;
         }
         link->clock = this;
-        link->sink = &sink;
+        link->slot = &slot;
+        link->accumulator = accumulator;
+        link->add_to = add_to;
         link->owed = 0;
         link->prev = nullptr;
         link->next = links_;
@@ -728,24 +823,25 @@ private:
         }
         if (link.next != nullptr) link.next->prev = link.prev;
         link.error = nullptr;
-        link.sink = nullptr;
+        link.slot = nullptr;
+        link.accumulator = nullptr;
         link.next = spare_links_;
         spare_links_ = &link;
     }
 
     void unlink(Link& link) noexcept {
-        detail::StatsAccess::set_pending_source(*link.sink, nullptr);
+        link.slot->set_source(nullptr);
         drop_link(link);
     }
 
     // `error` concerns `sink`: keep it (the first one) for its next read.
-    void owe(Stats& sink, std::exception_ptr error) noexcept {
+    template <class Accumulator>
+    void owe(Accumulator& into, std::exception_ptr error) noexcept {
         try {
-            Link& link = link_to(sink);
+            Link& link = link_to(into);
             if (!link.error) link.error = std::move(error);
         } catch (...) {
-            // Out of memory for a link: no Stats can hold it, synchronize() reports it.
-            if (!unowned_error_) unowned_error_ = std::move(error);
+            park(std::move(error));  // out of memory for a link: no accumulator can hold it
         }
     }
 
@@ -781,7 +877,7 @@ private:
             release(p.start);
             release(p.stop);
             try {
-                link.sink->add(d);
+                link.add_to(link.accumulator, d);
             } catch (...) {
                 error = std::current_exception();
             }
@@ -825,6 +921,14 @@ private:
         if (error) std::rethrow_exception(error);
     }
 
+    // A copy of `reader`'s accumulator is being made: deliver the pairs the device has already
+    // passed, in stream order, without waiting and without throwing (a failure stays owed).
+    void deliver_ready(Link& reader) noexcept {
+        while (reader.owed > 0 && !pending_.empty() && complete_now(pending_.front().stop))
+            resolve_front(&reader);
+        if (reader.owed == 0 && !reader.error) unlink(reader);
+    }
+
     // Its Stats is being destroyed or overwritten: its pairs are dropped, their events pooled.
     void forget(Link& link) noexcept {
         if (link.owed > 0) {
@@ -848,7 +952,7 @@ private:
     detail::RingBuffer<Pending> pending_;
     Link* links_ = nullptr;        // every Stats this clock points at, owing samples or an error
     Link* spare_links_ = nullptr;  // links for reuse (through `next`): none allocated when steady
-    std::exception_ptr unowned_error_;
+    std::exception_ptr parked_error_;  // for no accumulator: the next mark() or synchronize()
     std::optional<std::chrono::nanoseconds> hung_at_;  // host time a wait timed out
     std::chrono::nanoseconds timeout_ = std::chrono::seconds(60);
     std::chrono::nanoseconds last_stop_wait_{0};
@@ -868,7 +972,7 @@ public:
     using ScopedTimer<CudaEventClock<Runtime>>::ScopedTimer;
 };
 
-template <class Runtime>
-ScopedGpuTimer(Stats&, CudaEventClock<Runtime>&) -> ScopedGpuTimer<Runtime>;
+template <class Accumulator, class Runtime>
+ScopedGpuTimer(Accumulator&, CudaEventClock<Runtime>&) -> ScopedGpuTimer<Runtime>;
 
 }  // namespace gputime

@@ -144,7 +144,8 @@ public:
 
     /// Stops `started`; when it is the mark that holds the gate, releases the gate after the
     /// end mark, so that the whole region runs behind it.
-    void stop(const Mark& started, Stats& into) noexcept {
+    template <class Accumulator>
+    void stop(const Mark& started, Accumulator& into) noexcept {
         if constexpr (detail::has_pending_limit<Clock>::value) {
             // Past max_pending() the clock waits for its oldest pair, which may be behind the gate.
             if (held_ && clock_->pending_count() + 1 > clock_->max_pending()) open();

@@ -213,7 +213,7 @@ inline void set_counters(benchmark::State& state, const Timings& timings) {
 /// ends the loop with state.SkipWithError.
 template <class Clock, class F>
 void time_iterations(benchmark::State& state, Clock& clock, Timings& timings, F&& fn) {
-    static_assert(gputime::detail::check_clock<Clock>());
+    static_assert(gputime::detail::check_clock<Clock, Stats>());
     timings.begin_run();
     for (auto _ : state) {
         std::exception_ptr error;
@@ -262,7 +262,7 @@ Timings time_iterations(benchmark::State& state, Clock& clock, F&& fn) {
 /// then be left (break) by the caller; call stop() yourself to get the error as an exception.
 template <class Clock>
 class ManualTimer {
-    static_assert(gputime::detail::check_clock<Clock>());
+    static_assert(gputime::detail::check_clock<Clock, Stats>());
 
 public:
     /// Takes the start mark. Throws what clock.mark() throws.

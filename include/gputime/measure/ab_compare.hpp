@@ -392,7 +392,7 @@ inline Contrast compare_stats(const Stats& baseline, const Stats& candidate, con
 /// an exception from a variant propagates.
 template <class Clock>
 Comparison compare(Clock& clock, const std::vector<Variant>& variants, const CompareOptions& options = {}) {
-    static_assert(detail::check_clock<Clock>());
+    static_assert(detail::check_clock<Clock, Stats>());
     const char* where = "compare";
     if (variants.size() < 2)
         throw InvalidArgument(where, "variants",

@@ -99,7 +99,7 @@ struct NoRanges {
 
 template <class Clock, class Ranges = NoRanges>
 class LayerProfiler {
-    static_assert(detail::check_clock<Clock>());
+    static_assert(detail::check_clock<Clock, Stats>());
     using Id = detail::LayerNames::Id;
 
 public:

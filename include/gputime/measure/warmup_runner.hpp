@@ -77,7 +77,7 @@ struct reports_stop_wait<C, std::enable_if_t<std::is_convertible<decltype(std::d
 
 template <class Clock>
 class WarmupRunner {
-    static_assert(detail::check_clock<Clock>());
+    static_assert(detail::check_clock<Clock, Stats>());
 
 public:
     explicit WarmupRunner(Clock& clock) : clock_(clock) {}

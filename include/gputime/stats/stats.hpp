@@ -55,18 +55,21 @@
 //   (gputime/stats/shared_stats.hpp) for threads that record into one accumulator.
 // * Reading a statistic of an empty Stats throws std::logic_error; check count() first.
 // * Reads resolve pending GPU work. A Stats filled by a GPU clock can be owed samples the
-//   device has not finished yet; every const read (count(), mean(), percentile(), samples()...)
-//   first calls resolve(), which waits for and delivers them. A read can therefore throw what
-//   resolving throws: gputime::CudaError (a failed CUDA call, or one a timer parked),
-//   gputime::TimeoutError (a mark the device never reaches). Samples delivered before the
-//   failure stay readable. Call resolve() yourself to choose where that wait happens.
+//   device has not finished yet (gputime/stats/owed_samples.hpp); every const read (count(),
+//   mean(), percentile(), samples()...) first calls resolve(), which waits for and delivers them.
+//   A read can therefore throw what resolving throws: gputime::CudaError (a failed CUDA call, or
+//   one a timer parked), gputime::TimeoutError (a mark the device never reaches). Samples
+//   delivered before the failure stay readable. Call resolve() yourself to choose where that
+//   wait happens. Copying or moving never waits and never throws a clock's error: a copy takes
+//   the samples delivered so far and those the device has already finished; the samples still
+//   owed, and any error, stay with the original (a move hands them to the new Stats).
 #pragma once
 
-#include <gputime/stats/detail/pending_samples.hpp>
 #include <gputime/stats/detail/rank_select.hpp>
 #include <gputime/core/detail/sample_checks.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/stats/owed_samples.hpp>
 #include <gputime/stats/percentile_interval.hpp>
 
 #include <algorithm>
@@ -84,26 +87,29 @@ namespace gputime {
 class Stats {
 public:
     Stats() = default;
+    /// Takes the samples `other` holds, after delivering to it what the device has already
+    /// finished (no wait; an error stays owed to `other`). Samples still owed go to `other` only.
     Stats(const Stats& other) { copy_from(other); }
     // Moving takes the samples a clock still owes `other` along (no wait, no throw), so a
     // std::vector<Stats> moves its elements when it grows instead of copying every sample.
     Stats(Stats&& other) noexcept { move_from(other); }
+    /// As the copy constructor; what this Stats was still owed is dropped. Throws only
+    /// std::bad_alloc, with this Stats unchanged.
     Stats& operator=(const Stats& other) {
         if (this != &other) {
-            other.resolve();  // may throw: before anything of ours changes
-            detach();
-            copy_from(other);
+            other.owed_.settle_ready();
+            std::vector<Duration> samples = other.samples_;  // may throw: before anything changes
+            owed_.forget();
+            samples_ = std::move(samples);
+            copy_scalars(other);
         }
         return *this;
     }
     Stats& operator=(Stats&& other) noexcept {
-        if (this != &other) {
-            detach();
-            move_from(other);
-        }
+        if (this != &other) move_from(other);
         return *this;
     }
-    ~Stats() { detach(); }
+    ~Stats() = default;
 
     /// Adds one measured duration: the first ever becomes the first call, later ones are steady
     /// samples. Throws InvalidArgument (parameter "duration") if `d` is NaN, infinite or
@@ -170,9 +176,7 @@ public:
     /// throws: gputime::CudaError (a failed CUDA call, or one a timer parked) or
     /// gputime::TimeoutError (a mark the device never reaches); samples delivered before the
     /// failure stay. Does nothing for a Stats that is owed nothing (e.g. host timings).
-    void resolve() const {
-        if (pending_ != nullptr) pending_->deliver_pending();
-    }
+    void resolve() const { owed_.settle(); }
 
     /// Steady samples (the first call is not counted).
     std::size_t count() const {
@@ -308,7 +312,9 @@ public:
     }
 
 private:
-    friend struct detail::StatsAccess;
+    // How a clock reaches the slot (gputime/stats/owed_samples.hpp): found by argument-dependent
+    // lookup only, so it adds nothing to the public members.
+    friend OwedSamples& owed_samples_of(Stats& s) noexcept { return s.owed_; }
 
     // ceil(a * b / d) for a <= d < 2^48, so that the result is <= b: the 128-bit product is
     // formed from 32-bit halves and divided 16 bits at a time (portable, no __int128).
@@ -344,13 +350,6 @@ private:
     void set_first_call_count(std::size_t count) noexcept {
         first_call_count_ = count;
         steady_below_ = count == 0 ? 0 : detail::order_key(std::numeric_limits<double>::infinity());
-    }
-    void detach() {
-        if (pending_ != nullptr) {
-            detail::PendingSamples* source = pending_;
-            pending_ = nullptr;
-            source->forget_sink(this);
-        }
     }
     const Stats& checked(const char* what) const {
         resolve();
@@ -585,7 +584,7 @@ private:
     }
 
     void copy_from(const Stats& other) {
-        other.resolve();
+        other.owed_.settle_ready();
         samples_ = other.samples_;
         copy_scalars(other);
     }
@@ -593,11 +592,11 @@ private:
     void move_from(Stats& other) noexcept {
         samples_ = std::move(other.samples_);
         copy_scalars(other);
-        pending_ = other.pending_;
-        if (pending_ != nullptr) pending_->move_sink(&other, this);
+        owed_.take_from(other.owed_, this);
         other.samples_.clear();
-        other.copy_scalars(Stats{});
-        other.pending_ = nullptr;
+        other.reset_caches();
+        other.first_call_sum_ = 0.0;
+        other.set_first_call_count(0);
     }
     void copy_scalars(const Stats& other) noexcept {
         reset_caches();
@@ -615,7 +614,7 @@ private:
     double first_call_sum_ = 0.0;
     std::size_t first_call_count_ = 0;
     std::uint64_t steady_below_ = 0;  // see add(): 0 without a first call, else the bits of +inf
-    detail::PendingSamples* pending_ = nullptr;
+    OwedSamples owed_;  // a clock that still owes this Stats samples (or an error)
     mutable std::size_t cache_count_ = no_cache;
     mutable unsigned char cached_ = 0;
     mutable std::size_t recent_used_ = 0;
@@ -625,13 +624,5 @@ private:
     mutable double mdape_ = 0.0;
     mutable detail::KeyBuckets buckets_;
 };
-
-namespace detail {
-// What a clock may do to a Stats beyond its public API: link itself as the pending source.
-struct StatsAccess {
-    static PendingSamples* pending_source(const Stats& s) { return s.pending_; }
-    static void set_pending_source(Stats& s, PendingSamples* source) { s.pending_ = source; }
-};
-}  // namespace detail
 
 }  // namespace gputime
