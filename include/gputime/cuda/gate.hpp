@@ -16,10 +16,20 @@
 // lets the device run start event, kernels and end event back to back, so the events measure
 // device execution only.
 //
-// GatedClock wraps a device clock: its first mark() holds the gate, then marks; the stop() of
-// that mark releases it. So it works wherever a clock does: WarmupRunner (one gate per call),
-// ScopedTimer, LayerProfiler (one gate per outermost scope). time_gated() runs the call twice,
-// without and with the gate, and returns both RunResults side by side.
+// GatedClock wraps a device clock: the mark() that opens a region (an outermost mark) holds the
+// gate, then marks; the stop() of that mark releases it. So it works wherever a clock does:
+// WarmupRunner (one gate per call), ScopedTimer, LayerProfiler (one gate per outermost scope).
+// The gate is launched on the clock's device (under its device guard), and not at all on a
+// stream being captured: the clock refuses to mark there, and a gate kernel launched first would
+// be captured as a node of the user's graph. time_gated() runs the call twice, without and with
+// the gate, and returns both RunResults side by side.
+//
+// The first region runs ungated (ungated_first(1), the default). A call's first run may load
+// its kernels (CUDA_MODULE_LOADING=LAZY, the default since CUDA 12.2), and loading "might
+// require context synchronization" (CUDA C++ Programming Guide, Lazy Loading): behind a held
+// gate that synchronisation waits until the gate's timeout. nvbench met this deadlock
+// (NVIDIA/nvbench issues 136 and 240) and stopped gating its warm-up run; so does GatedClock.
+// time_gated() gates from the first call, which has run ungated in its end-to-end run.
 //
 // The gate policy (gputime::CudaGate in gate.cuh on a GPU, gputime::sim::Gate in sim/gate.hpp):
 //   using stream_type = ...;                  // the clock's stream type
@@ -32,9 +42,10 @@
 //  * the call waits for the device while the gate holds the stream (a cudaStreamSynchronize,
 //    a blocking copy, a full launch queue): the gate cannot be released from the waiting
 //    thread, so the gate kernel gives up after its timeout and the wait ends then. The
-//    samples of that call include the wait. GatedClock::synchronize() (which WarmupRunner
-//    calls) then throws TimeoutError naming the cause; gate such a call with a longer timeout
-//    only if the wait is short, else time it ungated.
+//    samples of that call include the wait: GatedClock files a TimeoutError naming the cause in
+//    place of each sample of that region, so the Stats' next read throws it (as the clock's own
+//    errors), and GatedClock::synchronize() throws one not reported yet. Gate such a call with a
+//    longer timeout only if the wait is short, else time it ungated.
 //  * the wrapped clock would wait inside stop() for a pair behind the held gate (more pending
 //    pairs than its max_pending() within one gated region): GatedClock releases the gate first,
 //    so the rest of that region is timed ungated instead of deadlocking.
@@ -44,7 +55,10 @@
 
 #include <gputime/core/clock_contract.hpp>
 #include <gputime/core/duration.hpp>
+#include <gputime/core/cuda_status.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/stats/stats.hpp>
 #include <gputime/measure/warmup_runner.hpp>
@@ -52,12 +66,28 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 namespace gputime {
 namespace detail {
+
+// A device clock that can say its runtime and device (CudaEventClock): the gate is then launched
+// on that device, and not on a capturing stream.
+template <class C, class = void>
+struct has_runtime_and_device : std::false_type {};
+template <class C>
+struct has_runtime_and_device<C, std::void_t<decltype(std::declval<const C&>().runtime()),
+                                             decltype(int{std::declval<const C&>().device()})>> : std::true_type {};
+
+// A clock that can file an error for an accumulator in place of a sample (CudaEventClock).
+template <class C, class A, class = void>
+struct has_owe_error : std::false_type {};
+template <class C, class A>
+struct has_owe_error<C, A, std::void_t<decltype(std::declval<C&>().owe_error(std::declval<A&>(), std::exception_ptr{}))>>
+    : std::true_type {};
 
 template <class C, class = void>
 struct has_stream_member : std::false_type {};
@@ -123,14 +153,13 @@ public:
     /// A gate still held is released: nothing behind it would ever run otherwise.
     ~GatedClock() { open(); }
 
-    /// Holds the gate when none is held (this mark then owns it), then marks. Throws what
-    /// hold() or the clock's mark() throws; the gate is then not held.
+    /// Opens a region when none is open (this mark then owns it): holds the gate, on the clock's
+    /// device, then marks; the first ungated_first() regions, and a stream being captured, get no
+    /// gate (the clock refuses the capture itself). Inside a region, marks. Throws what hold() or
+    /// the clock's mark() throws; the gate is then not held.
     Mark mark() {
-        if (held_ || owner_live_) return clock_->mark();  // inside a gated region
-        const auto from = clock_->host_now();
-        gate_->hold(clock_->stream());
-        held_ = true;
-        hold_cost_ = clock_->host_now() - from;
+        if (owner_live_) return clock_->mark();  // inside a region
+        const bool gated = ungated_left_ == 0 && hold();
         try {
             owner_ = clock_->mark();
         } catch (...) {
@@ -138,7 +167,13 @@ public:
             throw;
         }
         owner_live_ = true;
-        ++gated_;
+        region_gated_ = gated;
+        region_timed_out_ = false;
+        if (gated) {
+            ++gated_;
+        } else if (ungated_left_ > 0) {
+            --ungated_left_;
+        }
         return owner_;
     }
 
@@ -150,14 +185,28 @@ public:
             // Past max_pending() the clock waits for its oldest pair, which may be behind the gate.
             if (held_ && clock_->pending_count() + 1 > clock_->max_pending()) open();
         }
-        clock_->stop(started, into);
         stop_wait_ = std::chrono::nanoseconds{0};
-        if constexpr (detail::reports_stop_wait<Clock>::value) stop_wait_ = clock_->last_stop_wait();
+        bool filed = false;
+        if (spoilt_by_timeout<Accumulator>()) {
+            // The host waited for its own gate inside this region: the sample holds that wait.
+            try {
+                std::exception_ptr error = timeout_error(1);
+                clock_->release(started);
+                if constexpr (detail::has_owe_error<Clock, Accumulator>::value) clock_->owe_error(into, std::move(error));
+                filed = true;
+            } catch (...) {
+                // Out of memory for the message: the sample is filed as it is.
+            }
+        }
+        if (!filed) {
+            clock_->stop(started, into);
+            if constexpr (detail::reports_stop_wait<Clock>::value) stop_wait_ = clock_->last_stop_wait();
+        }
         if (owner_live_ && started == owner_) {
             owner_live_ = false;
             const auto from = clock_->host_now();
             open();
-            stop_wait_ += hold_cost_ + (clock_->host_now() - from);
+            stop_wait_ += (region_gated_ ? hold_cost_ : std::chrono::nanoseconds{0}) + (clock_->host_now() - from);
         }
     }
 
@@ -176,8 +225,9 @@ public:
         clock_->release(mark);
     }
 
-    /// Releases a held gate, waits for everything, then throws TimeoutError when a gate ended
-    /// by its timeout since the last check (the samples of that call include a wait).
+    /// Releases a held gate, waits for everything, then throws an error a Stats was owed, or
+    /// TimeoutError when a gate ended by its timeout since the last check and no Stats was told
+    /// (the samples of that call include a wait).
     void synchronize() {
         open();
         clock_->synchronize();
@@ -185,13 +235,16 @@ public:
         if (timeouts != timeouts_seen_) {
             const std::uint64_t count = timeouts - timeouts_seen_;
             timeouts_seen_ = timeouts;
-            throw TimeoutError(
-                "gputime: " + std::to_string(count) + " gate" + (count == 1 ? "" : "s") +
-                " ended by the timeout (" + format_duration(Duration(gate_->timeout())) +
-                ") instead of being released: the gated call waited for the device (a synchronisation, a "
-                "blocking copy or a full launch queue) while the gate held the stream, so its times include "
-                "that wait; time such a call without the gate");
+            std::rethrow_exception(timeout_error(count));
         }
+    }
+
+    /// Regions that run ungated before gating starts (default 1: a call's first run may load
+    /// its kernels, which can wait for the device and so for the gate; see the header comment).
+    /// 0 gates from the first region: for a call that has already run on this device.
+    GatedClock& ungated_first(std::size_t regions) noexcept {
+        ungated_left_ = regions;
+        return *this;
     }
 
     std::chrono::nanoseconds host_now() { return clock_->host_now(); }
@@ -216,10 +269,76 @@ private:
         gate_->release();
     }
 
+    // Launches the gate on the clock's stream (false, launching nothing, when that stream is
+    // being captured). On the clock's device: a launch goes to the current device, which need
+    // not be the stream's, and a default-stream handle names the current device's stream.
+    bool hold() {
+        const auto from = clock_->host_now();
+        if constexpr (detail::has_runtime_and_device<Clock>::value) {
+            auto& runtime = clock_->runtime();
+            detail::DeviceScope<std::remove_reference_t<decltype(runtime)>> scope(runtime, clock_->device());
+            if (scope.status() != cuda_status::success)
+                throw CudaError(scope.call(), scope.status(), runtime.error_name(scope.status()),
+                                runtime.error_string(scope.status()));
+            if (capturing(runtime)) return false;
+            gate_->hold(clock_->stream());
+        } else {
+            gate_->hold(clock_->stream());
+        }
+        held_ = true;
+        hold_cost_ = clock_->host_now() - from;
+        return true;
+    }
+
+    // The clock's stream is being captured, or is the legacy stream while a blocking stream of
+    // its device is (906): the clock will refuse the mark, and a gate must not be captured.
+    template <class Runtime>
+    bool capturing(Runtime& runtime) {
+        if constexpr (detail::has_stream_is_capturing<Runtime>::value) {
+            int capture = cuda_status::capture_status_none;
+            const int status = runtime.stream_is_capturing(clock_->stream(), &capture);
+            if (status == cuda_status::stream_capture_implicit) return true;
+            return status == cuda_status::success && capture != cuda_status::capture_status_none;
+        } else {
+            (void)runtime;
+            return false;
+        }
+    }
+
+    // True when a gate of the current region ended by its timeout (seen now or earlier in the
+    // region) and the clock can file the error for `Accumulator`; the timeout then counts as
+    // reported. Without owe_error the samples are filed and synchronize() reports it, as before.
+    template <class Accumulator>
+    bool spoilt_by_timeout() noexcept {
+        if constexpr (detail::has_owe_error<Clock, Accumulator>::value) {
+            if (!owner_live_ || !region_gated_) return false;
+            const std::uint64_t timeouts = gate_->timeouts();
+            if (timeouts != timeouts_seen_) {
+                timeouts_seen_ = timeouts;
+                region_timed_out_ = true;
+            }
+            return region_timed_out_;
+        } else {
+            return false;
+        }
+    }
+
+    std::exception_ptr timeout_error(std::uint64_t count) const {
+        return std::make_exception_ptr(TimeoutError(
+            "gputime: " + std::to_string(count) + " gate" + (count == 1 ? "" : "s") + " ended by the timeout (" +
+            format_duration(Duration(gate_->timeout())) +
+            ") instead of being released: the gated call waited for the device (a synchronisation, a blocking copy, "
+            "a full launch queue or a lazy module load) while the gate held the stream, so its times include that "
+            "wait; time such a call without the gate"));
+    }
+
     Clock* clock_;
     Gate* gate_;
     bool held_ = false;        // the gate kernel is holding the stream
-    bool owner_live_ = false;  // owner_ is the outermost mark of the current gated region
+    bool owner_live_ = false;  // owner_ is the outermost mark of the current region
+    bool region_gated_ = false;      // the current region held the gate
+    bool region_timed_out_ = false;  // ... and a gate ended by its timeout during it
+    std::size_t ungated_left_ = 1;   // regions still to run ungated (ungated_first)
     Mark owner_{};
     std::chrono::nanoseconds hold_cost_{0};
     std::chrono::nanoseconds stop_wait_{0};
@@ -253,6 +372,7 @@ GatedTimes time_gated(Clock& clock, Gate& gate, F&& fn, Configure&& configure = 
         times.end_to_end = runner.run(fn);
     }
     GatedClock<Clock, Gate> gated(clock, gate);
+    gated.ungated_first(0);  // the end-to-end run above has run the call (and loaded its kernels)
     WarmupRunner<GatedClock<Clock, Gate>> runner(gated);
     configure(runner);
     times.device = runner.run(fn);

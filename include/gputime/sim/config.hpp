@@ -166,6 +166,14 @@ struct Config {
     /// an event pair around the first call sees the cost too. A Kernel may override it.
     std::chrono::nanoseconds lazy_load_cost = std::chrono::nanoseconds(0);
 
+    /// The first launch of each kernel name (its lazy module load) first waits until the
+    /// device's work has finished: "loading kernels might require context synchronization" (CUDA
+    /// C++ Programming Guide, Lazy Loading; CUDA_MODULE_LOADING=LAZY is the default since CUDA
+    /// 12.2). A gate held on the device then holds the launch until the gate's timeout: the
+    /// deadlock nvbench met (NVIDIA/nvbench issues 136 and 240). Off by default, so that a first
+    /// launch behind running work costs only lazy_load_cost.
+    bool lazy_load_synchronizes = false;
+
     /// What device_count() reports when no fault is injected. Must be >= 1; use
     /// Fault::no_device for a machine without a GPU.
     int device_count = 1;
@@ -192,6 +200,13 @@ struct Config {
 
     /// Host time graph_instantiate takes per kernel node of the graph [ns], on top of api_cost.
     std::chrono::nanoseconds graph_node_instantiate_cost = std::chrono::microseconds(2);
+
+    /// stream_get_device during a stream capture is a "potentially unsafe" call (as event_query
+    /// is): made where cudaThreadExchangeStreamCaptureMode prohibits those, it returns 900 and
+    /// invalidates the capture. Reported for cuStreamGetDevice (NVIDIA/cccl pull request 9119),
+    /// unconfirmed for the runtime's cudaStreamGetDevice (tests/gpu/validate.sh checks it on a GPU);
+    /// off by default.
+    bool stream_get_device_unsafe_in_capture = false;
 
     /// Using a destroyed event is undefined behaviour on a real GPU. With strict_handles (the
     /// default) a policy call given one throws sim::HandleMisuse (a std::logic_error) and counts

@@ -190,7 +190,9 @@ public:
     /// gate_release() or until `timeout` of device time has passed; what is enqueued behind it
     /// (on its stream, on streams that synchronise with it implicitly, on streams that wait for
     /// an event behind it) starts when it ends. One gate at a time: 1 (cudaErrorInvalidValue)
-    /// while one is held or for a timeout <= 0; 400 for an unknown stream; 900 on a capturing one.
+    /// while one is held or for a timeout <= 0; 400 for an unknown stream. On a capturing stream
+    /// it is captured like any launch (a node of the graph, spinning for `timeout` when replayed)
+    /// and nothing is held. With Config::lazy_load_synchronizes its first launch waits for the device.
     int gate_hold(Stream stream, std::chrono::nanoseconds timeout);
     /// Ends the gate kernel at the current host time (free: a store to mapped host memory); if
     /// its timeout has passed, it ended at the timeout instead (counted in gate_timeouts()).
@@ -259,6 +261,7 @@ private:
     ns ready_time(const StreamState& stream) const;
     void set_tail(StreamState& stream, ns tail);
     bool wait_for_queue_room(StreamState& stream);
+    bool wait_for_device(int device);
     void note_queued(StreamState& stream, ns end);
     // placement.hpp: the one routine that puts enqueued work on the timeline
     int enqueue(StreamState& stream, Work work, bool must_wait_for_gate = false);

@@ -33,13 +33,24 @@ inline int Runtime::gate_hold(Stream stream, ns timeout) {
         refused = status::invalid_resource_handle;
     if (refused == 0 && (timeout <= ns{0} || gate_)) refused = status::invalid_value;
     if (refused == 0) refused = legacy_capture_conflict(*target);
-    // A gate kernel launched into a capture would become a graph node: refused.
-    if (refused == 0 && target->capture >= 0) refused = status::stream_capture_unsupported;
-    if (refused == 0 && !wait_for_queue_room(*target)) refused = status::launch_timeout;
+    if (refused == 0) refused = capture_state_status(*target);
+    if (refused == 0 && target->capture < 0 && !wait_for_queue_room(*target)) refused = status::launch_timeout;
     ns host_cost = config_.launch_cost;
-    if (refused == 0 && loaded_kernels_.insert(gate_kernel_name()).second) host_cost += config_.lazy_load_cost;
+    if (refused == 0 && loaded_kernels_.insert(gate_kernel_name()).second) {
+        if (config_.lazy_load_synchronizes && target->capture < 0 && !wait_for_device(target->device))
+            refused = status::launch_timeout;
+        host_cost += config_.lazy_load_cost;
+    }
     host_ += host_cost;
     if (refused != 0) return refused;
+    if (target->capture >= 0) {
+        // Captured like any kernel launch: a node of the user's graph, which every replay runs
+        // (spinning until its timeout, nobody releasing it). Nothing is held now.
+        Capture& capture = captures_[static_cast<std::size_t>(target->capture)];
+        capture.nodes.push_back(GraphNode{Kernel::fixed(gate_kernel_name(), timeout), target->capture_deps});
+        target->capture_deps.assign(1, capture.nodes.size() - 1);
+        return status::success;
+    }
     const ns start = ready_time(*target);
     if (start != never_) {  // the gate spins: the device is busy from its start on
         note_kernel_start(start);

@@ -62,6 +62,9 @@ inline int Runtime::stream_get_device(stream_type stream, int* device) {
     if (device == nullptr) return status::invalid_value;
     const StreamState* target = stream_state(stream);
     if (target == nullptr) return status::invalid_resource_handle;
+    if (config_.stream_get_device_unsafe_in_capture) {
+        if (const int refused = unsafe_call_status()) return refused;
+    }
     *device = target->device;
     return status::success;
 }
@@ -94,7 +97,9 @@ inline int Runtime::launch(Stream stream, const Kernel& kernel) {
     if (refused == 0) refused = capture_state_status(*target);
     if (refused == 0 && target->capture < 0 && !wait_for_queue_room(*target)) refused = status::launch_timeout;
     ns host_cost = config_.launch_cost;
-    if (refused == 0 && loaded_kernels_.insert(kernel.name).second) {
+    if (refused == 0 && loaded_kernels_.insert(kernel.name).second) {  // a lazy module load
+        if (config_.lazy_load_synchronizes && target->capture < 0 && !wait_for_device(target->device))
+            refused = status::launch_timeout;
         host_cost += kernel.lazy_load_cost.value_or(config_.lazy_load_cost);
     }
     host_ += host_cost;
@@ -222,6 +227,19 @@ inline bool Runtime::wait_for_queue_room(StreamState& stream) {
     ++counters_.launch_queue_waits;
     host_ = std::max(host_, room_at);
     while (!stream.queued.empty() && stream.queued.front() <= host_) stream.queued.pop_front();
+    return true;
+}
+
+// A context synchronisation: the host waits until every stream of `device` has drained. A gate
+// held there holds the wait too, which then ends at the gate's timeout. False when a stream of
+// the device never drains (a hung one): a real host would wait forever.
+inline bool Runtime::wait_for_device(int device) {
+    if (gate_ && streams_[gate_->stream].device == device) wait_for_gate();
+    ns drained{0};
+    for (const StreamState& stream : streams_)
+        if (stream.device == device) drained = std::max(drained, stream.tail);
+    if (drained == never_) return false;
+    host_ = std::max(host_, drained);
     return true;
 }
 
