@@ -132,7 +132,8 @@ const std::vector<DataSet>& data_sets() {
             return std::floor(std::exp(13.0 + 1.5 * z));
         });
         make("stalls", [&] {
-            if (next_random(rng) % 10000 == 0) return std::floor(std::exp(std::log(1e9) + unit_random(rng) * std::log(1e3)));
+            if (next_random(rng) % 10000 == 0)
+                return std::floor(std::exp(std::log(1e9) + unit_random(rng) * std::log(1e3)));
             return std::floor(1900.0 + unit_random(rng) * 200.0);
         });
         return out;
@@ -152,8 +153,8 @@ struct Summary {
     double mean, stddev, min, max, p50, p90, p99, p999, mdape;
 };
 Summary summarize(const gputime::Stats& s) {
-    return Summary{s.mean().count(), s.stddev().count(), s.min().count(), s.max().count(), s.p50().count(),
-                   s.p90().count(), s.p99().count(), s.p999().count(), s.mdape()};
+    return Summary{s.mean().count(), s.stddev().count(), s.min().count(),  s.max().count(), s.p50().count(),
+                   s.p90().count(),  s.p99().count(),    s.p999().count(), s.mdape()};
 }
 
 // --- timed: one std::sort against the full summary --------------------------------------------
@@ -208,10 +209,10 @@ void register_benchmarks() {
 
 // --- memory -----------------------------------------------------------------------------------
 struct Memory {
-    double fill_peak = 0;          // bytes per sample while adding (no reserve)
-    double fill_peak_reserved = 0; // ... after reserve(n)
-    double at_rest = 0;            // held by the filled Stats
-    double summary_peak = 0;       // held + what the summary needs at its peak
+    double fill_peak = 0;           // bytes per sample while adding (no reserve)
+    double fill_peak_reserved = 0;  // ... after reserve(n)
+    double at_rest = 0;             // held by the filled Stats
+    double summary_peak = 0;        // held + what the summary needs at its peak
 };
 Memory measure_memory(const std::vector<double>& values) {
     Memory m;
@@ -264,7 +265,8 @@ void threaded(const char* what) {
     std::vector<std::thread> pool;
     for (std::size_t t = 0; t < threads; ++t)
         pool.emplace_back([&shared, t] {
-            for (std::size_t i = 0; i < per_thread; ++i) shared.add(Duration{static_cast<double>(1000 + (t * 7 + i) % 5000)});
+            for (std::size_t i = 0; i < per_thread; ++i)
+                shared.add(Duration{static_cast<double>(1000 + (t * 7 + i) % 5000)});
         });
     std::size_t snapshots = 0;
     for (int k = 0; k < 3; ++k) {  // read while they write
@@ -275,10 +277,11 @@ void threaded(const char* what) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto all = shared.snapshot();
     const std::size_t recorded = static_cast<std::size_t>(all.calls());
-    std::printf("threads: %zu x %zu add() into one %s (%zu snapshots meanwhile): %zu recorded, %zu lost; "
-                "%.1f ms wall on %u cores, %.1f ns per add\n",
-                threads, per_thread, what, snapshots, recorded, threads * per_thread - recorded, seconds * 1e3,
-                std::thread::hardware_concurrency(), seconds * 1e9 / static_cast<double>(threads * per_thread));
+    std::printf(
+        "threads: %zu x %zu add() into one %s (%zu snapshots meanwhile): %zu recorded, %zu lost; "
+        "%.1f ms wall on %u cores, %.1f ns per add\n",
+        threads, per_thread, what, snapshots, recorded, threads * per_thread - recorded, seconds * 1e3,
+        std::thread::hardware_concurrency(), seconds * 1e9 / static_cast<double>(threads * per_thread));
 }
 
 }  // namespace
@@ -301,9 +304,10 @@ int main(int argc, char** argv) {
     double bytes_per_sample = 0.0;
     for (const DataSet& d : data_sets()) {
         const Memory m = measure_memory(d.values);
-        std::printf("  %-10s held %.2f, full summary peak %.2f; while filling %.2f (std::vector growth), "
-                    "with reserve(n) %.2f\n",
-                    d.name.c_str(), m.at_rest, m.summary_peak, m.fill_peak, m.fill_peak_reserved);
+        std::printf(
+            "  %-10s held %.2f, full summary peak %.2f; while filling %.2f (std::vector growth), "
+            "with reserve(n) %.2f\n",
+            d.name.c_str(), m.at_rest, m.summary_peak, m.fill_peak, m.fill_peak_reserved);
         bytes_per_sample = std::max(bytes_per_sample, m.summary_peak);
     }
 
@@ -318,7 +322,7 @@ int main(int argc, char** argv) {
         worst = std::max(worst, error);
         std::printf("  %-10s %llu samples, %zu bytes, largest relative error %.5f (bound %.5f)\n", d.name.c_str(),
                     static_cast<unsigned long long>(b.count()), b.memory_bytes() + sizeof(b), error,
-                    gputime::BoundedStats::max_relative_error);
+                    b.max_relative_error());
     }
 
     threaded<gputime::SharedStats>("SharedStats");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // gputime::SharedStats / SharedBoundedStats: many threads record into one accumulator while
-// others read it; nothing is lost, nothing is counted twice. Every value is a whole number of
+// others read it; nothing is lost, nothing is counted twice, and a snapshot holds every sample
+// recorded before it began. Every value is a whole number of
 // nanoseconds that names its thread and its position, so the merged result is checked exactly.
 //
 // The full size (8 threads x 1M samples) runs in optimised builds; under ThreadSanitizer,
@@ -8,16 +9,19 @@
 // there); bench/bench_stats_scale.cpp runs the full size too.
 #include "support/test_framework.hpp"
 
-#include <gputime/stats/bounded_stats.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/stats/exponential_histogram.hpp>
 #include <gputime/stats/shared_stats.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -34,6 +38,7 @@
 #endif
 
 using gputime::Duration;
+using gputime_test::Approx;
 
 namespace {
 
@@ -157,7 +162,9 @@ TEST_CASE("SharedBoundedStats: threads' sketches merge into exactly the sketch o
     CHECK(same_counts(all, one));
     CHECK(all.p99().count() == one.p99().count());
     CHECK(all.p50().count() == one.p50().count());
-    CHECK(all.memory_bytes() == one.memory_bytes());
+    CHECK(all.mean().count() == Approx(one.mean().count()).epsilon(1e-14));
+    CHECK(all.stddev().count() == Approx(one.stddev().count()).epsilon(1e-12));
+    CHECK(all.max().count() == one.max().count());
 }
 
 TEST_CASE("SharedStats: a thread's shard outlives the thread, separate accumulators stay apart") {
@@ -198,4 +205,144 @@ TEST_CASE("SharedStats: a bad duration is refused with InvalidArgument and nothi
     CHECK(shared.calls() == 1);
     shared.add(Duration{2.0});  // the shard's lock was released by the throw
     CHECK(shared.calls() == 2);
+}
+
+namespace {
+
+// Each writer records kPerThread values and, after each, publishes how many it has recorded;
+// the reader takes those counts, then a snapshot: the snapshot must hold at least that many of
+// each thread's values (everything recorded before it began), and never more than recorded.
+template <class Shared, class Calls, class Check>
+void check_snapshots_hold_everything_recorded_before(Shared& shared, Calls calls_of, Check check) {
+    std::vector<std::atomic<std::uint64_t>> recorded(kThreads);
+    for (auto& r : recorded) r.store(0);
+    std::size_t snapshots = 0;
+    bool never_lost = true, never_invented = true;
+    run_threads_while_reading(
+        [&](std::size_t t) {
+            for (std::size_t i = 0; i < kPerThread; ++i) {
+                shared.add(Duration{value_of(t, i)});
+                recorded[t].store(i + 1, std::memory_order_release);
+            }
+        },
+        [&] {
+            std::uint64_t before = 0;
+            for (auto& r : recorded) before += r.load(std::memory_order_acquire);
+            const auto snapshot = shared.snapshot();
+            std::uint64_t after = 0;
+            for (auto& r : recorded) after += r.load(std::memory_order_acquire);
+            const std::uint64_t n = calls_of(snapshot);
+            never_lost = never_lost && n >= before;
+            never_invented = never_invented && n <= after + kThreads;  // + an add under way per thread
+            check(snapshot);
+            ++snapshots;
+        });
+    CHECK(snapshots >= 2);
+    CHECK(never_lost);
+    CHECK(never_invented);
+}
+
+}  // namespace
+
+TEST_CASE("SharedStats: a snapshot holds every sample recorded before it began") {
+    gputime::SharedStats shared;
+    bool in_order = true;
+    check_snapshots_hold_everything_recorded_before(
+        shared, [](const gputime::Stats& s) { return static_cast<std::uint64_t>(s.calls()); },
+        [&](const gputime::Stats& s) {
+            // Each thread's values appear as a prefix, in order.
+            std::vector<std::size_t> next(kThreads, 1);
+            for (const Duration d : s.samples()) {
+                const auto v = static_cast<std::size_t>(d.count()) - 1;
+                const std::size_t t = v / kPerThread, i = v % kPerThread;
+                in_order = in_order && t < kThreads && next[t] == i;
+                if (t < kThreads) next[t] = i + 1;
+            }
+        });
+    CHECK(in_order);
+    CHECK(shared.calls() == kThreads * kPerThread);
+}
+
+TEST_CASE("SharedBoundedStats: a snapshot holds every sample recorded before it began, its counts consistent") {
+    gputime::SharedBoundedStats shared;
+    bool consistent = true;
+    check_snapshots_hold_everything_recorded_before(
+        shared, [](const gputime::BoundedStats& s) { return s.calls(); },
+        [&](const gputime::BoundedStats& s) {
+            const gputime::ExponentialHistogram h = s.histogram();
+            std::uint64_t sum = h.zero_count;
+            for (const std::uint64_t c : h.counts) sum += c;
+            consistent = consistent && sum == h.count && h.count == s.count();
+            if (s.count() != 0) {
+                // Every value is a whole number of ns in [1, kThreads * kPerThread].
+                consistent = consistent && s.min().count() >= 1.0 && s.max().count() <= kThreads * kPerThread;
+                consistent = consistent && s.mean().count() >= s.min().count() && s.mean().count() <= s.max().count();
+            }
+        });
+    CHECK(consistent);
+    const gputime::BoundedStats all = shared.snapshot();
+    CHECK(all.calls() == kThreads * kPerThread);
+    const double n = static_cast<double>(kThreads * kPerThread);
+    CHECK(all.total().count() + kThreads * all.first_call().count() == n * (n + 1) / 2);
+}
+
+TEST_CASE("SharedBoundedStats: any scale, durations outside the shard's window, zeros: all counted") {
+    CHECK(gputime::SharedBoundedStats().scale() == 7);
+    for (const int scale : {-4, 0, 5, 8}) {
+        INFO("scale " << scale);
+        gputime::SharedBoundedStats shared(scale);
+        gputime::BoundedStats one(scale);
+        // 0 and 1e-7 ns (zero_count), 1e-4 ns (above 2^-48 s, below the window's 2^-40 s),
+        // 1e17 ns (above its 2^24 s), and ordinary ones.
+        const std::vector<double> values = {5.0, 0.0, 1e-7, 1e-4, 1e17, 1e3, 2e3, 1e6, 1e9, 0x1p-10};
+        std::thread([&] {
+            for (const double x : values) shared.add(Duration{x});
+        }).join();
+        for (const double x : values) one.add(Duration{x});
+        const gputime::BoundedStats all = shared.snapshot();
+        CHECK(all.scale() == one.scale());
+        CHECK(same_counts(all, one));
+        CHECK(all.zero_count() == 2);
+        CHECK(all.mean().count() == Approx(one.mean().count()).epsilon(1e-14));
+        CHECK(all.histogram().counts == one.histogram().counts);
+        CHECK(shared.calls() == values.size());
+    }
+    gputime::SharedBoundedStats wide;
+    wide.add(Duration{1.0});
+    wide.add(Duration{1.0});
+    wide.add(Duration{1e300});  // the snapshot lowers its scale to hold both
+    const gputime::BoundedStats w = wide.snapshot();
+    CHECK(w.count() == 2);
+    CHECK(w.scale() < 7);
+    CHECK(w.max().count() == 1e300);
+    for (const int bad : {-5, 9}) {
+        try {
+            gputime::SharedBoundedStats s(bad);
+            CHECK(false);
+        } catch (const gputime::InvalidArgument& e) {
+            CHECK(e.parameter() == "scale");
+        }
+    }
+}
+
+TEST_CASE("SharedBoundedStats: a bad duration is refused with InvalidArgument and nothing is recorded") {
+    gputime::SharedBoundedStats shared;
+    shared.add(Duration{1.0});
+    for (const double bad : {-1.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+        try {
+            shared.add(Duration{bad});
+            CHECK(false);
+        } catch (const gputime::InvalidArgument& e) {
+            CHECK(e.parameter() == "duration");
+            CHECK(e.where() == "SharedBoundedStats::add");
+        }
+    }
+    CHECK(shared.calls() == 1);
+    shared.add(Duration{2.0});
+    shared.add(Duration{-0.0});
+    CHECK(shared.calls() == 3);
+    const gputime::BoundedStats s = shared.snapshot();
+    CHECK(s.first_call().count() == 1.0);
+    CHECK(s.min().count() == 0.0);
+    CHECK_FALSE(std::signbit(s.min().count()));
 }

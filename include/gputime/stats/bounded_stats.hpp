@@ -1,53 +1,61 @@
 // SPDX-License-Identifier: MIT
-// gputime/stats/bounded_stats.hpp - statistics of an unbounded stream of durations in 44 KiB.
+// gputime/stats/bounded_stats.hpp - statistics of an unbounded stream of durations in at most
+// 64 KiB, in the bucket layout of OpenTelemetry's exponential histograms and Prometheus' native
+// histograms.
 //
-// gputime::Stats keeps every sample (8 bytes each), which a serving loop that runs for days
-// cannot afford. BoundedStats keeps counts in logarithmic buckets instead (the layout of
-// HdrHistogram, the relative-error guarantee of DDSketch): memory is fixed, whatever the count,
-// and every percentile is within a known relative error of the exact one.
+//   gputime::BoundedStats latency;                 // scale 7: every percentile within 0.271%
+//   latency.add(d);                                // a few ns, no allocation once warm
+//   latency.p99();  latency.histogram();           // ExponentialHistogram for an exporter
 //
-// * Buckets. Each power of two from 1 ns to 2^44 ns (17592 s, 4.9 hours) is split into 128
-//   equal buckets: a bucket is [a, b) with b / a <= 1 + 1/128, its bounds are exact doubles
-//   (the bucket of x is read off x's exponent and top 7 mantissa bits; no log(), no rounding),
-//   so the same samples give the same counts on every platform, and merging adds counts.
-//   5632 buckets of 64-bit counts, plus one for [0, 1 ns) and one for [2^44 ns, inf):
-//   memory_bytes() is 45072 bytes (44 KiB), allocated once at the first sample.
+// gputime::Stats keeps every sample (8 bytes each), which a serving loop that runs for weeks
+// cannot afford. BoundedStats keeps counts in exponential buckets instead: bucket i holds the
+// durations whose value in seconds lies in (base^i, base^(i+1)], base = 2^(2^-scale), the
+// boundaries of OpenTelemetry (scale) and Prometheus (schema), so an export copies counts and
+// never splits them (gputime/stats/exponential_histogram.hpp, docs/statistics.md).
+//
+// * Buckets. The bucket of a duration is read off its exponent bits and one table lookup on its
+//   mantissa, checked against the exact boundary at build time (no log(), the same counts on
+//   every platform). Durations of at most 2^-48 s (0 included) are counted in zero_count().
+//   The counts cover the buckets between the smallest and the largest duration seen, at most
+//   max_buckets (8192: 64 binades at scale 7, e.g. 1 ps to 194 days); a stream that spans more
+//   lowers the scale by one (two buckets become one, as OpenTelemetry does) until it fits.
+//   memory_bytes() is 8 bytes per bucket of that range (17 KiB for 1 us..100 ms at scale 7).
 // * Percentiles use Stats' nearest-rank definition (rank ceil(p/100 * n), p read to 1e-9 %), on
 //   the bucket counts: the bucket that holds the sample of that rank is found exactly, and
-//   reported by the value that is closest to every point of it in relative terms,
-//   2ab / (a + b), clamped to [min, max]. For a percentile whose exact value x lies in
-//   [1 ns, 2^44 ns): |percentile(p) - x| / x <= max_relative_error = 1/257 (0.39%).
-//   percentile(0) and percentile(100) are the exact min and max.
-// * Outside [1 ns, 2^44 ns) nothing is lost but the relative bound does not hold: samples below
-//   1 ns (0 included) are counted in one bucket (underflow_count()), samples at or above 2^44 ns
-//   in another (overflow_count()); a percentile that falls among them is reported as the exact
-//   min() (below) or max() (above). count(), mean(), min(), max(), total() count them exactly.
-// * Exact where it can be: count(), min(), max() exactly; mean() and total() from a compensated
-//   (Neumaier) sum of every sample; stddev() from Welford's update on the samples less the first
-//   one (one pass, merged with Chan et al.'s formula), within ~1e-9 relative of the exact value
-//   on ordinary latencies and on durations with a small spread on a large offset; Stats'
-//   two-pass stddev is exact to the last digits.
+//   reported by the value closest to every point of it in relative terms, 2ab / (a + b),
+//   clamped to [min, max]. For an exact percentile x above 2^-48 s:
+//   |percentile(p) - x| / x <= max_relative_error() = (base - 1) / (base + 1) (+ rounding):
+//   0.271% at scale 7 (the default), 0.542% at 6, 0.135% at 8. percentile(0) and
+//   percentile(100) are the exact min and max; a rank among the zero_count() durations is
+//   reported as the exact min.
+// * Exact where it can be: count(), min(), max() exactly; mean(), total() and stddev() from
+//   double-double sums of the samples about a shift near the mean (detail/shifted_moments.hpp):
+//   to ~1e-15 relative, also for a small spread on a large offset.
 // * mdape() (nanobench's err%) is computed on the bucket representatives: within
-//   (2/256) * (1 + exact mdape) of the exact value (0.78 points at small err%) for samples in
-//   range.
+//   2 e (1 + exact mdape) / (1 - e) of the exact value, e = max_relative_error().
 // * The first call is kept apart exactly as in Stats: the first duration added (or the one
 //   given to set_first_call) is first_call(); merge() pools first calls and averages them.
-// * merge() is exact on the counts: merging sketches of parts gives the sketch of the whole,
-//   count for count, so percentiles, min and max are bit-identical to those of one sketch fed
-//   everything (mean and stddev to rounding).
+// * merge() is exact on the counts: at equal scales, merging the sketches of parts gives the
+//   sketch of the whole, count for count, so percentiles, min and max are bit-identical to those
+//   of one sketch fed everything (mean and stddev to rounding); at different scales the finer
+//   one is lowered first.
 // * Bad input, as in Stats: add(), add_steady() and set_first_call() refuse a NaN, infinite or
 //   negative duration with gputime::InvalidArgument (parameter() "duration"), percentile() a
-//   p outside [0, 100] (parameter() "p"); the BoundedStats is then unchanged. Reading a
-//   statistic without steady samples throws std::logic_error.
+//   p outside [0, 100] (parameter() "p"), the constructor a scale outside [-4, 8] ("scale");
+//   the BoundedStats is then unchanged. Reading a statistic without steady samples throws
+//   std::logic_error.
 //
-// Not thread-safe; gputime::SharedBoundedStats (gputime/stats/shared_stats.hpp) is, with per-thread
-// shards merged on read.
+// Not thread-safe; gputime::SharedBoundedStats (gputime/stats/shared_stats.hpp) is, with
+// per-thread shards that its threads write without locks and that a snapshot merges.
 #pragma once
 
-#include <gputime/stats/detail/rank_select.hpp>
 #include <gputime/core/detail/sample_checks.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/stats/detail/exponential_index.hpp>
+#include <gputime/stats/detail/rank_select.hpp>
+#include <gputime/stats/detail/shifted_moments.hpp>
+#include <gputime/stats/exponential_histogram.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <algorithm>
@@ -62,26 +70,22 @@
 
 namespace gputime {
 
+class SharedBoundedStats;
+
 class BoundedStats {
 public:
-    /// Buckets per power of two (2^sub_bucket_bits).
-    static constexpr int sub_bucket_bits = 7;
-    /// Powers of two covered with the relative bound: [2^0 ns, 2^44 ns).
-    static constexpr int binades = 44;
-    static constexpr std::size_t bucket_count = std::size_t{binades} << sub_bucket_bits;  // 5632
-    /// The range the relative bound covers: [lowest, highest) nanoseconds.
-    static constexpr double lowest_ns = 1.0;
-    static constexpr double highest_ns = 17592186044416.0;  // 2^44 ns = 17592 s
-    /// |percentile(p) - exact| / exact for an exact percentile in [lowest_ns, highest_ns):
-    /// the widest bucket is [a, a (1 + 1/128)), whose representative is (1/128) / (2 + 1/128)
-    /// = 1/257 away from either end, relatively.
-    static constexpr double max_relative_error = 1.0 / 257.0;
+    /// base = 2^(2^-7) = 1.00543: percentiles within 0.271%.
+    static constexpr int default_scale = 7;
+    /// The most buckets kept (64 KiB of counts); a wider stream lowers the scale.
+    static constexpr std::size_t max_buckets = 8192;
 
-    BoundedStats() = default;
+    BoundedStats() : BoundedStats(default_scale) {}
+    /// Throws InvalidArgument ("scale") for a scale outside [-4, 8].
+    explicit BoundedStats(int scale) : indexer_(checked_scale(scale)), scale_(scale) {}
     BoundedStats(const BoundedStats&) = default;
     BoundedStats& operator=(const BoundedStats&) = default;
-    /// A moved-from BoundedStats is empty (and usable).
-    BoundedStats(BoundedStats&& other) noexcept { take(other); }
+    /// A moved-from BoundedStats is empty (and usable, at the scale it was made with).
+    BoundedStats(BoundedStats&& other) noexcept : indexer_(other.indexer_), scale_(other.scale_) { take(other); }
     BoundedStats& operator=(BoundedStats&& other) noexcept {
         if (this != &other) take(other);
         return *this;
@@ -92,22 +96,20 @@ public:
     /// Throws InvalidArgument (parameter "duration") for a NaN, infinite or negative `d`.
     void add(Duration d) {
         // As Stats::add: one compare passes the valid steady samples (+0 or positive, finite)
-        // once a first call is recorded and the counts exist; the rest is out of line.
-        const std::uint64_t key = detail::order_key(d.count());
-        if (key < steady_below_) {
-            record(d.count(), key);
+        // once a first call and a first steady sample are recorded; the rest is out of line.
+        const double x = d.count();
+        if (detail::order_key(x) < steady_below_) {
+            record(x);
             return;
         }
-        add_rare(d.count());
+        add_rare(x);
     }
     /// Records `d` as the first call; every later add() is a steady sample. Throws
     /// InvalidArgument for a bad `d`, std::logic_error if a first call is already recorded.
     void set_first_call(Duration d) {
         if (!detail::valid_duration(d.count()))
             detail::throw_invalid_duration("BoundedStats::set_first_call", d.count());
-        if (first_call_count_ != 0)
-            throw std::logic_error("gputime::BoundedStats: the first call is already recorded");
-        ensure_counts();
+        if (first_call_count_ != 0) throw std::logic_error("gputime::BoundedStats: the first call is already recorded");
         first_call_sum_ = d.count() + 0.0;
         set_first_call_count(1);
     }
@@ -115,11 +117,10 @@ public:
     void add_steady(Duration d) {
         const double x = d.count();
         if (!detail::valid_duration(x)) detail::throw_invalid_duration("BoundedStats::add_steady", x);
-        ensure_counts();
-        record(x + 0.0, detail::order_key(x + 0.0));
+        record_any(x + 0.0);
     }
 
-    /// Pools `other` into this sketch: counts add exactly, first calls pool.
+    /// Pools `other` into this sketch: counts add exactly (at the coarser scale), first calls pool.
     void merge(const BoundedStats& other) {
         if (&other == this) {
             const BoundedStats copy(other);
@@ -127,8 +128,20 @@ public:
             return;
         }
         if (other.count_ != 0) {
-            ensure_counts();
-            for (std::size_t i = 0; i < slots; ++i) counts_[i] += other.counts_[i];
+            if (other.scale_ < scale_) downscale_by(scale_ - other.scale_);
+            std::size_t first = 0, end = other.counts_.size();
+            while (first < end && other.counts_[first] == 0) ++first;
+            while (end > first && other.counts_[end - 1] == 0) --end;
+            if (first < end) {
+                cover(other.offset_ + static_cast<std::int64_t>(first),
+                      other.offset_ + static_cast<std::int64_t>(end) - 1, other.scale_);
+                const int d = other.scale_ - scale_;
+                for (std::size_t i = first; i < end; ++i)
+                    counts_[static_cast<std::size_t>(
+                        detail::floor_shift(other.offset_ + static_cast<std::int64_t>(i), d) - offset_)] +=
+                        other.counts_[i];
+            }
+            zero_count_ += other.zero_count_;
             if (count_ == 0) {
                 min_ = other.min_;
                 max_ = other.max_;
@@ -136,28 +149,107 @@ public:
                 min_ = std::min(min_, other.min_);
                 max_ = std::max(max_, other.max_);
             }
-            sum_.add(other.sum_.sum);
-            sum_.add(other.sum_.compensation);
-            // Chan, Golub & LeVeque: the pooled sum of squared deviations (means relative to
-            // this sketch's shift).
-            if (count_ == 0) {
-                shift_ = other.shift_;
-                welford_mean_ = other.welford_mean_;
-                m2_ = other.m2_;
-            } else {
-                const double na = static_cast<double>(count_), nb = static_cast<double>(other.count_);
-                const double delta = (other.shift_ - shift_) + (other.welford_mean_ - welford_mean_);
-                const double n = na + nb;
-                welford_mean_ += delta * (nb / n);
-                m2_ += other.m2_ + delta * delta * (na * nb / n);
-            }
             count_ += other.count_;
+            moments_.merge(other.moments_);
         }
         if (other.first_call_count_ != 0) {
-            ensure_counts();
             first_call_sum_ += other.first_call_sum_;
-            set_first_call_count(first_call_count_ + other.first_call_count_);
+            first_call_count_ += other.first_call_count_;
         }
+        update_steady_below();
+    }
+
+    /// The counts as an exponential histogram (seconds), for exporters: see
+    /// gputime/stats/exponential_histogram.hpp.
+    ExponentialHistogram histogram() const {
+        ExponentialHistogram h;
+        h.scale = scale_;
+        h.zero_count = zero_count_;
+        std::size_t first = 0, end = counts_.size();
+        while (first < end && counts_[first] == 0) ++first;
+        while (end > first && counts_[end - 1] == 0) --end;
+        h.offset = static_cast<std::int32_t>(first < end ? offset_ + static_cast<std::int64_t>(first) : 0);
+        h.counts.assign(counts_.begin() + static_cast<std::ptrdiff_t>(first),
+                        counts_.begin() + static_cast<std::ptrdiff_t>(end));
+        h.count = count_;
+        if (count_ != 0) {
+            h.sum_seconds = moments_.sum() / 1e9;
+            h.min_seconds = min_ / 1e9;
+            h.max_seconds = max_ / 1e9;
+            h.sum_squared_deviations = moments_.sum_squared_deviations() / 1e18;
+        }
+        h.first_call_count = first_call_count_;
+        h.first_call_sum_seconds = first_call_sum_ / 1e9;
+        return h;
+    }
+    /// The sketch an ExponentialHistogram describes (e.g. one read back from another process):
+    /// the same counts; min, max, mean and stddev to rounding (seconds to nanoseconds). Throws
+    /// InvalidArgument naming the field that is out of range or inconsistent ("scale",
+    /// "count", "min_seconds", ...).
+    static BoundedStats from_histogram(const ExponentialHistogram& h) {
+        const char* where = "BoundedStats::from_histogram";
+        ExponentialHistogram::check_scale(where, h.scale);
+        std::uint64_t total = h.zero_count;
+        for (const std::uint64_t c : h.counts) {
+            if (total + c < total) throw InvalidArgument(where, "counts", "their sum overflows 64 bits");
+            total += c;
+        }
+        if (total != h.count)
+            throw InvalidArgument(where, "count",
+                                  "must be zero_count + the sum of counts (" + std::to_string(total) + "), got " +
+                                      std::to_string(h.count));
+        if (static_cast<std::int64_t>(h.offset) + static_cast<std::int64_t>(h.counts.size()) >
+            std::numeric_limits<std::int32_t>::max())
+            throw InvalidArgument(where, "offset", "the last bucket's index overflows 32 bits");
+        const auto check_value = [&](const char* field, double v) {
+            if (!detail::valid_duration(v))
+                throw InvalidArgument(where, field, "must be finite and >= 0, got " + detail::describe_number(v));
+        };
+        check_value("first_call_sum_seconds", h.first_call_sum_seconds);
+        if (h.first_call_count == 0 && h.first_call_sum_seconds != 0.0)
+            throw InvalidArgument(where, "first_call_sum_seconds", "must be 0 without a first call");
+        BoundedStats b(h.scale);
+        if (h.count != 0) {
+            check_value("min_seconds", h.min_seconds);
+            check_value("max_seconds", h.max_seconds);
+            check_value("sum_seconds", h.sum_seconds);
+            check_value("sum_squared_deviations", h.sum_squared_deviations);
+            if (h.min_seconds > h.max_seconds)
+                throw InvalidArgument(where, "min_seconds",
+                                      "must not exceed max_seconds (" + detail::describe_number(h.max_seconds) +
+                                          "), got " + detail::describe_number(h.min_seconds));
+            b.min_ = h.min_seconds * 1e9;
+            b.max_ = h.max_seconds * 1e9;
+            b.count_ = h.count;
+            b.zero_count_ = h.zero_count;
+            std::size_t first = 0, end = h.counts.size();
+            while (first < end && h.counts[first] == 0) ++first;
+            while (end > first && h.counts[end - 1] == 0) --end;
+            if (first < end) {
+                const std::int64_t lo = h.offset + static_cast<std::int64_t>(first);
+                b.cover(lo, h.offset + static_cast<std::int64_t>(end) - 1, h.scale);
+                const int d = h.scale - b.scale_;
+                for (std::size_t i = first; i < end; ++i)
+                    b.counts_[static_cast<std::size_t>(detail::floor_shift(h.offset + static_cast<std::int64_t>(i), d) -
+                                                       b.offset_)] += h.counts[i];
+            }
+            b.moments_ = detail::ShiftedMoments::from_summary(
+                h.count, h.sum_seconds * 1e9 / static_cast<double>(h.count), h.sum_squared_deviations * 1e18);
+        }
+        b.first_call_count_ = h.first_call_count;
+        b.first_call_sum_ = h.first_call_sum_seconds * 1e9;
+        b.update_steady_below();
+        return b;
+    }
+
+    /// The current scale: the one it was made with, unless a wide stream or a merge lowered it.
+    int scale() const noexcept { return scale_; }
+    /// The percentile bound at this scale: (base - 1) / (base + 1), plus 1e-12 of it for the
+    /// rounding of the computed bucket bounds.
+    double max_relative_error() const noexcept { return relative_error_of(scale_); }
+    static double relative_error_of(int scale) noexcept {
+        const double base = std::exp2(std::ldexp(1.0, -scale));
+        return (base - 1.0) / (base + 1.0) * (1.0 + 1e-12);
     }
 
     /// Steady samples (the first call is not counted).
@@ -172,15 +264,17 @@ public:
     }
     /// first_call() - p50().
     Duration first_call_overhead() const { return first_call() - p50(); }
+    /// Steady samples of at most 2^-48 s (0 included): counted apart from the buckets.
+    std::uint64_t zero_count() const noexcept { return zero_count_; }
 
     Duration mean() const {
         checked("mean");
-        return Duration{std::min(std::max(sum_.value() / static_cast<double>(count_), min_), max_)};
+        return Duration{std::min(std::max(moments_.mean(), min_), max_)};
     }
-    /// Sample standard deviation (n - 1), 0 for a single sample (Welford; see the header).
+    /// Sample standard deviation (n - 1), 0 for a single sample.
     Duration stddev() const {
         checked("stddev");
-        return Duration{count_ < 2 ? 0.0 : std::sqrt(std::max(0.0, m2_) / static_cast<double>(count_ - 1))};
+        return Duration{std::sqrt(moments_.variance())};
     }
     double relative_stddev() const {
         const double m = mean().count();
@@ -196,11 +290,11 @@ public:
     }
     Duration total() const {
         checked("total");
-        return Duration{sum_.value()};
+        return Duration{moments_.sum()};
     }
 
     /// Nearest-rank percentile on the bucket counts (see the header): within
-    /// max_relative_error of the exact one for samples in [lowest_ns, highest_ns).
+    /// max_relative_error() of the exact one for samples above 2^-48 s.
     /// Throws InvalidArgument (parameter "p") for a NaN p or one outside [0, 100].
     Duration percentile(double p) const {
         detail::check_percent("BoundedStats::percentile", p);
@@ -220,21 +314,22 @@ public:
         const std::size_t median_slot = slot_of_rank(middle);
         const double median = value_at(middle);
         const auto error_of = [&](std::size_t slot) {
-            const double v = representative(slot);
+            const double v = slot_value(slot);
             return v == 0.0 ? (median == 0.0 ? 0.0 : std::numeric_limits<double>::infinity())
                             : std::fabs(v - median) / v;
         };
-        // The errors grow away from the median's bucket on both sides: merge the two runs
-        // (down from the median's bucket, up from the one above it) until the middle rank.
+        // The errors grow away from the median's slot on both sides: merge the two runs
+        // (down from the median's slot, up from the one above it) until the middle rank.
+        const std::size_t slots = counts_.size() + 1;
         std::size_t down = median_slot + 1;  // next slot to take going down is down - 1
         std::size_t up = median_slot + 1;
         std::uint64_t taken = 0;
         double error = 0.0;
         for (;;) {
-            while (down > 0 && counts_[down - 1] == 0) --down;
-            while (up < slots && counts_[up] == 0) ++up;
+            while (down > 0 && slot_count(down - 1) == 0) --down;
+            while (up < slots && slot_count(up) == 0) ++up;
             const bool has_down = down > 0, has_up = up < slots;
-            if (!has_down && !has_up) break;  // not reached: the counts hold count_ samples
+            if (!has_down && !has_up) break;  // not reached: the slots hold count_ samples
             const double e_down = has_down ? error_of(down - 1) : std::numeric_limits<double>::infinity();
             const double e_up = has_up ? error_of(up) : std::numeric_limits<double>::infinity();
             std::size_t slot = 0;
@@ -245,126 +340,162 @@ public:
                 slot = up++;
                 error = e_up;
             }
-            taken += counts_[slot];
+            taken += slot_count(slot);
             if (taken > middle) break;
         }
         return error;
     }
 
-    /// Samples below lowest_ns (0 included) and at or above highest_ns: counted, but outside
-    /// the relative bound.
-    std::uint64_t underflow_count() const noexcept { return counts_.empty() ? 0 : counts_.front(); }
-    std::uint64_t overflow_count() const noexcept { return counts_.empty() ? 0 : counts_.back(); }
-
-    /// The steady samples counted in bucket i (0 .. bucket_count - 1), i.e. in
-    /// [bucket_lower(i), bucket_upper(i)).
-    std::uint64_t bucket(std::size_t i) const {
-        if (i >= bucket_count)
-            throw InvalidArgument("BoundedStats::bucket", "i",
-                                  "must be below " + std::to_string(bucket_count) + ", got " + std::to_string(i));
-        return counts_.empty() ? 0 : counts_[i + 1];
-    }
-    static Duration bucket_lower(std::size_t i) noexcept {
-        return Duration{detail::key_value((static_cast<std::uint64_t>(i) + base_slot) << mantissa_shift)};
-    }
-    static Duration bucket_upper(std::size_t i) noexcept { return bucket_lower(i + 1); }
-    /// The bucket a duration in [lowest_ns, highest_ns) falls in; bucket_count for one outside.
-    static std::size_t bucket_index(Duration d) noexcept {
-        const double x = d.count();
-        if (!(x >= lowest_ns && x < highest_ns)) return bucket_count;
-        return static_cast<std::size_t>((detail::order_key(x) >> mantissa_shift) - base_slot);
-    }
-
-    /// Heap bytes held: the counts (45072 bytes once a sample was added), whatever the count.
+    /// Heap bytes held: 8 per bucket between the smallest and largest duration (at most 64 KiB).
     std::size_t memory_bytes() const noexcept { return counts_.capacity() * sizeof(std::uint64_t); }
 
-    /// Same counts, first calls, min and max (so the same percentiles); mean and stddev may
-    /// differ by rounding.
+    /// Same scale, counts, first calls, min and max (so the same percentiles); mean and stddev
+    /// may differ by rounding.
     friend bool same_counts(const BoundedStats& a, const BoundedStats& b) {
-        if (a.count_ != b.count_ || a.first_call_count_ != b.first_call_count_) return false;
+        if (a.scale_ != b.scale_ || a.count_ != b.count_ || a.zero_count_ != b.zero_count_ ||
+            a.first_call_count_ != b.first_call_count_)
+            return false;
         if (a.count_ != 0 && (a.min_ != b.min_ || a.max_ != b.max_)) return false;
-        for (std::size_t i = 0; i < slots; ++i) {
-            const std::uint64_t ca = a.counts_.empty() ? 0 : a.counts_[i];
-            const std::uint64_t cb = b.counts_.empty() ? 0 : b.counts_[i];
-            if (ca != cb) return false;
-        }
-        return true;
+        const ExponentialHistogram ha = a.histogram(), hb = b.histogram();
+        return ha.offset == hb.offset && ha.counts == hb.counts;
     }
 
 private:
-    // counts_[0]: [0, 1 ns); counts_[1 + i]: bucket i; counts_[slots - 1]: [2^44 ns, inf).
-    static constexpr std::size_t slots = bucket_count + 2;
-    static constexpr unsigned mantissa_shift = 52 - sub_bucket_bits;
-    // (key of 1.0) >> mantissa_shift: bucket i is (key >> mantissa_shift) - base_slot.
-    static constexpr std::uint64_t base_slot = std::uint64_t{0x3FF0000000000000} >> mantissa_shift;
+    friend class SharedBoundedStats;
 
-    struct CompensatedSum {
-        double sum = 0.0;
-        double compensation = 0.0;
-        void add(double x) noexcept {
-            const double t = sum + x;
-            compensation += std::fabs(sum) >= std::fabs(x) ? (sum - t) + x : (x - t) + sum;
-            sum = t;
-        }
-        double value() const noexcept { return sum + compensation; }
-    };
+    static int checked_scale(int scale) {
+        ExponentialHistogram::check_scale("BoundedStats", scale);
+        return scale;
+    }
+    // The lowest bucket index above the zero threshold (2^-48 s is a boundary at every scale).
+    static std::int64_t zero_index(int scale) noexcept {
+        return scale >= 0 ? -48 * (std::int64_t{1} << scale) : -(std::int64_t{48} >> -scale);
+    }
 
-    // x valid and not -0; key its bits; counts_ allocated.
-    void record(double x, std::uint64_t key) noexcept {
-        const std::uint64_t bucket = (key >> mantissa_shift) - base_slot;  // wraps below 1 ns
-        std::size_t slot = bucket < bucket_count ? static_cast<std::size_t>(bucket) + 1
-                                                 : (x < lowest_ns ? 0 : slots - 1);
-        ++counts_[slot];
-        if (count_ == 0) {
-            min_ = max_ = x;
-        } else {
-            min_ = std::min(min_, x);
-            max_ = std::max(max_, x);
-        }
+    // A valid steady sample (+0 or positive, finite, not -0) once the window exists.
+    void record(double x) noexcept {
+        const std::int64_t index = indexer_(x);
+        const std::uint64_t slot = static_cast<std::uint64_t>(index - offset_);
+        if (slot < counts_.size()) ++counts_[static_cast<std::size_t>(slot)];
+        else record_outside(x, index);
         ++count_;
-        sum_.add(x);
-        // Welford's update on x - shift_ (the first steady sample): shifted, durations on a
-        // large offset keep the digits of their spread (x - shift_ is exact within a factor 2).
-        if (count_ == 1) shift_ = x;
-        const double y = x - shift_;
-        const double delta = y - welford_mean_;
-        welford_mean_ += delta / static_cast<double>(count_);
-        m2_ += delta * (y - welford_mean_);
+        min_ = x < min_ ? x : min_;
+        max_ = x > max_ ? x : max_;
+        moments_.add(x);
+    }
+    GPUTIME_NOINLINE_COLD void record_outside(double x, std::int64_t index) {
+        if (x <= ExponentialHistogram::zero_threshold_ns) {
+            ++zero_count_;
+            return;
+        }
+        const int before = scale_;
+        cover(index, index, before);
+        ++counts_[static_cast<std::size_t>(detail::floor_shift(index, before - scale_) - offset_)];
+    }
+    // A valid steady sample, +0 for -0, whatever the state.
+    void record_any(double x) {
+        if (count_ != 0) {
+            record(x);
+            return;
+        }
+        count_ = 0;
+        min_ = max_ = x;
+        moments_.start(x);
+        if (x <= ExponentialHistogram::zero_threshold_ns) {
+            zero_count_ = 1;
+        } else {
+            const std::int64_t index = indexer_(x);
+            cover(index, index, scale_);
+            ++counts_[static_cast<std::size_t>(index - offset_)];
+        }
+        count_ = 1;
+        update_steady_below();
     }
     GPUTIME_NOINLINE_COLD void add_rare(double x) {
         if (!detail::valid_duration(x)) detail::throw_invalid_duration("BoundedStats::add", x);
-        ensure_counts();
         if (first_call_count_ == 0) {
             first_call_sum_ = x + 0.0;
             set_first_call_count(1);
             return;
         }
-        record(x + 0.0, detail::order_key(x + 0.0));  // a -0 (or a first sample after a move)
-    }
-    void ensure_counts() {
-        if (counts_.empty()) {
-            counts_.assign(slots, 0);
-            set_first_call_count(first_call_count_);
-        }
+        record_any(x + 0.0);  // the first steady sample, or a -0
     }
     void set_first_call_count(std::uint64_t count) noexcept {
         first_call_count_ = count;
-        steady_below_ = count == 0 || counts_.empty() ? 0 : detail::order_key(std::numeric_limits<double>::infinity());
+        update_steady_below();
+    }
+    void update_steady_below() noexcept {
+        steady_below_ =
+            first_call_count_ == 0 || count_ == 0 ? 0 : detail::order_key(std::numeric_limits<double>::infinity());
     }
     void checked(const char* what) const {
         if (count_ == 0) throw std::logic_error(std::string("gputime::BoundedStats::") + what + ": no steady samples");
     }
+
+    // Makes the window hold the buckets [lo, hi] given at scale `at` (>= scale_), growing it
+    // (doubling, at most max_buckets) or lowering the scale until their span fits.
+    void cover(std::int64_t lo, std::int64_t hi, int at) {
+        for (;;) {
+            const int d = at - scale_;
+            const std::int64_t l = detail::floor_shift(lo, d), h = detail::floor_shift(hi, d);
+            const std::int64_t size = static_cast<std::int64_t>(counts_.size());
+            if (size != 0 && l >= offset_ && h < offset_ + size) return;
+            // The buckets in use (not the window's empty margins) and [l, h].
+            std::int64_t used_lo = 0, used_hi = size - 1;
+            while (used_lo < size && counts_[static_cast<std::size_t>(used_lo)] == 0) ++used_lo;
+            while (used_hi >= used_lo && counts_[static_cast<std::size_t>(used_hi)] == 0) --used_hi;
+            const bool any = used_lo <= used_hi;
+            const std::int64_t need_lo = any ? std::min(offset_ + used_lo, l) : l;
+            const std::int64_t need_hi = any ? std::max(offset_ + used_hi, h) : h;
+            const std::int64_t needed = need_hi - need_lo + 1;
+            if (needed <= static_cast<std::int64_t>(max_buckets)) {
+                // A quarter more than needed (a tail that keeps extending grows the window a few
+                // times, not once per sample), four binades at first, half of the margin on each side.
+                const std::int64_t initial = std::int64_t{4} << std::max(scale_, 0);
+                const std::int64_t new_size = std::min<std::int64_t>(static_cast<std::int64_t>(max_buckets),
+                                                                     std::max(needed + needed / 4 + 16, initial));
+                const std::int64_t extra = new_size - needed;
+                const std::int64_t new_lo = std::max(need_lo - extra / 2, zero_index(scale_));
+                std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_size), 0);
+                for (std::int64_t i = used_lo; i <= used_hi; ++i)
+                    grown[static_cast<std::size_t>(offset_ + i - new_lo)] = counts_[static_cast<std::size_t>(i)];
+                counts_ = std::move(grown);
+                offset_ = new_lo;
+                return;
+            }
+            downscale_by(1);
+        }
+    }
+    void downscale_by(int d) {
+        if (d <= 0) return;
+        scale_ -= d;
+        indexer_ = detail::ExponentialIndexer(scale_);
+        if (counts_.empty()) return;
+        const std::int64_t lo = detail::floor_shift(offset_, d);
+        const std::int64_t hi = detail::floor_shift(offset_ + static_cast<std::int64_t>(counts_.size()) - 1, d);
+        std::vector<std::uint64_t> merged(static_cast<std::size_t>(hi - lo + 1), 0);
+        for (std::size_t i = 0; i < counts_.size(); ++i)
+            merged[static_cast<std::size_t>(detail::floor_shift(offset_ + static_cast<std::int64_t>(i), d) - lo)] +=
+                counts_[i];
+        counts_ = std::move(merged);
+        offset_ = lo;
+    }
+
+    // Slots: 0 is the zero count, 1 + i the window's bucket i.
+    std::uint64_t slot_count(std::size_t slot) const noexcept { return slot == 0 ? zero_count_ : counts_[slot - 1]; }
     // The value reported for a slot: its bucket's representative, clamped to [min, max].
-    double representative(std::size_t slot) const noexcept {
+    double slot_value(std::size_t slot) const noexcept {
         if (slot == 0) return min_;
-        if (slot == slots - 1) return max_;
-        const double a = bucket_lower(slot - 1).count(), b = bucket_upper(slot - 1).count();
+        const std::int64_t index = offset_ + static_cast<std::int64_t>(slot) - 1;
+        const double a = 1e9 * ExponentialHistogram::bound_seconds(scale_, index);
+        const double b = 1e9 * ExponentialHistogram::bound_seconds(scale_, index + 1);
         return std::min(std::max(2.0 * a * b / (a + b), min_), max_);
     }
     std::size_t slot_of_rank(std::size_t index) const noexcept {
         std::uint64_t below = 0;
+        const std::size_t slots = counts_.size() + 1;
         for (std::size_t slot = 0; slot < slots; ++slot) {
-            below += counts_[slot];
+            below += slot_count(slot);
             if (below > index) return slot;
         }
         return slots - 1;
@@ -372,40 +503,43 @@ private:
     double value_at(std::size_t index) const noexcept {
         if (index == 0) return min_;
         if (index + 1 == count_) return max_;
-        return representative(slot_of_rank(index));
+        return slot_value(slot_of_rank(index));
     }
 
     void take(BoundedStats& other) noexcept {
         counts_ = std::move(other.counts_);
         other.counts_.clear();
+        other.counts_.shrink_to_fit();
+        indexer_ = other.indexer_;
+        scale_ = other.scale_;
+        offset_ = other.offset_;
         steady_below_ = other.steady_below_;
         count_ = other.count_;
+        zero_count_ = other.zero_count_;
         min_ = other.min_;
         max_ = other.max_;
-        sum_ = other.sum_;
-        shift_ = other.shift_;
-        welford_mean_ = other.welford_mean_;
-        m2_ = other.m2_;
+        moments_ = other.moments_;
         first_call_sum_ = other.first_call_sum_;
         first_call_count_ = other.first_call_count_;
-        other.steady_below_ = 0;  // no counts: its next add() goes out of line and makes them
-        other.count_ = 0;
+        other.offset_ = 0;
+        other.steady_below_ = 0;  // empty: its next add() goes out of line
+        other.count_ = other.zero_count_ = 0;
         other.min_ = other.max_ = 0.0;
-        other.sum_ = CompensatedSum{};
-        other.shift_ = other.welford_mean_ = other.m2_ = 0.0;
+        other.moments_ = detail::ShiftedMoments{};
         other.first_call_sum_ = 0.0;
         other.first_call_count_ = 0;
     }
 
-    std::vector<std::uint64_t> counts_;  // empty until the first sample
-    std::uint64_t steady_below_ = 0;     // see add(): 0 until a first call and the counts exist
-    std::uint64_t count_ = 0;
+    detail::ExponentialIndexer indexer_;  // the bucket of a duration at scale_
+    int scale_;
+    std::int64_t offset_ = 0;            // bucket index of counts_[0]
+    std::vector<std::uint64_t> counts_;  // the window of buckets; empty until a sample needs one
+    std::uint64_t steady_below_ = 0;     // see add(): 0 until a first call and a steady sample exist
+    std::uint64_t count_ = 0;            // steady samples: zero_count_ + the window's counts
+    std::uint64_t zero_count_ = 0;
     double min_ = 0.0;
     double max_ = 0.0;
-    CompensatedSum sum_;
-    double shift_ = 0.0;         // the first steady sample: Welford runs on x - shift_
-    double welford_mean_ = 0.0;  // mean of x - shift_
-    double m2_ = 0.0;
+    detail::ShiftedMoments moments_;
     double first_call_sum_ = 0.0;
     std::uint64_t first_call_count_ = 0;
 };

@@ -70,7 +70,8 @@ struct ExponentialHistogram {
         const std::int64_t per_binade = std::int64_t{1} << scale;
         const std::int64_t whole = detail::floor_shift(index, scale);
         const std::int64_t part = index - whole * per_binade;
-        return std::ldexp(std::exp2(static_cast<double>(part) / static_cast<double>(per_binade)), static_cast<int>(whole));
+        return std::ldexp(std::exp2(static_cast<double>(part) / static_cast<double>(per_binade)),
+                          static_cast<int>(whole));
     }
     /// (lower_seconds(i), upper_seconds(i)] is the range of counts[i].
     double lower_seconds(std::size_t i) const noexcept {
@@ -99,16 +100,19 @@ struct ExponentialHistogram {
     void downscale(int to_scale) {
         if (to_scale > scale || to_scale < min_scale)
             throw InvalidArgument("ExponentialHistogram::downscale", "to_scale",
-                                  "must be in [" + std::to_string(min_scale) + ", " + std::to_string(scale) + "], got " +
-                                      std::to_string(to_scale));
+                                  "must be in [" + std::to_string(min_scale) + ", " + std::to_string(scale) +
+                                      "], got " + std::to_string(to_scale));
         const int d = scale - to_scale;
         scale = to_scale;
         if (d == 0 || counts.empty()) return;
         const std::int64_t first = detail::floor_shift(offset, d);
-        const std::int64_t last = detail::floor_shift(static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(counts.size()) - 1, d);
+        const std::int64_t last =
+            detail::floor_shift(static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(counts.size()) - 1, d);
         std::vector<std::uint64_t> merged(static_cast<std::size_t>(last - first + 1), 0);
         for (std::size_t i = 0; i < counts.size(); ++i)
-            merged[static_cast<std::size_t>(detail::floor_shift(static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(i), d) - first)] += counts[i];
+            merged[static_cast<std::size_t>(
+                detail::floor_shift(static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(i), d) - first)] +=
+                counts[i];
         counts = std::move(merged);
         offset = static_cast<std::int32_t>(first);
     }
@@ -130,11 +134,14 @@ struct ExponentialHistogram {
                 offset = from->offset;
             } else {
                 const std::int64_t first = std::min<std::int64_t>(offset, from->offset);
-                const std::int64_t end = std::max<std::int64_t>(static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(counts.size()),
-                                                                static_cast<std::int64_t>(from->offset) + static_cast<std::int64_t>(from->counts.size()));
+                const std::int64_t end = std::max<std::int64_t>(
+                    static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(counts.size()),
+                    static_cast<std::int64_t>(from->offset) + static_cast<std::int64_t>(from->counts.size()));
                 std::vector<std::uint64_t> merged(static_cast<std::size_t>(end - first), 0);
-                for (std::size_t i = 0; i < counts.size(); ++i) merged[static_cast<std::size_t>(offset - first) + i] += counts[i];
-                for (std::size_t i = 0; i < from->counts.size(); ++i) merged[static_cast<std::size_t>(from->offset - first) + i] += from->counts[i];
+                for (std::size_t i = 0; i < counts.size(); ++i)
+                    merged[static_cast<std::size_t>(offset - first) + i] += counts[i];
+                for (std::size_t i = 0; i < from->counts.size(); ++i)
+                    merged[static_cast<std::size_t>(from->offset - first) + i] += from->counts[i];
                 counts = std::move(merged);
                 offset = static_cast<std::int32_t>(first);
             }
@@ -162,8 +169,8 @@ struct ExponentialHistogram {
     static void check_scale(const char* where, int scale) {
         if (scale < min_scale || scale > max_scale)
             throw InvalidArgument(where, "scale",
-                                  "must be in [" + std::to_string(min_scale) + ", " + std::to_string(max_scale) + "], got " +
-                                      std::to_string(scale));
+                                  "must be in [" + std::to_string(min_scale) + ", " + std::to_string(max_scale) +
+                                      "], got " + std::to_string(scale));
     }
 
     /// zero_threshold_seconds in nanoseconds, exactly: 1e9 * 2^-48 = 1953125 * 2^-39.

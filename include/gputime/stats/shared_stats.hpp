@@ -1,49 +1,63 @@
 // SPDX-License-Identifier: MIT
-// gputime/stats/shared_stats.hpp - one accumulator that many threads record into at once.
+// gputime/stats/shared_stats.hpp - one accumulator that many threads record into at once,
+// without locks on the recording path.
 //
 //   gputime::SharedStats latency;                     // shared by every worker thread
 //   // in any thread:
-//   latency.add(d);                                   // thread-safe
+//   latency.add(d);                                   // thread-safe, lock-free
 //   {
-//       auto lease = latency.lease();                 // this thread's shard, locked
+//       auto lease = latency.lease();                 // this thread's scratch Stats
 //       gputime::ScopedTimer timer(lease.stats(), clock);   // any host clock
 //       handle(request);
-//   }
+//   }                                                 // recorded when the lease ends
 //   // in any thread, at any time:
 //   gputime::Stats now = latency.snapshot();          // every shard, merged
 //
-// Each thread records into a shard of its own (its first add() creates it), so threads never
-// wait for one another: a shard's mutex is taken by its thread for each add() (uncontended: a
-// few nanoseconds) and by snapshot() while it copies that shard. Nothing is lost: snapshot()
-// sees every sample added before it started, and calls() counts them all.
+// Each thread records into a shard of its own (its first add() creates it) and writes nothing
+// that another thread writes: SharedStats appends the duration to the shard's chunked log and
+// publishes the new length with one release store; SharedBoundedStats increments the shard's
+// bucket and publishes its sums with relaxed atomic stores (a sequence number around them lets
+// a reader take a consistent copy of the sums). No lock, no read-modify-write on a shared cache
+// line: threads do not slow each other down, and snapshot() reads the shards while they are
+// written, so it never blocks or slows a recording thread. Nothing is lost: snapshot() holds
+// every sample recorded before it began, and calls() counts them.
 //
 // * The first call is per thread: a thread's first duration is its shard's first call (a
 //   thread's first request pays its own cold start: thread-local caches, handles, pages), and
 //   snapshot() pools them as Stats::merge does (first_call() is their mean, first_call_count()
 //   how many threads recorded).
-// * snapshot() merges the shards in the order the threads first recorded; within a shard the
-//   samples keep their order. A thread that ends keeps its shard (its samples stay counted).
-// * Leases. lease() locks the calling thread's shard for as long as the lease lives and hands
-//   out its accumulator (a Stats&), so a ScopedTimer can write into it; snapshot() waits for
-//   the lease to end. While a thread holds a lease it must record through lease.stats(), not
-//   add() or another lease (that would wait for itself), and not call snapshot().
-// * Host clocks only. A GPU clock delivers its samples when the Stats is read or the clock
-//   synchronised, from whichever thread does that: give each GPU thread its own Stats and
-//   clock, and merge() them instead.
-// * Lifetime: the SharedStats must outlive every thread's use of it (as any shared object);
-//   a lease must end before it does. It is neither copyable nor movable (threads hold its shards).
-//
-// SharedBoundedStats is the same over BoundedStats: fixed memory per thread (44 KiB), for
-// serving loops that never stop; snapshot() returns a BoundedStats.
+// * SharedStats::snapshot() merges the shards in the order the threads first recorded; within a
+//   shard the samples keep their order. A thread that ends keeps its shard (its samples stay).
+// * Leases (SharedStats). lease().stats() is a Stats of the calling thread's that a ScopedTimer
+//   can write into; what it holds is appended to the thread's shard, in order, when the lease
+//   ends (snapshot() sees it from then on). Host clocks only: a GPU clock delivers its samples
+//   when the Stats is read, from whichever thread does that; give each GPU thread its own Stats
+//   and clock, and merge() them instead.
+// * SharedBoundedStats is the same over BoundedStats (fixed memory: a shard's counts cover
+//   2^-40 s to 2^24 s, 64 KiB at scale 7; durations outside go to a small locked part, the only
+//   one a snapshot can make wait). Its snapshot() returns a BoundedStats; while threads record,
+//   its mean, sum, stddev, min and max may also include samples recorded while the snapshot read
+//   the buckets (docs/statistics.md).
+// * Lifetime: the accumulator must outlive every thread's use of it (as any shared object);
+//   a lease must end before it does. Neither is copyable nor movable (threads hold its shards).
 #pragma once
 
-#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/core/detail/sample_checks.hpp>
 #include <gputime/core/duration.hpp>
+#include <gputime/stats/bounded_stats.hpp>
+#include <gputime/stats/detail/exponential_index.hpp>
+#include <gputime/stats/detail/rank_select.hpp>
+#include <gputime/stats/detail/shard_registry.hpp>
+#include <gputime/stats/detail/shifted_moments.hpp>
+#include <gputime/stats/exponential_histogram.hpp>
 #include <gputime/stats/stats.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -51,113 +65,400 @@
 
 namespace gputime {
 
-template <class Accumulator>
-class BasicSharedStats {
-    struct Shard {
-        explicit Shard(std::thread::id id) : owner(id) {}
-        std::mutex mutex;
-        Accumulator accumulator;
-        const std::thread::id owner;
+/// Exact statistics (every sample kept), recorded by many threads.
+class SharedStats {
+    struct Chunk {
+        explicit Chunk(std::size_t n) : capacity(n), data(new double[n]) {}
+        const std::size_t capacity;
+        std::unique_ptr<double[]> data;
+        std::atomic<Chunk*> next{nullptr};
     };
+    struct alignas(64) Shard {
+        explicit Shard(std::thread::id id) : owner(id), head(new Chunk(first_chunk)) {
+            tail = head;
+            write = head->data.get();
+            write_end = write + head->capacity;
+        }
+        Shard(const Shard&) = delete;
+        Shard& operator=(const Shard&) = delete;
+        ~Shard() {
+            Chunk* c = head;
+            while (c != nullptr) {
+                Chunk* next = c->next.load(std::memory_order_relaxed);
+                delete c;
+                c = next;
+            }
+        }
+        // Appends x: one store, one release store (the owner thread only).
+        void append(double x) {
+            if (write == write_end) grow();
+            *write++ = x;
+            published.store(++written, std::memory_order_release);
+        }
+        GPUTIME_NOINLINE_COLD void grow() {
+            Chunk* c = new Chunk(std::min(tail->capacity * 2, max_chunk));
+            tail->next.store(c, std::memory_order_release);
+            tail = c;
+            write = c->data.get();
+            write_end = write + c->capacity;
+        }
+
+        const std::thread::id owner;
+        Chunk* const head;
+        // The owner's.
+        Chunk* tail = nullptr;
+        double* write = nullptr;
+        double* write_end = nullptr;
+        std::uint64_t written = 0;
+        Stats scratch;  // a lease's Stats
+        // Read by others.
+        alignas(64) std::atomic<std::uint64_t> published{0};
+    };
+    static constexpr std::size_t first_chunk = 512;
+    static constexpr std::size_t max_chunk = std::size_t{1} << 16;  // 512 KiB
 
 public:
-    BasicSharedStats() : id_(next_id()) {}
-    BasicSharedStats(const BasicSharedStats&) = delete;
-    BasicSharedStats& operator=(const BasicSharedStats&) = delete;
-    ~BasicSharedStats() = default;
+    SharedStats() = default;
+    SharedStats(const SharedStats&) = delete;
+    SharedStats& operator=(const SharedStats&) = delete;
+    ~SharedStats() = default;
 
     /// Adds one duration to the calling thread's shard (its first is that thread's first call).
-    /// Thread-safe. Throws what Accumulator::add throws (InvalidArgument for a bad duration),
-    /// and std::bad_alloc if the thread's first shard cannot be made.
+    /// Thread-safe, lock-free once the thread has a shard. Throws InvalidArgument (parameter
+    /// "duration") for a NaN, infinite or negative `d` (nothing is recorded), and
+    /// std::bad_alloc if the thread's shard cannot be made or grown.
     void add(Duration d) {
-        Shard& shard = local_shard();
-        const std::lock_guard<std::mutex> lock(shard.mutex);
-        shard.accumulator.add(d);
+        const double x = d.count();
+        if (!detail::valid_duration(x)) detail::throw_invalid_duration("SharedStats::add", x);
+        local_shard().append(x + 0.0);
     }
 
-    /// The calling thread's shard, locked until the lease ends (see the header).
+    /// The calling thread's scratch Stats, appended to its shard when the lease ends.
     class Lease {
     public:
-        Accumulator& stats() noexcept { return *accumulator_; }
-        Lease(Lease&&) noexcept = default;
-        Lease& operator=(Lease&&) noexcept = default;
+        /// The Stats to record into (e.g. with a ScopedTimer) while the lease lives.
+        Stats& stats() noexcept { return shard_->scratch; }
+        Lease(Lease&& other) noexcept : shard_(other.shard_) { other.shard_ = nullptr; }
+        Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
-        ~Lease() = default;
+        /// Appends what stats() holds (its first call first, then its samples in order).
+        ~Lease() {
+            if (shard_ == nullptr) return;
+            Stats& s = shard_->scratch;
+            if (s.calls() != 0) {
+                if (s.has_first_call())
+                    for (std::size_t i = 0; i < s.first_call_count(); ++i) shard_->append(s.first_call().count());
+                for (const Duration d : s.samples()) shard_->append(d.count());
+                s = Stats{};
+            }
+        }
 
     private:
-        friend class BasicSharedStats;
-        explicit Lease(Shard& shard) : lock_(shard.mutex), accumulator_(&shard.accumulator) {}
-        std::unique_lock<std::mutex> lock_;
-        Accumulator* accumulator_;
+        friend class SharedStats;
+        explicit Lease(Shard& shard) : shard_(&shard) {}
+        Shard* shard_;
     };
+    /// A lease of the calling thread's scratch Stats (see the header).
     Lease lease() { return Lease(local_shard()); }
 
-    /// Every shard merged into one accumulator. Thread-safe while other threads add().
-    Accumulator snapshot() const {
-        Accumulator all;
-        const std::lock_guard<std::mutex> registry(registry_mutex_);
-        for (const auto& shard : shards_) {
-            const std::lock_guard<std::mutex> lock(shard->mutex);
-            all.merge(shard->accumulator);
+    /// Every shard merged into one Stats. Thread-safe while other threads add(); never makes
+    /// them wait.
+    Stats snapshot() const {
+        const std::vector<Shard*> shards = registry_.shards();
+        std::vector<std::uint64_t> lengths;
+        std::uint64_t total = 0;
+        for (const Shard* s : shards) {
+            lengths.push_back(s->published.load(std::memory_order_acquire));
+            total += lengths.back();
+        }
+        Stats all;
+        all.reserve(static_cast<std::size_t>(total));
+        for (std::size_t k = 0; k < shards.size(); ++k) {
+            std::uint64_t left = lengths[k];
+            bool first = true;
+            for (const Chunk* c = shards[k]->head; left != 0; c = c->next.load(std::memory_order_acquire)) {
+                const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, c->capacity));
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (first) {
+                        Stats one;
+                        one.set_first_call(Duration{c->data[i]});
+                        all.merge(one);
+                        first = false;
+                    } else {
+                        all.add_steady(Duration{c->data[i]});
+                    }
+                }
+                left -= n;
+            }
         }
         return all;
     }
     /// Every duration recorded by every thread (steady samples plus first calls).
     std::uint64_t calls() const {
         std::uint64_t n = 0;
-        const std::lock_guard<std::mutex> registry(registry_mutex_);
-        for (const auto& shard : shards_) {
-            const std::lock_guard<std::mutex> lock(shard->mutex);
-            n += static_cast<std::uint64_t>(shard->accumulator.calls());
+        for (const Shard* s : registry_.shards()) n += s->published.load(std::memory_order_acquire);
+        return n;
+    }
+    /// Threads that have recorded (one shard each).
+    std::size_t shard_count() const { return registry_.size(); }
+
+private:
+    Shard& local_shard() {
+        return registry_.local([](std::thread::id me) { return std::unique_ptr<Shard>(new Shard(me)); });
+    }
+    detail::ShardRegistry<Shard> registry_;
+};
+
+/// Bounded-memory statistics in the exponential layout (64 KiB a thread at scale 7), recorded by
+/// many threads; snapshot() is a BoundedStats (and its histogram() the export).
+class SharedBoundedStats {
+    // The sums a reader copies under the sequence number (relaxed atomics: one writer).
+    struct PublishedSums {
+        std::atomic<std::uint64_t> n{0};
+        std::atomic<double> shift{0.0}, s1_hi{0.0}, s1_lo{0.0}, s2_hi{0.0}, s2_lo{0.0};
+        std::atomic<std::uint64_t> next_recentre{8};
+        std::atomic<double> min{0.0}, max{0.0};
+        std::atomic<std::uint64_t> first_call_count{0};
+        std::atomic<double> first_call_sum{0.0};
+    };
+    struct SumsCopy {
+        detail::ShiftedMoments::Parts moments;
+        double min = 0.0, max = 0.0;
+        std::uint64_t first_call_count = 0;
+        double first_call_sum = 0.0;
+    };
+
+    struct alignas(64) Shard {
+        Shard(std::thread::id id, int s)
+            : owner(id),
+              scale(s),
+              indexer(s),
+              lo(window_lo(s)),
+              size(static_cast<std::size_t>(window_hi(s) - window_lo(s) + 1)),
+              counts(new std::atomic<std::uint64_t>[size]) {
+            for (std::size_t i = 0; i < size; ++i) counts[i].store(0, std::memory_order_relaxed);
+        }
+        Shard(const Shard&) = delete;
+        Shard& operator=(const Shard&) = delete;
+        ~Shard() = default;
+
+        // The sample's bucket, the sums, then the published copy, between an odd and an even
+        // sequence number (the owner thread only).
+        void record(double x) {
+            begin_write();
+            const std::uint64_t slot = static_cast<std::uint64_t>(indexer(x) - lo);
+            if (slot < size) {
+                std::atomic<std::uint64_t>& c = counts[static_cast<std::size_t>(slot)];
+                c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            } else {
+                record_outside(x);
+            }
+            if (moments.count() == 0) {
+                moments.start(x);
+                min = max = x;
+            } else {
+                moments.add(x);
+                min = x < min ? x : min;
+                max = x > max ? x : max;
+            }
+            publish_sums();
+            end_write();
+        }
+        void record_first_call(double x) {
+            begin_write();
+            first_call_count = 1;
+            first_call_sum = x;
+            publish_sums();
+            end_write();
+        }
+        GPUTIME_NOINLINE_COLD void record_outside(double x) {
+            if (x <= ExponentialHistogram::zero_threshold_ns) {
+                zero.store(zero.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+                return;
+            }
+            const std::lock_guard<std::mutex> lock(outside_mutex);
+            ++outside[indexer(x)];
+        }
+        void begin_write() noexcept {
+            sequence.store(++written, std::memory_order_relaxed);  // odd: a write is under way
+            std::atomic_thread_fence(std::memory_order_release);
+        }
+        void end_write() noexcept { sequence.store(++written, std::memory_order_release); }
+        void publish_sums() noexcept {
+            const detail::ShiftedMoments::Parts p = moments.parts();
+            constexpr auto relaxed = std::memory_order_relaxed;
+            sums.n.store(p.n, relaxed);
+            sums.shift.store(p.shift, relaxed);
+            sums.s1_hi.store(p.s1_hi, relaxed);
+            sums.s1_lo.store(p.s1_lo, relaxed);
+            sums.s2_hi.store(p.s2_hi, relaxed);
+            sums.s2_lo.store(p.s2_lo, relaxed);
+            sums.next_recentre.store(p.next_recentre, relaxed);
+            sums.min.store(min, relaxed);
+            sums.max.store(max, relaxed);
+            sums.first_call_count.store(first_call_count, relaxed);
+            sums.first_call_sum.store(first_call_sum, relaxed);
+        }
+        // A consistent copy of the sums: retried while the owner is writing them (a write is a
+        // few nanoseconds; the owner never waits for this).
+        SumsCopy read_sums() const {
+            constexpr auto relaxed = std::memory_order_relaxed;
+            for (unsigned attempt = 0;; ++attempt) {
+                const std::uint64_t before = sequence.load(std::memory_order_acquire);
+                if ((before & 1) == 0) {
+                    SumsCopy c;
+                    c.moments.n = sums.n.load(relaxed);
+                    c.moments.shift = sums.shift.load(relaxed);
+                    c.moments.s1_hi = sums.s1_hi.load(relaxed);
+                    c.moments.s1_lo = sums.s1_lo.load(relaxed);
+                    c.moments.s2_hi = sums.s2_hi.load(relaxed);
+                    c.moments.s2_lo = sums.s2_lo.load(relaxed);
+                    c.moments.next_recentre = sums.next_recentre.load(relaxed);
+                    c.min = sums.min.load(relaxed);
+                    c.max = sums.max.load(relaxed);
+                    c.first_call_count = sums.first_call_count.load(relaxed);
+                    c.first_call_sum = sums.first_call_sum.load(relaxed);
+                    std::atomic_thread_fence(std::memory_order_acquire);
+                    if (sequence.load(relaxed) == before) return c;
+                }
+                if (attempt % 64 == 63) std::this_thread::yield();
+            }
+        }
+
+        const std::thread::id owner;
+        const int scale;
+        const detail::ExponentialIndexer indexer;
+        const std::int64_t lo;   // bucket index of counts[0]
+        const std::size_t size;  // buckets of 2^-40 s .. 2^24 s
+        const std::unique_ptr<std::atomic<std::uint64_t>[]> counts;
+        // The owner's.
+        std::uint64_t written = 0;  // last sequence number stored
+        std::uint64_t steady_below = 0;
+        detail::ShiftedMoments moments;
+        double min = 0.0, max = 0.0;
+        std::uint64_t first_call_count = 0;
+        double first_call_sum = 0.0;
+        // Read by others.
+        alignas(64) std::atomic<std::uint64_t> sequence{0};
+        std::atomic<std::uint64_t> zero{0};
+        PublishedSums sums;
+        mutable std::mutex outside_mutex;
+        std::map<std::int64_t, std::uint64_t> outside;  // buckets outside the window (guarded)
+    };
+    // The fixed window of a shard: buckets of (2^-40 s, 2^24 s], as indices at `scale`.
+    static std::int64_t window_lo(int scale) noexcept { return detail::floor_shift(-40 * 256, 8 - scale); }
+    static std::int64_t window_hi(int scale) noexcept { return detail::floor_shift(24 * 256 - 1, 8 - scale); }
+
+public:
+    /// Throws InvalidArgument ("scale") for a scale outside [-4, 8].
+    explicit SharedBoundedStats(int scale = BoundedStats::default_scale) : scale_(scale) {
+        ExponentialHistogram::check_scale("SharedBoundedStats", scale);
+    }
+    SharedBoundedStats(const SharedBoundedStats&) = delete;
+    SharedBoundedStats& operator=(const SharedBoundedStats&) = delete;
+    ~SharedBoundedStats() = default;
+
+    /// Adds one duration to the calling thread's shard (its first is that thread's first call).
+    /// Thread-safe, lock-free once the thread has a shard. Throws InvalidArgument (parameter
+    /// "duration") for a NaN, infinite or negative `d` (nothing is recorded), and
+    /// std::bad_alloc if the thread's shard cannot be made.
+    void add(Duration d) {
+        const double x = d.count();
+        Shard& s = local_shard();
+        if (detail::order_key(x) < s.steady_below) {
+            s.record(x);
+            return;
+        }
+        add_rare(s, x);
+    }
+
+    /// Every shard merged into one BoundedStats (see the header). Thread-safe while other
+    /// threads add(); never makes them wait.
+    BoundedStats snapshot() const {
+        BoundedStats all(scale_);
+        for (const Shard* s : registry_.shards()) all.merge(read_shard(*s));
+        return all;
+    }
+    /// snapshot().histogram(): the export of every shard.
+    ExponentialHistogram histogram() const { return snapshot().histogram(); }
+    /// Every duration recorded by every thread (steady samples plus first calls).
+    std::uint64_t calls() const {
+        std::uint64_t n = 0;
+        for (const Shard* s : registry_.shards()) {
+            const SumsCopy c = s->read_sums();
+            n += c.moments.n + c.first_call_count;
         }
         return n;
     }
     /// Threads that have recorded (one shard each).
-    std::size_t shard_count() const {
-        const std::lock_guard<std::mutex> registry(registry_mutex_);
-        return shards_.size();
-    }
+    std::size_t shard_count() const { return registry_.size(); }
+    /// The scale every shard records at.
+    int scale() const noexcept { return scale_; }
 
 private:
-    static std::uint64_t next_id() noexcept {
-        static std::atomic<std::uint64_t> counter{0};
-        return counter.fetch_add(1, std::memory_order_relaxed) + 1;  // never 0, never reused
-    }
-
-    // The calling thread's shard: a per-thread cache of the last few (instance id, shard)
-    // pairs answers without a lock; a miss looks the thread up (or adds it) under the registry
-    // lock. Ids are never reused, so an entry of a destroyed SharedStats never matches again.
     Shard& local_shard() {
-        struct Entry {
-            std::uint64_t id = 0;
-            Shard* shard = nullptr;
-        };
-        static thread_local Entry cache[4];
-        static thread_local unsigned next_slot = 0;
-        for (Entry& e : cache)
-            if (e.id == id_) return *e.shard;
-        Shard* shard = find_or_add(std::this_thread::get_id());
-        cache[next_slot] = Entry{id_, shard};
-        next_slot = (next_slot + 1) % 4;
-        return *shard;
+        const int scale = scale_;
+        return registry_.local([scale](std::thread::id me) { return std::unique_ptr<Shard>(new Shard(me, scale)); });
     }
-    Shard* find_or_add(std::thread::id me) {
-        const std::lock_guard<std::mutex> registry(registry_mutex_);
-        for (const auto& shard : shards_)
-            if (shard->owner == me) return shard.get();
-        shards_.push_back(std::make_unique<Shard>(me));
-        return shards_.back().get();
+    GPUTIME_NOINLINE_COLD void add_rare(Shard& s, double x) {
+        if (!detail::valid_duration(x)) detail::throw_invalid_duration("SharedBoundedStats::add", x);
+        if (s.first_call_count == 0) {
+            s.record_first_call(x + 0.0);
+        } else {
+            s.record(x + 0.0);  // the first steady sample, or a -0
+        }
+        s.steady_below = s.first_call_count != 0 && s.moments.count() != 0
+                             ? detail::order_key(std::numeric_limits<double>::infinity())
+                             : 0;
     }
 
-    const std::uint64_t id_;
-    mutable std::mutex registry_mutex_;
-    std::vector<std::unique_ptr<Shard>> shards_;  // guarded by registry_mutex_; shards never move
+    // One shard as a BoundedStats: its range of buckets (from the smallest to the largest sample
+    // recorded before this began), then the sums, which hold every sample those buckets hold.
+    static BoundedStats read_shard(const Shard& s) {
+        BoundedStats b(s.scale);
+        const SumsCopy before = s.read_sums();
+        std::uint64_t counted = 0;
+        if (before.moments.n != 0) {
+            std::int64_t first = 0, last = static_cast<std::int64_t>(s.size) - 1;
+            if (before.min > ExponentialHistogram::zero_threshold_ns)
+                first = std::max<std::int64_t>(first, s.indexer(before.min) - s.lo);
+            last = std::min<std::int64_t>(last, s.indexer(before.max) - s.lo);
+            if (first <= last) {
+                b.cover(s.lo + first, s.lo + last, s.scale);  // may lower b's scale (scale 8)
+                const int d = s.scale - b.scale_;
+                for (std::int64_t i = first; i <= last; ++i) {
+                    const std::uint64_t c = s.counts[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
+                    b.counts_[static_cast<std::size_t>(detail::floor_shift(s.lo + i, d) - b.offset_)] += c;
+                    counted += c;
+                }
+            }
+            const std::uint64_t zeros = s.zero.load(std::memory_order_relaxed);
+            b.zero_count_ = zeros;
+            counted += zeros;
+            const std::lock_guard<std::mutex> lock(s.outside_mutex);
+            for (const auto& bucket : s.outside) {
+                b.cover(bucket.first, bucket.first, s.scale);
+                const int d = s.scale - b.scale_;
+                b.counts_[static_cast<std::size_t>(detail::floor_shift(bucket.first, d) - b.offset_)] += bucket.second;
+                counted += bucket.second;
+            }
+        }
+        const SumsCopy after = s.read_sums();
+        b.count_ = counted;
+        if (counted != 0) {
+            b.min_ = after.min;
+            b.max_ = after.max;
+            b.moments_ = detail::ShiftedMoments::from_parts(after.moments);
+        }
+        b.first_call_count_ = after.first_call_count;
+        b.first_call_sum_ = after.first_call_sum;
+        b.update_steady_below();
+        return b;
+    }
+
+    const int scale_;
+    detail::ShardRegistry<Shard> registry_;
 };
-
-/// Exact statistics (every sample kept), recorded by many threads.
-using SharedStats = BasicSharedStats<Stats>;
-/// Bounded-memory statistics (44 KiB a thread), recorded by many threads.
-using SharedBoundedStats = BasicSharedStats<BoundedStats>;
 
 }  // namespace gputime

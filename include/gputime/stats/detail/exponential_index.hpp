@@ -98,9 +98,9 @@ struct ExponentialIndexTable {
         std::int64_t below;       // -A - 1 + boundaries below the part's first mantissa
     };
     int scale = 0;
-    std::int64_t a_floor = 0;              // A = floor(2^s log2(1e9)) = floor(log2(1e9^(2^s)))
-    std::vector<std::uint64_t> thresholds; // 2^s mantissa fractions, increasing (see the banner)
-    std::vector<Part> parts;               // 2^(s+1) parts of the mantissa
+    std::int64_t a_floor = 0;               // A = floor(2^s log2(1e9)) = floor(log2(1e9^(2^s)))
+    std::vector<std::uint64_t> thresholds;  // 2^s mantissa fractions, increasing (see the banner)
+    std::vector<Part> parts;                // 2^(s+1) parts of the mantissa
 
     explicit ExponentialIndexTable(int s) : scale(s) {
         const std::int64_t n = std::int64_t{1} << s;
@@ -131,7 +131,8 @@ struct ExponentialIndexTable {
             const std::uint64_t first = p * width, last = first + width - 1;
             while (next < thresholds.size() && thresholds[next] < first) ++next;
             parts[p].below = -a_floor - 1 + static_cast<std::int64_t>(next);
-            parts[p].threshold = next < thresholds.size() && thresholds[next] <= last ? thresholds[next] : ~std::uint64_t{0};
+            parts[p].threshold =
+                next < thresholds.size() && thresholds[next] <= last ? thresholds[next] : ~std::uint64_t{0};
         }
     }
 };
@@ -144,29 +145,29 @@ const ExponentialIndexTable& exponential_index_table_of() {
 }
 inline const ExponentialIndexTable& exponential_index_table(int s) {
     switch (s) {
-    case 0: return exponential_index_table_of<0>();
-    case 1: return exponential_index_table_of<1>();
-    case 2: return exponential_index_table_of<2>();
-    case 3: return exponential_index_table_of<3>();
-    case 4: return exponential_index_table_of<4>();
-    case 5: return exponential_index_table_of<5>();
-    case 6: return exponential_index_table_of<6>();
-    case 7: return exponential_index_table_of<7>();
-    default: return exponential_index_table_of<8>();
+        case 0: return exponential_index_table_of<0>();
+        case 1: return exponential_index_table_of<1>();
+        case 2: return exponential_index_table_of<2>();
+        case 3: return exponential_index_table_of<3>();
+        case 4: return exponential_index_table_of<4>();
+        case 5: return exponential_index_table_of<5>();
+        case 6: return exponential_index_table_of<6>();
+        case 7: return exponential_index_table_of<7>();
+        default: return exponential_index_table_of<8>();
     }
 }
 
 /// floor(v / 2^d) for any sign of v.
-inline std::int64_t floor_shift(std::int64_t v, int d) noexcept {
-    return v >= 0 ? (v >> d) : ~((~v) >> d);
-}
+inline std::int64_t floor_shift(std::int64_t v, int d) noexcept { return v >= 0 ? (v >> d) : ~((~v) >> d); }
 
 /// Computes the bucket index of a positive, normal, finite duration in nanoseconds at one scale.
 class ExponentialIndexer {
 public:
     explicit ExponentialIndexer(int scale)
-        : parts_(exponential_index_table(std::max(scale, 0)).parts.data()), fine_scale_(std::max(scale, 0)),
-          shift_(std::max(-scale, 0)), part_shift_(52 - (std::max(scale, 0) + 1)) {}
+        : parts_(exponential_index_table(std::max(scale, 0)).parts.data()),
+          fine_scale_(std::max(scale, 0)),
+          shift_(std::max(-scale, 0)),
+          part_shift_(52 - (std::max(scale, 0) + 1)) {}
 
     std::int64_t operator()(double ns) const noexcept {
         std::uint64_t bits = 0;
@@ -174,7 +175,8 @@ public:
         const std::int64_t e = static_cast<std::int64_t>(bits >> 52) - 1023;
         const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
         const ExponentialIndexTable::Part& part = parts_[fraction >> part_shift_];
-        const std::int64_t fine = e * (std::int64_t{1} << fine_scale_) + part.below + (fraction > part.threshold ? 1 : 0);
+        const std::int64_t fine =
+            e * (std::int64_t{1} << fine_scale_) + part.below + (fraction > part.threshold ? 1 : 0);
         return shift_ == 0 ? fine : floor_shift(fine, shift_);
     }
 
