@@ -176,3 +176,56 @@ TEST_CASE("graph timing: JoinStreams inside the captured work becomes a fork and
     CHECK(both.graph.latency.p50().count() == us(55));  // launch 5 + max(30, 50)
     CHECK(both.eager.latency.p50().count() >= us(50));
 }
+
+TEST_CASE("graph timing: JoinStreams inside a capture does not ask for stream devices, so the capture survives") {
+    // A driver that treats cudaStreamGetDevice during a capture as a prohibited call (900, the
+    // capture invalidated), as cuStreamGetDevice was reported to be.
+    gputime::sim::Config config;
+    config.stream_get_device_unsafe_in_capture = true;
+    Runtime rt(config);
+    const Stream s = rt.create_stream();
+    const Stream side = rt.create_stream();
+    SimClock clock(rt, s);
+    const auto work = [&](Stream stream) {
+        gputime::JoinStreams<Runtime> join(clock, {side});
+        rt.launch(stream, Kernel::fixed("main", 30us));
+        rt.launch(side, Kernel::fixed("side", 50us));
+    };
+    SECTION("after eager calls: the side stream's device was looked up outside the capture") {
+        const gputime::GraphComparison both = gputime::compare_eager_and_graph(
+            clock, work, [](gputime::WarmupRunner<SimClock>& runner) { runner.warmup(2).iterations(10); });
+        CHECK(both.graph.latency.p50().count() == us(55));  // launch 5 + max(30, 50): fork and join intact
+    }
+    SECTION("a side stream first met inside the capture: taken to be on the clock's device") {
+        // Any cudaStreamGetDevice from here on fails: the capture must not make one.
+        rt.inject(gputime::sim::CallFault{gputime::sim::Call::stream_get_device, 999, 0, 1000});
+        CapturedGraph<Runtime> graph(rt, s, work);
+        CHECK(rt.graph_node_count(graph.graph()) == 2);
+    }
+}
+
+TEST_CASE("graph timing: a side stream of another device, met before, is joined inside a capture by its remembered device") {
+    gputime::sim::Config config;
+    config.device_count = 2;
+    config.stream_get_device_unsafe_in_capture = true;
+    Runtime rt(config);
+    REQUIRE(rt.set_device(1) == 0);
+    const Stream side = rt.create_stream();  // device 1
+    REQUIRE(rt.set_device(0) == 0);
+    const Stream s = rt.create_stream();  // device 0
+    SimClock clock(rt, s);
+    const auto work = [&](Stream stream) {
+        gputime::JoinStreams<Runtime> join(clock, {side});
+        rt.launch(stream, Kernel::fixed("main", 30us));
+        rt.set_device(1);
+        rt.launch(side, Kernel::fixed("side", 50us));
+        rt.set_device(0);
+    };
+    work(s);  // outside a capture: the fork looks the side stream's device up (1) and keeps it
+    REQUIRE(rt.stream_synchronize(s) == 0);
+    CapturedGraph<Runtime> graph(rt, s, work);  // the join records an event of device 1 on `side`
+    CHECK(rt.graph_node_count(graph.graph()) == 2);
+    graph.launch();
+    REQUIRE(rt.stream_synchronize(s) == 0);
+    CHECK(rt.current_device() == 0);
+}

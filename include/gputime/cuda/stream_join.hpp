@@ -46,11 +46,18 @@
 // whose record failed is destroyed rather than pooled.
 // JoinStreams records and waits without the clock's capture check: inside a stream capture the
 // fork and join are captured as graph dependencies, as CUDA's fork/join capture pattern intends.
+// Inside a capture it asks the driver nothing else: a call the driver rejects during a capture
+// invalidates it (reported for cuStreamGetDevice, NVIDIA/cccl pull request 9119). The side
+// streams' devices are looked up outside captures and kept per host thread (the last 16
+// streams); a side stream first met inside a capture is taken to be on the clock's device (one
+// of another device is then refused by the join's cudaEventRecord, 400).
 // Not thread-safe, like the clock it borrows from.
 #pragma once
 
-#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/cuda_status.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
 
 #include <array>
 #include <cstddef>
@@ -60,6 +67,47 @@
 #include <vector>
 
 namespace gputime {
+namespace detail {
+
+// The devices of the side streams JoinStreams met outside a stream capture, on this host thread,
+// so that a fork inside a capture need not ask the driver (see the header comment).
+template <class Stream>
+class StreamDevices {
+public:
+    static StreamDevices& of_this_thread() {
+        thread_local StreamDevices devices;
+        return devices;
+    }
+    // The device remembered for `stream` of `runtime`, or -1.
+    int find(const void* runtime, const Stream& stream) const noexcept {
+        for (std::size_t i = 0; i < size_; ++i)
+            if (entries_[i].runtime == runtime && entries_[i].stream == stream) return entries_[i].device;
+        return -1;
+    }
+    void remember(const void* runtime, const Stream& stream, int device) noexcept {
+        for (std::size_t i = 0; i < size_; ++i) {
+            if (entries_[i].runtime == runtime && entries_[i].stream == stream) {
+                entries_[i].device = device;
+                return;
+            }
+        }
+        entries_[next_] = Entry{runtime, stream, device};
+        next_ = (next_ + 1) % entries_.size();
+        if (size_ < entries_.size()) ++size_;
+    }
+
+private:
+    struct Entry {
+        const void* runtime = nullptr;
+        Stream stream{};
+        int device = -1;
+    };
+    std::array<Entry, 16> entries_{};
+    std::size_t next_ = 0;
+    std::size_t size_ = 0;
+};
+
+}  // namespace detail
 
 template <class Runtime>
 class JoinStreams {
@@ -168,10 +216,21 @@ private:
                                   "must list at most " + std::to_string(max_side_streams) + " streams, got " +
                                       std::to_string(count) + " (nest two JoinStreams for more)");
         Runtime& runtime = clock_.runtime();
+        const bool capturing = main_capturing();
+        auto& known = detail::StreamDevices<stream_type>::of_this_thread();
         for (std::size_t i = 0; i < count; ++i) {
             side_[i] = side[i];
-            side_device_[i] = clock_.device_of(side[i]);  // throws CudaError for a bad stream
             side_is_default_[i] = detail::is_default_stream(runtime, side[i]);
+            if (!capturing) {
+                side_device_[i] = clock_.device_of(side[i]);  // throws CudaError for a bad stream
+                if (!side_is_default_[i]) known.remember(&runtime, side[i], side_device_[i]);
+            } else {
+                // No cudaStreamGetDevice inside a capture: a default-stream handle names the
+                // current device's stream (cudaGetDevice answers from host state), another
+                // stream's device was remembered outside the capture.
+                side_device_[i] = side_is_default_[i] ? current_device() : known.find(&runtime, side[i]);
+                if (side_device_[i] < 0) side_device_[i] = clock_.device();
+            }
         }
         count_ = count;
         fork_event_ = clock_.acquire_ordering_event(clock_.device());
@@ -198,6 +257,28 @@ private:
                 throw error("cudaStreamWaitEvent", status);
             }
         }
+    }
+
+    // The clock's stream is being captured (or is the legacy stream while a blocking stream of its
+    // device is: 906): the fork is then captured too. cudaStreamIsCapturing is the query made
+    // for capture code; it never invalidates a capture.
+    bool main_capturing() {
+        if constexpr (detail::has_stream_is_capturing<Runtime>::value) {
+            int capture = cuda_status::capture_status_none;
+            const int status = clock_.runtime().stream_is_capturing(clock_.stream(), &capture);
+            if (status == cuda_status::stream_capture_implicit) return true;
+            return status == cuda_status::success && capture != cuda_status::capture_status_none;
+        } else {
+            return false;
+        }
+    }
+
+    int current_device() {
+        if constexpr (detail::has_device_binding_v<Runtime>) {
+            int device = -1;
+            if (clock_.runtime().get_device(&device) == cuda_status::success) return device;
+        }
+        return -1;
     }
 
     bool main_is_default() const { return detail::is_default_stream(clock_.runtime(), clock_.stream()); }
