@@ -15,14 +15,18 @@
 #                          and python3-torch (the LibTorch examples; the model is scripted at
 #                          build time), nlohmann-json (gputime-compare reads JSON with it) and
 #                          chromium (the HTML report is checked in a headless browser),
-#                          doxygen (the API reference, complete: ctest api_reference).
+#                          doxygen (the API reference, complete: ctest api_reference);
+#                          for the Prometheus exposition: libprotobuf-dev, protobuf-compiler and
+#                          golang-github-prometheus-client-model-dev (metrics.proto, compiled by
+#                          protoc at build time), libcivetweb-dev (serving_loop's HTTP server)
+#                          and prometheus (the fleet test scrapes the example with it).
 # The CUDA toolkit is not among them: it is used when found (/usr/local/cuda), never installed.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 gputime_demo_packages=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev)
 # shellcheck disable=SC2034
 gputime_test_packages=("${gputime_demo_packages[@]}" clang catch2 doctest-dev libbenchmark-dev
     python3 python3-numpy python3-scipy libtorch-dev python3-torch nlohmann-json3-dev chromium fonts-dejavu-core
-    doxygen)
+    doxygen libprotobuf-dev protobuf-compiler golang-github-prometheus-client-model-dev libcivetweb-dev prometheus)
 # clang-format and clang-tidy: the ctests format and tidy (.clang-format, .clang-tidy).
 # shellcheck disable=SC2034
 gputime_test_packages+=(clang-format clang-tidy)
