@@ -166,6 +166,7 @@ struct ExponentialHistogram {
         first_call_sum_seconds += from->first_call_sum_seconds;
     }
 
+    /// Throws InvalidArgument (naming `where` and "scale") for a scale outside [min_scale, max_scale].
     static void check_scale(const char* where, int scale) {
         if (scale < min_scale || scale > max_scale)
             throw InvalidArgument(where, "scale",

@@ -29,7 +29,7 @@
 //   many samples there are. A full summary of 10M samples (mean, stddev, min, max, p50, p90,
 //   p99, p99.9, mdape) takes well under one std::sort of them and at most 16 bytes a sample at
 //   its peak, samples included (bench/bench_stats_scale.cpp measures both). For a stream that never ends,
-//   gputime::BoundedStats (gputime/stats/bounded_stats.hpp) keeps 44 KiB whatever the count.
+//   gputime::BoundedStats (gputime/stats/bounded_stats.hpp) keeps at most 64 KiB whatever the count.
 // * mean/stddev are computed on first read and cached, so that add() costs a push_back. The
 //   mean is a compensated (Neumaier) sum divided by n; stddev is the corrected two-pass
 //   formula over deviations from that mean, so samples on a huge offset with a small spread
