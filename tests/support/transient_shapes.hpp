@@ -33,7 +33,6 @@ struct TransientShape {
 };
 
 inline std::vector<TransientShape> transient_shapes() {
-    constexpr double pi = 3.14159265358979323846;
     auto power = [](double base, std::size_t i) { return std::pow(base, static_cast<double>(i)); };
     return {
         // The two shapes of the issue that fooled MSER-5 with its half-means trend guard.
@@ -52,7 +51,8 @@ inline std::vector<TransientShape> transient_shapes() {
         {"restart: decay, then 20 calls at 2x from call 60",
          [power](std::size_t i) { return i >= 60 && i < 80 ? 2.0 : 1.0 + 2.0 * power(0.85, i); }},
         {"oscillation: period 16, 30% decaying with exp(-i / 60)",
-         [pi](std::size_t i) {
+         [](std::size_t i) {
+             constexpr double pi = 3.14159265358979323846;
              const double x = static_cast<double>(i);
              return 1.0 + 0.3 * std::sin(2.0 * pi * x / 16.0) * std::exp(-x / 60.0);
          }},
