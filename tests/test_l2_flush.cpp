@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Cold caches (gputime/cuda/l2_flush.hpp) on the simulated GPU, exactly: the flush runs before each
-// call, on the clock's stream, outside the timed region.
+// call, on the clock's stream and device, and has ended before the timed region starts.
 //
-// Simulator defaults (docs/simulator.md, docs/telemetry.md): L2 of 50 MB, memset at 2500 bytes/ns,
-// so a flush runs 20 us on the device; a memset costs the host a launch (5 us), every other call
-// 1 us.
+// Simulator defaults (docs/simulator.md, docs/telemetry.md): L2 of 50 MB, so a 256 MiB flush buffer;
+// sweeps and memsets at 2500 bytes/ns (107 us for the buffer), dirty lines written back at 2500
+// bytes/ns; a sweep or memset costs the host a launch (5 us), every other call 1 us.
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
@@ -44,44 +44,103 @@ gputime::CudaError cuda_error_of(F&& f) {
 }
 }  // namespace
 
-TEST_CASE("L2 flush: once per call, before it, and none of it in the samples") {
+TEST_CASE("L2 flush: sweep, wait, then the call: a cold sample pays the launch latency a warm one pays") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     gputime::L2Flush flush(clock);
     static_assert(std::is_same<decltype(flush), gputime::L2Flush<gputime::sim::Runtime>>::value, "deduced from the clock");
-    CHECK(flush.bytes() == 50000000u);
+    CHECK(flush.l2_bytes() == 50000000u);
+    CHECK(flush.bytes() == (std::size_t{256} << 20));  // max(2 x L2, 256 MiB)
+    CHECK_FALSE(flush.leaves_dirty_lines());           // the simulator has the read-only sweep
     REQUIRE(flush.buffer() != nullptr);
 
     const auto kernel = [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); };
     const gputime::RunResult hot = gputime::WarmupRunner(clock).warmup(2).iterations(20).run(kernel);
-    const std::uint64_t memsets_before = rt.counters().memsets;
+    const gputime::sim::Counters before = rt.counters();
     const gputime::RunResult cold =
         gputime::WarmupRunner(clock).warmup(2).iterations(20).between_calls(flush).run(kernel);
 
     CHECK(hot.latency.p50().count() == us(105));  // launch latency + kernel
-    // The memset (host 5 us, device 20 us) is enqueued before the start event: the event is
-    // reached when the memset ends, and the kernel, launched 6 us after it, starts then too.
-    // So the sample is the kernel alone: the flush's 20 us are excluded, and so is the launch
-    // latency its device time covers.
-    CHECK(cold.latency.p50().count() == us(100));
-    CHECK(cold.latency.p99().count() == us(100));
-    CHECK(cold.latency.first_call().count() == us(100));
+    // The sweep (256 MiB at 2500 bytes/ns: 107 us) has ended when the start event is recorded:
+    // the call starts on an idle stream, as a warm one does. Identical work, identical samples.
+    CHECK(cold.latency.p50().count() == us(105));
+    CHECK(cold.latency.p99().count() == us(105));
+    CHECK(cold.latency.first_call().count() == us(105));
     CHECK(cold.enqueue.p50().count() == us(7));  // the flush is outside the call
-    CHECK(memsets_before == 0);
-    CHECK(rt.counters().memsets == 22);  // once per call, warm-up included
-    CHECK(flush.flushes() == 22);        // the runner's copy shares the count
+    CHECK(before.l2_sweeps == 0);
+    CHECK(rt.counters().l2_sweeps == 22);  // once per call, warm-up included
+    CHECK(rt.counters().stream_synchronizes - before.stream_synchronizes == 22);  // each one waited for
+    CHECK(rt.counters().memsets == 1);     // the buffer's contents, once
+    CHECK(flush.flushes() == 22);          // the runner's copy shares the count
 }
 
-TEST_CASE("L2 flush: a flush shorter than the enqueue hides nothing") {
+TEST_CASE("L2 flush: the buffer is twice the L2, and at least 256 MiB") {
+    for (const auto& [l2, buffer] : std::vector<std::pair<int, std::size_t>>{
+             {5000, std::size_t{256} << 20}, {50000000, std::size_t{256} << 20}, {200000000, 400000000}}) {
+        gputime::sim::Config config;
+        config.l2_cache_bytes = l2;
+        gputime::sim::Runtime rt(config);
+        gputime::L2Flush flush(rt);
+        INFO(l2);
+        CHECK(flush.l2_bytes() == static_cast<std::size_t>(l2));
+        CHECK(flush.bytes() == buffer);
+    }
+}
+
+namespace {
+// A runtime without the read-only sweep, as a host-only build of CudaRuntime: flushes are memsets.
+struct MemsetOnlyRuntime : gputime::sim::Runtime {
+    using gputime::sim::Runtime::Runtime;
+    int l2_sweep_async(const void*, std::size_t, Stream) = delete;
+};
+}  // namespace
+
+TEST_CASE("L2 flush: a read-only sweep leaves no dirty lines for the timed call; a memset leaves an L2 of them") {
+    // The call reads 8 MB. Each dirty line it evicts is written back first: 8 MB at 2500
+    // bytes/ns is 3.2 us, which a memset flush adds to every cold sample and a sweep does not.
+    const Kernel reads_8mb = Kernel::fixed("k", 100us).reading(8000000);
+    SECTION("read-only sweep") {
+        gputime::sim::Runtime rt;
+        SimClock clock(rt);
+        gputime::L2Flush flush(clock);
+        const gputime::RunResult cold = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush).run(
+            [&] { rt.launch(Stream{}, reads_8mb); });
+        CHECK(cold.latency.p50().count() == us(105));
+    }
+    SECTION("memset") {
+        MemsetOnlyRuntime rt;
+        gputime::CudaEventClock<MemsetOnlyRuntime> clock(rt);
+        gputime::L2Flush flush(clock);
+        CHECK(flush.leaves_dirty_lines());
+        const gputime::RunResult cold = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush).run(
+            [&] { rt.launch(Stream{}, reads_8mb); });
+        CHECK(cold.latency.p50().count() == us(108));  // 105 + 3.2 us of write-back, floored to 0.5 us
+        CHECK(rt.counters().memsets == 11);
+        CHECK(rt.counters().l2_sweeps == 0);
+    }
+}
+
+TEST_CASE("L2 flush: on the clock's device, whatever device is current") {
     gputime::sim::Config config;
-    config.l2_cache_bytes = 5000;  // 2 ns of memset
+    config.device_count = 2;
     gputime::sim::Runtime rt(config);
-    SimClock clock(rt);
-    gputime::L2Flush flush(clock);
-    const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush).run(
-        [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); });
-    CHECK(r.latency.p50().count() == us(105));  // the start event is reached at its host time
-    CHECK(rt.counters().memsets == 11);
+    REQUIRE(rt.set_device(1) == 0);
+    const Stream s = rt.create_stream();  // device 1
+    REQUIRE(rt.set_device(0) == 0);
+    SimClock clock(rt, s);
+    gputime::L2Flush flush(clock);  // device 0 is current: the buffer goes to device 1
+    CHECK(flush.device() == 1);
+    const gputime::RunResult cold =
+        gputime::WarmupRunner(clock).warmup(1).iterations(5).between_calls(flush).run([&] {
+            rt.set_device(1);
+            rt.launch(s, Kernel::fixed("k", 100us));
+            rt.set_device(0);
+        });
+    CHECK(cold.latency.count() == 5);
+    CHECK(flush.flushes() == 6);
+    CHECK(rt.current_device() == 0);
+    // The buffer is device 1's: a sweep of it on a stream of device 0 is refused.
+    CHECK(rt.l2_sweep_async(flush.buffer(), flush.bytes(), Stream{}) == 1);
 }
 
 TEST_CASE("L2 flush: a device without L2 allocates nothing and flushes nothing") {
@@ -130,16 +189,30 @@ TEST_CASE("L2 flush: every failing call is a CudaError naming it, and nothing is
         CHECK(e.call() == "cudaMalloc");
         CHECK(e.code() == 2);
     }
-    SECTION("the memset: not counted, and the runner stops with it") {
+    SECTION("the sweep: not counted, and the runner stops with it") {
         SimClock clock(rt);
         gputime::L2Flush flush(clock);
-        rt.inject(CallFault{Call::memset_async, 400, /*skip=*/3});
+        rt.inject(CallFault{Call::l2_sweep_async, 400, /*skip=*/3});
         auto runner = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush);
         const gputime::CudaError e = cuda_error_of([&] { runner.run([&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); }); });
-        CHECK(e.call() == "cudaMemsetAsync");
+        CHECK(e.call() == "L2 read sweep");
         CHECK(e.code() == 400);
         CHECK(flush.flushes() == 3);
         CHECK(runner.result().latency.count() == 2);  // calls 1 and 2 measured before the fourth flush failed
+    }
+    SECTION("the wait after the sweep") {
+        gputime::L2Flush flush(rt);
+        rt.inject(CallFault{Call::stream_synchronize, 999});
+        const gputime::CudaError e = cuda_error_of([&] { flush.flush(); });
+        CHECK(e.call() == "cudaStreamSynchronize");
+        CHECK(e.code() == 999);
+        CHECK(flush.flushes() == 0);
+    }
+    SECTION("the memset that gives the buffer its contents") {
+        rt.inject(CallFault{Call::memset_async, 700});
+        const gputime::CudaError e = cuda_error_of([&] { gputime::L2Flush flush(rt); });
+        CHECK(e.call() == "cudaMemsetAsync");
+        CHECK(e.code() == 700);
     }
     SECTION("a sticky error reaches the flush too") {
         gputime::L2Flush flush(rt);
@@ -191,6 +264,36 @@ TEST_CASE("sim device memory: malloc, free and memset check their arguments like
                     std::invalid_argument);
 }
 
+TEST_CASE("sim L2: write-back lines: a memset leaves them, the kernel that evicts them pays, a sweep cleans them") {
+    gputime::sim::Config config;
+    config.l2_cache_bytes = 10000000;  // 10 MB: 4 us to write back at 2500 bytes/ns
+    config.device_count = 2;
+    gputime::sim::Runtime rt(config);
+    void* buffer = nullptr;
+    REQUIRE(rt.device_malloc(&buffer, 40000000) == 0);
+    const Kernel reads = Kernel::fixed("reads", 10us).reading(2000000);  // evicts 2 MB: 0.8 us
+    REQUIRE(rt.memset_async(buffer, 0, 40000000, Stream{}) == 0);  // host 6; 16 us; leaves 10 MB dirty
+    REQUIRE(rt.launch(Stream{}, reads) == 0);                        // 16..26.8
+    CHECK(rt.stream_tail(Stream{}).count() == 6000 + 16000 + 10000 + 800);
+    REQUIRE(rt.launch(Stream{}, reads) == 0);  // 8 MB dirty left: another 0.8 us
+    CHECK(rt.stream_tail(Stream{}).count() == 32800 + 10800);
+    REQUIRE(rt.l2_sweep_async(buffer, 40000000, Stream{}) == 0);  // 16 us + 6 MB written back (2.4 us)
+    CHECK(rt.stream_tail(Stream{}).count() == 43600 + 16000 + 2400);
+    REQUIRE(rt.launch(Stream{}, reads) == 0);  // clean: the kernel alone
+    CHECK(rt.stream_tail(Stream{}).count() == 62000 + 10000);
+    CHECK(rt.counters().l2_sweeps == 1);
+    // Device 0's memory on a stream of device 1: refused (1), and no dirty lines there.
+    REQUIRE(rt.set_device(1) == 0);
+    CHECK(rt.memset_async(buffer, 0, 100, Stream{}) == 1);
+    CHECK(rt.l2_sweep_async(buffer, 100, Stream{}) == 1);
+    CHECK_THROWS_AS(gputime::sim::Runtime([] {
+                        gputime::sim::Config c;
+                        c.l2_writeback_bytes_per_ns = 0.0;
+                        return c;
+                    }()),
+                    std::invalid_argument);
+}
+
 TEST_CASE("L2 flush with the gate: the flush stays outside the gated region") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);
@@ -198,8 +301,8 @@ TEST_CASE("L2 flush with the gate: the flush stays outside the gated region") {
     gputime::L2Flush flush(clock);
     const gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); },
                                                       [&](auto& runner) { runner.warmup(1).iterations(10).between_calls(flush); });
-    CHECK(t.end_to_end.latency.p50().count() == us(100));  // the flush already hides the launch latency
-    CHECK(t.device.latency.p50().count() == us(100));
+    CHECK(t.end_to_end.latency.p50().count() == us(105));  // the flush ended before the call: launch latency
+    CHECK(t.device.latency.p50().count() == us(100));      // the gate removes it
     CHECK(flush.flushes() == 22);
     CHECK(rt.gate_timeouts() == 0);
 }

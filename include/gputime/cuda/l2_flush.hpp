@@ -2,39 +2,54 @@
 // gputime/cuda/l2_flush.hpp - cold caches: flush the GPU's L2 before each call, rotate inputs.
 //
 //   gputime::GpuClock clock(stream);
-//   gputime::L2Flush flush(clock);                       // a scratch buffer the size of the L2
+//   gputime::L2Flush flush(clock, gputime::CudaL2Sweep{});  // l2_sweep_kernel.cuh (nvcc); or L2Flush flush(clock)
 //   auto result = gputime::WarmupRunner(clock).between_calls(flush).run([&] { layer(stream); });
 //
 // Why. A call timed back to back on the same input finds its weights and activations still in
 // the L2 cache from the previous call (tens of MB on recent GPUs: a whole small model). A service
-// that runs other work between requests does not. L2Flush overwrites a buffer as large as the
-// L2 (cudaDevAttrL2CacheSize) with cudaMemsetAsync on the clock's stream before each call,
-// outside the timed region: the memset is enqueued before the call's start event, so the event
-// is reached only once the memset has finished and the sample holds the call alone. (On an idle
-// stream the memset also hides the launch latency of the call's first kernel, as nvbench's cold
-// measurements do: both start once the memset ends.)
+// that runs other work between requests does not. Before each call, outside the timed region,
+// L2Flush sweeps a buffer larger than the L2 on the clock's stream and device, then waits for
+// it (cudaStreamSynchronize), as nvbench's cold measurements do (measure_cold: flush, sync, then
+// start the timer). The wait matters: a flush still running when the call's start event is
+// recorded would hide the launch latency of the call's first kernel, which a warm sample pays,
+// and the cold-minus-warm difference would be understated (negative for short kernels).
+//
+// The buffer is max(2 x L2, 256 MiB) (Triton flushes 256 MB): an L2 is not strictly LRU, so a
+// buffer the size of the L2 can leave lines of the call behind. How it is swept:
+//  * with a read-only sweep (CudaL2Sweep from gputime/cuda/l2_sweep_kernel.cuh, or a policy with
+//    l2_sweep_async): every line of the buffer is read, so the lines the call left dirty are
+//    written back during the flush and the L2 is left holding clean lines only;
+//  * without one (a host-only build): cudaMemsetAsync of the buffer, which leaves up to an L2 of
+//    dirty lines that the timed call pays to write back when it evicts them
+//    (leaves_dirty_lines() says so). The write-back is part of every cold sample alike.
 //
 // Inputs. Flushing the L2 does not make a call that reuses the input it just wrote any colder
 // than the hardware allows; rotate real inputs too: InputRotation cycles through enough copies
 // that each is evicted before it comes back (copies_to_exceed()), and chain_hooks() runs the
 // flush and any other untimed work (loading the next input) from one between_calls hook.
 //
-// The runtime policy needs four optional members (gputime::CudaRuntime and gputime::sim::Runtime
+// The runtime policy needs five optional members (gputime::CudaRuntime and gputime::sim::Runtime
 // have them; they are not part of the required contract of gputime/cuda/runtime_policy.hpp):
 //   int l2_cache_size(int* bytes);                              // cudaDevAttrL2CacheSize of the current device
 //   int device_malloc(void** ptr, std::size_t bytes);           // cudaMalloc
 //   int device_free(void* ptr);                                 // cudaFree
 //   int memset_async(void* ptr, int value, std::size_t bytes, stream_type stream);  // cudaMemsetAsync
+// and a sixth that, when present, is the read-only sweep (sim::Runtime has it):
+//   int l2_sweep_async(const void* ptr, std::size_t bytes, stream_type stream);
 //
 // Copies of an L2Flush share its buffer and its count (between_calls() keeps a copy), and the
 // last one frees the buffer. The runtime must outlive every copy.
 #pragma once
 
-#include <gputime/cuda/event_clock.hpp>
+#include <gputime/core/cuda_status.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/cuda/runtime_policy.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -58,64 +73,127 @@ struct has_l2_flush_members<
                                                                         std::declval<typename R::stream_type>())),
                                int>::value>> : std::true_type {};
 
+template <class R, class = void>
+struct has_l2_sweep_async : std::false_type {};
+template <class R>
+struct has_l2_sweep_async<R, std::enable_if_t<std::is_convertible<
+                                 decltype(std::declval<R&>().l2_sweep_async(std::declval<const void*>(), std::size_t{},
+                                                                            std::declval<typename R::stream_type>())),
+                                 int>::value>> : std::true_type {};
+
 }  // namespace detail
 
-/// Overwrites the L2 cache before each call (see the header comment). A between_calls hook:
+/// Flushes the L2 cache before each call (see the header comment). A between_calls hook:
 /// `runner.between_calls(flush)`.
 template <class Runtime>
 class L2Flush {
 public:
     using stream_type = typename Runtime::stream_type;
+    /// A read-only sweep: enqueues, on `stream`, a kernel that reads [buffer, buffer + bytes)
+    /// and writes nothing; returns a cudaError_t number (0 on success).
+    using Sweep = std::function<int(const void* buffer, std::size_t bytes, stream_type stream)>;
 
-    /// Reads the L2 size of the current device and allocates a buffer that large. Throws
-    /// CudaError (call "cudaDeviceGetAttribute(cudaDevAttrL2CacheSize)" or "cudaMalloc").
-    /// A device without L2 (size 0) allocates nothing and flush() does nothing.
-    explicit L2Flush(Runtime& runtime, stream_type stream = stream_type{})
-        : state_(std::make_shared<State>(runtime, stream)) {}
-    /// Flushes on the clock's stream, through the clock's runtime.
-    explicit L2Flush(CudaEventClock<Runtime>& clock) : L2Flush(clock.runtime(), clock.stream()) {}
+    /// The smallest buffer: 256 MiB, as Triton's flush (more when the L2 is over 128 MiB).
+    static constexpr std::size_t min_buffer_bytes = std::size_t{256} << 20;
 
-    /// Enqueues the memset of the whole buffer on the stream. Throws CudaError
-    /// ("cudaMemsetAsync"); the flush is then not counted.
+    /// Reads the L2 size of `stream`'s device and allocates a buffer there (see bytes()). Without
+    /// `sweep`, the policy's l2_sweep_async is the sweep when it has one, else a memset. Throws
+    /// CudaError (call "cudaDeviceGetAttribute(cudaDevAttrL2CacheSize)", "cudaMalloc", ...). A
+    /// device without L2 (size 0) allocates nothing and flush() does nothing.
+    explicit L2Flush(Runtime& runtime, stream_type stream = stream_type{}, Sweep sweep = {})
+        : state_(std::make_shared<State>(runtime, stream, device_of(runtime, stream), std::move(sweep))) {}
+    /// Flushes on the clock's stream and device, through the clock's runtime.
+    explicit L2Flush(CudaEventClock<Runtime>& clock, Sweep sweep = {})
+        : state_(std::make_shared<State>(clock.runtime(), clock.stream(), clock.device(), std::move(sweep))) {}
+
+    /// Sweeps the buffer on the stream (a read-only sweep, else a memset), then waits for it: the
+    /// call's start event is then recorded on an idle stream, as in a warm sample. Throws
+    /// CudaError ("L2 read sweep", "cudaMemsetAsync", "cudaStreamSynchronize", "cudaSetDevice");
+    /// the flush is then not counted.
     void flush() {
         State& s = *state_;
         if (s.bytes > 0) {
-            const int status = s.runtime->memset_async(s.buffer, 0, s.bytes, s.stream);
-            if (status != 0) throw s.error("cudaMemsetAsync", status);
+            detail::DeviceScope<Runtime> scope(*s.runtime, s.device);
+            if (scope.status() != cuda_status::success) throw s.error(scope.call(), scope.status());
+            const int swept = s.sweep ? s.sweep(s.buffer, s.bytes, s.stream) : s.runtime->memset_async(s.buffer, 0, s.bytes, s.stream);
+            if (swept != cuda_status::success) throw s.error(s.sweep ? "L2 read sweep" : "cudaMemsetAsync", swept);
+            const int synced = s.runtime->stream_synchronize(s.stream);
+            if (synced != cuda_status::success) throw s.error("cudaStreamSynchronize", synced);
         }
         ++s.flushes;
     }
     /// The between_calls hook: flush() before call `call`.
     void operator()(std::size_t /*call*/) { flush(); }
 
-    /// The L2 size the buffer covers [bytes]; 0 on a device without L2.
+    /// The buffer each flush sweeps [bytes]: max(2 x l2_bytes(), min_buffer_bytes); 0 without L2.
     std::size_t bytes() const noexcept { return state_->bytes; }
+    /// The device's L2 size (cudaDevAttrL2CacheSize) [bytes].
+    std::size_t l2_bytes() const noexcept { return state_->l2_bytes; }
+    /// True when flushes are memsets (no read-only sweep), which leave up to an L2 of dirty lines
+    /// for the timed call to write back.
+    bool leaves_dirty_lines() const noexcept { return state_->bytes > 0 && !state_->sweep; }
     /// Flushes made (by every copy).
     std::uint64_t flushes() const noexcept { return state_->flushes; }
     stream_type stream() const noexcept { return state_->stream; }
+    /// The device the buffer is on; -1 when the runtime policy cannot tell.
+    int device() const noexcept { return state_->device; }
     /// The scratch buffer (device memory; null on a device without L2).
     const void* buffer() const noexcept { return state_->buffer; }
 
 private:
+    // The stream's device (a default-stream handle: the current one); -1 when the policy cannot tell.
+    static int device_of(Runtime& runtime, const stream_type& stream) {
+        if constexpr (detail::has_device_binding_v<Runtime>) {
+            int device = -1;
+            const int status = runtime.stream_get_device(stream, &device);
+            if (status != cuda_status::success)
+                throw CudaError("cudaStreamGetDevice", status, runtime.error_name(status), runtime.error_string(status));
+            return device;
+        } else {
+            (void)runtime;
+            (void)stream;
+            return -1;
+        }
+    }
+
     struct State {
-        State(Runtime& r, stream_type s) : runtime(&r), stream(s) {
+        State(Runtime& r, stream_type s, int d, Sweep given) : runtime(&r), stream(s), device(d), sweep(std::move(given)) {
             // Checked here, not in the class: class template argument deduction may instantiate
             // L2Flush<CudaEventClock<...>> while it picks the clock's deduction guide.
             static_assert(detail::has_l2_flush_members<Runtime>::value,
                           "gputime::L2Flush: the runtime policy needs l2_cache_size, device_malloc, device_free "
                           "and memset_async (see gputime/cuda/l2_flush.hpp)");
+            if constexpr (detail::has_l2_sweep_async<Runtime>::value) {
+                if (!sweep) {
+                    sweep = [runtime = runtime](const void* buffer, std::size_t n, stream_type on) {
+                        return runtime->l2_sweep_async(buffer, n, on);
+                    };
+                }
+            }
+            detail::DeviceScope<Runtime> scope(*runtime, device);
+            if (scope.status() != cuda_status::success) throw error(scope.call(), scope.status());
             int size = 0;
             int status = runtime->l2_cache_size(&size);
             if (status != 0) throw error("cudaDeviceGetAttribute(cudaDevAttrL2CacheSize)", status);
             if (size < 0) throw error("cudaDeviceGetAttribute(cudaDevAttrL2CacheSize)", 1);
-            bytes = static_cast<std::size_t>(size);
-            if (bytes > 0) {
-                status = runtime->device_malloc(&buffer, bytes);
-                if (status != 0) throw error("cudaMalloc", status);
+            l2_bytes = static_cast<std::size_t>(size);
+            if (l2_bytes == 0) return;
+            bytes = std::max(2 * l2_bytes, min_buffer_bytes);
+            status = runtime->device_malloc(&buffer, bytes);
+            if (status != 0) throw error("cudaMalloc", status);
+            if (sweep) {
+                // Defined contents for the sweep to read (once; it is never written again).
+                status = runtime->memset_async(buffer, 0, bytes, stream);
+                if (status != 0) {
+                    (void)runtime->device_free(buffer);
+                    throw error("cudaMemsetAsync", status);
+                }
             }
         }
         ~State() {
-            if (buffer != nullptr) (void)runtime->device_free(buffer);  // nothing to do about a failure here
+            if (buffer == nullptr) return;
+            detail::DeviceScope<Runtime> scope(*runtime, device);
+            (void)runtime->device_free(buffer);  // nothing to do about a failure here
         }
         State(const State&) = delete;
         State& operator=(const State&) = delete;
@@ -126,7 +204,10 @@ private:
 
         Runtime* runtime;
         stream_type stream;
+        int device;
+        Sweep sweep;
         void* buffer = nullptr;
+        std::size_t l2_bytes = 0;
         std::size_t bytes = 0;
         std::uint64_t flushes = 0;
     };
@@ -139,6 +220,8 @@ template <class Runtime, class Stream>
 L2Flush(Runtime&, Stream) -> L2Flush<Runtime>;
 template <class Runtime>
 L2Flush(CudaEventClock<Runtime>&) -> L2Flush<Runtime>;
+template <class Runtime, class Sweep>
+L2Flush(CudaEventClock<Runtime>&, Sweep) -> L2Flush<Runtime>;
 
 /// Cycles through a pool of inputs by call index, so that a run does not time one input that
 /// stays in every cache: `runner.run([&](std::size_t call) { model(inputs.for_call(call)); })`.

@@ -97,6 +97,7 @@ enum class Call {
     device_malloc,
     device_free,
     memset_async,
+    l2_sweep_async,
 };
 
 /// One call failing on its own, without poisoning the context: `times` calls of `call`, after
@@ -220,9 +221,14 @@ struct Config {
     /// overwrites before each call. 50 MB; 0 = a device without L2.
     int l2_cache_bytes = 50000000;
 
-    /// Device speed of memset_async [bytes/ns]: 2500 bytes/ns (2.5 TB/s), so clearing the
-    /// default L2 takes 20 us.
+    /// Device speed of memset_async and l2_sweep_async [bytes/ns]: 2500 bytes/ns (2.5 TB/s), so
+    /// writing the default L2's 50 MB takes 20 us.
     double memset_bytes_per_ns = 2500.0;
+
+    /// Speed at which dirty L2 lines are written back to memory when evicted [bytes/ns]. A
+    /// memset leaves up to an L2 of dirty lines; the kernel that evicts them pays for writing them
+    /// back (Kernel::l2_bytes). 2500 bytes/ns: a full default L2 takes 20 us.
+    double l2_writeback_bytes_per_ns = 2500.0;
 
     Throttle throttle{};
     TelemetryModel telemetry{};

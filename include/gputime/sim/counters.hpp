@@ -39,7 +39,8 @@ struct Counters {
     std::uint64_t sleeps = 0;                  ///< sleep_for calls with a positive duration
     std::chrono::nanoseconds slept{0};         ///< their total duration
     // ---- device memory (docs/telemetry.md) ----
-    std::uint64_t memsets = 0;  ///< memset_async calls (gputime::L2Flush: one per flush)
+    std::uint64_t memsets = 0;    ///< memset_async calls
+    std::uint64_t l2_sweeps = 0;  ///< l2_sweep_async calls (gputime::L2Flush: one per flush)
 };
 
 }  // namespace gputime::sim

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,6 +68,32 @@ struct Kernel {
     }
 
     bool is_cycle_kernel() const { return cycle_count.has_value(); }
+
+    // ---- its L2 footprint (docs/telemetry.md, "L2") ----
+
+    /// Bytes of memory the kernel moves through the L2. The L2 is write-back: a dirty line is
+    /// written to memory when something evicts it, so a kernel first writes back the dirty bytes
+    /// its own bytes evict (up to l2_bytes of them), at Config::l2_writeback_bytes_per_ns, on top
+    /// of its duration. 0 (the default): the kernel does not take part in the L2 model.
+    std::size_t l2_bytes = 0;
+    /// The kernel writes its l2_bytes (they stay dirty in the L2, up to its size) rather than
+    /// only reading them.
+    bool l2_writes = false;
+
+    /// A copy that reads `bytes` through the L2.
+    Kernel reading(std::size_t bytes) const {
+        Kernel copy = *this;
+        copy.l2_bytes = bytes;
+        copy.l2_writes = false;
+        return copy;
+    }
+    /// A copy that writes `bytes` through the L2.
+    Kernel writing(std::size_t bytes) const {
+        Kernel copy = *this;
+        copy.l2_bytes = bytes;
+        copy.l2_writes = true;
+        return copy;
+    }
 
     // ---- a hung kernel (docs/simulator.md, "CUDA semantics") ----
 

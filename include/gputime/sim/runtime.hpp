@@ -209,9 +209,14 @@ public:
     /// cudaFree: nullptr is a no-op; 1 for an address device_malloc did not return; api_cost.
     int device_free(void* ptr);
     /// cudaMemsetAsync: launch_cost of host time; on `stream` it runs bytes /
-    /// Config::memset_bytes_per_ns (work, for the clock model). 1 unless [ptr, ptr + bytes) lies
-    /// in one allocation; 400 for an unknown stream. Counted in Counters::memsets.
+    /// Config::memset_bytes_per_ns (work, for the clock model) and leaves up to an L2 of dirty
+    /// lines (Kernel::writing). 1 unless [ptr, ptr + bytes) lies in one allocation of the stream's
+    /// device; 400 for an unknown stream. Counted in Counters::memsets.
     int memset_async(void* ptr, int value, std::size_t bytes, stream_type stream);
+    /// A kernel that reads [ptr, ptr + bytes) once and writes nothing (the read-only sweep of an
+    /// L2 flush): like memset_async, but it leaves the L2 clean (Kernel::reading). Counted in
+    /// Counters::l2_sweeps; CallFault{Call::l2_sweep_async}.
+    int l2_sweep_async(const void* ptr, std::size_t bytes, stream_type stream);
 
     /// True when the clock has dropped at device time t: more than idle_threshold after the
     /// device's last work, and no gate kernel spinning (telemetry's "GPU idle" reason).
@@ -246,7 +251,7 @@ private:
     ns kernel_duration(const Kernel& kernel, ns start);
     double cycles_to_ns(double cycles, ns start) const;
     double cycles_to_ns_throttled(double cycles, ns start) const;
-    ns run_kernel(const Kernel& kernel, ns start);
+    ns run_kernel(const Kernel& kernel, ns start, int device);
     const Episode& episode_at(ns device_time) const;
     double dvfs_clock_mhz_at(ns device_time) const;
     bool throttled_at(ns device_time) const;
@@ -290,7 +295,8 @@ private:
     void wait_for_gate();
     void open_gate(ns end, bool timed_out);
     // memory.hpp
-    bool inside_allocation(const void* ptr, std::size_t bytes) const;
+    bool inside_allocation(const void* ptr, std::size_t bytes, int device) const;
+    int device_memory_op(const void* ptr, std::size_t bytes, stream_type stream, Call call, Kernel work);
 
     Config config_;
     ns host_{0};
@@ -318,7 +324,12 @@ private:
     std::set<std::size_t> blocked_;  // streams holding work behind the gate
     std::vector<Work> deferred_;     // work behind the gate, in enqueue order
     std::uint64_t gate_timeouts_ = 0;
-    std::map<std::uintptr_t, std::size_t> allocations_;  // fake device address -> bytes
+    struct Allocation {
+        std::size_t bytes;
+        int device;
+    };
+    std::map<std::uintptr_t, Allocation> allocations_;  // fake device address -> its allocation
+    std::vector<double> l2_dirty_;  // per device: dirty bytes in its L2 (Kernel::l2_bytes)
     std::uintptr_t next_allocation_ = std::uintptr_t{1} << 40;
 };
 

@@ -120,12 +120,20 @@ inline double Runtime::cycles_to_ns_throttled(double cycles, ns start) const {
     }
 }
 
-// Runs `kernel` from `start` on the device model (clock, noise, faults); its end, or never_
-// for a hung kernel or one that waits behind a hung one.
-inline std::chrono::nanoseconds Runtime::run_kernel(const Kernel& kernel, ns start) {
+// Runs `kernel` from `start` on `device` (clock, noise, faults, the dirty L2 lines it evicts);
+// its end, or never_ for a hung kernel or one that waits behind a hung one.
+inline std::chrono::nanoseconds Runtime::run_kernel(const Kernel& kernel, ns start, int device) {
     if (start == never_ || kernel.hangs) return never_;
     note_kernel_start(start);
-    const ns end = start + kernel_duration(kernel, start);
+    ns end = start + kernel_duration(kernel, start);
+    if (kernel.l2_bytes > 0) {  // write-back L2: evicted dirty lines are written first
+        double& dirty = l2_dirty_[static_cast<std::size_t>(device)];
+        const double evicted = std::min(dirty, static_cast<double>(kernel.l2_bytes));
+        dirty -= evicted;
+        end += ns{static_cast<ns::rep>(std::llround(evicted / config_.l2_writeback_bytes_per_ns))};
+        if (kernel.l2_writes)
+            dirty = std::min(static_cast<double>(config_.l2_cache_bytes), dirty + static_cast<double>(kernel.l2_bytes));
+    }
     Episode& current = episodes_.back();
     current.last_work_end = std::max(current.last_work_end, end);
     if (kernel.faulty) {

@@ -34,7 +34,7 @@ inline void Runtime::place(const Work& work) {
     const ns ready = std::max(work.host, implicit_tail(stream));
     switch (work.kind) {
         case Work::Kind::kernel: {
-            const ns end = run_kernel(work.kernel, ready);
+            const ns end = run_kernel(work.kernel, ready, stream.device);
             set_tail(stream, end);
             note_queued(stream, end);
             return;
@@ -66,7 +66,7 @@ inline void Runtime::place(const Work& work) {
             for (std::size_t i = 0; i < exec.nodes.size(); ++i) {
                 ns node_start = start;
                 for (const std::size_t dep : exec.nodes[i].deps) node_start = std::max(node_start, ends[dep]);
-                ends[i] = run_kernel(exec.nodes[i].kernel, node_start);
+                ends[i] = run_kernel(exec.nodes[i].kernel, node_start, stream.device);
                 end = std::max(end, ends[i]);
             }
             exec.last_end = end;

@@ -26,6 +26,7 @@ inline Runtime::Runtime(Config config)
     for (int device = 0; device < config_.device_count; ++device) {  // each device's legacy stream
         legacy_.push_back(add_stream(device, StreamKind::legacy));
     }
+    l2_dirty_.assign(static_cast<std::size_t>(config_.device_count), 0.0);
     // "Before any work the device has been idle since t = 0": as if work had just ended
     // at 0 with the clock fully ramped up (wake far enough back). A first kernel within
     // idle_threshold of 0 runs at full clock; after a longer gap it starts at idle clock.
@@ -70,6 +71,8 @@ inline void Runtime::validate_gate_and_telemetry(const Config& config) {
         if (!ok) throw InvalidArgument("sim::Runtime", std::string("config.") + field, problem);
     };
     require(config.l2_cache_bytes >= 0, "l2_cache_bytes", "must be >= 0");
+    require(std::isfinite(config.l2_writeback_bytes_per_ns) && config.l2_writeback_bytes_per_ns > 0.0,
+            "l2_writeback_bytes_per_ns", "must be finite and > 0");
     require(std::isfinite(config.memset_bytes_per_ns) && config.memset_bytes_per_ns > 0.0, "memset_bytes_per_ns",
             "must be finite and > 0");
     const Throttle& throttle = config.throttle;
