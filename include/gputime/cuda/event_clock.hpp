@@ -1,64 +1,14 @@
-// gputime/cuda/event_clock.hpp - the GPU clock backend: CUDA events on one stream.
+// SPDX-License-Identifier: MIT
+// gputime/cuda/event_clock.hpp - the GPU clock: CUDA events recorded on one stream.
 //
-// A mark is an event recorded in stream order; its time is known only once the device
-// reaches it. So the clock never waits inside timed code:
-//  * stop() records the end event and files the (start, end) pair as pending for a Stats;
-//    the pair is resolved (cudaEventQuery, then cudaEventElapsedTime) when that Stats is
-//    next read, at synchronize(), or when more than max_pending() pairs wait.
-//  * Events come from a pool: after the first few calls the clock creates no events, and
-//    stop() and resolving allocate nothing (pending pairs sit in a ring buffer).
-//  * Waiting polls cudaEventQuery: it spins (yield) for WaitBackoff::spin, then sleeps, the
-//    sleeps doubling up to WaitBackoff::max_sleep and never past the timeout, so a long wait
-//    does not keep a core busy. A mark that does not complete within resolve_timeout() is a
-//    TimeoutError instead of a hang. Polls run in CUDA's relaxed capture mode
-//    (cudaThreadExchangeStreamCaptureMode), as PyTorch's caching allocator does around its
-//    cudaEventQuery calls: in the default (global) mode a query made while another thread
-//    captures a CUDA graph fails and invalidates that capture.
-// CUDA semantics the clock follows (docs/simulator.md, "CUDA semantics"):
-//  * Devices. The clock is bound to its stream's device at construction (cudaStreamGetDevice)
-//    and creates its events there under a device guard (cudaSetDevice to it, then back): an
-//    event can only be recorded on a stream of its own device. A clock on a default-stream
-//    handle (0, cudaStreamLegacy, cudaStreamPerThread), which names the *current* device's
-//    stream, also records under the guard: it keeps timing the stream it was made for.
-//  * Capture. Events recorded on a stream that is being captured into a CUDA graph are graph
-//    dependencies, not timestamps. mark() asks (cudaStreamIsCapturing) and refuses with a
-//    StreamCaptureError that points to gputime/cuda/graph_timing.hpp, before recording anything, so
-//    the capture is not disturbed. On the legacy default stream while a blocking stream of the
-//    device captures, it refuses too (906): recording there would invalidate that capture.
-//  * The legacy default stream (stream 0 without per-thread default streams) waits for every
-//    blocking stream of its device and makes them wait for it: a clock there measures
-//    everything that serialises with it, not only its own work. on_legacy_default_stream() and
-//    legacy_default_stream_hint() (gputime/core/default_stream.hpp) say so; prefer a stream of your
-//    own, created with cudaStreamNonBlocking.
-// The CUDA runtime is a template policy (see gputime/cuda/runtime_policy.hpp for the contract and the
-// optional members the clock uses when present): CudaEventClock<CudaRuntime> on a GPU,
-// CudaEventClock<sim::Runtime> in tests without one.
-// Not thread-safe: use one clock per thread (and per stream).
-//
-// Failures. A CUDA failure is a CudaError, a mark the device does not reach within
-// resolve_timeout() a TimeoutError. stop() is called from destructors, so it never throws:
-// an error that concerns a Stats (its end mark could not be recorded, its pair could not be
-// resolved) is kept for that Stats, and the Stats' next read rethrows it, once; so does
-// synchronize(), which reports one error and clears it from every Stats that holds it.
-// Samples delivered before a failure stay in their Stats. What a failure costs:
-//  * an error of one call (e.g. 400 invalid handle, 907 captured event): only the pair it
-//    concerns is dropped; every other pair is resolved as usual;
-//  * a sticky error (cuda_status::is_sticky: the context is unusable) or a timeout: every
-//    pending pair is dropped, since none can be resolved any more, and every Stats that lost
-//    one is told at its next read;
-//  * after a timeout the stream counts as hung for good (streams run in order: nothing queued
-//    behind the stuck work completes). A later wait checks its mark once and, if it is not
-//    complete, throws TimeoutError at once ("already hung") instead of waiting the timeout
-//    again; the destructor does not wait either;
-//  * an event whose record failed, or whose pair failed, is destroyed, not pooled: its state
-//    is unknown.
-// The clock and its Stats may die in any order: a Stats whose clock dies while owing it an
-// error keeps that error (its next read rethrows it) and never touches the dead clock.
-//
-// Bad input (gputime::InvalidArgument, nothing changes): resolve_timeout(t) with t <= 0
-// (parameter "timeout"), max_pending(0) ("pairs"), wait_backoff(b) with b.spin < 0
-// ("backoff.spin"), b.first_sleep <= 0 ("backoff.first_sleep"), b.max_sleep < b.first_sleep
-// ("backoff.max_sleep").
+//   gputime::GpuClock clock(stream);                     // CudaEventClock<CudaRuntime>
+//   { gputime::ScopedGpuTimer timer(conv1, clock); launch_conv1(stream); }
+//   std::cout << conv1.p99();                            // the read waits for the device
+// A mark is an event recorded in stream order; the clock never waits inside timed code. How
+// samples reach their accumulator: docs/architecture.md, "Deferred GPU samples". Devices, stream
+// capture, the legacy default stream, waits, failures and their costs: docs/gpu_clock.md. The
+// CUDA runtime is a template policy (gputime/cuda/runtime_policy.hpp), so the same code runs on
+// gputime::sim::Runtime in tests. Not thread-safe: one clock per thread (and per stream).
 #pragma once
 
 #include <gputime/core/accumulator.hpp>
@@ -68,175 +18,26 @@
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/detail/capture_guard.hpp>
+#include <gputime/cuda/detail/device_scope.hpp>
+#include <gputime/cuda/detail/event_pool.hpp>
+#include <gputime/cuda/detail/event_wait.hpp>
+#include <gputime/cuda/detail/owed_links.hpp>
+#include <gputime/cuda/detail/ring_buffer.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
+#include <gputime/cuda/stream_capture_error.hpp>
+#include <gputime/cuda/wait_backoff.hpp>
 #include <gputime/stats/owed_samples.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <exception>
-#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace gputime {
-
-/// How a wait for a mark uses the host (CudaEventClock::wait_backoff): poll with yield() for
-/// `spin`, then sleep between polls, `first_sleep` first, each sleep twice the last up to
-/// `max_sleep`, and never past the timeout. The defaults react within microseconds to short
-/// kernels and within max_sleep to long ones, without keeping a core busy.
-struct WaitBackoff {
-    std::chrono::nanoseconds spin = std::chrono::microseconds(50);
-    std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);
-    std::chrono::nanoseconds max_sleep = std::chrono::microseconds(200);
-};
-
-/// A CUDA error met while a stream was being captured into a CUDA graph, with what to do
-/// instead in what(). code(), name() and description() are CUDA's, as in any CudaError.
-class StreamCaptureError : public CudaError {
-public:
-    StreamCaptureError(const CudaError& error, const std::string& advice)
-        : CudaError(error), text_(std::string(error.what()) + " [" + advice + "]") {}
-    const char* what() const noexcept override { return text_.c_str(); }
-
-private:
-    std::string text_;
-};
-
-namespace detail {
-
-// The handles that name the current device's default stream rather than one stream.
-template <class Runtime>
-bool is_default_stream(Runtime& runtime, const typename Runtime::stream_type& stream) {
-    if constexpr (has_is_default_stream<Runtime>::value) {
-        return runtime.is_default_stream(stream);
-    } else {
-        return stream == typename Runtime::stream_type{};
-    }
-}
-
-template <class Runtime>
-bool is_legacy_default_stream(Runtime& runtime, const typename Runtime::stream_type& stream) {
-    if constexpr (has_is_legacy_default_stream<Runtime>::value) {
-        return runtime.is_legacy_default_stream(stream);
-    } else {
-        return stream == typename Runtime::stream_type{};
-    }
-}
-
-// Makes `device` current for its lifetime and restores the device that was current (when the
-// policy can switch devices, `device` >= 0 and another device is current). status() is not 0
-// when switching failed (call() is "cudaSetDevice"). When even cudaGetDevice fails (no usable
-// device, a poisoned context), nothing is switched: the call the guard protects fails the same
-// way and reports it under its own name.
-template <class Runtime>
-class DeviceScope {
-public:
-    DeviceScope(Runtime& runtime, int device) : runtime_(runtime) {
-        if constexpr (has_device_binding_v<Runtime>) {
-            if (device < 0) return;
-            int current = -1;
-            if (runtime_.get_device(&current) != cuda_status::success || current == device) return;
-            status_ = runtime_.set_device(device);
-            if (status_ != cuda_status::success) {
-                call_ = "cudaSetDevice";
-                return;
-            }
-            previous_ = current;
-        } else {
-            (void)device;
-        }
-    }
-    ~DeviceScope() {
-        if constexpr (has_device_binding_v<Runtime>) {
-            if (previous_ >= 0) runtime_.set_device(previous_);
-        }
-    }
-    DeviceScope(const DeviceScope&) = delete;
-    DeviceScope& operator=(const DeviceScope&) = delete;
-
-    int status() const noexcept { return status_; }
-    const char* call() const noexcept { return call_; }
-
-private:
-    Runtime& runtime_;
-    int previous_ = -1;
-    int status_ = cuda_status::success;
-    const char* call_ = "";
-};
-
-// The calling thread polls in CUDA's relaxed capture mode for its lifetime (when the policy can
-// exchange it), so that its cudaEventQuery never counts as an unsafe call during a capture.
-template <class Runtime>
-class RelaxedCaptureMode {
-public:
-    explicit RelaxedCaptureMode(Runtime& runtime) noexcept : runtime_(runtime) {
-        if constexpr (has_thread_exchange_capture_mode<Runtime>::value) {
-            int mode = cuda_status::capture_mode_relaxed;
-            if (runtime_.thread_exchange_capture_mode(&mode) == cuda_status::success) previous_ = mode;
-        }
-    }
-    ~RelaxedCaptureMode() {
-        if constexpr (has_thread_exchange_capture_mode<Runtime>::value) {
-            if (previous_ >= 0) runtime_.thread_exchange_capture_mode(&previous_);
-        }
-    }
-    RelaxedCaptureMode(const RelaxedCaptureMode&) = delete;
-    RelaxedCaptureMode& operator=(const RelaxedCaptureMode&) = delete;
-
-private:
-    Runtime& runtime_;
-    int previous_ = -1;
-};
-
-// A FIFO on one vector: push_back and pop_front allocate nothing once the vector has grown to
-// the most elements held at once (a std::deque allocates a block every few dozen pushes).
-template <class T>
-class RingBuffer {
-public:
-    bool empty() const noexcept { return size_ == 0; }
-    std::size_t size() const noexcept { return size_; }
-    std::size_t capacity() const noexcept { return slots_.size(); }
-    T& front() noexcept { return slots_[head_]; }
-    void pop_front() noexcept {
-        head_ = next(head_);
-        --size_;
-    }
-    /// Strong guarantee: throws std::bad_alloc with nothing changed.
-    void push_back(const T& value) {
-        if (size_ == slots_.size()) grow();
-        slots_[(head_ + size_) % slots_.size()] = value;
-        ++size_;
-    }
-    /// Removes, in order, the elements for which `remove(element)` is true (after calling it).
-    template <class Predicate>
-    void remove_if(Predicate remove) noexcept {
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < size_; ++i) {
-            T& element = slots_[(head_ + i) % slots_.size()];
-            if (!remove(element)) slots_[(head_ + kept++) % slots_.size()] = element;
-        }
-        size_ = kept;
-    }
-
-private:
-    std::size_t next(std::size_t i) const noexcept { return i + 1 == slots_.size() ? 0 : i + 1; }
-    void grow() {
-        std::vector<T> bigger(slots_.empty() ? 64 : 2 * slots_.size());
-        for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) % slots_.size()];
-        slots_.swap(bigger);
-        head_ = 0;
-    }
-
-    std::vector<T> slots_;
-    std::size_t head_ = 0;
-    std::size_t size_ = 0;
-};
-
-}  // namespace detail
 
 template <class Runtime>
 class CudaEventClock final {
@@ -253,10 +54,10 @@ public:
     /// stream's device (for a default-stream handle: the current device). Throws CudaError when
     /// no usable device is present, or the stream's device cannot be told (checked once, here).
     explicit CudaEventClock(Runtime& runtime, stream_type stream = stream_type{})
-        : runtime_(&runtime), stream_(stream) {
+        : runtime_(&runtime), stream_(stream), events_(runtime), waiting_(runtime) {
         int devices = 0;
         check("cudaGetDeviceCount", runtime_->device_count(&devices));
-        if (devices <= 0) throw cuda_error("cudaGetDeviceCount", cuda_status::no_device);
+        if (devices <= 0) throw detail::cuda_error(*runtime_, "cudaGetDeviceCount", cuda_status::no_device);
         device_ = device_of(stream_);
         follows_current_device_ = detail::is_default_stream(*runtime_, stream_);
         legacy_ = detail::is_legacy_default_stream(*runtime_, stream_);
@@ -271,27 +72,10 @@ public:
     CudaEventClock& operator=(const CudaEventClock&) = delete;
 
     /// Resolves what it still owes (waiting at most the timeout, and not at all once the stream
-    /// hung). A Stats left owed an error keeps it: its next read rethrows it.
+    /// hung). An accumulator left owed an error keeps it: its next read rethrows it.
     ~CudaEventClock() {
         while (!pending_.empty()) resolve_front(nullptr);
-        for (Link* l = links_; l != nullptr;) {
-            Link* next = l->next;
-            if (l->error) {
-                l->clock = nullptr;  // the accumulator owns it now; it deletes itself once read
-                l->prev = l->next = nullptr;
-            } else {
-                l->slot->set_source(nullptr);
-                delete l;
-            }
-            l = next;
-        }
-        while (spare_links_ != nullptr) {
-            Link* next = spare_links_->next;
-            delete spare_links_;
-            spare_links_ = next;
-        }
-        for (const event_type& e : free_) runtime_->event_destroy(e);
-        for (const OrderingEvent& e : ordering_free_) runtime_->event_destroy(e.event);
+        links_.hand_over();
     }
 
     // ---- the clock interface (see gputime/core/clock_contract.hpp) ----
@@ -313,104 +97,21 @@ public:
     template <class Accumulator>
     void stop(const Mark& started, Accumulator& into) noexcept {
         static_assert(detail::check_accumulator<Accumulator>());
+        last_stop_wait_ = std::chrono::nanoseconds{0};
+        Mark end{};
+        try {
+            end = record_mark();
+        } catch (...) {
+            release(started);
+            owe_error(into, std::current_exception());
+            return;
+        }
         if constexpr (accepts_owed_samples_v<Accumulator>) {
-            stop_owed(started, into);
+            file(started, end, into);
         } else {
-            stop_now(started, into);
+            deliver_now(started, end, into);
         }
     }
-
-private:
-    Mark record_mark() {
-        detail::DeviceScope<Runtime> scope(*runtime_, follows_current_device_ ? device_ : -1);
-        if (scope.status() != cuda_status::success) throw cuda_error(scope.call(), scope.status());
-        refuse_capture();
-        const event_type e = acquire();
-        const int status = runtime_->event_record(e, stream_);
-        if (status != cuda_status::success) {
-            discard(e);
-            throw_failure("cudaEventRecord", status);
-        }
-        return e;
-    }
-
-    template <class Accumulator>
-    void stop_owed(const Mark& started, Accumulator& into) noexcept {
-        last_stop_wait_ = std::chrono::nanoseconds{0};
-        Mark end{};
-        try {
-            end = record_mark();
-        } catch (...) {
-            release(started);
-            owe(into, std::current_exception());
-            return;
-        }
-        try {
-            Link& link = link_to(into);  // may settle another clock's pairs for `into` first
-            pending_.push_back(Pending{started, end, &link});
-            ++link.owed;
-        } catch (...) {
-            release(started);
-            release(end);
-            owe(into, std::current_exception());
-        }
-        if (pending_.size() > max_pending_) {
-            const auto from = runtime_->host_now();
-            make_room();
-            last_stop_wait_ += runtime_->host_now() - from;
-        }
-    }
-
-    // An accumulator that cannot be owed samples: wait for this pair now (not for the pairs
-    // filed before it) and add it.
-    template <class Accumulator>
-    void stop_now(const Mark& started, Accumulator& into) noexcept {
-        last_stop_wait_ = std::chrono::nanoseconds{0};
-        Mark end{};
-        try {
-            end = record_mark();
-        } catch (...) {
-            release(started);
-            park(std::current_exception());
-            return;
-        }
-        const auto from = runtime_->host_now();
-        std::exception_ptr error;
-        bool fatal = false;
-        Duration d{};
-        try {
-            d = elapsed(started, end);
-        } catch (const TimeoutError&) {
-            error = std::current_exception();
-            fatal = true;
-        } catch (const CudaError& e) {
-            error = std::current_exception();
-            fatal = cuda_status::is_sticky(e.code());
-        } catch (...) {
-            error = std::current_exception();
-        }
-        if (error) {
-            discard(started);
-            discard(end);
-            if (fatal) drop_all(error);
-            park(error);
-        } else {
-            release(started);
-            release(end);
-            try {
-                into.add(d);
-            } catch (...) {
-                park(std::current_exception());
-            }
-        }
-        last_stop_wait_ += runtime_->host_now() - from;
-    }
-
-    void park(std::exception_ptr error) noexcept {
-        if (!parked_error_) parked_error_ = std::move(error);
-    }
-
-public:
 
     /// Device time between two marks; waits (polling, with timeout) until both are reached.
     /// Throws CudaError, or TimeoutError (at once when the stream already hung).
@@ -420,23 +121,17 @@ public:
         wait(to);
         float ms = 0.0f;
         const int status = runtime_->event_elapsed_ms(&ms, from, to);
-        if (status != cuda_status::success) throw_failure("cudaEventElapsedTime", status);
+        if (status != cuda_status::success) detail::throw_cuda_failure(*runtime_, "cudaEventElapsedTime", status);
         // Events resolve to ~0.5 us; rounding to whole nanoseconds loses nothing real.
         return Duration{std::round(static_cast<double>(ms) * 1e6)};
     }
 
     /// A mark from mark() that is no longer needed goes back to the pool.
-    void release(const Mark& mark) noexcept {
-        try {
-            free_.push_back(mark);
-        } catch (...) {
-            runtime_->event_destroy(mark);
-        }
-    }
+    void release(const Mark& mark) noexcept { events_.release(mark); }
 
     /// Destroys a mark instead of pooling it: one whose state is unknown (a record of it
     /// failed, or a wait on it did).
-    void discard(const Mark& mark) noexcept { runtime_->event_destroy(mark); }
+    void discard(const Mark& mark) noexcept { events_.discard(mark); }
 
     /// Files `error` for `into` in place of a sample: its next read rethrows it (an accumulator
     /// that cannot be owed samples: the next mark() or synchronize()). For a wrapper that finds a
@@ -444,28 +139,31 @@ public:
     template <class Accumulator>
     void owe_error(Accumulator& into, std::exception_ptr error) noexcept {
         if constexpr (accepts_owed_samples_v<Accumulator>) {
-            owe(into, std::move(error));
+            try {
+                Link& link = link_to(into);
+                if (!link.error) link.error = std::move(error);
+            } catch (...) {
+                park(std::move(error));  // out of memory for a link: no accumulator can hold it
+            }
         } else {
             park(std::move(error));
         }
     }
 
-    /// Waits for every marked pair and delivers all pending samples. Then rethrows one error a
-    /// Stats was owed (or one that could not be given to any Stats), which no Stats reports
-    /// again; call it again for the next.
+    /// Waits for every marked pair and delivers all pending samples. Then rethrows one error an
+    /// accumulator was owed (or one that could not be given to any), which no accumulator
+    /// reports again; call it again for the next.
     void synchronize() {
         while (!pending_.empty()) resolve_front(nullptr);
         std::exception_ptr error = std::exchange(parked_error_, nullptr);
-        for (Link* l = links_; l != nullptr;) {
-            Link* next = l->next;
-            if (l->error && (!error || l->error == error)) {
-                error = l->error;
-                unlink(*l);  // nothing pending is left, and the error is reported here
-            } else if (!l->error) {
-                unlink(*l);  // every pair is resolved: it owes nothing
+        links_.for_each([&](Link& l) {
+            if (l.error && (!error || l.error == error)) {
+                error = l.error;
+                links_.unlink(l);  // nothing pending is left, and the error is reported here
+            } else if (!l.error) {
+                links_.unlink(l);  // every pair is resolved: it owes nothing
             }
-            l = next;
-        }
+        });
         if (error) std::rethrow_exception(error);
     }
 
@@ -478,38 +176,18 @@ public:
     /// ordering-only events (cudaEventDisableTiming) on the clock's device for JoinStreams (one
     /// per JoinStreams alive at a time, plus one per other device its side streams are on).
     CudaEventClock& reserve(std::size_t count, std::size_t ordering = 0) {
-        detail::DeviceScope<Runtime> scope(*runtime_, device_);
-        if (scope.status() != cuda_status::success) throw cuda_error(scope.call(), scope.status());
-        while (free_.size() < count) {
-            event_type e{};
-            check("cudaEventCreate", runtime_->event_create(&e));
-            free_.push_back(e);
-        }
-        std::size_t held = 0;
-        for (const OrderingEvent& e : ordering_free_) held += e.device == device_ ? 1 : 0;
-        for (; held < ordering; ++held) {
-            ordering_free_.push_back(OrderingEvent{device_, create_ordering_event()});
-        }
+        events_.reserve(device_, count, ordering);
         return *this;
     }
-    /// How waits use the host: spin, then growing sleeps (see WaitBackoff). Throws
-    /// InvalidArgument for spin < 0 ("backoff.spin"), first_sleep <= 0 ("backoff.first_sleep"),
-    /// max_sleep < first_sleep ("backoff.max_sleep"); nothing changes then.
+    /// How waits use the host (see WaitBackoff). Throws InvalidArgument for spin < 0
+    /// ("backoff.spin"), first_sleep <= 0 ("backoff.first_sleep"), max_sleep < first_sleep
+    /// ("backoff.max_sleep"); nothing changes then.
     CudaEventClock& wait_backoff(const WaitBackoff& backoff) {
-        const char* where = "CudaEventClock::wait_backoff";
-        if (backoff.spin < std::chrono::nanoseconds{0})
-            throw InvalidArgument(where, "backoff.spin", "must be >= 0 ns, got " + std::to_string(backoff.spin.count()) + " ns");
-        if (backoff.first_sleep <= std::chrono::nanoseconds{0})
-            throw InvalidArgument(where, "backoff.first_sleep",
-                                  "must be > 0 ns, got " + std::to_string(backoff.first_sleep.count()) + " ns");
-        if (backoff.max_sleep < backoff.first_sleep)
-            throw InvalidArgument(where, "backoff.max_sleep",
-                                  "must be >= first_sleep (" + std::to_string(backoff.first_sleep.count()) +
-                                      " ns), got " + std::to_string(backoff.max_sleep.count()) + " ns");
-        backoff_ = backoff;
+        detail::check_wait_backoff("CudaEventClock::wait_backoff", backoff);
+        waiting_.backoff = backoff;
         return *this;
     }
-    const WaitBackoff& wait_backoff() const noexcept { return backoff_; }
+    const WaitBackoff& wait_backoff() const noexcept { return waiting_.backoff; }
     /// How long a wait for a mark may take before TimeoutError (default 60 s: a model's
     /// first call can legitimately take seconds: a TensorFlow session's first run has been seen
     /// to take 6 s). Throws InvalidArgument (parameter "timeout") for a timeout <= 0, which
@@ -518,10 +196,10 @@ public:
         if (timeout <= std::chrono::nanoseconds{0})
             throw InvalidArgument("CudaEventClock::resolve_timeout", "timeout",
                                   "must be > 0 ns, got " + std::to_string(timeout.count()) + " ns");
-        timeout_ = timeout;
+        waiting_.timeout = timeout;
         return *this;
     }
-    std::chrono::nanoseconds resolve_timeout() const noexcept { return timeout_; }
+    std::chrono::nanoseconds resolve_timeout() const noexcept { return waiting_.timeout; }
     /// Pairs allowed to wait before stop() resolves the oldest (default 4096). Throws
     /// InvalidArgument (parameter "pairs") for 0.
     CudaEventClock& max_pending(std::size_t pairs) {
@@ -533,14 +211,15 @@ public:
     std::size_t pending_count() const noexcept { return pending_.size(); }
     /// Events the pool had to create after reserve() (timing events for marks), and the
     /// ordering-only ones it created for JoinStreams after reserve().
-    std::size_t events_created() const noexcept { return events_created_; }
-    std::size_t ordering_events_created() const noexcept { return ordering_events_created_; }
+    std::size_t events_created() const noexcept { return events_.created(); }
+    std::size_t ordering_events_created() const noexcept { return events_.ordering_created(); }
     /// Host time the last stop() spent waiting on the device: resolving the oldest pair past
-    /// max_pending(), or settling another clock's pairs for the same Stats. It is the library's
-    /// wait, not the caller's work: WarmupRunner leaves it out of enqueue time.
+    /// max_pending(), settling another clock's pairs for the same Stats, or waiting for the
+    /// sample of an accumulator that cannot be owed. It is the library's wait, not the caller's
+    /// work: WarmupRunner leaves it out of enqueue time.
     std::chrono::nanoseconds last_stop_wait() const noexcept { return last_stop_wait_; }
-    /// True once a wait timed out: the stream is taken as hung (see the header comment).
-    bool hung() const noexcept { return hung_at_.has_value(); }
+    /// True once a wait timed out: the stream is taken as hung (docs/gpu_clock.md, "Failures").
+    bool hung() const noexcept { return waiting_.hung(); }
     stream_type stream() const noexcept { return stream_; }
     Runtime& runtime() const noexcept { return *runtime_; }
     /// The device of the clock's stream, bound at construction; -1 when the runtime policy cannot
@@ -566,81 +245,18 @@ public:
     }
     /// An ordering-only event (cudaEventDisableTiming when the policy can create one) of `device`,
     /// from this clock's pool or created there. Throws CudaError.
-    event_type acquire_ordering_event(int device) {
-        for (std::size_t i = ordering_free_.size(); i-- > 0;) {
-            if (ordering_free_[i].device == device) {
-                const event_type e = ordering_free_[i].event;
-                ordering_free_.erase(ordering_free_.begin() + static_cast<std::ptrdiff_t>(i));
-                return e;
-            }
-        }
-        detail::DeviceScope<Runtime> scope(*runtime_, device);
-        if (scope.status() != cuda_status::success) throw cuda_error(scope.call(), scope.status());
-        const event_type e = create_ordering_event();
-        ++ordering_events_created_;
-        return e;
-    }
+    event_type acquire_ordering_event(int device) { return events_.acquire_ordering(device); }
     /// Gives an ordering event back to the pool (an event whose record failed: discard() it).
-    void release_ordering_event(int device, const event_type& e) noexcept {
-        try {
-            ordering_free_.push_back(OrderingEvent{device, e});
-        } catch (...) {
-            runtime_->event_destroy(e);
-        }
-    }
+    void release_ordering_event(int device, const event_type& e) noexcept { events_.release_ordering(device, e); }
 
 private:
-    // What the clock owes one accumulator: pending pairs and at most one error. The accumulator's
-    // slot points at its Link rather than at the clock, so that a read says who is asking. Live
-    // links form a list, so that the clock can unlink every one of them whatever happens; a link
-    // whose clock dies owing an error is handed to its accumulator (clock == nullptr), which
-    // rethrows the error at its next read and deletes the link then, or when it dies.
-    class Link final : public OwedSamples::Source {
-    public:
-        CudaEventClock* clock = nullptr;
-        OwedSamples* slot = nullptr;               // the accumulator's slot, pointing here
-        void* accumulator = nullptr;               // where samples go, through add_to
-        void (*add_to)(void*, Duration) = nullptr;
-        std::size_t owed = 0;  // pending pairs for the accumulator
-        std::exception_ptr error;
-        Link* prev = nullptr;
-        Link* next = nullptr;
-
-        void settle() override {
-            if (clock != nullptr) {
-                clock->deliver_to(*this);
-                return;
-            }
-            std::exception_ptr owed_error = std::move(error);
-            slot->set_source(nullptr);
-            delete this;
-            if (owed_error) std::rethrow_exception(owed_error);
-        }
-        void settle_ready() noexcept override {
-            if (clock != nullptr) clock->deliver_ready(*this);
-        }
-        void forget() noexcept override {
-            if (clock != nullptr) {
-                clock->forget(*this);
-            } else {
-                delete this;
-            }
-        }
-        void moved(OwedSamples& to, void* moved_accumulator) noexcept override {
-            slot = &to;
-            accumulator = moved_accumulator;
-        }
-        const void* owner() const noexcept override { return clock; }
-    };
+    friend class detail::OwedLink<CudaEventClock>;
+    using Link = detail::OwedLink<CudaEventClock>;
 
     struct Pending {
         event_type start{};
         event_type stop{};
         Link* link = nullptr;
-    };
-    struct OrderingEvent {
-        int device;
-        event_type event;
     };
 
     static Runtime& stateless_instance() {
@@ -648,135 +264,110 @@ private:
         return instance;
     }
 
-    CudaError cuda_error(const char* call, int status) const {
-        return CudaError(call, status, runtime_->error_name(status), runtime_->error_string(status));
-    }
     void check(const char* call, int status) const {
-        if (status != cuda_status::success) throw cuda_error(call, status);
+        if (status != cuda_status::success) throw detail::cuda_error(*runtime_, call, status);
     }
 
-    // The error of a failed call on a mark: a StreamCaptureError with advice for the errors that
-    // stream capture causes, a CudaError otherwise.
-    [[noreturn]] void throw_failure(const char* call, int status) const {
-        if (status == cuda_status::captured_event)
-            throw StreamCaptureError(cuda_error(call, status), captured_advice());
-        if (status == cuda_status::stream_capture_implicit)
-            throw StreamCaptureError(cuda_error(call, status), legacy_capture_advice());
-        if (status == cuda_status::stream_capture_unsupported || status == cuda_status::stream_capture_invalidated)
-            throw StreamCaptureError(cuda_error(call, status), capturing_advice());
-        throw cuda_error(call, status);
-    }
-    static std::string capturing_advice() {
-        return "the clock's stream is being captured into a CUDA graph: an event recorded there is a dependency "
-               "of the graph, not a timestamp, and reading it fails (cudaErrorCapturedEvent); time the graph's "
-               "replays instead: gputime::CapturedGraph or gputime::compare_eager_and_graph "
-               "(gputime/cuda/graph_timing.hpp)";
-    }
-    static std::string captured_advice() {
-        return "the mark was recorded while its stream was being captured into a CUDA graph, so it has no "
-               "time; time the graph's replays instead (gputime/cuda/graph_timing.hpp)";
-    }
-    static std::string legacy_capture_advice() {
-        return "the clock is on the legacy default stream while a blocking stream of its device is being "
-               "captured into a CUDA graph: recording an event there would invalidate that capture; time on a "
-               "stream of your own, created with cudaStreamNonBlocking, or time the graph's replays "
-               "(gputime/cuda/graph_timing.hpp)";
-    }
-
-    // Before anything is recorded: a capturing stream (or the legacy one while a blocking stream
-    // captures) is refused, and the capture goes on undisturbed. Any other failure of the question
-    // (a poisoned context) is left to the record, which fails the same way.
-    void refuse_capture() {
-        if constexpr (detail::has_stream_is_capturing<Runtime>::value) {
-            int capture = cuda_status::capture_status_none;
-            const int status = runtime_->stream_is_capturing(stream_, &capture);
-            if (status == cuda_status::stream_capture_implicit) throw_failure("cudaStreamIsCapturing", status);
-            if (status != cuda_status::success) return;
-            if (capture != cuda_status::capture_status_none) {
-                const int refused = capture == cuda_status::capture_status_active
-                                        ? cuda_status::stream_capture_unsupported
-                                        : cuda_status::stream_capture_invalidated;
-                throw_failure("cudaEventRecord", refused);
-            }
-        }
-    }
-
-    event_type acquire() {
-        if (!free_.empty()) {
-            const event_type e = free_.back();
-            free_.pop_back();
-            return e;
-        }
-        detail::DeviceScope<Runtime> scope(*runtime_, device_);
-        if (scope.status() != cuda_status::success) throw cuda_error(scope.call(), scope.status());
-        event_type e{};
-        check("cudaEventCreate", runtime_->event_create(&e));
-        ++events_created_;
-        return e;
-    }
-
-    // On the current device (the caller chose it).
-    event_type create_ordering_event() {
-        event_type e{};
-        if constexpr (detail::has_event_create_with_flags<Runtime>::value) {
-            check("cudaEventCreateWithFlags", runtime_->event_create_with_flags(&e, cuda_status::event_disable_timing));
-        } else {
-            check("cudaEventCreate", runtime_->event_create(&e));
+    Mark record_mark() {
+        detail::DeviceScope<Runtime> scope(*runtime_, follows_current_device_ ? device_ : -1);
+        check(scope.call(), scope.status());
+        const char* call = "";
+        if (const int refused = detail::capture_refusal(*runtime_, stream_, call))
+            detail::throw_cuda_failure(*runtime_, call, refused);  // before anything is recorded
+        const event_type e = events_.acquire(device_);
+        const int status = runtime_->event_record(e, stream_);
+        if (status != cuda_status::success) {
+            discard(e);
+            detail::throw_cuda_failure(*runtime_, "cudaEventRecord", status);
         }
         return e;
     }
 
-    // Polls until `e` completes: spin, then back off (WaitBackoff), up to the timeout.
     void wait(const event_type& e) {
-        int status = runtime_->event_query(e);
-        if (status == cuda_status::success) return;
-        if (status == cuda_status::not_ready && hung_at_) throw already_hung();
-        const auto started = runtime_->host_now();
-        std::chrono::nanoseconds sleep = backoff_.first_sleep;
-        while (status == cuda_status::not_ready) {
-            const auto now = runtime_->host_now();
-            const auto waited = now - started;
-            if (waited > timeout_) {
-                hung_at_ = now;
-                throw TimeoutError("gputime: a CUDA event did not complete within " + format(timeout_) +
-                                   " (hung kernel, or work waiting on something that never happens)");
-            }
-            if (waited < backoff_.spin) {
-                runtime_->yield();
-            } else {
-                // Never past the timeout: the last sleep ends at it, and the poll after it decides.
-                runtime_->sleep_for(std::max(std::min(sleep, timeout_ - waited), std::chrono::nanoseconds{1}));
-                sleep = std::min(sleep * 2, backoff_.max_sleep);
-            }
-            status = runtime_->event_query(e);
+        const int status = waiting_.wait(e);
+        if (status != cuda_status::success) detail::throw_cuda_failure(*runtime_, "cudaEventQuery", status);
+    }
+
+    void park(std::exception_ptr error) noexcept {
+        if (!parked_error_) parked_error_ = std::move(error);
+    }
+
+    // ---- filing pairs ----
+
+    // An accumulator that can be owed: the pair waits, for its next read.
+    template <class Accumulator>
+    void file(const Mark& started, const Mark& end, Accumulator& into) noexcept {
+        try {
+            Link& link = link_to(into);  // may settle another clock's pairs for `into` first
+            pending_.push_back(Pending{started, end, &link});
+            ++link.owed;
+        } catch (...) {
+            release(started);
+            release(end);
+            owe_error(into, std::current_exception());
         }
-        if (status != cuda_status::success) throw_failure("cudaEventQuery", status);
+        if (pending_.size() > max_pending_) {
+            const auto from = runtime_->host_now();
+            make_room();
+            last_stop_wait_ += runtime_->host_now() - from;
+        }
     }
 
-    TimeoutError already_hung() {
-        return TimeoutError("gputime: a CUDA event is not complete and this clock's stream already hung " +
-                            format(runtime_->host_now() - *hung_at_) + " ago (an event did not complete within " +
-                            format(timeout_) +
-                            "); streams run in order, so work queued behind it never completes: failing at once "
-                            "instead of waiting again");
+    // Any other accumulator: wait for this pair now (not for the pairs filed before it), add it.
+    template <class Accumulator>
+    void deliver_now(const Mark& started, const Mark& end, Accumulator& into) noexcept {
+        const auto from = runtime_->host_now();
+        Duration d{};
+        if (std::exception_ptr error = measure(started, end, d)) {
+            park(std::move(error));
+        } else {
+            try {
+                into.add(d);
+            } catch (...) {
+                park(std::current_exception());
+            }
+        }
+        last_stop_wait_ += runtime_->host_now() - from;
     }
 
-    static std::string format(std::chrono::nanoseconds d) {
-        return format_duration(Duration{static_cast<double>(d.count())});
+    // The pair's duration into `d`, its events back to the pool; or the error, its events
+    // destroyed and, for an error no pair survives (timeout, sticky), every pending pair dropped.
+    std::exception_ptr measure(const Mark& start, const Mark& stop, Duration& d) noexcept {
+        std::exception_ptr error;
+        bool fatal = false;
+        try {
+            d = elapsed(start, stop);
+        } catch (const TimeoutError&) {
+            error = std::current_exception();
+            fatal = true;
+        } catch (const CudaError& e) {
+            error = std::current_exception();
+            fatal = cuda_status::is_sticky(e.code());
+        } catch (...) {
+            error = std::current_exception();
+        }
+        if (!error) {
+            release(start);
+            release(stop);
+            return nullptr;
+        }
+        discard(start);
+        discard(stop);
+        if (fatal) drop_all(error);
+        return error;
     }
 
     // ---- links ----
 
-    // The link of `sink`, made (and the Stats pointed at it) if needed. Another clock still
-    // owing `sink` samples settles them first, so that samples stay in order; its failure is
-    // the Stats' failure and is kept for its next read. Throws std::bad_alloc only, with
-    // nothing changed.
+    // The link of `into`, made (and its slot pointed at it) if needed. Another clock still owing
+    // `into` samples settles them first, so that samples stay in order; its failure is the
+    // accumulator's and is kept for its next read. Throws std::bad_alloc only, nothing changed.
     template <class Accumulator>
     Link& link_to(Accumulator& into) {
         OwedSamples& slot = owed_samples_of(into);
+        if (Link* mine = links_.of(slot, this)) return *mine;
         OwedSamples::Source* current = slot.source();
-        if (current != nullptr && current->owner() == this) return *static_cast<Link*>(current);
-        Link& link = new_link(slot, &into, [](void* a, Duration d) { static_cast<Accumulator*>(a)->add(d); });
+        Link& link = links_.make(this, slot, &into, [](void* a, Duration d) { static_cast<Accumulator*>(a)->add(d); });
         if (current != nullptr) {
             const auto from = runtime_->host_now();
             try {
@@ -795,96 +386,28 @@ private:
         return link;
     }
 
-    Link& new_link(OwedSamples& slot, void* accumulator, void (*add_to)(void*, Duration)) {
-        Link* link = spare_links_;
-        if (link != nullptr) {
-            spare_links_ = link->next;
-        } else {
-            link = new Link;
-        }
-        link->clock = this;
-        link->slot = &slot;
-        link->accumulator = accumulator;
-        link->add_to = add_to;
-        link->owed = 0;
-        link->prev = nullptr;
-        link->next = links_;
-        if (links_ != nullptr) links_->prev = link;
-        links_ = link;
-        return *link;
-    }
-
-    // Takes the link out of the live list and keeps it for reuse; the Stats is not touched.
-    void drop_link(Link& link) noexcept {
-        if (link.prev != nullptr) {
-            link.prev->next = link.next;
-        } else {
-            links_ = link.next;
-        }
-        if (link.next != nullptr) link.next->prev = link.prev;
-        link.error = nullptr;
-        link.slot = nullptr;
-        link.accumulator = nullptr;
-        link.next = spare_links_;
-        spare_links_ = &link;
-    }
-
-    void unlink(Link& link) noexcept {
-        link.slot->set_source(nullptr);
-        drop_link(link);
-    }
-
-    // `error` concerns `sink`: keep it (the first one) for its next read.
-    template <class Accumulator>
-    void owe(Accumulator& into, std::exception_ptr error) noexcept {
-        try {
-            Link& link = link_to(into);
-            if (!link.error) link.error = std::move(error);
-        } catch (...) {
-            park(std::move(error));  // out of memory for a link: no accumulator can hold it
-        }
-    }
-
     // ---- resolving ----
 
-    // Resolves the oldest pair into its Stats. Never throws: a failure is kept for the Stats
-    // concerned; one that makes every pending pair unresolvable (timeout, sticky error) drops
-    // them all, and each Stats that lost one gets the error. A link left owing nothing is
-    // unlinked, except `keep` (the link being read, which its reader unlinks).
+    // Resolves the oldest pair into its accumulator. Never throws: a failure is kept for the
+    // accumulator concerned; one that makes every pending pair unresolvable (timeout, sticky
+    // error) drops them all, and each accumulator that lost one gets the error. A link left owing
+    // nothing is unlinked, except `keep` (the link being read, which its reader unlinks).
     void resolve_front(const Link* keep) noexcept {
         const Pending p = pending_.front();
         pending_.pop_front();
         Link& link = *p.link;
         --link.owed;
-        std::exception_ptr error;
-        bool fatal = false;
         Duration d{};
-        try {
-            d = elapsed(p.start, p.stop);
-        } catch (const TimeoutError&) {
-            error = std::current_exception();
-            fatal = true;
-        } catch (const CudaError& e) {
-            error = std::current_exception();
-            fatal = cuda_status::is_sticky(e.code());
-        } catch (...) {
-            error = std::current_exception();
-        }
-        if (error) {
-            discard(p.start);
-            discard(p.stop);
-        } else {
-            release(p.start);
-            release(p.stop);
+        std::exception_ptr error = measure(p.start, p.stop, d);
+        if (!error) {
             try {
-                link.add_to(link.accumulator, d);
+                link.add(d);
             } catch (...) {
                 error = std::current_exception();
             }
         }
         if (error && !link.error) link.error = error;
-        if (fatal) drop_all(error);
-        if (&link != keep && link.owed == 0 && !link.error) unlink(link);
+        if (&link != keep && link.owed == 0 && !link.error) links_.unlink(link);
     }
 
     // Every link that loses a pair here gets the error, so none of them is unlinked.
@@ -912,24 +435,23 @@ private:
         return runtime_->event_query(e) == cuda_status::success;  // an error surfaces when resolved
     }
 
-    // A read of `reader`'s Stats: resolves pairs in stream order up to its last one, then
+    // A read of `reader`'s accumulator: resolves pairs in stream order up to its last one, then
     // unlinks it and rethrows what it is owed.
     void deliver_to(Link& reader) {
         while (reader.owed > 0) resolve_front(&reader);
         std::exception_ptr error = std::move(reader.error);
-        unlink(reader);
+        links_.unlink(reader);
         if (error) std::rethrow_exception(error);
     }
 
     // A copy of `reader`'s accumulator is being made: deliver the pairs the device has already
     // passed, in stream order, without waiting and without throwing (a failure stays owed).
     void deliver_ready(Link& reader) noexcept {
-        while (reader.owed > 0 && !pending_.empty() && complete_now(pending_.front().stop))
-            resolve_front(&reader);
-        if (reader.owed == 0 && !reader.error) unlink(reader);
+        while (reader.owed > 0 && !pending_.empty() && complete_now(pending_.front().stop)) resolve_front(&reader);
+        if (reader.owed == 0 && !reader.error) links_.unlink(reader);
     }
 
-    // Its Stats is being destroyed or overwritten: its pairs are dropped, their events pooled.
+    // Its accumulator is being destroyed or overwritten: its pairs are dropped, events pooled.
     void forget(Link& link) noexcept {
         if (link.owed > 0) {
             pending_.remove_if([&](const Pending& p) {
@@ -939,7 +461,7 @@ private:
                 return true;
             });
         }
-        drop_link(link);
+        links_.drop(link);
     }
 
     Runtime* runtime_;
@@ -947,23 +469,17 @@ private:
     int device_ = -1;                      // the stream's device; -1: the policy cannot tell
     bool follows_current_device_ = false;  // a default-stream handle: record under the device guard
     bool legacy_ = false;                  // the legacy default stream
-    std::vector<event_type> free_;
-    std::vector<OrderingEvent> ordering_free_;  // ordering-only events for JoinStreams, per device
+    detail::EventPool<Runtime> events_;
     detail::RingBuffer<Pending> pending_;
-    Link* links_ = nullptr;        // every Stats this clock points at, owing samples or an error
-    Link* spare_links_ = nullptr;  // links for reuse (through `next`): none allocated when steady
+    detail::OwedLinks<CudaEventClock> links_;
+    detail::EventWait<Runtime> waiting_;
     std::exception_ptr parked_error_;  // for no accumulator: the next mark() or synchronize()
-    std::optional<std::chrono::nanoseconds> hung_at_;  // host time a wait timed out
-    std::chrono::nanoseconds timeout_ = std::chrono::seconds(60);
     std::chrono::nanoseconds last_stop_wait_{0};
     std::size_t max_pending_ = 4096;
-    std::size_t events_created_ = 0;
-    std::size_t ordering_events_created_ = 0;
-    WaitBackoff backoff_{};
 };
 
 /// The GPU timer: a ScopedTimer on a CudaEventClock, whichever CUDA runtime the clock uses
-/// (the real one, or gputime::sim::Runtime in tests).
+/// (the real one, or gputime::sim::Runtime in tests), into any accumulator.
 ///   gputime::GpuClock clock(stream);
 ///   { gputime::ScopedGpuTimer timer(stats, clock); launch_kernels(stream); }
 template <class Runtime>

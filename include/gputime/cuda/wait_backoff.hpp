@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// gputime/cuda/wait_backoff.hpp - how a GPU clock's wait for an event uses the host.
+//
+//   clock.wait_backoff(gputime::WaitBackoff{std::chrono::microseconds(20)});
+// docs/gpu_clock.md, "Waiting", says what a wait costs.
+#pragma once
+
+#include <gputime/core/error.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace gputime {
+
+/// How a wait for a mark uses the host (CudaEventClock::wait_backoff): poll with yield() for
+/// `spin`, then sleep between polls, `first_sleep` first, each sleep twice the last up to
+/// `max_sleep`, and never past the timeout. The defaults react within microseconds to short
+/// kernels and within max_sleep to long ones, without keeping a core busy.
+struct WaitBackoff {
+    std::chrono::nanoseconds spin = std::chrono::microseconds(50);
+    std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);
+    std::chrono::nanoseconds max_sleep = std::chrono::microseconds(200);
+};
+
+namespace detail {
+// Throws InvalidArgument (from `where`) for spin < 0 ("backoff.spin"), first_sleep <= 0
+// ("backoff.first_sleep"), max_sleep < first_sleep ("backoff.max_sleep").
+inline void check_wait_backoff(const char* where, const WaitBackoff& backoff) {
+    if (backoff.spin < std::chrono::nanoseconds{0})
+        throw InvalidArgument(where, "backoff.spin", "must be >= 0 ns, got " + std::to_string(backoff.spin.count()) + " ns");
+    if (backoff.first_sleep <= std::chrono::nanoseconds{0})
+        throw InvalidArgument(where, "backoff.first_sleep",
+                              "must be > 0 ns, got " + std::to_string(backoff.first_sleep.count()) + " ns");
+    if (backoff.max_sleep < backoff.first_sleep)
+        throw InvalidArgument(where, "backoff.max_sleep",
+                              "must be >= first_sleep (" + std::to_string(backoff.first_sleep.count()) + " ns), got " +
+                                  std::to_string(backoff.max_sleep.count()) + " ns");
+}
+}  // namespace detail
+
+}  // namespace gputime
