@@ -25,6 +25,7 @@ public:
 /// A CUDA runtime call failed. Carries the call, CUDA's numeric code, its name and its text.
 class CudaError : public Error {
 public:
+    /// Records a failed runtime call: its name, CUDA's numeric code, the code's name and text.
     CudaError(std::string call, int code, std::string name, std::string description)
         : Error(compose(call, code, name, description)),
           call_(std::move(call)),
@@ -32,10 +33,10 @@ public:
           name_(std::move(name)),
           description_(std::move(description)) {}
 
-    const std::string& call() const noexcept { return call_; }                 // "cudaEventRecord"
-    int code() const noexcept { return code_; }                                // 35
-    const std::string& name() const noexcept { return name_; }                 // "cudaErrorInsufficientDriver"
-    const std::string& description() const noexcept { return description_; }  // CUDA's own text
+    const std::string& call() const noexcept { return call_; }                 ///< The call that failed: "cudaEventRecord".
+    int code() const noexcept { return code_; }                                ///< CUDA's numeric code: 35.
+    const std::string& name() const noexcept { return name_; }                 ///< "cudaErrorInsufficientDriver".
+    const std::string& description() const noexcept { return description_; }  ///< CUDA's own text for the code.
 
 private:
     static std::string compose(const std::string& call, int code, const std::string& name,
@@ -60,13 +61,14 @@ private:
 /// names the argument, and what() says which call refused which value and why.
 class InvalidArgument : public std::invalid_argument {
 public:
+    /// what() reads "gputime::<where>: <parameter> <problem>".
     InvalidArgument(std::string where, std::string parameter, const std::string& problem)
         : std::invalid_argument("gputime::" + where + ": " + parameter + " " + problem),
           where_(std::move(where)),
           parameter_(std::move(parameter)) {}
 
-    const std::string& where() const noexcept { return where_; }          // "Stats::add"
-    const std::string& parameter() const noexcept { return parameter_; }  // "duration"
+    const std::string& where() const noexcept { return where_; }          ///< The call that refused: "Stats::add".
+    const std::string& parameter() const noexcept { return parameter_; }  ///< The refused argument: "duration".
 
 private:
     std::string where_;

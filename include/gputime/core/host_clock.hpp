@@ -19,9 +19,10 @@ namespace gputime {
 /// only the launch cost, not the GPU work it queued: use CudaEventClock for GPU work.
 class HostClock {
 public:
-    using Mark = std::chrono::steady_clock::time_point;
-    static constexpr bool measures_device = false;
+    using Mark = std::chrono::steady_clock::time_point;  ///< A point on steady_clock's timeline.
+    static constexpr bool measures_device = false;       ///< Host time, not GPU time.
 
+    /// steady_clock::now().
     Mark mark() const noexcept { return std::chrono::steady_clock::now(); }
 
     /// Adds the sample to `into` at once (any accumulator: gputime/core/accumulator.hpp).
@@ -37,13 +38,18 @@ public:
         }
     }
 
+    /// `to - from`.
     Duration elapsed(const Mark& from, const Mark& to) const noexcept { return to - from; }
+    /// Nothing to free: host marks are plain time points.
     void release(const Mark&) const noexcept {}
+    /// Nothing to wait for: every sample was added by stop().
     void synchronize() const noexcept {}
 
+    /// steady_clock's time since its epoch, in nanoseconds.
     std::chrono::nanoseconds host_now() const noexcept {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(mark().time_since_epoch());
     }
+    /// Sleeps for `gap` (an idle gap between calls).
     void idle_for(std::chrono::nanoseconds gap) const { std::this_thread::sleep_for(gap); }
 };
 

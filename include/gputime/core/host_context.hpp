@@ -32,16 +32,17 @@
 
 namespace gputime {
 
+/// The machine and build a measurement came from (read_host_context()); empty where unknown.
 struct HostContext {
-    std::string host_name;
-    std::string date_utc;          // ISO 8601, e.g. "2026-11-22T04:17:18Z"
-    std::string cpu_model;         // "AMD EPYC 7B13", from /proc/cpuinfo
-    unsigned logical_cores = 0;    // std::thread::hardware_concurrency()
-    std::string scaling_governor;  // "performance", "powersave", "schedutil"...; empty when unknown
-    std::optional<bool> turbo;     // CPU boost on/off when the kernel says
-    std::string compiler;          // "g++ 12.2.0", "clang++ 14.0.6"
-    std::string build_type;        // "optimised (NDEBUG)" or "debug (assertions on)"
-    std::string library_version = GPUTIME_VERSION;
+    std::string host_name;         ///< gethostname().
+    std::string date_utc;          ///< ISO 8601, e.g. "2026-11-22T04:17:18Z".
+    std::string cpu_model;         ///< "AMD EPYC 7B13", from /proc/cpuinfo.
+    unsigned logical_cores = 0;    ///< std::thread::hardware_concurrency().
+    std::string scaling_governor;  ///< "performance", "powersave", "schedutil"...; empty when unknown.
+    std::optional<bool> turbo;     ///< CPU boost on/off when the kernel says.
+    std::string compiler;          ///< "g++ 12.2.0", "clang++ 14.0.6".
+    std::string build_type;        ///< "optimised (NDEBUG)" or "debug (assertions on)".
+    std::string library_version = GPUTIME_VERSION;  ///< The gputime version that measured.
 };
 
 namespace detail {

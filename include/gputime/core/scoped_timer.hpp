@@ -15,6 +15,8 @@
 
 namespace gputime {
 
+/// Times the region from its construction to its destruction with `Clock` and adds the sample
+/// to an accumulator (Stats, BoundedStats, SharedStats...).
 template <class Clock>
 class ScopedTimer {
     static_assert(detail::check_clock_members<Clock>());

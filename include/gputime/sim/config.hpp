@@ -106,7 +106,7 @@ enum class Call {
 /// invalid handle) or 907 (an event last recorded in a capturing stream). A sticky status
 /// takes precedence, as for every call. Inject with Runtime::inject(CallFault).
 struct CallFault {
-    Call call = Call::event_record;
+    Call call = Call::event_record;  ///< the runtime call that fails
     int status = 400;          ///< the cudaError_t to return; not 0
     std::uint64_t skip = 0;    ///< calls of `call` that succeed before the first failure
     std::uint64_t times = 1;   ///< calls that fail, from then on; at least 1
@@ -119,11 +119,12 @@ struct CallFault {
 /// kernels do not: they spin on wall time), and the simulated telemetry reports the cap with
 /// its clock-event reason. Empty (start == end, the default) = no throttling.
 struct Throttle {
+    /// Why the clock is capped, as the telemetry's clock-event reasons say it.
     enum class Reason {
         thermal,  ///< reported as NVML's SW thermal slowdown (0x20)
         power,    ///< reported as NVML's SW power cap (0x4)
     };
-    Reason reason = Reason::thermal;
+    Reason reason = Reason::thermal;    ///< what the telemetry names as the cause
     std::chrono::nanoseconds start{0};  ///< first device time of the window [ns]
     std::chrono::nanoseconds end{0};    ///< end of the window (excluded) [ns]; >= start
     double clock_mhz = 990.0;           ///< the cap [MHz]: half of ClockModel::max_clock_mhz
@@ -179,8 +180,8 @@ struct Config {
     /// Fault::no_device for a machine without a GPU.
     int device_count = 1;
 
-    ClockModel clock{};
-    Noise noise{};
+    ClockModel clock{};  ///< DVFS: the SM clock drops after idle gaps (off by default)
+    Noise noise{};       ///< seeded variation of kernel durations (off by default)
 
     // ---- devices, streams, capture and graphs (docs/simulator.md, "CUDA semantics") ----
 
@@ -230,8 +231,8 @@ struct Config {
     /// back (Kernel::l2_bytes). 2500 bytes/ns: a full default L2 takes 20 us.
     double l2_writeback_bytes_per_ns = 2500.0;
 
-    Throttle throttle{};
-    TelemetryModel telemetry{};
+    Throttle throttle{};          ///< a window of capped SM clock; none by default
+    TelemetryModel telemetry{};   ///< what sim::Telemetry reports besides the SM clock
 };
 
 }  // namespace gputime::sim

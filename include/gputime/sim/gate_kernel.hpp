@@ -23,7 +23,7 @@ namespace gputime::sim {
 /// The gate policy of gputime/cuda/gate.hpp on a simulated Runtime. The runtime must outlive it.
 class Gate {
 public:
-    using stream_type = Stream;
+    using stream_type = Stream;  ///< The simulated runtime's stream handle.
 
     /// Throws gputime::InvalidArgument (parameter "timeout") for a timeout <= 0.
     explicit Gate(Runtime& runtime, std::chrono::nanoseconds timeout = std::chrono::seconds(10))
@@ -43,8 +43,11 @@ public:
     }
     /// Lets the gate kernel end (nothing happens when none is held).
     void release() noexcept { (void)runtime_->gate_release(); }
+    /// How many gate kernels ended by their timeout rather than release().
     std::uint64_t timeouts() const { return runtime_->gate_timeouts(); }
+    /// Device time after which a held gate ends by itself.
     std::chrono::nanoseconds timeout() const { return timeout_; }
+    /// The runtime the gate kernel runs on.
     Runtime& runtime() const { return *runtime_; }
 
 private:

@@ -18,6 +18,7 @@
 
 namespace gputime::sim {
 
+/// A kernel of the simulated GPU: a name, and a fixed device duration or a count of SM cycles.
 struct Kernel {
     /// Identifies the kernel for lazy loading: the first launch of each name pays the
     /// load cost. Two launches with the same name are the same kernel.
@@ -67,6 +68,7 @@ struct Kernel {
         return copy;
     }
 
+    /// Runs SM cycles (its time follows the clock model), not a fixed duration.
     bool is_cycle_kernel() const { return cycle_count.has_value(); }
 
     // ---- its L2 footprint (docs/telemetry.md, "L2") ----

@@ -38,12 +38,14 @@
 
 namespace gputime::sim {
 
+/// A simulated GPU and CUDA runtime: the runtime policy of CudaEventClock, on a modelled device
+/// timeline (docs/simulator.md). Its policy calls return CUDA's status codes.
 class Runtime {
 public:
-    using stream_type = Stream;
-    using event_type = Event;
-    using graph_type = Graph;
-    using graph_exec_type = GraphExec;
+    using stream_type = Stream;        ///< Stream handle (cudaStream_t).
+    using event_type = Event;          ///< Event handle (cudaEvent_t).
+    using graph_type = Graph;          ///< Captured graph (cudaGraph_t).
+    using graph_exec_type = GraphExec; ///< Executable graph (cudaGraphExec_t).
 
     /// A runtime with the default Config. Not explicit, so `Runtime r = {};` works.
     Runtime();
@@ -87,7 +89,9 @@ public:
     /// ("fault.status") or times of 0 ("fault.times"); nothing is armed then.
     void inject(CallFault fault);
 
+    /// How often each call was made so far (a copy).
     Counters counters() const { return counters_; }
+    /// The configuration the runtime was made with.
     const Config& config() const { return config_; }
 
     /// The modelled SM clock [MHz] at a device time, from the work enqueued so far
@@ -102,6 +106,7 @@ public:
     /// The simulated host thread that makes the calls that follow (0 at first). Each thread has
     /// its own current device and capture mode; all share the one host clock.
     void set_thread(int thread) { thread_ = thread; }
+    /// The simulated host thread making calls now (set_thread()).
     int thread() const { return thread_; }
     /// The calling thread's current device (free; get_device is the policy call).
     int current_device() const;
@@ -112,8 +117,11 @@ public:
 
     // ---- the runtime policy contract (gputime/cuda/gpu_clock.hpp) -------------------
 
+    /// cudaEventCreate: an event on the current device; 1 for a null pointer.
     int event_create(event_type* event);
+    /// cudaEventDestroy; 400 for an unknown or destroyed event.
     int event_destroy(event_type event);
+    /// cudaEventRecord: the event completes when the work enqueued on `stream` before it has.
     int event_record(event_type event, stream_type stream);
     /// 0 once the host clock has reached the event, 600 before; 0 for an event never
     /// recorded (as CUDA does).
@@ -128,9 +136,13 @@ public:
     int stream_wait_event(stream_type stream, event_type event);
     /// Advances the host clock to the stream's tail, then pays api_cost.
     int stream_synchronize(stream_type stream);
+    /// cudaGetDeviceCount: Config::device_count (0 and the status under an injected Fault).
     int device_count(int* count);
+    /// cudaGetErrorName: "cudaErrorNotReady" for 600.
     static const char* error_name(int code);
+    /// cudaGetErrorString: CUDA's text for the code.
     static const char* error_string(int code);
+    /// The simulated host clock (it advances only by the costs of calls and host_work()).
     std::chrono::nanoseconds host_now() const { return host_; }
     /// One period of a polling loop: advances the host clock by poll_cost.
     void yield();
@@ -150,6 +162,7 @@ public:
     int event_create_with_flags(event_type* event, unsigned flags);
     /// The calling thread's current device; 101 (cudaErrorInvalidDevice) outside [0, device_count).
     int set_device(int device);
+    /// cudaGetDevice: the calling thread's current device.
     int get_device(int* device);
     /// A new stream on the current device (cudaStreamCreateWithFlags): flags
     /// cuda_status::stream_default (blocking) or stream_non_blocking; 1 for others.
@@ -172,7 +185,9 @@ public:
     /// Runs every node of `exec` in dependency order after what `stream` holds and after the
     /// previous launch of `exec` (cudaGraphLaunch), for one graph_launch_cost of host time.
     int graph_launch(graph_exec_type exec, stream_type stream);
+    /// cudaGraphExecDestroy; launches already enqueued still run. 400 for an unknown one.
     int graph_exec_destroy(graph_exec_type exec);
+    /// cudaGraphDestroy; 400 for an unknown or destroyed graph.
     int graph_destroy(graph_type graph);
     /// Stream{} and Stream::per_thread() name the current device's default stream (free).
     bool is_default_stream(stream_type stream) const {
@@ -198,6 +213,7 @@ public:
     /// its timeout has passed, it ended at the timeout instead (counted in gate_timeouts()).
     /// 1 when no gate is held.
     int gate_release();
+    /// A gate kernel is held (gate_hold() without gate_release() yet).
     bool gate_held() const { return gate_.has_value(); }
     /// Gate kernels that ended by their timeout: the host waited for work behind its own gate.
     std::uint64_t gate_timeouts() const { return gate_timeouts_; }

@@ -32,11 +32,15 @@ namespace gputime::sim {
 /// The telemetry source of a simulated Runtime. The runtime must outlive it.
 class Telemetry {
 public:
+    /// Reads `runtime`'s clock model and Config::throttle / Config::telemetry.
     explicit Telemetry(Runtime& runtime) : runtime_(&runtime) {}
 
+    /// Always true: the simulated device always answers.
     bool available() const noexcept { return true; }
+    /// Always empty (see available()).
     std::string why_unavailable() const { return {}; }
 
+    /// source "simulator"; clocks count as locked when the clock model is off.
     TelemetryDevice device() const {
         TelemetryDevice d;
         d.source = "simulator";

@@ -45,15 +45,16 @@ struct PercentileRanks {
 
 /// A percentile with its confidence interval: Stats::percentile_interval(99.0, 0.95).
 struct PercentileInterval {
-    double p = 0.0;           // the percentile, in percent
-    double confidence = 0.0;  // asked for, e.g. 0.95; ranks.coverage is what it really is
-    Duration estimate{0.0};   // the nearest-rank percentile itself
-    Duration lower{0.0};      // the lower bound; meaningless when lower_open
-    Duration upper{0.0};      // the upper bound; meaningless when upper_open
-    bool lower_open = true;   // too few samples to bound the percentile from below
-    bool upper_open = true;   // ... from above (e.g. a p99 of fewer than 368 samples at 95%)
-    PercentileRanks ranks;
+    double p = 0.0;           ///< The percentile, in percent (99.0).
+    double confidence = 0.0;  ///< Asked for, e.g. 0.95; ranks.coverage is what it really is.
+    Duration estimate{0.0};   ///< The nearest-rank percentile itself.
+    Duration lower{0.0};      ///< The lower bound; meaningless when lower_open.
+    Duration upper{0.0};      ///< The upper bound; meaningless when upper_open.
+    bool lower_open = true;   ///< Too few samples to bound the percentile from below.
+    bool upper_open = true;   ///< ... from above (e.g. a p99 of fewer than 368 samples at 95%).
+    PercentileRanks ranks;    ///< The bounds' ranks in the sorted samples, and the exact coverage.
 
+    /// Both sides are bounded (neither lower_open nor upper_open).
     bool bounded() const noexcept { return !lower_open && !upper_open; }
     /// The larger distance from the estimate to a bound, relative to the estimate: 0.01 means
     /// the true percentile is within +-1% (at the confidence). Infinite when a side is open.

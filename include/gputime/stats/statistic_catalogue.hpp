@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // gputime/stats/statistic_catalogue.hpp - every statistic gputime reports, named once.
 //
-// A statistic is written in many places: the text report (report.hpp), the per-layer tables
-// (layer_report.hpp), JSON (json_export.hpp), CSV (layer_export.hpp) and markdown. Each of them
-// reads this one list, so a statistic has one key, one heading, one unit and one way of being
-// printed everywhere (nvbench's summaries work the same way: a tag, a name and a hint per value).
+// A statistic is written in many places: the text report (report/text.hpp), the per-layer
+// tables (report/layer_table.hpp), JSON (report/json.hpp), CSV (report/layer_csv.hpp) and
+// markdown. Each of them reads this one list, so a statistic has one key, one heading, one unit
+// and one way of being printed everywhere (nvbench's summaries work the same way: a tag, a name
+// and a hint per value).
 //
 //   for (const gputime::StatisticInfo& info : gputime::statistic_catalogue)
 //       std::cout << info.heading << ": " << gputime::format_statistic(info.statistic,
@@ -41,15 +42,15 @@ enum class Statistic {
     steady_calls,         ///< the steady samples the other statistics describe (Stats::count())
     first_call,           ///< the first call, kept apart
     first_call_overhead,  ///< first call - steady p50
-    mean,
+    mean,                 ///< mean of the steady samples
     stddev,  ///< sample standard deviation (n - 1)
     mdape,   ///< nanobench's err%: median of |x - p50| / x
-    min,
-    p50,
-    p90,
-    p99,
+    min,    ///< smallest steady sample
+    p50,    ///< nearest-rank median
+    p90,    ///< nearest-rank 90th percentile
+    p99,    ///< nearest-rank 99th percentile
     p999,   ///< p99.9
-    max,
+    max,    ///< largest steady sample
     total,  ///< sum of the steady calls
     share,  ///< steady total / the whole's steady total (a layer within its iterations)
 };
@@ -63,14 +64,14 @@ enum class StatisticUnit {
 
 /// One entry of the catalogue.
 struct StatisticInfo {
-    Statistic statistic;
-    const char* key;
-    const char* heading;
-    StatisticUnit unit;
-    int decimals;
-    double percentile;
-    bool summable;
-    const char* description;
+    Statistic statistic;      ///< Which statistic this entry describes.
+    const char* key;          ///< JSON member and CSV column stem ("p50"; CSV adds "_ns" to durations).
+    const char* heading;      ///< Text and markdown column heading ("p50", "first call", "err%").
+    StatisticUnit unit;       ///< How the value reads: a duration, a count or a fraction.
+    int decimals;             ///< For a fraction, digits after the point when printed as a percentage.
+    double percentile;        ///< The p of a percentile statistic (50, 99.9); -1 otherwise.
+    bool summable;            ///< Whether a SUM row over several layers means something.
+    const char* description;  ///< One sentence for a legend.
 };
 
 /// Every statistic, in Statistic's order.
