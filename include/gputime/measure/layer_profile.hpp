@@ -2,8 +2,8 @@
 // gputime/measure/layer_profile.hpp - what a LayerProfiler measured: per-layer statistics, the
 // iteration total, the time between layers, and a bounded trace of the first iterations.
 //
-// A LayerProfile is plain data with no clock in it, so tables (layer_report.hpp) and exports
-// (layer_export.hpp, chrome_trace.hpp) work the same for host- and device-timed runs, and
+// A LayerProfile is plain data with no clock in it, so tables (report/layer_table.hpp) and exports
+// (report/layer_csv.hpp, report/chrome_trace.hpp) work the same for host- and device-timed runs, and
 // profiles from several runs, threads or processes can be merged.
 //
 // * Every layer has a Stats with one sample per call. The first call of each layer is kept
@@ -78,44 +78,50 @@ class LayerProfiler;
 
 /// One named scope of a profile, over every call it made.
 struct LayerStats {
+    /// `parent` of a top-level layer.
     static constexpr std::size_t no_parent = static_cast<std::size_t>(-1);
 
-    std::string name;                 // as given to scope(): "conv"
-    std::string path;                 // unique in its profile: "block1/conv" (see layer_path())
-    std::size_t parent = no_parent;   // index of the enclosing layer in LayerProfile::layers()
-    std::size_t depth = 0;            // 0 for a top-level layer
-    Stats time;                       // one sample per call; the first call kept apart
+    std::string name;                 ///< As given to scope(): "conv".
+    std::string path;                 ///< Unique in its profile: "block1/conv" (see layer_path()).
+    std::size_t parent = no_parent;   ///< Index of the enclosing layer in LayerProfile::layers().
+    std::size_t depth = 0;            ///< 0 for a top-level layer.
+    Stats time;                       ///< One sample per call; the first call kept apart.
 
+    /// No enclosing layer.
     bool top_level() const noexcept { return parent == no_parent; }
 };
 
 /// One layer call in the trace, relative to the start of its iteration.
 struct TraceSpan {
-    std::size_t layer = 0;  // index in LayerProfile::layers()
-    Duration offset{0.0};   // from the iteration's start mark to the scope's start mark
-    Duration duration{0.0};
+    std::size_t layer = 0;  ///< Index in LayerProfile::layers().
+    Duration offset{0.0};   ///< From the iteration's start mark to the scope's start mark.
+    Duration duration{0.0}; ///< The scope's own time, as in LayerStats::time.
 };
 
 /// One traced iteration: its spans are trace_spans()[first_span, first_span + span_count).
 struct TraceIteration {
-    std::size_t index = 0;  // 0 = the profile's first iteration (the first-call one)
-    Duration total{0.0};
-    std::size_t first_span = 0;
-    std::size_t span_count = 0;
+    std::size_t index = 0;       ///< 0 = the profile's first iteration (the first-call one).
+    Duration total{0.0};         ///< From its start mark to its end mark (iteration_total()).
+    std::size_t first_span = 0;  ///< Its first span in LayerProfile::trace_spans().
+    std::size_t span_count = 0;  ///< How many spans it has.
     /// When the iteration started: from the profile's trace origin (the start mark of its first
     /// traced iteration, LayerProfile::trace_origin()) to this iteration's start mark, on the
     /// clock's own timeline (device time for a GPU clock), as measured.
     Duration start{0.0};
 };
 
+/// Per-layer statistics of a model over many iterations, with a trace of the first ones: what a
+/// LayerProfiler collects (LayerProfiler::profile()) and the layer reports print.
 class LayerProfile {
 public:
     LayerProfile() = default;
+    /// An empty profile; `device_timed`: its times will be device times.
     explicit LayerProfile(std::string label, bool device_timed = false)
         : label_(std::move(label)), device_timed_(device_timed) {}
 
     /// What this run was: "batch 8". Used as a column title and as the trace's process name.
     const std::string& label() const noexcept { return label_; }
+    /// Renames the run (label()).
     void set_label(std::string label) { label_ = std::move(label); }
     /// True when the times are device times (a GPU clock), false for host times.
     bool device_timed() const noexcept { return device_timed_; }
@@ -150,6 +156,7 @@ public:
 
     /// The first iterations, span by span (bounded by the profiler's trace_iterations()).
     const std::vector<TraceIteration>& trace_iterations() const noexcept { return trace_iterations_; }
+    /// Every traced span, iteration after iteration (TraceIteration::first_span indexes it).
     const std::vector<TraceSpan>& trace_spans() const noexcept { return trace_spans_; }
     /// Completed iterations that are in the statistics but not in the trace (over the cap).
     std::size_t untraced_iterations() const { return iterations() - trace_iterations_.size(); }

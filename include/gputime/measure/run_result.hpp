@@ -28,10 +28,10 @@ enum class RunMode {
 
 /// How the runner decided that the warm-up was over.
 enum class WarmupRule {
-    fixed_count,    // warmup(n): exactly n calls
-    time_budget,    // warmup_for(budget): calls until `budget` of host time was spent
-    window_median,  // warmup_until_stable(): two consecutive windows' medians agree
-    mser5,          // warmup_auto(): MSER-5 placed the end of the transient (warmup_detection.hpp)
+    fixed_count,    ///< warmup(n): exactly n calls
+    time_budget,    ///< warmup_for(budget): calls until `budget` of host time was spent
+    window_median,  ///< warmup_until_stable(): two consecutive windows' medians agree
+    mser5,          ///< warmup_auto(): MSER-5 placed the end of the transient (warmup_detection.hpp)
 };
 
 /// Measure until a percentile is known to a relative precision, instead of for a fixed count
@@ -41,23 +41,24 @@ enum class WarmupRule {
 /// stopping criterion in spirit (min 10 samples, min 0.5 s, timeout 15 s), on an interval of
 /// the median instead of the relative standard deviation.
 struct PrecisionTarget {
-    double percentile = 50.0;
-    double relative_half_width = 0.01;  // +-1%
-    double confidence = 0.95;
-    std::size_t min_samples = 10;
-    std::chrono::nanoseconds min_time = std::chrono::milliseconds(500);
-    std::chrono::nanoseconds max_time = std::chrono::seconds(15);
-    std::size_t max_samples = 10000000;
+    double percentile = 50.0;           ///< The percentile to pin down, in percent.
+    double relative_half_width = 0.01;  ///< Stop when its interval is within +-this (0.01: +-1%).
+    double confidence = 0.95;           ///< Confidence of that interval.
+    std::size_t min_samples = 10;       ///< Never stop on precision before this many measured calls.
+    std::chrono::nanoseconds min_time = std::chrono::milliseconds(500);  ///< ... nor before this much host time.
+    std::chrono::nanoseconds max_time = std::chrono::seconds(15);        ///< Stop after this much host time.
+    std::size_t max_samples = 10000000;  ///< Stop after this many measured calls.
 };
 
 /// Why the measured loop ended.
 enum class StopReason {
-    iteration_count,    // the fixed number of iterations() was made
-    precision_reached,  // until(): the interval is as narrow as asked
-    time_limit,         // until(): max_time was spent first
-    sample_limit,       // until(): max_samples were measured first
+    iteration_count,    ///< the fixed number of iterations() was made
+    precision_reached,  ///< until(): the interval is as narrow as asked
+    time_limit,         ///< until(): max_time was spent first
+    sample_limit,       ///< until(): max_samples were measured first
 };
 
+/// "iteration count", "precision reached", "time limit", "sample limit".
 inline const char* to_string(StopReason reason) noexcept {
     switch (reason) {
         case StopReason::iteration_count: return "iteration count";
@@ -67,6 +68,7 @@ inline const char* to_string(StopReason reason) noexcept {
     }
     return "unknown";
 }
+/// "fixed count", "time budget", "window median", "MSER-5".
 inline const char* to_string(WarmupRule rule) noexcept {
     switch (rule) {
         case WarmupRule::fixed_count: return "fixed count";
@@ -80,26 +82,28 @@ inline const char* to_string(WarmupRule rule) noexcept {
 /// The settings a run was made with, kept in its result so that a saved result says how it
 /// was measured.
 struct RunSettings {
-    WarmupRule warmup_rule = WarmupRule::fixed_count;
-    std::size_t warmup_calls = 10;                // the count, or the cap of an adaptive rule
-    std::chrono::nanoseconds warmup_time{0};      // the budget (time_budget) or cap (mser5); 0: none
-    std::size_t stable_window = 0;                // window_median only
-    double stable_tolerance = 0.0;                // window_median only
-    std::size_t iterations = 100;                 // fixed count; unused with a precision target
-    std::optional<PrecisionTarget> target;        // until(): measure to a precision
-    RunMode mode = RunMode::latency;
-    std::chrono::nanoseconds idle_gap{0};
+    WarmupRule warmup_rule = WarmupRule::fixed_count;  ///< How the warm-up ends.
+    std::size_t warmup_calls = 10;                ///< The count, or the cap of an adaptive rule.
+    std::chrono::nanoseconds warmup_time{0};      ///< The budget (time_budget) or cap (mser5); 0: none.
+    std::size_t stable_window = 0;                ///< Calls per window (window_median only).
+    double stable_tolerance = 0.0;                ///< Relative median change allowed (window_median only).
+    std::size_t iterations = 100;                 ///< Fixed count; unused with a precision target.
+    std::optional<PrecisionTarget> target;        ///< until(): measure to a precision.
+    RunMode mode = RunMode::latency;              ///< How calls are paced.
+    std::chrono::nanoseconds idle_gap{0};         ///< Idle host time before each call (idle_gap()).
 };
 
+/// Everything one WarmupRunner::run measured: the warm-up calls in order, the measured calls
+/// (latency, and enqueue for device clocks), the settings, and why the run stopped.
 struct RunResult {
-    std::string name;
-    RunSettings settings;
-    RunMode mode = RunMode::latency;
-    bool device_timed = false;  // latency holds device time (GPU clock), not host time
-    bool complete = false;      // false when the callable threw: what was measured is kept
-    bool warmup_settled = false;  // an adaptive warm-up rule ended the warm-up before its limit
-    bool legacy_default_stream = false;  // a device clock on CUDA's legacy default stream
-    StopReason stop_reason = StopReason::iteration_count;
+    std::string name;                 ///< The runner's name().
+    RunSettings settings;             ///< How it was measured.
+    RunMode mode = RunMode::latency;  ///< settings.mode, repeated for readers of a result alone.
+    bool device_timed = false;  ///< latency holds device time (GPU clock), not host time.
+    bool complete = false;      ///< false when the callable threw: what was measured is kept.
+    bool warmup_settled = false;  ///< An adaptive warm-up rule ended the warm-up before its limit.
+    bool legacy_default_stream = false;  ///< A device clock on CUDA's legacy default stream.
+    StopReason stop_reason = StopReason::iteration_count;  ///< Why the measured loop ended.
     /// With a precision target: the target percentile's interval when the run stopped.
     std::optional<PercentileInterval> target_interval;
     /// warmup_end_of() (MSER-5 with a trend guard) over every call of the run in order
@@ -120,8 +124,11 @@ struct RunResult {
     /// Host wall time of the measured loop, synchronisation included.
     Duration wall{0.0};
 
+    /// The very first call of the run (latency.first_call()).
     Duration first_call() const { return latency.first_call(); }
+    /// First call - steady p50: what being first costs.
     Duration first_call_overhead() const { return latency.first_call_overhead(); }
+    /// Sum of the warm-up calls.
     Duration warmup_total() const {
         Duration total{0.0};
         for (const Duration d : warmup) total += d;
