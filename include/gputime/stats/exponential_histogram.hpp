@@ -9,9 +9,10 @@
 // Bucket `offset + i` holds the counts[i] durations whose value in seconds lies in
 // (base^(offset+i), base^(offset+i+1)], base = 2^(2^-scale): OpenTelemetry's
 // ExponentialHistogramDataPoint (scale, zero_count, positive.offset, positive.bucket_counts) and
-// Prometheus' native histogram (schema == scale, the same index) with no count split. Durations
-// of at most zero_threshold_seconds (2^-48 s, 0 included) are zero_count. docs/statistics.md
-// gives the field-by-field mapping.
+// Prometheus' native histogram (schema == scale, the same buckets) with no count split.
+// Prometheus numbers a bucket by its upper bound, so its index is this one + 1 (1 s is in
+// OpenTelemetry bucket -1, Prometheus bucket 0). Durations of at most zero_threshold_seconds
+// (2^-48 s, 0 included) are zero_count. docs/statistics.md gives the field-by-field mapping.
 #pragma once
 
 #include <gputime/core/detail/sample_checks.hpp>
@@ -28,12 +29,14 @@
 
 namespace gputime {
 
+/// A BoundedStats' bucket counts and exact sums as plain data, in OpenTelemetry's exponential
+/// layout (BoundedStats::histogram(); BoundedStats::from_histogram() reads one back).
 struct ExponentialHistogram {
     /// Bucket boundaries are powers of base in this unit: seconds, Prometheus' convention.
     static constexpr double unit_seconds = 1.0;
     /// The scales gputime records at: Prometheus' native-histogram schemas.
     static constexpr int min_scale = -4;
-    static constexpr int max_scale = 8;
+    static constexpr int max_scale = 8;  ///< The finest scale (base 1.0027, percentiles within 0.135%).
     /// Durations <= this (in seconds) are counted in zero_count: 2^-48 s (3.6e-6 ns), a bucket
     /// boundary at every scale.
     static constexpr double zero_threshold_seconds = 0x1p-48;
@@ -52,14 +55,14 @@ struct ExponentialHistogram {
     double sum_seconds = 0.0;
     /// Exact smallest and largest steady sample, in seconds (0 when count is 0).
     double min_seconds = 0.0;
-    double max_seconds = 0.0;
+    double max_seconds = 0.0;  ///< Exact largest steady sample, in seconds (0 when count is 0).
     /// Sum of squared deviations from the mean, in s^2: the sample variance is
     /// sum_squared_deviations / (count - 1).
     double sum_squared_deviations = 0.0;
     /// First calls (one per recording thread or merged part) and their sum, in seconds: a series
     /// of their own, never in the buckets.
     std::uint64_t first_call_count = 0;
-    double first_call_sum_seconds = 0.0;
+    double first_call_sum_seconds = 0.0;  ///< Sum of the first calls, in seconds.
 
     /// 2^(2^-scale).
     double base() const noexcept { return std::exp2(std::ldexp(1.0, -scale)); }
@@ -77,6 +80,7 @@ struct ExponentialHistogram {
     double lower_seconds(std::size_t i) const noexcept {
         return bound_seconds(scale, static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(i));
     }
+    /// base^(offset + i + 1) in seconds: the upper (inclusive) bound of counts[i].
     double upper_seconds(std::size_t i) const noexcept {
         return bound_seconds(scale, static_cast<std::int64_t>(offset) + static_cast<std::int64_t>(i) + 1);
     }

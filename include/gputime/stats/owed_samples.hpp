@@ -15,6 +15,8 @@
 
 namespace gputime {
 
+/// The slot of an accumulator through which a clock delivers samples it does not know yet (GPU
+/// scopes whose end event the device has not reached); reads settle() it first.
 class OwedSamples {
 public:
     /// What still owes one accumulator samples (a GPU clock keeps one per accumulator). The
@@ -37,8 +39,8 @@ public:
 
     protected:
         Source() = default;
-        Source(const Source&) = default;
-        Source& operator=(const Source&) = default;
+        Source(const Source&) = default;             ///< Sources are copied only by derived classes.
+        Source& operator=(const Source&) = default;  ///< Sources are copied only by derived classes.
         ~Source() = default;
     };
 
@@ -72,6 +74,7 @@ public:
 
     /// For sources: who owes this slot (null: nobody), and linking or unlinking one.
     Source* source() const noexcept { return source_; }
+    /// Links `source` (null: unlinks); the slot does not own it.
     void set_source(Source* source) noexcept { source_ = source; }
 
 private:

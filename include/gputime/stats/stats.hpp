@@ -84,6 +84,9 @@
 
 namespace gputime {
 
+/// Every duration kept (8 bytes each), the first call apart: exact percentiles with confidence
+/// intervals, mean, stddev, err%. For unbounded streams use BoundedStats; for many threads,
+/// SharedStats.
 class Stats {
 public:
     Stats() = default;
@@ -92,6 +95,7 @@ public:
     Stats(const Stats& other) { copy_from(other); }
     // Moving takes the samples a clock still owes `other` along (no wait, no throw), so a
     // std::vector<Stats> moves its elements when it grows instead of copying every sample.
+    /// Takes every sample of `other`, and the samples a clock still owes it; `other` is left empty.
     Stats(Stats&& other) noexcept { move_from(other); }
     /// As the copy constructor; what this Stats was still owed is dropped. Throws only
     /// std::bad_alloc, with this Stats unchanged.
@@ -105,6 +109,7 @@ public:
         }
         return *this;
     }
+    /// As the move constructor; what this Stats was still owed is dropped.
     Stats& operator=(Stats&& other) noexcept {
         if (this != &other) move_from(other);
         return *this;
@@ -188,14 +193,18 @@ public:
         resolve();
         return samples_.size() + first_call_count_;
     }
+    /// A first call is recorded.
     bool has_first_call() const {
         resolve();
         return first_call_count_ != 0;
     }
+    /// First calls pooled here: 1, or more after merge() (one per merged part that had one).
     std::size_t first_call_count() const {
         resolve();
         return first_call_count_;
     }
+    /// The first call (the mean of the pooled first calls after a merge()). Throws
+    /// std::logic_error when none is recorded.
     Duration first_call() const {
         resolve();
         if (first_call_count_ == 0) throw std::logic_error("gputime::Stats::first_call: nothing recorded");
@@ -204,6 +213,8 @@ public:
     /// first_call() - p50(): what the first call costs on top of a typical steady call.
     Duration first_call_overhead() const { return first_call() - p50(); }
 
+    /// Mean of the steady samples. As every statistic below, throws std::logic_error when there
+    /// is no steady sample.
     Duration mean() const { return Duration{moments("mean").mean}; }
     /// Sample standard deviation (n - 1); 0 for a single sample.
     Duration stddev() const {
@@ -215,8 +226,8 @@ public:
         const double m = mean().count();
         return m == 0.0 ? 0.0 : stddev().count() / m;
     }
-    Duration min() const { return Duration{moments("min").min}; }
-    Duration max() const { return Duration{moments("max").max}; }
+    Duration min() const { return Duration{moments("min").min}; }  ///< Smallest steady sample.
+    Duration max() const { return Duration{moments("max").max}; }  ///< Largest steady sample.
     /// The sum of the steady samples (compensated summation).
     Duration total() const { return Duration{moments("total").sum}; }
 
@@ -255,11 +266,11 @@ public:
         if (!interval.upper_open) interval.upper = Duration{value_at(ranks.upper - 1)};
         return interval;
     }
-    Duration p50() const { return percentile(50.0); }
-    Duration p90() const { return percentile(90.0); }
-    Duration p99() const { return percentile(99.0); }
-    Duration p999() const { return percentile(99.9); }
-    Duration median() const { return p50(); }
+    Duration p50() const { return percentile(50.0); }   ///< percentile(50).
+    Duration p90() const { return percentile(90.0); }   ///< percentile(90).
+    Duration p99() const { return percentile(99.0); }   ///< percentile(99).
+    Duration p999() const { return percentile(99.9); }  ///< percentile(99.9).
+    Duration median() const { return p50(); }           ///< p50().
 
     /// Median absolute percentage error, as a fraction (0.012 = 1.2%): the nearest-rank median
     /// over samples of |x - p50| / x (a zero sample counts 0 if p50 is 0, else infinity).
