@@ -88,7 +88,7 @@ struct has_l2_sweep_async<R, std::enable_if_t<std::is_convertible<
 template <class Runtime>
 class L2Flush {
 public:
-    using stream_type = typename Runtime::stream_type;
+    using stream_type = typename Runtime::stream_type;  ///< The runtime policy's stream handle.
     /// A read-only sweep: enqueues, on `stream`, a kernel that reads [buffer, buffer + bytes)
     /// and writes nothing; returns a cudaError_t number (0 on success).
     using Sweep = std::function<int(const void* buffer, std::size_t bytes, stream_type stream)>;
@@ -134,6 +134,7 @@ public:
     bool leaves_dirty_lines() const noexcept { return state_->bytes > 0 && !state_->sweep; }
     /// Flushes made (by every copy).
     std::uint64_t flushes() const noexcept { return state_->flushes; }
+    /// The stream the sweeps are enqueued on.
     stream_type stream() const noexcept { return state_->stream; }
     /// The device the buffer is on; -1 when the runtime policy cannot tell.
     int device() const noexcept { return state_->device; }
@@ -234,8 +235,10 @@ public:
     }
     /// The input of call `call` (the runner's index, warm-up calls included): inputs[call % size].
     T& for_call(std::size_t call) { return inputs_[call % inputs_.size()]; }
-    const T& for_call(std::size_t call) const { return inputs_[call % inputs_.size()]; }
+    const T& for_call(std::size_t call) const { return inputs_[call % inputs_.size()]; }  ///< As above.
+    /// The number of inputs in the pool.
     std::size_t size() const noexcept { return inputs_.size(); }
+    /// The pool itself (fill or refresh the inputs; keep it non-empty).
     std::vector<T>& inputs() noexcept { return inputs_; }
 
     /// How many copies of an input of `input_bytes` a rotation needs so that, between two uses

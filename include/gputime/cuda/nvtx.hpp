@@ -58,6 +58,7 @@ inline void pop() noexcept {
 /// A range from construction to destruction. `name` is copied by NVTX at construction.
 class ScopedRange {
 public:
+    /// push(name).
     explicit ScopedRange(const char* name) noexcept { push(name); }
     ~ScopedRange() { pop(); }
     ScopedRange(const ScopedRange&) = delete;
@@ -69,9 +70,9 @@ public:
 /// LayerProfiler range policy: one NVTX range per scope, named like the scope. Enabled only
 /// when NVTX is available, so a profiler using it costs nothing extra without NVTX.
 struct NvtxRanges {
-    static constexpr bool enabled = nvtx::available;
-    void push(const char* name) noexcept { nvtx::push(name); }
-    void pop() noexcept { nvtx::pop(); }
+    static constexpr bool enabled = nvtx::available;  ///< False without NVTX: the profiler skips the calls.
+    void push(const char* name) noexcept { nvtx::push(name); }  ///< Opens the scope's range.
+    void pop() noexcept { nvtx::pop(); }                        ///< Closes it.
 };
 
 }  // namespace gputime

@@ -17,8 +17,10 @@ namespace gputime {
 /// instead in what(). code(), name() and description() are CUDA's, as in any CudaError.
 class StreamCaptureError : public CudaError {
 public:
+    /// `error`, with `advice` (what to do instead) appended to its what() in brackets.
     StreamCaptureError(const CudaError& error, const std::string& advice)
         : CudaError(error), text_(std::string(error.what()) + " [" + advice + "]") {}
+    /// CudaError's text followed by " [advice]".
     const char* what() const noexcept override { return text_.c_str(); }
 
 private:

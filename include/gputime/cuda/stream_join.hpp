@@ -109,12 +109,15 @@ private:
 
 }  // namespace detail
 
+/// Makes a GPU timer's scope cover work on other streams: forks side streams off the clock's
+/// stream at construction and joins them back at join() or destruction (see the header comment).
+/// Declare it after the timer.
 template <class Runtime>
 class JoinStreams {
 public:
-    using clock_type = CudaEventClock<Runtime>;
-    using stream_type = typename Runtime::stream_type;
-    using event_type = typename Runtime::event_type;
+    using clock_type = CudaEventClock<Runtime>;         ///< The clock whose stream is the main one.
+    using stream_type = typename Runtime::stream_type;  ///< The runtime policy's stream handle.
+    using event_type = typename Runtime::event_type;    ///< The runtime policy's event handle.
 
     /// Side streams one JoinStreams can join (fixed arrays keep it allocation-free).
     static constexpr std::size_t max_side_streams = 8;
@@ -124,6 +127,7 @@ public:
     JoinStreams(clock_type& clock, std::initializer_list<stream_type> side) : clock_(clock) {
         fork(side.begin(), side.size());
     }
+    /// As above, with the side streams in a vector.
     JoinStreams(clock_type& clock, const std::vector<stream_type>& side) : clock_(clock) {
         fork(side.data(), side.size());
     }
@@ -200,7 +204,9 @@ public:
         if (!failed_call.empty()) throw error(failed_call.c_str(), failed_status);
     }
 
+    /// join() has run (successfully or not).
     bool joined() const noexcept { return joined_; }
+    /// How many side streams were forked.
     std::size_t side_stream_count() const noexcept { return count_; }
 
 private:

@@ -17,9 +17,9 @@ namespace gputime {
 /// `max_sleep`, and never past the timeout. The defaults react within microseconds to short
 /// kernels and within max_sleep to long ones, without keeping a core busy.
 struct WaitBackoff {
-    std::chrono::nanoseconds spin = std::chrono::microseconds(50);
-    std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);
-    std::chrono::nanoseconds max_sleep = std::chrono::microseconds(200);
+    std::chrono::nanoseconds spin = std::chrono::microseconds(50);         ///< Polling with yield() first; >= 0.
+    std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);  ///< The first sleep; > 0.
+    std::chrono::nanoseconds max_sleep = std::chrono::microseconds(200);   ///< The longest sleep; >= first_sleep.
 };
 
 namespace detail {

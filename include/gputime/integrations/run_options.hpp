@@ -52,40 +52,41 @@ namespace gputime {
 
 /// A program's own option, next to the standard ones (e.g. layer_by_layer's --out DIR).
 struct ProgramOption {
+    /// What the option takes.
     enum class Kind {
-        flag,              // no value: --autotune
-        value,             // one value: --model PATH
-        whole_number,      // a whole number >= minimum: --threads N (checked like --iterations)
-        output_file,       // a file to write, checked before anything is measured
-        output_directory,  // a directory to write into (made if missing), checked the same way
+        flag,              ///< no value: --autotune
+        value,             ///< one value: --model PATH
+        whole_number,      ///< a whole number >= minimum: --threads N (checked like --iterations)
+        output_file,       ///< a file to write, checked before anything is measured
+        output_directory,  ///< a directory to write into (made if missing), checked the same way
     };
-    std::string name;          // "--out"
-    Kind kind = Kind::value;
-    std::string value_name;    // "DIR", shown in --help
-    std::string help;          // one line
-    std::string default_text;  // shown as "(default ...)"; empty: no default
-    std::size_t minimum = 0;   // whole_number: the smallest value accepted
+    std::string name;          ///< "--out"
+    Kind kind = Kind::value;   ///< What it takes.
+    std::string value_name;    ///< "DIR", shown in --help
+    std::string help;          ///< one line of --help
+    std::string default_text;  ///< shown as "(default ...)"; empty: no default
+    std::size_t minimum = 0;   ///< whole_number: the smallest value accepted
 };
 
 /// The standard settings of a run, read from the command line and the environment.
 class RunOptions {
 public:
     // --- measurement ---------------------------------------------------------------------------
-    std::size_t warmup = 10;       // --warmup N: calls before measuring
-    bool warmup_auto = false;      // --warmup auto: until MSER-5 sees the transient end
-    std::size_t iterations = 100;  // --iterations N: measured calls (without --target)
-    double target_percent = 0.0;   // --target PERCENT: measure until p50 is known to +-PERCENT; 0: off
-    std::chrono::nanoseconds min_time = std::chrono::milliseconds(500);  // --min-time (with --target)
-    std::chrono::nanoseconds max_time = std::chrono::seconds(15);        // --max-time (with --target)
-    std::size_t min_samples = 10;        // --min-samples N (with --target)
-    std::size_t max_samples = 10000000;  // --max-samples N (with --target)
-    int device = 0;                      // --device N: the CUDA device
-    bool quick = false;                  // --quick: the program's short settings (CI smoke tests)
+    std::size_t warmup = 10;       ///< --warmup N: calls before measuring
+    bool warmup_auto = false;      ///< --warmup auto: until MSER-5 sees the transient end
+    std::size_t iterations = 100;  ///< --iterations N: measured calls (without --target)
+    double target_percent = 0.0;   ///< --target PERCENT: measure until p50 is known to +-PERCENT; 0: off
+    std::chrono::nanoseconds min_time = std::chrono::milliseconds(500);  ///< --min-time (with --target)
+    std::chrono::nanoseconds max_time = std::chrono::seconds(15);        ///< --max-time (with --target)
+    std::size_t min_samples = 10;        ///< --min-samples N (with --target)
+    std::size_t max_samples = 10000000;  ///< --max-samples N (with --target)
+    int device = 0;                      ///< --device N: the CUDA device
+    bool quick = false;                  ///< --quick: the program's short settings (CI smoke tests)
     // --- output files (empty: not written) -----------------------------------------------------
-    std::string json;      // --json FILE
-    std::string html;      // --html FILE
-    std::string markdown;  // --markdown FILE
-    std::string csv;       // --csv FILE
+    std::string json;      ///< --json FILE
+    std::string html;      ///< --html FILE
+    std::string markdown;  ///< --markdown FILE
+    std::string csv;       ///< --csv FILE
     // --- the program's own options -------------------------------------------------------------
     /// Whether the program option `name` ("--autotune") was given (command line only).
     bool has(const std::string& name) const { return program_values_.count(name) != 0; }
@@ -161,12 +162,12 @@ private:
 /// What --help says about a program: its name and purpose, its defaults of the standard
 /// settings (and with --quick), and its own options.
 struct RunOptions::Program {
-    std::string name;     // "demo"
-    std::string summary;  // what it measures, one or two lines
-    RunOptions defaults;  // the program's defaults of the standard settings
-    std::optional<RunOptions> quick;     // the settings --quick selects; none: --quick is not offered
-    std::vector<ProgramOption> options;  // its own options
-    std::string quick_text;              // what --quick does, for --help ("3 warm-up + 30 calls")
+    std::string name;     ///< "demo"
+    std::string summary;  ///< what it measures, one or two lines
+    RunOptions defaults;  ///< the program's defaults of the standard settings
+    std::optional<RunOptions> quick;     ///< the settings --quick selects; none: --quick is not offered
+    std::vector<ProgramOption> options;  ///< its own options
+    std::string quick_text;              ///< what --quick does, for --help ("3 warm-up + 30 calls")
     /// The standard options it acts on ("--iterations", "--json", ...); empty: all of them. The
     /// others are not options of it, and their variables are ignored (meant for other programs).
     std::vector<std::string> standard;
@@ -174,6 +175,7 @@ struct RunOptions::Program {
     /// ({"--iterations", "forward passes per batch size"}).
     std::map<std::string, std::string> standard_help;
 };
+/// What --help says about a program (RunOptions::Program).
 using ProgramInfo = RunOptions::Program;
 
 namespace detail::run_options {

@@ -48,9 +48,10 @@ namespace testing {
 /// The outcome of one check. The message says what was checked and what was measured; when
 /// the check failed it also holds the whole summary of the Stats (or RunResult).
 struct Verdict {
-    bool passed = false;
-    std::string message;
+    bool passed = false;  ///< The check held.
+    std::string message;  ///< What was checked and measured (and the summary on failure).
 
+    /// passed, so that `CHECK(verdict)` and `if (verdict)` read naturally.
     explicit operator bool() const noexcept { return passed; }
 };
 

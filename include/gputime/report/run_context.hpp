@@ -48,8 +48,8 @@ struct GpuContext {
 
 /// The context of a measurement: the host, the build and, when there is one, the GPU.
 struct RunContext {
-    HostContext host;
-    std::optional<GpuContext> gpu;
+    HostContext host;               ///< The machine and the build.
+    std::optional<GpuContext> gpu;  ///< The GPU, when one was usable.
     std::string no_gpu_reason;  ///< why gpu is empty ("built without the CUDA toolkit", CUDA's error)
 };
 
