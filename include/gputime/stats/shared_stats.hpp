@@ -138,6 +138,7 @@ public:
     public:
         /// The Stats to record into (e.g. with a ScopedTimer) while the lease lives.
         Stats& stats() noexcept { return shard_->scratch; }
+        /// Moves the lease (return it from a function); `other` then appends nothing.
         Lease(Lease&& other) noexcept : shard_(other.shard_) { other.shard_ = nullptr; }
         Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;
@@ -280,47 +281,48 @@ class SharedBoundedStats {
             const std::lock_guard<std::mutex> lock(outside_mutex);
             ++outside[indexer(x)];
         }
-        void begin_write() noexcept {
-            sequence.store(++written, std::memory_order_relaxed);  // odd: a write is under way
-            std::atomic_thread_fence(std::memory_order_release);
-        }
+        // A seqlock without fences (ThreadSanitizer does not model them): the owner stores an odd
+        // sequence number, then every published field with a release store (ordered after the odd
+        // number), then the even number; a reader loads the fields with acquire loads between two
+        // loads of the number. A reader that sees any field of an unfinished write also sees the
+        // odd number (or a later one) and tries again. On x86 these are plain moves.
+        void begin_write() noexcept { sequence.store(++written, std::memory_order_relaxed); }
         void end_write() noexcept { sequence.store(++written, std::memory_order_release); }
         void publish_sums() noexcept {
             const detail::ShiftedMoments::Parts p = moments.parts();
-            constexpr auto relaxed = std::memory_order_relaxed;
-            sums.n.store(p.n, relaxed);
-            sums.shift.store(p.shift, relaxed);
-            sums.s1_hi.store(p.s1_hi, relaxed);
-            sums.s1_lo.store(p.s1_lo, relaxed);
-            sums.s2_hi.store(p.s2_hi, relaxed);
-            sums.s2_lo.store(p.s2_lo, relaxed);
-            sums.next_recentre.store(p.next_recentre, relaxed);
-            sums.min.store(min, relaxed);
-            sums.max.store(max, relaxed);
-            sums.first_call_count.store(first_call_count, relaxed);
-            sums.first_call_sum.store(first_call_sum, relaxed);
+            constexpr auto release = std::memory_order_release;
+            sums.n.store(p.n, release);
+            sums.shift.store(p.shift, release);
+            sums.s1_hi.store(p.s1_hi, release);
+            sums.s1_lo.store(p.s1_lo, release);
+            sums.s2_hi.store(p.s2_hi, release);
+            sums.s2_lo.store(p.s2_lo, release);
+            sums.next_recentre.store(p.next_recentre, release);
+            sums.min.store(min, release);
+            sums.max.store(max, release);
+            sums.first_call_count.store(first_call_count, release);
+            sums.first_call_sum.store(first_call_sum, release);
         }
         // A consistent copy of the sums: retried while the owner is writing them (a write is a
         // few nanoseconds; the owner never waits for this).
         SumsCopy read_sums() const {
-            constexpr auto relaxed = std::memory_order_relaxed;
+            constexpr auto acquire = std::memory_order_acquire;
             for (unsigned attempt = 0;; ++attempt) {
-                const std::uint64_t before = sequence.load(std::memory_order_acquire);
+                const std::uint64_t before = sequence.load(acquire);
                 if ((before & 1) == 0) {
                     SumsCopy c;
-                    c.moments.n = sums.n.load(relaxed);
-                    c.moments.shift = sums.shift.load(relaxed);
-                    c.moments.s1_hi = sums.s1_hi.load(relaxed);
-                    c.moments.s1_lo = sums.s1_lo.load(relaxed);
-                    c.moments.s2_hi = sums.s2_hi.load(relaxed);
-                    c.moments.s2_lo = sums.s2_lo.load(relaxed);
-                    c.moments.next_recentre = sums.next_recentre.load(relaxed);
-                    c.min = sums.min.load(relaxed);
-                    c.max = sums.max.load(relaxed);
-                    c.first_call_count = sums.first_call_count.load(relaxed);
-                    c.first_call_sum = sums.first_call_sum.load(relaxed);
-                    std::atomic_thread_fence(std::memory_order_acquire);
-                    if (sequence.load(relaxed) == before) return c;
+                    c.moments.n = sums.n.load(acquire);
+                    c.moments.shift = sums.shift.load(acquire);
+                    c.moments.s1_hi = sums.s1_hi.load(acquire);
+                    c.moments.s1_lo = sums.s1_lo.load(acquire);
+                    c.moments.s2_hi = sums.s2_hi.load(acquire);
+                    c.moments.s2_lo = sums.s2_lo.load(acquire);
+                    c.moments.next_recentre = sums.next_recentre.load(acquire);
+                    c.min = sums.min.load(acquire);
+                    c.max = sums.max.load(acquire);
+                    c.first_call_count = sums.first_call_count.load(acquire);
+                    c.first_call_sum = sums.first_call_sum.load(acquire);
+                    if (sequence.load(std::memory_order_relaxed) == before) return c;
                 }
                 if (attempt % 64 == 63) std::this_thread::yield();
             }
