@@ -3,6 +3,11 @@
 //
 //   gbench_gpu [--quick] [Google Benchmark flags, e.g. --benchmark_format=json]
 //
+// Google Benchmark's own flags work unchanged (--benchmark_min_time, --benchmark_filter,
+// --benchmark_format=json, --benchmark_out=FILE ...), and stdout carries only its output: what
+// this program says about itself (no GPU here) goes to stderr, so --benchmark_format=json
+// writes valid JSON. --quick means --benchmark_min_time=0.01 (a flag given after it wins).
+//
 // Google Benchmark times the host; around asynchronous GPU work that is the launch, not the
 // work. gputime::gbench::time_iterations() times each iteration with CUDA events instead and
 // reports that as the iteration's time (->UseManualTime()), with p50_ns, p99_ns and
@@ -12,7 +17,6 @@
 //  * Without one: it says so and runs the same code on the simulated GPU
 //    (gputime::CudaEventClock<gputime::sim::Runtime>, virtual time: the numbers are the model's).
 //  * Always: a CPU function timed by gputime::HostClock, the adapter with a host clock.
-// --quick: each benchmark runs for about 10 ms (the CI smoke test).
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/integrations/gbench.hpp>
 #include <gputime/core/host_clock.hpp>
@@ -38,8 +42,6 @@
 #endif
 
 namespace {
-
-double min_time_seconds = 0.5;  // Google Benchmark's default; --quick makes it 0.01
 
 #if defined(GPUTIME_HAS_CUDA)
 // What the GPU benchmarks share: a stream, two 64 MiB buffers and a clock on the stream.
@@ -130,12 +132,13 @@ void host_sum(benchmark::State& state) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // --quick becomes Google Benchmark's own flag, in its place: a --benchmark_min_time given
+    // later on the line wins, as Google Benchmark's flags do among themselves.
+    static char quick_min_time[] = "--benchmark_min_time=0.01";
     std::vector<char*> args;
-    for (int i = 0; i < argc; ++i) {
-        if (i > 0 && std::strcmp(argv[i], "--quick") == 0) min_time_seconds = 0.01;
-        else args.push_back(argv[i]);
-    }
-    int count = static_cast<int>(args.size());
+    for (int i = 0; i < argc; ++i) args.push_back(i > 0 && std::strcmp(argv[i], "--quick") == 0 ? quick_min_time : argv[i]);
+    args.push_back(nullptr);  // argv[argc] is a null pointer
+    int count = static_cast<int>(args.size()) - 1;
     benchmark::Initialize(&count, args.data());
     if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
 
@@ -143,22 +146,24 @@ int main(int argc, char** argv) {
 #if defined(GPUTIME_HAS_CUDA)
     on_gpu = gpu_present();
     if (on_gpu) {
-        benchmark::RegisterBenchmark("gpu/cudaMemsetAsync_64MiB", gpu_memset)->UseManualTime()->MinTime(min_time_seconds);
-        benchmark::RegisterBenchmark("gpu/cudaMemcpyAsync_64MiB", gpu_copy)->UseManualTime()->MinTime(min_time_seconds);
+        benchmark::RegisterBenchmark("gpu/cudaMemsetAsync_64MiB", gpu_memset)->UseManualTime();
+        benchmark::RegisterBenchmark("gpu/cudaMemcpyAsync_64MiB", gpu_copy)->UseManualTime();
     }
 #endif
     if (!on_gpu) {
-        std::printf("gbench_gpu: no usable GPU here (%s), so the GPU benchmark runs on gputime's simulated GPU\n"
-                    "(virtual time: its numbers are the simulator's model, a 120 us kernel with a 2 ms lazy load).\n\n",
+        // stderr: stdout is Google Benchmark's (JSON with --benchmark_format=json).
+        std::fprintf(stderr,
+                     "gbench_gpu: no usable GPU here (%s), so the GPU benchmark runs on gputime's simulated GPU\n"
+                     "(virtual time: its numbers are the simulator's model, a 120 us kernel with a 2 ms lazy load).\n\n",
 #if defined(GPUTIME_HAS_CUDA)
                     "cudaGetDeviceCount found no device"
 #else
                     "built without the CUDA toolkit"
 #endif
         );
-        benchmark::RegisterBenchmark("sim/gemm_120us", simulated_kernel)->UseManualTime()->MinTime(min_time_seconds);
+        benchmark::RegisterBenchmark("sim/gemm_120us", simulated_kernel)->UseManualTime();
     }
-    benchmark::RegisterBenchmark("host/sum_64k_floats", host_sum)->UseManualTime()->MinTime(min_time_seconds);
+    benchmark::RegisterBenchmark("host/sum_64k_floats", host_sum)->UseManualTime();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

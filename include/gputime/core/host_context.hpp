@@ -7,7 +7,11 @@
 // Benchmark and nvbench print in their headers: host name, date, CPU model and core count, the
 // Linux CPU frequency governor and turbo state, the compiler and build type. host_hints() warns
 // as Google Benchmark does ("CPU scaling is enabled") when the governor lets the CPU clock
-// wander, which moves host-side timings (enqueue, framework overhead) from run to run.
+// wander, which moves host-side timings (enqueue, framework overhead) from run to run, and
+// records the load average (/proc/loadavg, as Google Benchmark's context does): when more
+// runnable threads than cores compete for the CPU, host-side times stretch by the queueing, so
+// host_hints() says so when the load (at the start, or at the end via record_load_at_end())
+// exceeds the core count.
 // The Linux files are read under a root directory (default "/"), so tests can give a fake one.
 // Nothing here throws: what cannot be read is left empty.
 #pragma once
@@ -15,6 +19,7 @@
 #include <gputime/core/version.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <optional>
@@ -32,6 +37,14 @@
 
 namespace gputime {
 
+/// The kernel's load average: runnable (and uninterruptible) threads, averaged over 1, 5 and 15
+/// minutes (Linux /proc/loadavg).
+struct LoadAverage {
+    double one_minute = 0.0;       ///< The 1-minute average.
+    double five_minutes = 0.0;     ///< The 5-minute average.
+    double fifteen_minutes = 0.0;  ///< The 15-minute average.
+};
+
 /// The machine and build a measurement came from (read_host_context()); empty where unknown.
 struct HostContext {
     std::string host_name;         ///< gethostname().
@@ -43,6 +56,8 @@ struct HostContext {
     std::string compiler;          ///< "g++ 12.2.0", "clang++ 14.0.6".
     std::string build_type;        ///< "optimised (NDEBUG)" or "debug (assertions on)".
     std::string library_version = GPUTIME_VERSION;  ///< The gputime version that measured.
+    std::optional<LoadAverage> load;         ///< When the context was read: the start of a run.
+    std::optional<LoadAverage> load_at_end;  ///< record_load_at_end(), after the run.
 };
 
 namespace detail {
@@ -88,6 +103,21 @@ inline std::string compiler_description() {
 #endif
 }
 
+// "0.52 0.58 0.59 1/467 12345": the first three fields; nothing when they do not parse.
+inline std::optional<LoadAverage> load_average_from(const std::string& loadavg_path) {
+    std::ifstream in(loadavg_path);
+    LoadAverage l;
+    if (!(in >> l.one_minute >> l.five_minutes >> l.fifteen_minutes)) return std::nullopt;
+    if (!(l.one_minute >= 0.0 && l.five_minutes >= 0.0 && l.fifteen_minutes >= 0.0)) return std::nullopt;
+    return l;
+}
+
+inline std::string fixed2(double x) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f", x);
+    return buffer;
+}
+
 inline std::string utc_now_iso8601() {
     const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm utc{};
@@ -101,6 +131,15 @@ inline std::string utc_now_iso8601() {
 }
 
 }  // namespace detail
+
+/// The load average now, from `root`/proc/loadavg; nothing where there is no such file.
+inline std::optional<LoadAverage> read_load_average(const std::string& root = "/") {
+    const std::string base = root.empty() || root.back() != '/' ? root + "/" : root;
+    return detail::load_average_from(base + "proc/loadavg");
+}
+
+/// Reads the load average again at the end of a run, into c.load_at_end.
+inline void record_load_at_end(HostContext& c, const std::string& root = "/") { c.load_at_end = read_load_average(root); }
 
 /// The host's context, reading Linux's /proc and /sys under `root` ("/" normally).
 inline HostContext read_host_context(const std::string& root = "/") {
@@ -119,6 +158,7 @@ inline HostContext read_host_context(const std::string& root = "/") {
     const std::string boost = detail::first_line_of(base + "sys/devices/system/cpu/cpufreq/boost");
     if (no_turbo == "0" || no_turbo == "1") c.turbo = no_turbo == "0";
     else if (boost == "0" || boost == "1") c.turbo = boost == "1";
+    c.load = detail::load_average_from(base + "proc/loadavg");
     c.compiler = detail::compiler_description();
 #if defined(NDEBUG)
     c.build_type = "optimised (NDEBUG)";
@@ -138,6 +178,18 @@ inline std::vector<std::string> host_hints(const HostContext& c) {
     if (c.turbo.has_value() && *c.turbo)
         hints.push_back("CPU turbo/boost is on: the host clock depends on temperature and load; "
                         "disable it for A/B comparisons of host-bound code");
+    // The 1-minute average, at the start and at the end: a run of seconds to minutes sits inside it.
+    const bool loaded_at_start = c.load && c.logical_cores > 0 && c.load->one_minute > c.logical_cores;
+    const bool loaded_at_end = c.load_at_end && c.logical_cores > 0 && c.load_at_end->one_minute > c.logical_cores;
+    if (loaded_at_start || loaded_at_end) {
+        std::string when;
+        if (c.load) when += detail::fixed2(c.load->one_minute) + " at the start";
+        if (c.load && c.load_at_end) when += ", ";
+        if (c.load_at_end) when += detail::fixed2(c.load_at_end->one_minute) + " at the end";
+        hints.push_back("the machine was busy: load average " + when + " for " + std::to_string(c.logical_cores) +
+                        " cores; other work competed for the CPU, so host-side times (enqueue, framework "
+                        "overhead, CPU inference) are stretched; measure on an idle machine");
+    }
     if (c.build_type.rfind("debug", 0) == 0)
         hints.push_back("this program was built without NDEBUG (a debug build): host-side numbers do not "
                         "describe an optimised build");

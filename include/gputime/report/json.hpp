@@ -108,6 +108,27 @@ void positive_or_null(JsonWriter& w, Number n) {
     else w.null();
 }
 
+// [1 min, 5 min, 15 min], as /proc/loadavg.
+inline void write_load_average(JsonWriter& w, const LoadAverage& l) {
+    w.begin_array(JsonWriter::Layout::one_line).value(l.one_minute).value(l.five_minutes).value(l.fifteen_minutes).end_array();
+}
+
+// The load average again when the document is finished, i.e. after the run, and the host hints
+// with both readings; only when the start was read (a context made by hand gets nothing).
+inline void write_context_at_end(JsonWriter& w, const RunContext& c) {
+    if (!c.host.load) return;
+    HostContext end = c.host;
+    record_load_at_end(end);
+    if (!end.load_at_end) return;
+    w.key("context_at_end").begin_object();
+    w.key("load_average");
+    write_load_average(w, *end.load_at_end);
+    w.key("hints").begin_array();
+    for (const std::string& hint : host_hints(end)) w.value(hint);
+    w.end_array();
+    w.end_object();
+}
+
 inline void write_context(JsonWriter& w, const RunContext& c) {
     w.begin_object();
     w.key("host_name");
@@ -124,6 +145,10 @@ inline void write_context(JsonWriter& w, const RunContext& c) {
     w.key("turbo");
     if (c.host.turbo) w.value(*c.host.turbo);
     else w.null();
+    if (c.host.load) {  // written when known (a context made by hand may have none)
+        w.key("load_average");
+        write_load_average(w, *c.host.load);
+    }
     w.key("hints").begin_array();
     for (const std::string& hint : host_hints(c.host)) w.value(hint);
     w.end_array();
@@ -501,7 +526,9 @@ public:
     /// The whole document, ending with a newline.
     std::string str() const {
         detail::JsonWriter done = writer_;
-        done.end_array().end_object();
+        done.end_array();
+        detail::write_context_at_end(done, *options_.context);  // the machine's load after the run
+        done.end_object();
         return std::move(done).str() + "\n";
     }
 
