@@ -47,6 +47,7 @@ private:
     Mark started_;
 };
 
+/// `ScopedTimer timer(stats, clock);` deduces the clock type.
 template <class Accumulator, class Clock>
 ScopedTimer(Accumulator&, Clock&) -> ScopedTimer<Clock>;
 

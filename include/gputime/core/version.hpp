@@ -12,3 +12,8 @@
 #define GPUTIME_VERSION "0.3.0"
 /// MAJOR * 10000 + MINOR * 100 + PATCH, for #if comparisons.
 #define GPUTIME_VERSION_NUMBER (GPUTIME_VERSION_MAJOR * 10000 + GPUTIME_VERSION_MINOR * 100 + GPUTIME_VERSION_PATCH)
+
+/// \namespace gputime
+/// gputime: how long GPU (and CPU) inference code really takes. Clocks (HostClock, GpuClock),
+/// accumulators (Stats, BoundedStats, SharedStats), runners (WarmupRunner, LayerProfiler,
+/// compare()) and reports; internals are in gputime::detail and are not part of the API.

@@ -215,12 +215,16 @@ private:
     std::shared_ptr<State> state_;
 };
 
+/// `L2Flush flush(runtime);` deduces the runtime policy; so do the three guides below.
 template <class Runtime>
 L2Flush(Runtime&) -> L2Flush<Runtime>;
+/// From a runtime and a stream.
 template <class Runtime, class Stream>
 L2Flush(Runtime&, Stream) -> L2Flush<Runtime>;
+/// From a clock: its runtime's policy.
 template <class Runtime>
 L2Flush(CudaEventClock<Runtime>&) -> L2Flush<Runtime>;
+/// From a clock and a sweep.
 template <class Runtime, class Sweep>
 L2Flush(CudaEventClock<Runtime>&, Sweep) -> L2Flush<Runtime>;
 

@@ -56,6 +56,7 @@
 #include <vector>
 
 namespace gputime {
+/// Mock kernels for a real GPU (nvcc only): spin for a fixed device time or a cycle count.
 namespace mock {
 namespace {
 

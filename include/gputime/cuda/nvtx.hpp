@@ -29,6 +29,7 @@
 #endif
 
 namespace gputime {
+/// NVTX ranges for Nsight Systems / Nsight Compute; empty inline functions without NVTX.
 namespace nvtx {
 
 /// True when this build emits NVTX ranges.

@@ -310,8 +310,10 @@ private:
     bool joined_ = false;
 };
 
+/// `JoinStreams join(clock, {a, b});` deduces the runtime policy from the clock.
 template <class Runtime>
 JoinStreams(CudaEventClock<Runtime>&, std::initializer_list<typename Runtime::stream_type>) -> JoinStreams<Runtime>;
+/// As above, with the side streams in a vector.
 template <class Runtime>
 JoinStreams(CudaEventClock<Runtime>&, const std::vector<typename Runtime::stream_type>&) -> JoinStreams<Runtime>;
 

@@ -61,12 +61,13 @@
 #include <type_traits>
 #include <utility>
 
+/// The Google Benchmark adapter: time a benchmark's iterations with a gputime clock.
 namespace gputime::gbench {
 
 /// The counter names time_iterations() and set_counters() write.
 inline constexpr const char* p50_counter = "p50_ns";
-inline constexpr const char* p99_counter = "p99_ns";
-inline constexpr const char* first_call_counter = "first_call_ns";
+inline constexpr const char* p99_counter = "p99_ns";                ///< See p50_counter.
+inline constexpr const char* first_call_counter = "first_call_ns";  ///< See p50_counter.
 
 /// What one benchmark measured across the runs Google Benchmark made of it. Keep it alive
 /// across those runs (a static in the benchmark function, or a fixture member) so that its

@@ -43,6 +43,8 @@
 #include <string>
 
 namespace gputime {
+/// Assertions on measured times for test frameworks: each returns a Verdict that says what it
+/// measured.
 namespace testing {
 
 /// The outcome of one check. The message says what was checked and what was measured; when
@@ -178,18 +180,23 @@ inline Verdict first_call_overhead_above(const Stats& s, Duration bound) {
 
 // ---- on a RunResult: its latency statistics, with the whole run report on failure ----------
 
+/// As median_within(const Stats&, ...), on r.latency; the message holds the run's report.
 inline Verdict median_within(const RunResult& r, Duration expected, double fraction) {
     return detail::within("median_within", "p50", r.latency, r, expected, fraction, &detail::read_p50);
 }
+/// As mean_within(const Stats&, ...), on r.latency.
 inline Verdict mean_within(const RunResult& r, Duration expected, double fraction) {
     return detail::within("mean_within", "mean", r.latency, r, expected, fraction, &detail::read_mean);
 }
+/// As percentile_below(const Stats&, ...), on r.latency.
 inline Verdict percentile_below(const RunResult& r, double p, Duration bound) {
     return detail::percentile_below(r.latency, r, p, bound);
 }
+/// As p99_below(const Stats&, ...), on r.latency.
 inline Verdict p99_below(const RunResult& r, Duration bound) {
     return detail::percentile_below(r.latency, r, 99.0, bound);
 }
+/// As first_call_overhead_above(const Stats&, ...), on r.latency.
 inline Verdict first_call_overhead_above(const RunResult& r, Duration bound) {
     return detail::first_call_overhead_above(r.latency, r, bound);
 }

@@ -122,10 +122,12 @@ inline std::string to_chrome_trace(const std::vector<const LayerProfile*>& profi
     return std::move(w).str() + "\n";
 }
 
+/// As above: `to_chrome_trace({&host, &device})`.
 inline std::string to_chrome_trace(std::initializer_list<const LayerProfile*> profiles) {
     return to_chrome_trace(std::vector<const LayerProfile*>(profiles));
 }
 
+/// The trace of one profile.
 inline std::string to_chrome_trace(const LayerProfile& profile) { return to_chrome_trace({&profile}); }
 
 }  // namespace gputime

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+/// A simulated GPU and CUDA runtime for tests without a GPU (docs/simulator.md).
 namespace gputime::sim {
 
 /// A simulated GPU and CUDA runtime: the runtime policy of CudaEventClock, on a modelled device
