@@ -19,6 +19,7 @@
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <initializer_list>
@@ -103,9 +104,29 @@ inline std::vector<std::string> hints(const RunResult& r) {
     if (s.mdape() >= 0.05)  // nanobench warns at err% >= 5%
         out.push_back("unstable: median absolute deviation is " + detail::percent(s.mdape()) +
                       " of the median; close other work, pin clocks, or measure longer");
-    if (r.device_timed && r.enqueue.count() > 0 && r.enqueue.p50().count() > 0.8 * s.p50().count())
-        out.push_back("enqueue-bound: the host needs " + format_duration(r.enqueue.p50()) + " to issue a call that runs " +
-                      format_duration(s.p50()) + " on the device; host overhead, not the GPU, sets the pace");
+    if (r.device_timed && r.enqueue.count() > 0 && r.enqueue.p50().count() > 0.8 * s.p50().count()) {
+        // Past about a thousand pending launches a launch blocks the host until the device makes
+        // room, so in throughput mode enqueue time follows device time once the queue is full.
+        // The first calls, issued into the queue the warm-up left empty, show the host's own cost.
+        const std::vector<Duration>& issued = r.enqueue.samples();
+        std::vector<Duration> first(issued.begin(), issued.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(8, issued.size())));
+        std::sort(first.begin(), first.end());
+        const Duration unblocked = first.empty() ? r.enqueue.p50() : first[(first.size() - 1) / 2];
+        if (r.mode == RunMode::throughput && unblocked.count() <= 0.8 * s.p50().count())
+            out.push_back("launch queue full: the first calls took " + format_duration(unblocked) +
+                          " to issue, later ones " + format_duration(r.enqueue.p50()) +
+                          ": the host waited inside launches for room in the launch queue, so the device, not the "
+                          "host, sets the pace");
+        else
+            out.push_back("enqueue-bound: the host needs " + format_duration(r.enqueue.p50()) + " to issue a call that runs " +
+                          format_duration(s.p50()) + " on the device; host overhead, not the GPU, sets the pace");
+    }
+    // cudaEventElapsedTime resolves about 0.5 us: under 10 ticks, rounding is up to a tenth of a sample.
+    if (r.device_timed && s.p50().count() < 10 * 500.0)
+        out.push_back("near the event resolution: a p50 of " + format_duration(s.p50()) +
+                      " is under 10 ticks of CUDA events' ~0.5 us resolution, so each sample is rounded by up to 10%; "
+                      "time several calls per sample (a loop inside the timed callable) or replay the work as a CUDA "
+                      "graph (gputime/cuda/graph_timing.hpp)");
     if (!r.warmup.empty() && r.warmup.size() > 1 && r.warmup.back().count() > 1.2 * s.p50().count())
         out.push_back("warm-up may be too short: its last call took " + format_duration(r.warmup.back()) +
                       " against a steady p50 of " + format_duration(s.p50()));
