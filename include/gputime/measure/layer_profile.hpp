@@ -174,8 +174,7 @@ public:
     /// merging an empty profile changes nothing.
     void merge(const LayerProfile& other) {
         if (&other == this) {
-            const LayerProfile copy(other);
-            merge(copy);
+            merge(LayerProfile(other));  // a copy: merging into itself would read what it writes
             return;
         }
         if (other.empty()) return;

@@ -129,8 +129,7 @@ public:
     /// Pools `other` into this sketch: counts add exactly (at the coarser scale), first calls pool.
     void merge(const BoundedStats& other) {
         if (&other == this) {
-            const BoundedStats copy(other);
-            merge(copy);
+            merge(BoundedStats(other));  // a copy: merging into itself would read what it writes
             return;
         }
         if (other.count_ != 0) {

@@ -166,8 +166,7 @@ public:
         resolve();
         other.resolve();
         if (&other == this) {
-            const Stats copy(other);
-            merge(copy);
+            merge(Stats(other));  // a copy: merging into itself would read what it writes
             return;
         }
         samples_.insert(samples_.end(), other.samples_.begin(), other.samples_.end());
