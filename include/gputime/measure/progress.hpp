@@ -8,11 +8,16 @@
 //   }
 //   progress.finish();                          // clears the line (the destructor does too)
 //
-// The line, redrawn in place ('\r') at most 10 times a second of host time:
+// The line, redrawn in place ('\r') at most 10 times a second of host time, shows progress
+// toward what will really end the run:
 //   resnet50 batch 8  1200/5000 calls  12.40 s  p50 2.145 ms +/-0.8%
-// calls done of the total, the host time since the Progress was made, and the steady median
-// with the half-width of its 95% confidence interval (Stats::percentile_interval(50, 0.95)),
-// relative to it: the number to watch to know when a run has measured enough.
+// with a fixed count: calls done of the total, the host time since the Progress was made, and
+// the steady median with the half-width of its 95% confidence interval
+// (Stats::percentile_interval(50, 0.95)), relative to it;
+//   resnet50 batch 8  4.100 s of 15.00 s, 1200 calls  p50 2.145 ms +/-3.2% (target +/-1.0%)
+// with a precision target (update(done, target, stats)): the time against the time limit and
+// the target percentile's interval against the width that ends the run, not calls against a
+// sample cap that is rarely what stops it.
 //
 // * Only on a terminal: the default constructor draws on stderr when stderr is one (isatty(2))
 //   and does nothing at all otherwise, so logs, CI output and pipes never see a '\r'.
@@ -23,8 +28,10 @@
 // * update(done, total) without a Stats draws calls and time only. Use it where reading the
 //   Stats would wait for the device (a GPU clock in throughput mode: its samples resolve when
 //   the Stats is read, which would put a synchronisation inside the measured loop).
-// * A line longer than width() (79 columns) is cut, so that the terminal never wraps it and '\r'
-//   always returns to its start; a shorter line than the last is padded with spaces to erase it.
+// * A line longer than width() (79 columns: it fits an 80-column terminal) is shortened so that
+//   the terminal never wraps it and '\r' always returns to its start: the label first, then the
+//   calls and time; the +/-% it exists to show stays. A shorter line than the last is padded with
+//   spaces to erase it.
 // * Never throws: a progress line must not end a measurement. If reading the Stats throws (a
 //   GPU error parked in it), the line is drawn without statistics; the error stays in the Stats
 //   for the caller's own read.
@@ -34,12 +41,14 @@
 
 #include <gputime/core/detail/escape.hpp>
 #include <gputime/core/duration.hpp>
+#include <gputime/measure/run_result.hpp>
 #include <gputime/stats/percentile_interval.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <charconv>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <ostream>
@@ -117,6 +126,13 @@ public:
     void update(std::size_t done, std::size_t total, const Stats& steady) noexcept { draw_if_due(done, total, &steady); }
     /// As above, without statistics (see the header comment: throughput mode on a GPU clock).
     void update(std::size_t done, std::size_t total) noexcept { draw_if_due(done, total, nullptr); }
+    /// A run that ends at a precision target: `done` calls so far, the target (its percentile,
+    /// confidence, width and time limit), and the steady samples.
+    void update(std::size_t done, const PrecisionTarget& target, const Stats& steady) noexcept {
+        draw_if_due(done, 0, &steady, &target);
+    }
+    /// As above, without statistics (throughput mode on a GPU clock).
+    void update(std::size_t done, const PrecisionTarget& target) noexcept { draw_if_due(done, 0, nullptr, &target); }
 
     /// Erases the line if one was drawn, leaving the cursor at the start of an empty line.
     /// Called by the destructor; later updates draw again.
@@ -138,31 +154,32 @@ public:
     /// The line update() would draw for these values, `elapsed` after the start (also for a
     /// caller that wants the text, e.g. in a log every N calls).
     std::string line(std::size_t done, std::size_t total, std::chrono::nanoseconds elapsed, const Stats* steady) const {
-        std::string text = label_.empty() ? std::string() : label_ + "  ";
-        text += std::to_string(done) + "/" + std::to_string(total) + " calls  " + format_duration(Duration(elapsed));
-        if (steady != nullptr) {
-            try {
-                if (steady->count() > 0) {
-                    const PercentileInterval median = steady->percentile_interval(50.0, 0.95);
-                    text += "  p50 " + format_duration(median.estimate);
-                    text += median.bounded() ? " +/-" + percent(median.relative_half_width())
-                                             : std::string(" (95% interval open)");
-                }
-            } catch (...) {
-                // A Stats that cannot be read now (a parked GPU error): calls and time only.
-            }
-        }
-        return cut(text);
+        const std::string progress =
+            std::to_string(done) + "/" + std::to_string(total) + " calls  " + format_duration(Duration(elapsed));
+        return fit(progress, interval_text(steady, 50.0, 0.95));
+    }
+    /// The line of a run that ends at `target`: time against its time limit, calls, and the
+    /// target percentile's interval against the width that ends the run.
+    std::string line(std::size_t done, const PrecisionTarget& target, std::chrono::nanoseconds elapsed,
+                     const Stats* steady) const {
+        const std::string progress = format_duration(Duration(elapsed)) + " of " +
+                                     format_duration(Duration(target.max_time)) + ", " + std::to_string(done) +
+                                     (done == 1 ? " call" : " calls");
+        std::string stats = interval_text(steady, target.percentile, target.confidence);
+        stats += (stats.empty() ? "" : " ") + std::string("(target +/-") + percent(target.relative_half_width) + ")";
+        return fit(progress, stats);
     }
 
 private:
-    void draw_if_due(std::size_t done, std::size_t total, const Stats* steady) noexcept {
+    void draw_if_due(std::size_t done, std::size_t total, const Stats* steady,
+                     const PrecisionTarget* target = nullptr) noexcept {
         if (!terminal_) return;
         try {
             const std::chrono::nanoseconds now = host_now_();
             if (now - last_draw_ < interval_) return;
             last_draw_ = now;
-            const std::string text = line(done, total, now - start_, steady);
+            const std::string text =
+                target != nullptr ? line(done, *target, now - start_, steady) : line(done, total, now - start_, steady);
             const std::size_t columns = columns_of(text);
             std::string out = "\r" + text;
             if (columns < drawn_width_) out.append(drawn_width_ - columns, ' ');  // erase the longer last line
@@ -189,6 +206,50 @@ private:
         }
         return columns;
     }
+    // "p50 1.400 us +/-28.6%" (or "(95% interval open)"), or "" when `steady` cannot say.
+    static std::string interval_text(const Stats* steady, double percentile, double confidence) {
+        if (steady == nullptr) return {};
+        try {
+            if (steady->count() == 0) return {};
+            const PercentileInterval i = steady->percentile_interval(percentile, confidence);
+            char name[32];
+            std::snprintf(name, sizeof name, "p%g ", percentile);
+            char open[48];
+            std::snprintf(open, sizeof open, " (%g%% interval open)", confidence * 100.0);
+            return name + format_duration(i.estimate) + (i.bounded() ? " +/-" + percent(i.relative_half_width()) : open);
+        } catch (...) {
+            return {};  // a Stats that cannot be read now (a parked GPU error): no statistics
+        }
+    }
+
+    // label  progress  stats, in at most width_ columns. What gives way first is the label (cut,
+    // with "..."), then the progress; the statistics, what the line is for, go last.
+    std::string fit(const std::string& progress, const std::string& stats) const {
+        auto join = [](const std::string& a, const std::string& b) {
+            return a.empty() ? b : b.empty() ? a : a + "  " + b;
+        };
+        const std::string rest = join(progress, stats);
+        const std::string whole = join(label_, rest);
+        if (columns_of(whole) <= width_) return whole;
+        const std::size_t rest_columns = columns_of(rest);
+        if (!label_.empty() && rest_columns + 2 + 4 <= width_)  // room for a label of 1 column + "..."
+            return cut_to(label_, width_ - rest_columns - 2 - 3) + "...  " + rest;
+        if (rest_columns <= width_) return rest;
+        if (!stats.empty() && columns_of(stats) <= width_) return stats;
+        return cut(rest);
+    }
+
+    // The first `columns` columns of `text`, never cutting a UTF-8 character in two.
+    static std::string cut_to(const std::string& text, std::size_t columns) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < text.size(); ++n) {
+            if (n == columns) return text.substr(0, i);
+            const std::size_t len = detail::utf8_sequence_length(text, i);
+            i += len == 0 ? 1 : len;
+        }
+        return text;
+    }
+
     // At most width_ columns, never cutting a UTF-8 character in two.
     std::string cut(const std::string& text) const {
         std::size_t columns = 0;
