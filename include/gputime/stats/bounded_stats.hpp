@@ -7,47 +7,8 @@
 //   latency.add(d);                                // a few ns, no allocation once warm
 //   latency.p99();  latency.histogram();           // ExponentialHistogram for an exporter
 //
-// gputime::Stats keeps every sample (8 bytes each), which a serving loop that runs for weeks
-// cannot afford. BoundedStats keeps counts in exponential buckets instead: bucket i holds the
-// durations whose value in seconds lies in (base^i, base^(i+1)], base = 2^(2^-scale), the
-// boundaries of OpenTelemetry (scale) and Prometheus (schema), so an export copies counts and
-// never splits them (gputime/stats/exponential_histogram.hpp, docs/statistics.md).
-//
-// * Buckets. The bucket of a duration is read off its exponent bits and one table lookup on its
-//   mantissa, checked against the exact boundary at build time (no log(), the same counts on
-//   every platform). Durations of at most 2^-48 s (0 included) are counted in zero_count().
-//   The counts cover the buckets between the smallest and the largest duration seen, at most
-//   max_buckets (8192: 64 binades at scale 7, e.g. 1 ps to 194 days); a stream that spans more
-//   lowers the scale by one (two buckets become one, as OpenTelemetry does) until it fits.
-//   memory_bytes() is 8 bytes per bucket of that range and a quarter more for the tails to grow
-//   into (about 21 KiB for 1 us..100 ms at scale 7: 2126 buckets).
-// * Percentiles use Stats' nearest-rank definition (rank ceil(p/100 * n), p read to 1e-9 %), on
-//   the bucket counts: the bucket that holds the sample of that rank is found exactly, and
-//   reported by the value closest to every point of it in relative terms, 2ab / (a + b),
-//   clamped to [min, max]. For an exact percentile x above 2^-48 s:
-//   |percentile(p) - x| / x <= max_relative_error() = (base - 1) / (base + 1) (+ rounding):
-//   0.271% at scale 7 (the default), 0.542% at 6, 0.135% at 8. percentile(0) and
-//   percentile(100) are the exact min and max; a rank among the zero_count() durations is
-//   reported as the exact min.
-// * Exact where it can be: count(), min(), max() exactly; mean(), total() and stddev() from
-//   double-double sums of the samples about a shift near the mean (detail/shifted_moments.hpp):
-//   to ~1e-15 relative, also for a small spread on a large offset.
-// * mdape() (nanobench's err%) is computed on the bucket representatives: within
-//   2 e (1 + exact mdape) / (1 - e) of the exact value, e = max_relative_error().
-// * The first call is kept apart exactly as in Stats: the first duration added (or the one
-//   given to set_first_call) is first_call(); merge() pools first calls and averages them.
-// * merge() is exact on the counts: at equal scales, merging the sketches of parts gives the
-//   sketch of the whole, count for count, so percentiles, min and max are bit-identical to those
-//   of one sketch fed everything (mean and stddev to rounding); at different scales the finer
-//   one is lowered first.
-// * Bad input, as in Stats: add(), add_steady() and set_first_call() refuse a NaN, infinite or
-//   negative duration with gputime::InvalidArgument (parameter() "duration"), percentile() a
-//   p outside [0, 100] (parameter() "p"), the constructor a scale outside [-4, 8] ("scale");
-//   the BoundedStats is then unchanged. Reading a statistic without steady samples throws
-//   std::logic_error.
-//
-// Not thread-safe; gputime::SharedBoundedStats (gputime/stats/shared_stats.hpp) is, with
-// per-thread shards that its threads write without locks and that a snapshot merges.
+// Fixed memory, every percentile within max_relative_error(), exact merges. The rules (buckets,
+// accuracy, merging, bad input): docs/statistics.md, "BoundedStats".
 #pragma once
 
 #include <gputime/core/detail/sample_checks.hpp>

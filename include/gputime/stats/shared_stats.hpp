@@ -13,33 +13,9 @@
 //   // in any thread, at any time:
 //   gputime::Stats now = latency.snapshot();          // every shard, merged
 //
-// Each thread records into a shard of its own (its first add() creates it) and writes nothing
-// that another thread writes: SharedStats appends the duration to the shard's chunked log and
-// publishes the new length with one release store; SharedBoundedStats increments the shard's
-// bucket and publishes its sums with relaxed atomic stores (a sequence number around them lets
-// a reader take a consistent copy of the sums). No lock, no read-modify-write on a shared cache
-// line: threads do not slow each other down, and snapshot() reads the shards while they are
-// written, so it never blocks or slows a recording thread. Nothing is lost: snapshot() holds
-// every sample recorded before it began, and calls() counts them.
-//
-// * The first call is per thread: a thread's first duration is its shard's first call (a
-//   thread's first request pays its own cold start: thread-local caches, handles, pages), and
-//   snapshot() pools them as Stats::merge does (first_call() is their mean, first_call_count()
-//   how many threads recorded).
-// * SharedStats::snapshot() merges the shards in the order the threads first recorded; within a
-//   shard the samples keep their order. A thread that ends keeps its shard (its samples stay).
-// * Leases (SharedStats). lease().stats() is a Stats of the calling thread's that a ScopedTimer
-//   can write into; what it holds is appended to the thread's shard, in order, when the lease
-//   ends (snapshot() sees it from then on). Host clocks only: a GPU clock delivers its samples
-//   when the Stats is read, from whichever thread does that; give each GPU thread its own Stats
-//   and clock, and merge() them instead.
-// * SharedBoundedStats is the same over BoundedStats (fixed memory: a shard's counts cover
-//   2^-40 s to 2^24 s, 64 KiB at scale 7; durations outside go to a small locked part, the only
-//   one a snapshot can make wait). Its snapshot() returns a BoundedStats; while threads record,
-//   its mean, sum, stddev, min and max may also include samples recorded while the snapshot read
-//   the buckets (docs/statistics.md).
-// * Lifetime: the accumulator must outlive every thread's use of it (as any shared object);
-//   a lease must end before it does. Neither is copyable nor movable (threads hold its shards).
+// Each thread records into a shard of its own, without locks; snapshot() merges the shards and
+// never blocks a recording thread. How, and the rules (first calls, leases, lifetime):
+// docs/statistics.md, "SharedStats and SharedBoundedStats".
 #pragma once
 
 #include <gputime/core/detail/sample_checks.hpp>

@@ -1,68 +1,14 @@
 // SPDX-License-Identifier: MIT
 // gputime/stats/stats.hpp - the statistics of a set of durations, with the first call kept apart.
 //
-// Stats keeps the durations it is given and computes everything from them, so every number it
-// reports can be checked against hand-computed values on synthetic data.
+//   gputime::Stats s;
+//   s.add(first);  s.add(d1);  s.add(d2);               // the first duration is the first call
+//   s.first_call();  s.p50();  s.p99();  s.mdape();     // the rest describe the steady samples
 //
-// * The first call is not a steady-state sample. The first duration ever added (or the one
-//   given to set_first_call) is kept apart: first_call() reports it, and count(), mean(),
-//   percentile() etc. describe only the steady samples after it. First calls of inference code
-//   are commonly 5-20x slower than the rest (lazy loading, JIT, autotuning); mixing one in
-//   would move the mean and p99.
-// * first_call_overhead() = first_call() - p50(): the cost of being first.
-// * Percentiles use the NEAREST-RANK definition (as nvbench, HdrHistogram and trtexec do):
-//   percentile(p) is the smallest sample x such that at least p% of the samples are <= x,
-//   i.e. sorted[ceil(p/100 * n) - 1], and percentile(0) is the minimum. Every reported
-//   percentile is therefore a duration that was really measured; with n < 100, p99 is the max.
-//   The rank is computed exactly, in integers: p is read as a decimal with 9 digits after the
-//   point (p is rounded to the nearest multiple of 1e-9 percent), so percentile(99.99) of
-//   999999 samples is rank 999900 exactly, although the double 99.99 is slightly below 99.99.
-//   Any p written with at most 9 decimals (99.9, 99.999, 12.345678) is taken as written, and
-//   every rank of up to 1e11 samples can be asked for.
-// * Memory and cost at scale. A Stats keeps its samples once, in the order they were added:
-//   8 bytes each plus std::vector's growth slack (at most as much again; reserve(n) avoids the
-//   slack and the copies of growing), and no sorted copy. An order statistic is found by radix selection over the samples in place
-//   (gputime/stats/detail/rank_select.hpp): the first read counts the samples per bucket of
-//   [min, max], then a percentile costs one pass over the samples (none when its bucket holds a
-//   single value), at most six where a bucket holds a tight cluster, exactly; mdape usually one.
-//   What reads keep (those buckets, the last percentiles read) is bounded by 768 KiB however
-//   many samples there are. A full summary of 10M samples (mean, stddev, min, max, p50, p90,
-//   p99, p99.9, mdape) takes well under one std::sort of them and at most 16 bytes a sample at
-//   its peak, samples included (bench/bench_stats_scale.cpp measures both). For a stream that never ends,
-//   gputime::BoundedStats (gputime/stats/bounded_stats.hpp) keeps at most 64 KiB whatever the count.
-// * mean/stddev are computed on first read and cached, so that add() costs a push_back. The
-//   mean is a compensated (Neumaier) sum divided by n; stddev is the corrected two-pass
-//   formula over deviations from that mean, so samples on a huge offset with a small spread
-//   (1e12 ns + fractions of a ns) keep every digit of their spread. stddev is the sample
-//   standard deviation (n - 1), 0 for a single sample. total() is the compensated sum.
-// * mdape() is nanobench's "err%": the median over samples of |x - p50| / x (cached too),
-//   selected in place like a percentile: no array of errors is made.
-// * percentile_interval(p, confidence) brackets a percentile with two measured samples that
-//   hold the true percentile with at least that confidence, whatever the distribution's shape
-//   (gputime/stats/percentile_interval.hpp); samples_needed(p, confidence) says how many samples
-//   close it (368 for a p99 at 95%).
-// * merge() pools two accumulators exactly (samples are kept), e.g. from several threads.
-//   The merged first_call() is the mean of the merged first calls; first_call_count() says
-//   how many there were.
-//
-// Errors:
-// * Bad input is refused, and the Stats is left as it was: a duration that is NaN, infinite
-//   or negative given to add(), add_steady() or set_first_call() throws gputime::InvalidArgument
-//   (parameter() == "duration"), as does percentile(p) (and nearest_rank_index) with p NaN or
-//   outside [0, 100] (parameter() == "p"). A zero duration is a valid sample (a -0 is stored as 0). The check
-//   shares add()'s one well-predicted branch with the first-call rule.
-// * Reads are not thread-safe (they fill caches): one thread at a time, or gputime::SharedStats
-//   (gputime/stats/shared_stats.hpp) for threads that record into one accumulator.
-// * Reading a statistic of an empty Stats throws std::logic_error; check count() first.
-// * Reads resolve pending GPU work. A Stats filled by a GPU clock can be owed samples the
-//   device has not finished yet (gputime/stats/owed_samples.hpp); every const read (count(),
-//   mean(), percentile(), samples()...) first calls resolve(), which waits for and delivers them.
-//   A read can therefore throw what resolving throws: gputime::CudaError (a failed CUDA call, or
-//   one a timer parked), gputime::TimeoutError (a mark the device never reaches). Samples
-//   delivered before the failure stay readable. Call resolve() yourself to choose where that
-//   wait happens. Copying or moving never waits and never throws a clock's error: a copy takes
-//   the samples delivered so far and those the device has already finished; the samples still
-//   owed, and any error, stay with the original (a move hands them to the new Stats).
+// Every sample is kept and every statistic computed from them; percentiles are nearest-rank
+// (a duration that was measured). Bad input throws gputime::InvalidArgument; reading a Stats
+// that a GPU clock still owes samples waits for them. The definitions, the cost at scale and
+// the error rules: docs/statistics.md, "Stats".
 #pragma once
 
 #include <gputime/stats/detail/rank_select.hpp>
