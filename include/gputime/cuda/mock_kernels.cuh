@@ -15,37 +15,9 @@
 //                                        cold (gputime::L2Flush before each call makes it cold).
 //   launch_illegal_address(stream)       a kernel that faults (700, sticky): error-path tests.
 //
-// What a measurement of a spin kernel contains. Events around a spin measure the spin plus the
-// device-side cost of starting and retiring a kernel (~2-5 µs, GPU dependent), and, when the GPU
-// was idle at the first event, the host's launch latency too. The spin itself starts counting
-// only once the kernel runs. Tests that compare against the nominal duration should queue work
-// in front (so the events and the spin are all waiting when the GPU reaches them) and subtract
-// the time of a zero-length spin measured the same way.
-//
-// %globaltimer resolution. It is a nanosecond counter, but it is updated every ~32 ns to ~1 µs
-// depending on the GPU, the driver and whether a profiler is attached. A ns-spin therefore ends
-// within one update period after its deadline: up to ~1 µs long, never short.
-//
-// One block of one thread. A latency test wants a kernel that is "running" for a known time and
-// does nothing else: one thread occupies one SM, and the rest of the GPU stays idle, so the
-// spin neither competes with other work for bandwidth nor heats the chip. The driver still sees
-// the GPU as busy (a kernel is resident), which is what the clock governor reacts to.
-//
-// Linkage, and why everything here sits in an unnamed namespace. Without -rdc (nvcc's default,
-// "whole-program" mode) every .cu translation unit is its own device program: a kernel defined in
-// a header that several TUs include is compiled into each TU's module separately. Giving the
-// kernels external linkage would either collide at host link time (plain __global__) or, for
-// __global__ templates, leave one weak host stub that may launch another TU's copy, compiled
-// with that TU's flags (nvcc 13 avoids it with -static-global-template-stub=true, the default,
-// but older nvcc does not). Internal linkage makes every TU launch its own kernels, under any
-// nvcc version and with or without -rdc. The launchers are internal too, so that an inline
-// launcher picked by the linker from another TU cannot launch that TU's kernel either.
-// [[maybe_unused]] keeps nvcc's front end (warning #177) and g++ quiet in a TU that includes the
-// header but does not use every function.
-//
-// Errors: every launcher returns a cudaError_t (cudaSuccess, or the error cudaGetLastError()
-// reports right after the launch) and never exits or aborts. Like any launch-then-check,
-// cudaGetLastError() also returns, and clears, a non-sticky error left by an earlier call.
+// Every launcher returns a cudaError_t and never aborts. What a measurement of a spin kernel
+// contains, %globaltimer's resolution, and why everything here has internal linkage:
+// docs/testing.md, "Spin kernels on a real GPU".
 #pragma once
 
 #include <cuda_runtime.h>

@@ -25,35 +25,8 @@
 // Status codes are CUDA's own cudaError_t numbers (gputime/core/cuda_status.hpp), so the simulator
 // reports the same names and codes a real GPU would.
 //
-// Optional members (devices, capture, graphs). They are detected, not required, so that a policy
-// written against the list above keeps compiling; the clock uses each one it finds, and does
-// without it otherwise (what it then cannot do is said below). CudaRuntime and sim::Runtime have
-// them all. Flags and enumerators are CUDA's values as integers (gputime/core/cuda_status.hpp).
-//   int event_create_with_flags(event_type*, unsigned flags);  // cudaEventCreateWithFlags: JoinStreams
-//                                                      // orders streams with cudaEventDisableTiming
-//                                                      // events (without it: timing events)
-//   int get_device(int*);  int set_device(int);        // cudaGetDevice, cudaSetDevice, and
-//   int stream_get_device(stream_type, int* device);   // cudaStreamGetDevice: the clock binds to its
-//                                                      // stream's device and creates its events there
-//                                                      // (without them: on the current device)
-//   int stream_is_capturing(stream_type, int* status); // cudaStreamIsCapturing: mark() refuses a
-//                                                      // capturing stream before recording anything
-//   int thread_exchange_capture_mode(int* mode);       // cudaThreadExchangeStreamCaptureMode: polls
-//                                                      // run in the relaxed mode, so that they never
-//                                                      // break another thread's capture
-//   bool is_default_stream(stream_type);               // the handle names the current device's default
-//                                                      // stream (0, cudaStreamLegacy, cudaStreamPerThread)
-//   bool is_legacy_default_stream(stream_type);        // ... its legacy default stream (a hint)
-//                                                      // (without them: stream_type{} is both)
-// CUDA graphs (gputime/cuda/graph_timing.hpp needs all of these; check_graph_policy says what is missing):
-//   using graph_type = ...;  using graph_exec_type = ...;
-//   int stream_begin_capture(stream_type, int mode);   int stream_end_capture(stream_type, graph_type*);
-//   int graph_instantiate(graph_exec_type*, graph_type);  int graph_launch(graph_exec_type, stream_type);
-//   int graph_exec_destroy(graph_exec_type);  int graph_destroy(graph_type);
-// Device memory and the L2 size (gputime::L2Flush needs all four; its trait, in l2_flush.hpp,
-// names them when one is missing):
-//   int l2_cache_size(int* bytes);  int device_malloc(void**, std::size_t);  int device_free(void*);
-//   int memset_async(void*, int value, std::size_t bytes, stream_type);
+// Optional members (devices, stream capture, CUDA graphs, device memory) are detected, not
+// required: the clock uses each one it finds. The list: docs/gpu_clock.md, "The runtime policy".
 #pragma once
 
 #include <chrono>

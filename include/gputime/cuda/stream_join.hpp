@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 // gputime/cuda/stream_join.hpp - make a GPU timer cover work that runs on other streams (fork/join).
 //
-// A CUDA event is recorded on ONE stream and completes when THAT stream reaches it. A timer on
-// stream A therefore measures A's work only: a kernel launched on stream B inside the scope can
-// still be running when the end event completes, and the scope reports a time that is too short
-// (the fifth pitfall; tests/test_pitfalls.cpp shows it with exact numbers).
-// JoinStreams makes the scope a fork/join region, the standard CUDA pattern:
-//
 //   gputime::ScopedGpuTimer timer(stats, clock);          // start event on clock.stream()
 //   gputime::JoinStreams join(clock, {side_a, side_b});   // fork: the side streams wait for here
 //   launch_main_work(clock.stream());
@@ -14,44 +8,9 @@
 //   }  // join (runs first: declared after the timer): clock.stream() waits for every side
 //      // stream, so the timer's end event completes only when all of them have finished.
 //
-//   construction  records an event on clock.stream() and makes each side stream wait for it, so
-//                 side work queued afterwards cannot start before the timer's start event;
-//   destruction   records the event on each side stream and makes clock.stream() wait for it.
-// Neither step blocks the host: they only order work on the device (cudaStreamWaitEvent).
-// Declare the JoinStreams AFTER the timer (and inside a WarmupRunner callable), so that it forks
-// after the start mark and joins before the end mark.
-//
-// Events. JoinStreams orders streams with ordering-only events (cudaEventDisableTiming: no
-// timestamp to write, the cheapest kind for cudaStreamWaitEvent), borrowed from a pool the clock
-// keeps next to its timing events (clock.reserve(timing, ordering) creates them up front) and
-// given back at the join. The fork records one event on clock.stream(); the join re-records it on
-// each side stream of the clock's device, which is correct: CUDA documents that
-// cudaStreamWaitEvent waits for the record made before the call, and later records of the same
-// event do not affect a wait already issued. So in a loop no event is created after the first
-// pass, and nothing is allocated: side streams are kept in fixed arrays.
-// Devices. A side stream may be on another device than the clock's stream: cudaStreamWaitEvent
-// accepts an event of another device, but an event can only be recorded on a stream of its own
-// device. So the fork's event (on the clock's device) is waited for on every side stream, and the
-// join records, on a side stream of another device, an ordering event of that device (one per
-// device, under a device guard; the current device is left as it was).
-//
-// Errors. The constructor throws CudaError (a bad side stream shows up here, before any work is
-// queued: cudaStreamGetDevice answers 400) or gputime::InvalidArgument (parameter "side": more than
-// max_side_streams, refused before any CUDA call). join() joins early and throws CudaError. The
-// destructor joins if join() was not called and NEVER throws: a failure there leaves the end mark
-// not covering the side streams. By then the streams have been validated by the fork, so what can
-// still fail is a context-wide ("sticky") error such as a faulty kernel; the clock's next call
-// fails with the same error and parks it, so it surfaces when the timer's Stats is next read (or at
-// clock.synchronize()). Call join() yourself to get the exception from the join itself. An event
-// whose record failed is destroyed rather than pooled.
-// JoinStreams records and waits without the clock's capture check: inside a stream capture the
-// fork and join are captured as graph dependencies, as CUDA's fork/join capture pattern intends.
-// Inside a capture it asks the driver nothing else: a call the driver rejects during a capture
-// invalidates it (reported for cuStreamGetDevice, NVIDIA/cccl pull request 9119). The side
-// streams' devices are looked up outside captures and kept per host thread (the last 16
-// streams); a side stream first met inside a capture is taken to be on the clock's device (one
-// of another device is then refused by the join's cudaEventRecord, 400).
-// Not thread-safe, like the clock it borrows from.
+// Declare the JoinStreams after the timer, so that it forks after the start mark and joins
+// before the end mark. Why a timer needs it, the events it uses, other devices, captures and
+// errors: docs/gpu_clock.md, "Work on other streams".
 #pragma once
 
 #include <gputime/core/cuda_status.hpp>

@@ -9,36 +9,9 @@
 //   }
 //   BENCHMARK(BM_gemm)->UseManualTime();                   // required: report the device time
 //
-// Google Benchmark times the host by default; around asynchronous GPU work that measures the
-// launch, not the kernel (google/benchmark issues 198 and 333 asked for GPU timing, and manual
-// time is the answer they got). Manual time means one time per iteration, so each iteration is
-// resolved before the next: time_iterations() records a mark before and after the callable,
-// waits for the end mark (clock.elapsed(): on a GPU clock the device's own timestamps), and
-// calls state.SetIterationTime() with that duration. The host-side wait is outside what is
-// reported, and Google Benchmark then picks the iteration count from device time.
-//
-// Counters (state.counters, in nanoseconds, averaged over threads):
-//   p50_ns, p99_ns   nearest-rank percentiles of the run's iterations (the first call excluded);
-//                    left out when the run had no iteration besides the first call
-//   first_call_ns    the first iteration the Timings ever timed: with a Timings that outlives
-//                    the runs (static, or a fixture member), the cold call of the process, which
-//                    Google Benchmark's own estimation runs would otherwise swallow silently
-// Google Benchmark calls a benchmark function several times (growing the iteration count
-// until the run is long enough) and reports only the last run; the counters describe that run,
-// except first_call_ns. The reported mean time includes the first call when it fell in the
-// reported run (e.g. with ->Iterations(n)): the first_call_ns counter says how much it weighs.
-//
-// Any gputime clock works (gputime/core/clock_contract.hpp): GpuClock on a GPU, CudaEventClock<sim::Runtime>
-// in tests, HostClock for CPU code. One clock per benchmark thread (clocks are not
-// thread-safe). ManualTimer is the same per-iteration timing as a scope, for loops that do more
-// than call one function.
-//
-// Errors: an exception from the callable or the clock ends the benchmark's loop with
-// state.SkipWithError("gputime: <what()>"); Google Benchmark reports it as an error for that
-// benchmark and goes on with the others. Nothing here throws into Google Benchmark.
-//
-// This header, and only this one, includes <benchmark/benchmark.h>; link benchmark::benchmark
-// (Debian: apt-get install libbenchmark-dev).
+// Each iteration is resolved before the next and its device time given to SetIterationTime;
+// errors end the benchmark with SkipWithError. Only this header includes <benchmark/benchmark.h>
+// (link benchmark::benchmark). Why, the counters and the rules: docs/gbench.md.
 #pragma once
 
 #if defined(__has_include)

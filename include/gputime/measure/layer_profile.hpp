@@ -2,37 +2,14 @@
 // gputime/measure/layer_profile.hpp - what a LayerProfiler measured: per-layer statistics, the
 // iteration total, the time between layers, and a bounded trace of the first iterations.
 //
+//   const gputime::LayerProfile& profile = profiler.profile();
+//   profile.find("block1/conv")->time.p50();   std::cout << gputime::to_text(profile);
+//
 // A LayerProfile is plain data with no clock in it, so tables (report/layer_table.hpp) and exports
 // (report/layer_csv.hpp, report/chrome_trace.hpp) work the same for host- and device-timed runs, and
 // profiles from several runs, threads or processes can be merged.
 //
-// * Every layer has a Stats with one sample per call. The first call of each layer is kept
-//   apart by Stats itself, so first_call() and first_call_overhead() say which layer carries
-//   the cost of being first (in a Keras VGG19, block1_conv1, the first layer to run,
-//   absorbs most of the first call's cost).
-// * iteration_total(): one sample per iteration (first iteration kept apart the same way).
-// * unattributed(): per iteration, iteration total - sum of the top-level layers: time that
-//   falls between layers (host work, launch gaps, synchronisation), which a per-layer table
-//   would otherwise hide.
-// * share(layer) = the layer's steady total / the iterations' steady total. First calls are
-//   left out, so the share describes the steady state; nested layers are part of their parent.
-// * A layer is identified by its path: parent path + '/' + name ("block1/conv"). A name may hold
-//   any character (ONNX and TensorFlow names are full of '/': "/model/conv1/Conv"), so inside a
-//   path a slash or backslash that belongs to a name is preceded by a backslash: a top-level
-//   layer named a/b has the path a\/b (the C++ literal "a\\/b"), while b inside a has a/b. So a
-//   path names exactly one layer: find() never confuses the two and tables keep both rows.
-//   gputime::layer_path({"a/b"}) builds a path from names. Tables print names, not paths, so the
-//   escape shows only in find(), in the exports' "path"/"parent" fields and in the trace's "path".
-//   Names are never empty (LayerProfiler refuses one), so find("") is always nullptr.
-// * The trace keeps when each traced iteration started (TraceIteration::start, from the first
-//   traced iteration's start mark, on the clock's own timeline) and the host time of that first
-//   mark (trace_origin()), so a trace shows the iterations where they really ran, gaps included,
-//   and host- and device-timed profiles of the same loop on one timeline. merge() keeps the
-//   other's iterations where they ran relative to this profile's origin.
-// * Merging pools like with like: device times (a GPU clock) and host times do not mix.
-//   merge() of a host-timed profile into a device-timed one (or the reverse) throws
-//   gputime::InvalidArgument (parameter "other") and changes nothing; an empty profile (no layer,
-//   no iteration) takes the time base of the first non-empty profile merged into it.
+// Layer paths, shares, the time between layers, the trace and merging: docs/layers.md.
 #pragma once
 
 #include <gputime/core/duration.hpp>

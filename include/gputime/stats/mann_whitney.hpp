@@ -5,41 +5,10 @@
 // Both work on two samples x (the candidate) and y (the baseline) of finite doubles; compare()
 // gives them log durations, so that a shift is a ratio of durations.
 //
-// Mann-Whitney U (as scipy.stats.mannwhitneyu, alternative='two-sided', use_continuity=True):
-//  * U = #{(i, j): x_i > y_j} + 0.5 #{(i, j): x_i == y_j}, the statistic of the first sample,
-//    counted exactly with two pointers over the sorted samples (no rank sums, no rounding).
-//  * method automatic = scipy's method='auto': the exact null distribution when the pooled
-//    sample has no ties and min(n, m) <= 8, else the normal approximation. One difference: the
-//    exact distribution is counted in 64-bit integers and kept in memory, so it is used only
-//    while C(n + m, n) < 2^63 and nm <= 10^6 (for min(n, m) = 8: max(n, m) <= 879); beyond
-//    that the normal approximation is used even there (scipy would count for a long time).
-//    Exact: p = 2 P(U <= min(U, nm - U)), at most 1.
-//    Normal approximation: z = (max(U, nm - U) - nm/2 - 0.5) / sigma with the tie-corrected
-//    sigma^2 = nm/12 ((N + 1) - sum(t^3 - t) / (N (N - 1))), N = n + m, t the sizes of the tie
-//    groups of the pooled sample; p = 2 (1 - Phi(z)) = erfc(z / sqrt 2), at most 1 (p = 1
-//    when every value is the same).
-//  * The exact null distribution is the Gaussian binomial coefficient [n + m choose n]_q =
-//    prod_{i=1..s} (1 - q^(L+i)) / (1 - q^i), s = min(n, m), L = max(n, m), expanded up to
-//    q^(nm/2) in unsigned 64-bit arithmetic (exact: every count is below 2^63; intermediate
-//    wrap-around cancels because arithmetic modulo 2^64 is a ring).
+//   const auto r = gputime::detail::mann_whitney(candidate_logs, baseline_logs);  // r.p_value
 //
-// Hodges-Lehmann (Hollander & Wolfe, "Nonparametric Statistical Methods", sec. 4.2-4.3):
-//  * the shift estimate is the median of the nm pairwise differences D = x_i - y_j (the mean of
-//    the two middle ones when nm is even);
-//  * its confidence interval is [D_(k), D_(nm+1-k)] (order statistics, 1-based), k the largest
-//    rank with P(U <= k - 1) <= alpha / 2 under the null distribution of U: exact when the test
-//    was exact, else the normal approximation with continuity, k = floor(nm/2 + 0.5 - z sigma0),
-//    sigma0^2 = nm (N + 1) / 12 (no tie correction: the interval is meant for continuous data;
-//    without the correction it is the wider one). The coverage is at least the confidence
-//    asked for; it is reported as 1 - 2 P(U <= k - 1), from the same distribution (exact, or
-//    the normal approximation). When no rank qualifies (k < 1: too few samples), the interval
-//    is open on both sides.
-//  * Order statistics of the nm differences are SELECTED, never materialised: sampled pivots
-//    narrow the candidates left between two bounds, each round counting differences below a
-//    value in O(n + m) with two pointers over the sorted samples (difference_order_statistic):
-//    about O((n + m) log(nm)) time, O(n + m) extra memory, exact (the value returned is a
-//    computed difference x_i - y_j; computed differences are monotone in x_i and y_j because
-//    rounding is, so the counts are exact too).
+// The definitions (scipy's mannwhitneyu, Hollander & Wolfe's interval) and how they are
+// computed exactly: docs/statistics.md, "Rank tests".
 #pragma once
 
 #include <gputime/core/error.hpp>

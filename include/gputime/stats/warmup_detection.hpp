@@ -4,45 +4,9 @@
 //   const gputime::WarmupTruncation t = gputime::warmup_end_of(calls);
 //   if (t.conclusive) steady = {calls.begin() + t.steady_from, calls.end()};
 //
-// A fixed warm-up count is a guess. A JIT that profiles its first calls (TorchScript's
-// profiling executor: "the JIT will typically need two warmup runs", pytorch/pytorch PR 58801;
-// ~20 slow calls of a scripted Inception v3 in pytorch/pytorch issue 30902), an allocator
-// growing its pools or a GPU ramping its clock make several calls slow, and the decay can be
-// slow. A rule that stops when two consecutive windows look alike stops too early on a slow
-// decay: each window is only a few percent faster than the one before, while the latency is
-// still several times the steady value.
-//
-// MSER-5 (White, Cobb and Spratt, "A comparison of five steady-state truncation heuristics for
-// simulation", Proc. Winter Simulation Conference 2000) asks a different question: which
-// truncation point d makes what is left the most precise estimate of the steady mean? It
-// averages the series in batches of 5, z_1..z_m, and picks the d that minimises
-//     MSER(d) = sum_{j=d+1..m} (z_j - mean(z_{d+1..m}))^2 / (m - d)^2
-// over d in [0, m/2]. A transient inflates the squared deviations, so cutting it off pays;
-// cutting off steady batches does not, because the denominator shrinks with them. When the
-// minimum falls on the last allowed d (m/2), the series is still changing at its midpoint:
-// the rule cannot place the end yet and the series must grow (conclusive == false).
-// mser5_truncation_of() is that rule, as published.
-//
-// warmup_end_of() decides online (after every few warm-up calls), where MSER alone is fooled:
-// noise hides a slow trend in a short series, and batch means cancel an oscillation (a call
-// 30% slow, the next 30% fast). It ends the warm-up only when the calls it keeps are SHOWN to be
-// steady, not merely not shown to be changing:
-//  * the cut: the latest of MSER over batch means, over batch medians (one outlier does not move
-//    them) and over batch medians of |x_i - x_(i-1)| (an oscillation raises them); any of the
-//    three at the midpoint: not settled;
-//  * the calls kept, from the cut on, must number at least 40 (8 batches) and pass, on batch
-//    medians, with t-intervals at 95% whose standard error is never below what the spread of
-//    the calls within their batches implies (so that a few lucky batches cannot make it small):
-//    - no trend: the slope's interval lies within +-0.1% of the level per call;
-//    - a flat start: the first 2 batches (10 calls) lie at most 10% of the level above the last
-//      half, the first 4 and 8 batches (where 4x as many are kept) at most 5%; the same for
-//      the batch medians of |x_i - x_(i-1)|, so that an oscillation has died down too;
-//  * when the calls kept from the cut fail, later cuts are tried up to the midpoint; the first
-//    that passes is the end, else the series has not settled.
-// What it cannot see: a drop that has not begun (a plateau of slow calls looks steady until it
-// ends) and a decay slower than about 0.1% per call, which needs more calls than the trend test
-// has to be told from noise; the more the calls scatter, the more calls it needs to show the
-// series flat (about 40-150 at 2-5% scatter, 100-600 at 10%). docs/warmup.md has the measurements.
+// MSER-5 places the cut; warmup_end_of() accepts it only where the calls kept are shown steady
+// (no trend, a flat start). The rule, its sources, and what it is worth on many transient
+// shapes: docs/warmup.md.
 #pragma once
 
 #include <gputime/core/duration.hpp>
