@@ -62,6 +62,11 @@ public:
     /// std::this_thread::sleep_for (a wait's back-off, an idle gap).
     void sleep_for(std::chrono::nanoseconds duration) { std::this_thread::sleep_for(duration); }
 
+    /// cudaDeviceGetPCIBusId: how NVML finds this device (gputime::nvml_options_for, telemetry.hpp).
+    int device_pci_bus_id(char* id, int length, int device) {
+        return static_cast<int>(cudaDeviceGetPCIBusId(id, length, device));
+    }
+
     // ---- device memory and the L2 size: optional members for gputime::L2Flush (l2_flush.hpp) ----
     /// cudaDevAttrL2CacheSize of the current device [bytes].
     int l2_cache_size(int* bytes) {

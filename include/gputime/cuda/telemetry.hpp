@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // gputime/cuda/telemetry.hpp - what the GPU's clocks did during a measurement: SM and memory clock,
-// temperature, power and the clock-event ("throttle") reasons, sampled between calls.
+// temperature, power and the clock-event ("throttle") reasons, sampled while the calls run.
 //
-//   gputime::NvmlTelemetry nvml;                          // dlopen("libnvidia-ml.so.1"); no link dependency
-//   gputime::TelemetrySampler sampler(nvml);              // a between_calls hook
-//   auto result = gputime::WarmupRunner(clock).between_calls(sampler).run(fn);
+//   gputime::NvmlTelemetry nvml(gputime::nvml_options_for(clock));  // dlopen("libnvidia-ml.so.1"); the clock's GPU
+//   gputime::TelemetrySampler sampler(nvml);
+//   auto result = gputime::WarmupRunner(clock).during_calls(sampler).run(fn);
 //   gputime::TelemetrySummary t = gputime::summarize_telemetry(result, sampler);
 //   std::cout << gputime::telemetry_report(t);           // clocks, throttled share, hints
 //   auto clean = gputime::discard_throttled(result, t);   // the run without its throttled calls
@@ -15,18 +15,18 @@
 //   TelemetryDevice device() const;                // read once, by the sampler's constructor
 //   std::optional<TelemetrySample> sample();       // now; nullopt when unavailable
 //
-// When to sample. The sampler runs as a between_calls hook: on the measuring thread, between
-// two calls, outside the timed region. That is the choice that perturbs timing least and still
-// ties every sample to a call: a background thread sampling at a fixed period competes with
-// the measuring thread for a core (on a small machine it preempts it inside timed regions) and
-// its samples cannot be matched to calls exactly. What the hook costs is host time between
-// calls (an NVML query is a driver call, tens of microseconds; a set of them can approach a
-// millisecond), which lengthens the idle gap the GPU sees and may let its clock drop:
-// TelemetrySampler(source, every) samples every N-th call only. A sample is taken before its
-// call, after the previous one (and before any idle gap): it describes the conditions the call
-// starts in. Slow conditions (temperature, power, a thermal or power cap, locked or unlocked
-// clocks) are seen reliably; what the clock does inside one short call is not (a cycle-count
-// kernel measures that, see mock_kernels.cuh).
+// When to sample: while the GPU works. runner.during_calls(sampler) runs the sampler on the
+// measuring thread right after each call is enqueued, while the device runs it and before the
+// runner waits for it, outside the timed region (the events are already recorded). Between calls
+// (between_calls) a latency-mode GPU has just gone idle: NVML then reports "GPU idle", idle power
+// and no power cap, so throttling during the calls is invisible (nvbench reads the SM clock during
+// the timed region for the same reason). A background thread sampling at a fixed period would
+// compete with the measuring thread for a core and could not tie samples to calls. A sample costs
+// host time (an NVML query is a driver call, tens of microseconds; a set of them can approach a
+// millisecond): a call shorter than that is sampled after it ended, and in latency mode the next
+// call starts later; TelemetrySampler(source, every) samples every N-th call only. What the
+// clock does inside one short call is not seen (a cycle-count kernel measures that, see
+// mock_kernels.cuh).
 //
 // Throttled calls. A sampled call is throttled when its sample carries a thermal or power
 // clock-event reason, or, without such a reason and without the "GPU idle" one, shows an SM
@@ -34,8 +34,11 @@
 // expected clock is the device's maximum SM clock unless ThrottleRule says otherwise).
 // discard_throttled() rebuilds the run without them.
 //
-// NVML's device numbering is not CUDA's (CUDA_VISIBLE_DEVICES, CUDA_DEVICE_ORDER): to sample the
-// GPU a CUDA device runs on, pass its PCI bus id (cudaDeviceGetPCIBusId) in NvmlOptions.
+// NVML's device numbering is not CUDA's (NVML ignores CUDA_VISIBLE_DEVICES and numbers GPUs in PCI
+// order; CUDA puts the fastest first): NvmlTelemetry(gputime::nvml_options_for(clock)) samples the
+// GPU the clock times, found by its PCI bus id (cudaDeviceGetPCIBusId); NvmlOptions also takes a
+// UUID or an index. Named by nothing, it takes NVML's only GPU and refuses to guess among several.
+// "Clocks locked": NVML has no query for it; summarize_telemetry() says how it is decided.
 // Without NVML (no driver, a CPU-only machine) NvmlTelemetry is unavailable, says why
 // ("NVML not available: libnvidia-ml.so.1 not found") and the sampler records nothing.
 #pragma once
@@ -130,6 +133,8 @@ struct TelemetryDevice {
     /// True/false when the source knows whether the SM clock is locked; absent when it can only
     /// be inferred from the samples (the applications-clocks reason: see summarize_telemetry).
     std::optional<bool> clocks_locked;
+    std::string uuid;        ///< NVML's UUID of the device ("GPU-..."); empty when not read
+    std::string pci_bus_id;  ///< the PCI bus id it was opened by; empty when opened otherwise
 };
 
 /// A sample and the call (the runner's call index, warm-up included) it was taken before.
@@ -303,8 +308,11 @@ inline TelemetrySummary summarize_telemetry(const RunResult& run, const std::vec
         if (kind == ThrottleKind::low_clock) ++t.low_clock;
     }
     if (clock_count > 0) t.sm_clock_mean_mhz = clock_sum / static_cast<double>(clock_count);
-    // NVML reports locked (or application) clocks that hold the clock down as the
-    // applications-clocks reason; a source that knows better says so in TelemetryDevice.
+    // NVML has no query for "locked": a sample carries the applications-clocks reason while an
+    // applications or locked-clocks setting holds the SM clock at its value. So: the source's
+    // answer when it knows (TelemetryDevice); else true when a sample carried that reason, false
+    // when reasons were read and none did (a clock locked at its maximum, never held down, reads
+    // false), absent when no reasons were read.
     if (device.clocks_locked) {
         t.clocks_locked = device.clocks_locked;
     } else if (reasons_seen) {
@@ -484,14 +492,45 @@ inline void write_telemetry_json(detail::JsonWriter& w, const TelemetrySummary& 
 
 // ---- NVML --------------------------------------------------------------------------------------
 
-/// Which NVML library and device NvmlTelemetry uses.
+/// Which NVML library and device NvmlTelemetry uses. NVML numbers GPUs in PCI order and ignores
+/// CUDA_VISIBLE_DEVICES, while CUDA puts the fastest first: name a CUDA device's GPU by its PCI
+/// bus id or UUID (nvml_options_for(clock) does). Without either, or an index, NvmlTelemetry takes
+/// NVML's only GPU, and refuses to guess when there are several.
 struct NvmlOptions {
     std::string library = "libnvidia-ml.so.1";  ///< what dlopen() looks for
-    unsigned index = 0;                          ///< NVML's device index (when pci_bus_id is empty)
-    /// The device with this PCI bus id ("0000:65:00.0", from cudaDeviceGetPCIBusId): the way to
-    /// name the GPU a CUDA device index runs on.
+    std::optional<unsigned> index;              ///< NVML's device index (when no bus id or UUID is given)
+    /// The device with this PCI bus id ("0000:65:00.0", from cudaDeviceGetPCIBusId), or with this
+    /// UUID when it starts with "GPU-" or "MIG-" (as NVML and nvidia-smi write it).
     std::string pci_bus_id;
 };
+
+namespace detail {
+template <class R, class = void>
+struct has_device_pci_bus_id : std::false_type {};
+template <class R>
+struct has_device_pci_bus_id<R, std::enable_if_t<std::is_convertible<decltype(std::declval<R&>().device_pci_bus_id(
+                                                                          std::declval<char*>(), 0, 0)),
+                                                                      int>::value>> : std::true_type {};
+}  // namespace detail
+
+/// `options` naming the GPU that `clock` times (its device's PCI bus id, from the runtime
+/// policy's device_pci_bus_id: cudaDeviceGetPCIBusId), so that NVML samples that GPU. Throws
+/// CudaError when the bus id cannot be read; a policy without device_pci_bus_id leaves
+/// `options` as they are.
+template <class Clock>
+NvmlOptions nvml_options_for(Clock& clock, NvmlOptions options = {}) {
+    auto& runtime = clock.runtime();
+    using Runtime = std::remove_reference_t<decltype(runtime)>;
+    if constexpr (detail::has_device_pci_bus_id<Runtime>::value) {
+        char id[32] = {};
+        const int device = clock.device() >= 0 ? clock.device() : 0;
+        const int status = runtime.device_pci_bus_id(id, static_cast<int>(sizeof id), device);
+        if (status != 0)
+            throw CudaError("cudaDeviceGetPCIBusId", status, runtime.error_name(status), runtime.error_string(status));
+        options.pci_bus_id = id;
+    }
+    return options;
+}
 
 /// Telemetry from NVML, loaded at run time (see detail/nvml_loader.hpp). Never throws for an
 /// absent or failing NVML: it is then unavailable and says why. Not copyable.
@@ -547,8 +586,11 @@ public:
 
 private:
     void start(const detail::nvml::Api& api, const std::string& lacks) {
-        const bool by_bus_id = !options_.pci_bus_id.empty();
-        if (const char* missing = detail::nvml::missing_required(api, by_bus_id)) {
+        const bool by_uuid = options_.pci_bus_id.rfind("GPU-", 0) == 0 || options_.pci_bus_id.rfind("MIG-", 0) == 0;
+        const bool by_bus_id = !by_uuid && !options_.pci_bus_id.empty();
+        if (const char* missing = by_uuid && api.handle_by_uuid == nullptr
+                                      ? "nvmlDeviceGetHandleByUUID"
+                                      : detail::nvml::missing_required(api, by_bus_id)) {
             why_ = "NVML not available: " + lacks + missing;
             return;
         }
@@ -559,23 +601,39 @@ private:
             return;
         }
         initialised_ = true;
+        unsigned count = 0;
+        if (!by_bus_id && !by_uuid && !options_.index && api_.count != nullptr &&
+            api_.count(&count) == detail::nvml::success && count > 1) {
+            why_ = "NVML not available: NVML sees " + std::to_string(count) +
+                   " GPUs and numbers them in PCI order, not as CUDA does; name the one to sample: "
+                   "gputime::nvml_options_for(clock), or NvmlOptions::pci_bus_id, uuid or index";
+            (void)api_.shutdown();
+            initialised_ = false;
+            return;
+        }
+        const unsigned index = options_.index.value_or(0);
         const detail::nvml::Return found = by_bus_id ? api_.handle_by_pci_bus_id(options_.pci_bus_id.c_str(), &handle_)
-                                                     : api_.handle_by_index(options_.index, &handle_);
+                                           : by_uuid ? api_.handle_by_uuid(options_.pci_bus_id.c_str(), &handle_)
+                                                     : api_.handle_by_index(index, &handle_);
         if (found != detail::nvml::success) {
             why_ = "NVML not available: " +
                    (by_bus_id ? "nvmlDeviceGetHandleByPciBusId_v2(\"" + options_.pci_bus_id + "\")"
-                              : "nvmlDeviceGetHandleByIndex_v2(" + std::to_string(options_.index) + ")") +
+                    : by_uuid ? "nvmlDeviceGetHandleByUUID(\"" + options_.pci_bus_id + "\")"
+                              : "nvmlDeviceGetHandleByIndex_v2(" + std::to_string(index) + ")") +
                    " failed: " + error_text(found);
             (void)api_.shutdown();
             initialised_ = false;
             return;
         }
+        if (by_bus_id) device_.pci_bus_id = options_.pci_bus_id;
         device_.source = "NVML";
         char text[96] = {};
         if (api_.driver_version != nullptr && api_.driver_version(text, sizeof text) == detail::nvml::success)
             device_.source += " (driver " + std::string(text) + ")";
         text[0] = '\0';
         if (api_.name != nullptr && api_.name(handle_, text, sizeof text) == detail::nvml::success) device_.name = text;
+        text[0] = '\0';
+        if (api_.uuid != nullptr && api_.uuid(handle_, text, sizeof text) == detail::nvml::success) device_.uuid = text;
         unsigned int max_sm = 0;
         if (api_.max_clock_info != nullptr &&
             api_.max_clock_info(handle_, detail::nvml::clock_sm, &max_sm) == detail::nvml::success && max_sm > 0)

@@ -188,10 +188,8 @@ public:
         settings_.mode = m;
         return *this;
     }
-    /// Draws the measured loop's progress on `p`: calls of the count and time, or with a precision
-    /// target time against its limit and the interval against the target; the median's (the
-    /// target percentile's) interval. By default the runner draws its own on stderr when stderr is
-    /// a terminal, and nothing otherwise.
+    /// Draws the measured loop's progress on `p` (calls, time, the median's interval). By default
+    /// the runner draws its own on stderr when stderr is a terminal, and nothing otherwise.
     WarmupRunner& progress(Progress& p) {
         progress_ = &p;
         return *this;
@@ -199,6 +197,15 @@ public:
     /// Untimed work before every call, given the call index: load the next input, etc.
     WarmupRunner& between_calls(std::function<void(std::size_t)> work) {
         between_ = std::move(work);
+        return *this;
+    }
+    /// Untimed work after each call is enqueued, given the call index: it runs while the device
+    /// works on the call, before the runner waits for it (with a device clock). Telemetry belongs
+    /// here: `runner.during_calls(sampler)` samples a busy GPU, where between_calls() samples one
+    /// that has just gone idle (gputime/cuda/telemetry.hpp). Not part of the enqueue time; in
+    /// latency mode a hook that outlasts the call delays the next one.
+    WarmupRunner& during_calls(std::function<void(std::size_t)> work) {
+        during_ = std::move(work);
         return *this;
     }
     /// Host idles this long before every call (outside the timed region). Throws
@@ -314,12 +321,6 @@ private:
         else progress.update(done, total);
     }
 
-    // Toward the precision target: time against its limit, the interval against the target.
-    void show_target(Progress& progress, std::size_t done, const PrecisionTarget& t) const noexcept {
-        if (settings_.mode == RunMode::latency) progress.update(done, t, result_.latency);
-        else progress.update(done, t);
-    }
-
     template <class F>
     void run_to_target(F& fn, std::size_t& call, std::chrono::nanoseconds started, Progress& progress) {
         const PrecisionTarget& t = *settings_.target;
@@ -347,7 +348,7 @@ private:
                 next_check = n + std::max<std::size_t>(1, n / 20);
             }
             timed_call(fn, call++, result_.latency);
-            show_target(progress, n + 1, t);
+            show(progress, n + 1, t.max_samples);
         }
         clock_.synchronize();
         if (result_.latency.count() > 0)
@@ -378,6 +379,7 @@ private:
                 result_.enqueue.add(Duration(host));
             }
         }
+        if (during_) during_(call);
         if (settings_.mode == RunMode::latency) clock_.synchronize();
     }
 
@@ -419,6 +421,7 @@ private:
     RunSettings settings_;
     std::string name_;
     std::function<void(std::size_t)> between_;
+    std::function<void(std::size_t)> during_;
     Progress* progress_ = nullptr;
     RunResult result_;
 };

@@ -84,6 +84,7 @@ enum class Call {
     get_device,
     stream_create,
     stream_get_device,
+    device_pci_bus_id,
     stream_is_capturing,
     thread_exchange_capture_mode,
     stream_begin_capture,
@@ -143,6 +144,12 @@ struct TelemetryModel {
     /// Host time one sample takes [ns]: reading the counters is not free (an NVML query is a
     /// driver call), and when it runs between calls it lengthens the gap between them.
     std::chrono::nanoseconds sample_cost{0};
+    /// How fast the reasons follow the work. false (the default): the device reads idle ("GPU
+    /// idle", idle power) once its clock has dropped (ClockModel::idle_threshold after the last
+    /// work). true, as NVML reports them: "GPU idle" and idle power as soon as no kernel runs,
+    /// and the power cap only while one runs (an idle GPU draws no power to cap). A sample
+    /// taken between calls then sees an idle GPU, whatever capped the calls.
+    bool idle_between_kernels = false;
 };
 
 /// Everything the simulated runtime needs to know. Host costs are what each call takes

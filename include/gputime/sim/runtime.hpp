@@ -238,6 +238,12 @@ public:
     /// True when the clock has dropped at device time t: more than idle_threshold after the
     /// device's last work, and no gate kernel spinning (telemetry's "GPU idle" reason).
     bool clock_idle_at(std::chrono::nanoseconds device_time) const;
+    /// True when work runs at device time t on any device: a kernel, a memset or sweep, a graph
+    /// node, a spinning gate (free; TelemetryModel::idle_between_kernels).
+    bool device_busy_at(std::chrono::nanoseconds device_time) const;
+    /// cudaDeviceGetPCIBusId: "0000:BB:00.0" with bus BB = 0x17 + 0x10 x device, into `id` (at most
+    /// `length` bytes, NUL included); 101 for an unknown device, 1 for a short buffer; host_state_cost.
+    int device_pci_bus_id(char* id, int length, int device);
 
 private:
     using ns = std::chrono::nanoseconds;
@@ -272,6 +278,7 @@ private:
     const Episode& episode_at(ns device_time) const;
     double dvfs_clock_mhz_at(ns device_time) const;
     bool throttled_at(ns device_time) const;
+    void note_busy(ns start, ns end);
     // streams.hpp: devices and streams
     ThreadState& thread_state();
     std::size_t add_stream(int device, StreamKind kind);
@@ -347,6 +354,7 @@ private:
     };
     std::map<std::uintptr_t, Allocation> allocations_;  // fake device address -> its allocation
     std::vector<double> l2_dirty_;  // per device: dirty bytes in its L2 (Kernel::l2_bytes)
+    std::map<ns, ns> busy_;         // when work runs (any device): start -> end, merged
     std::uintptr_t next_allocation_ = std::uintptr_t{1} << 40;
 };
 

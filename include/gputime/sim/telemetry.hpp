@@ -11,13 +11,14 @@
 //
 // A sample at host time t (the simulator's host and device share one time axis) reads the
 // model: the SM clock is Runtime::clock_mhz_at(t) (the clock model, capped inside the Throttle
-// window); the device is idle once the clock has dropped (Runtime::clock_idle_at), and then
-// reports the "GPU idle" reason, idle temperature and idle power; inside the window it
-// reports SW thermal slowdown (and throttle_temperature_c) or SW power cap (and power_limit_w);
-// otherwise busy temperature and busy_power_w scaled by clock / max clock. The memory clock is
-// constant. Each sample then costs TelemetryModel::sample_cost of host time. Clocks count as
-// locked exactly when the clock model is off (the device then always runs at max_clock_mhz).
-// docs/telemetry.md has the model and its numbers.
+// window). The device reads idle (the "GPU idle" reason, idle power) once its clock has dropped
+// (Runtime::clock_idle_at), or, with TelemetryModel::idle_between_kernels, as NVML reports it:
+// as soon as no work runs (Runtime::device_busy_at), the power cap then only while work runs.
+// Inside the window it reports SW thermal slowdown (and throttle_temperature_c) or SW power cap
+// (and power_limit_w); otherwise busy temperature (idle temperature once the clock has dropped)
+// and busy_power_w scaled by clock / max clock. The memory clock is constant. Each sample then
+// costs TelemetryModel::sample_cost of host time. Clocks count as locked exactly when the clock
+// model is off (the device then always runs at max_clock_mhz). docs/telemetry.md has the model.
 #pragma once
 
 #include <gputime/sim/runtime.hpp>
@@ -60,15 +61,17 @@ public:
         const double clock = runtime_->clock_mhz_at(t);
         s.sm_clock_mhz = clock;
         s.memory_clock_mhz = m.memory_clock_mhz;
-        const bool idle = runtime_->clock_idle_at(t);
+        const bool dropped = runtime_->clock_idle_at(t);
+        const bool idle = m.idle_between_kernels ? !runtime_->device_busy_at(t) : dropped;
         const bool throttled = c.throttle.start < c.throttle.end && t >= c.throttle.start && t < c.throttle.end;
         const bool thermal = throttled && c.throttle.reason == Throttle::Reason::thermal;
-        const bool power = throttled && c.throttle.reason == Throttle::Reason::power;
+        // An idle GPU draws no power to cap (with idle_between_kernels: as soon as no kernel runs).
+        const bool power = throttled && c.throttle.reason == Throttle::Reason::power && !(m.idle_between_kernels && idle);
         std::uint64_t reasons = idle ? clock_event::gpu_idle : 0;
         if (thermal) reasons |= clock_event::sw_thermal_slowdown;
         if (power) reasons |= clock_event::sw_power_cap;
         s.clock_event_reasons = reasons;
-        s.temperature_c = thermal ? m.throttle_temperature_c : idle ? m.idle_temperature_c : m.busy_temperature_c;
+        s.temperature_c = thermal ? m.throttle_temperature_c : dropped ? m.idle_temperature_c : m.busy_temperature_c;
         s.power_w = power  ? m.power_limit_w
                     : idle ? m.idle_power_w
                            : m.busy_power_w * clock / c.clock.max_clock_mhz;

@@ -69,6 +69,9 @@ using TemperatureFn = Return (*)(Device, TemperatureSensor, unsigned int*);
 using TemperatureVFn = Return (*)(Device, TemperatureV1*);
 using PowerUsageFn = Return (*)(Device, unsigned int*);  // milliwatts
 using DriverVersionFn = Return (*)(char*, unsigned int);
+using CountFn = Return (*)(unsigned int*);                      // nvmlDeviceGetCount_v2
+using HandleByUuidFn = Return (*)(const char*, Device*);        // nvmlDeviceGetHandleByUUID
+using UuidFn = Return (*)(Device, char*, unsigned int);         // nvmlDeviceGetUUID
 
 #if defined(GPUTIME_DETAIL_HAVE_NVML_H)
 static_assert(std::is_same<InitFn, decltype(&nvmlInit_v2)>::value, "nvmlInit_v2");
@@ -84,6 +87,9 @@ static_assert(std::is_same<ClockInfoFn, decltype(&nvmlDeviceGetMaxClockInfo)>::v
 static_assert(std::is_same<PowerUsageFn, decltype(&nvmlDeviceGetPowerUsage)>::value, "nvmlDeviceGetPowerUsage");
 static_assert(std::is_same<DriverVersionFn, decltype(&nvmlSystemGetDriverVersion)>::value,
               "nvmlSystemGetDriverVersion");
+static_assert(std::is_same<CountFn, decltype(&nvmlDeviceGetCount_v2)>::value, "nvmlDeviceGetCount_v2");
+static_assert(std::is_same<HandleByUuidFn, decltype(&nvmlDeviceGetHandleByUUID)>::value, "nvmlDeviceGetHandleByUUID");
+static_assert(std::is_same<UuidFn, decltype(&nvmlDeviceGetUUID)>::value, "nvmlDeviceGetUUID");
 #if defined(nvmlClocksEventReasonGpuIdle)  // headers that have the "clocks event" names
 static_assert(std::is_same<ReasonsFn, decltype(&nvmlDeviceGetCurrentClocksEventReasons)>::value,
               "nvmlDeviceGetCurrentClocksEventReasons");
@@ -113,6 +119,9 @@ struct Api {
     TemperatureFn temperature = nullptr;      // nvmlDeviceGetTemperature (when there is no V)
     PowerUsageFn power_usage = nullptr;       // nvmlDeviceGetPowerUsage
     DriverVersionFn driver_version = nullptr;  // nvmlSystemGetDriverVersion
+    CountFn count = nullptr;                   // nvmlDeviceGetCount_v2 (null: one GPU is assumed)
+    HandleByUuidFn handle_by_uuid = nullptr;   // nvmlDeviceGetHandleByUUID (required for a UUID)
+    UuidFn uuid = nullptr;                     // nvmlDeviceGetUUID
 };
 
 /// The first required function `api` lacks, or nullptr. (handle_by_pci_bus_id is required
@@ -151,6 +160,9 @@ public:
         load(api_.shutdown, "nvmlShutdown");
         load(api_.error_string, "nvmlErrorString");
         load(api_.handle_by_index, "nvmlDeviceGetHandleByIndex_v2");
+        load(api_.count, "nvmlDeviceGetCount_v2");
+        load(api_.handle_by_uuid, "nvmlDeviceGetHandleByUUID");
+        load(api_.uuid, "nvmlDeviceGetUUID");
         load(api_.handle_by_pci_bus_id, "nvmlDeviceGetHandleByPciBusId_v2");
         load(api_.name, "nvmlDeviceGetName");
         load(api_.clock_info, "nvmlDeviceGetClockInfo");

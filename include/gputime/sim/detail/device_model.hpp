@@ -136,10 +136,37 @@ inline std::chrono::nanoseconds Runtime::run_kernel(const Kernel& kernel, ns sta
     }
     Episode& current = episodes_.back();
     current.last_work_end = std::max(current.last_work_end, end);
+    note_busy(start, end);
     if (kernel.faulty) {
         poisoned_at_ = std::min(poisoned_at_.value_or(end), end);
     }
     return end;
+}
+
+// Work runs over [start, end): merged into the busy intervals (device_busy_at).
+inline void Runtime::note_busy(ns start, ns end) {
+    if (end <= start) return;
+    auto next = busy_.upper_bound(start);
+    if (next != busy_.begin()) {
+        const auto before = std::prev(next);
+        if (before->second >= start) {
+            start = before->first;
+            end = std::max(end, before->second);
+            next = busy_.erase(before);
+        }
+    }
+    while (next != busy_.end() && next->first <= end) {
+        end = std::max(end, next->second);
+        next = busy_.erase(next);
+    }
+    busy_[start] = end;
+}
+
+inline bool Runtime::device_busy_at(ns device_time) const {
+    if (gate_spinning_at(device_time)) return true;
+    auto after = busy_.upper_bound(device_time);
+    if (after == busy_.begin()) return false;
+    return device_time < std::prev(after)->second;
 }
 
 // The clock model alone; clock_mhz_at() applies the throttle window (docs/telemetry.md).

@@ -13,6 +13,8 @@
 #include "gputime/sim/runtime.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -54,6 +56,16 @@ inline int Runtime::stream_create(stream_type* stream, unsigned flags) {
         return status::invalid_value;
     }
     *stream = create_stream(flags);
+    return status::success;
+}
+
+inline int Runtime::device_pci_bus_id(char* id, int length, int device) {
+    if (const int failed = begin_host_state_call(counters_.device_calls, Call::device_pci_bus_id)) return failed;
+    if (device < 0 || device >= config_.device_count) return status::invalid_device;
+    char text[32];
+    std::snprintf(text, sizeof text, "0000:%02x:00.0", static_cast<unsigned>(0x17 + 0x10 * device) & 0xffu);
+    if (id == nullptr || length < static_cast<int>(std::strlen(text)) + 1) return status::invalid_value;
+    std::memcpy(id, text, std::strlen(text) + 1);
     return status::success;
 }
 
