@@ -166,8 +166,8 @@ private:
                           "and memset_async (see gputime/cuda/l2_flush.hpp)");
             if constexpr (detail::has_l2_sweep_async<Runtime>::value) {
                 if (!sweep) {
-                    sweep = [runtime = runtime](const void* buffer, std::size_t n, stream_type on) {
-                        return runtime->l2_sweep_async(buffer, n, on);
+                    sweep = [runtime = runtime](const void* lines, std::size_t n, stream_type on) {
+                        return runtime->l2_sweep_async(lines, n, on);
                     };
                 }
             }
