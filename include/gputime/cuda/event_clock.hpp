@@ -29,26 +29,37 @@
 #include <gputime/cuda/wait_backoff.hpp>
 #include <gputime/stats/owed_samples.hpp>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 namespace gputime {
+namespace detail {
+template <class E, class = void>
+struct comparable_events : std::false_type {};
+template <class E>
+struct comparable_events<E, std::enable_if_t<std::is_convertible<decltype(std::declval<const E&>() == std::declval<const E&>()),
+                                                                 bool>::value>> : std::true_type {};
+}  // namespace detail
 
+/// Times GPU work with CUDA events recorded in order on one stream (device time). `Runtime` is
+/// the CUDA runtime policy: CudaRuntime on a GPU (GpuClock), sim::Runtime in tests.
 template <class Runtime>
 class CudaEventClock final {
     static_assert(detail::check_runtime_policy<Runtime>());
 
 public:
-    using runtime_type = Runtime;
-    using stream_type = typename Runtime::stream_type;
-    using event_type = typename Runtime::event_type;
-    using Mark = event_type;
-    static constexpr bool measures_device = true;
+    using runtime_type = Runtime;                       ///< The runtime policy.
+    using stream_type = typename Runtime::stream_type;  ///< The policy's stream handle.
+    using event_type = typename Runtime::event_type;    ///< The policy's event handle.
+    using Mark = event_type;                            ///< A mark is an event recorded on stream().
+    static constexpr bool measures_device = true;       ///< Device time, not host time.
 
     /// Times work on `stream` through `runtime`, which must outlive the clock, and binds to the
     /// stream's device (for a default-stream handle: the current device). Throws CudaError when
@@ -150,6 +161,23 @@ public:
         }
     }
 
+    /// Waits until the device has reached every mark recorded so far, without keeping it idle
+    /// for bookkeeping: pairs found complete by an earlier call are delivered first (while the
+    /// device still runs the latest work), the ones this wait completes at the next call, a read
+    /// or synchronize(). WarmupRunner's latency mode calls it after each call. Throws what a wait
+    /// throws (TimeoutError, CudaError), and an error parked for no accumulator.
+    void wait_for_marks() {
+        while (!pending_.empty() && pending_.front().complete) resolve_front(nullptr);
+        if (parked_error_) std::rethrow_exception(std::exchange(parked_error_, nullptr));
+        if (pending_.empty()) return;
+        Pending& last = pending_.back();
+        if (!last.complete) {
+            detail::RelaxedCaptureMode<Runtime> relaxed(*runtime_);
+            wait(last.stop, last.started_at);
+        }
+        pending_.for_each([](Pending& p) { p.complete = true; });  // streams run in order
+    }
+
     /// Waits for every marked pair and delivers all pending samples. Then rethrows one error an
     /// accumulator was owed (or one that could not be given to any), which no accumulator
     /// reports again; call it again for the next.
@@ -167,7 +195,9 @@ public:
         if (error) std::rethrow_exception(error);
     }
 
+    /// The runtime's host clock (enqueue-side measurements).
     std::chrono::nanoseconds host_now() { return runtime_->host_now(); }
+    /// The host sleeps for `gap` (an idle gap between calls; the device may clock down).
     void idle_for(std::chrono::nanoseconds gap) { runtime_->sleep_for(gap); }
 
     // ---- configuration and introspection ----
@@ -187,6 +217,7 @@ public:
         waiting_.backoff = backoff;
         return *this;
     }
+    /// The current WaitBackoff.
     const WaitBackoff& wait_backoff() const noexcept { return waiting_.backoff; }
     /// How long a wait for a mark may take before TimeoutError (default 60 s: a model's
     /// first call can legitimately take seconds: a TensorFlow session's first run has been seen
@@ -199,6 +230,7 @@ public:
         waiting_.timeout = timeout;
         return *this;
     }
+    /// The current resolve timeout.
     std::chrono::nanoseconds resolve_timeout() const noexcept { return waiting_.timeout; }
     /// Pairs allowed to wait before stop() resolves the oldest (default 4096). Throws
     /// InvalidArgument (parameter "pairs") for 0.
@@ -207,12 +239,14 @@ public:
         max_pending_ = pairs;
         return *this;
     }
+    /// The current limit of pending pairs.
     std::size_t max_pending() const noexcept { return max_pending_; }
+    /// Start/stop pairs recorded whose time is not read yet.
     std::size_t pending_count() const noexcept { return pending_.size(); }
     /// Events the pool had to create after reserve() (timing events for marks), and the
     /// ordering-only ones it created for JoinStreams after reserve().
     std::size_t events_created() const noexcept { return events_.created(); }
-    std::size_t ordering_events_created() const noexcept { return events_.ordering_created(); }
+    std::size_t ordering_events_created() const noexcept { return events_.ordering_created(); }  ///< See events_created().
     /// Host time the last stop() spent waiting on the device: resolving the oldest pair past
     /// max_pending(), settling another clock's pairs for the same Stats, or waiting for the
     /// sample of an accumulator that cannot be owed. It is the library's wait, not the caller's
@@ -220,7 +254,9 @@ public:
     std::chrono::nanoseconds last_stop_wait() const noexcept { return last_stop_wait_; }
     /// True once a wait timed out: the stream is taken as hung (docs/gpu_clock.md, "Failures").
     bool hung() const noexcept { return waiting_.hung(); }
+    /// The stream the clock records its events on.
     stream_type stream() const noexcept { return stream_; }
+    /// The runtime policy the clock calls.
     Runtime& runtime() const noexcept { return *runtime_; }
     /// The device of the clock's stream, bound at construction; -1 when the runtime policy cannot
     /// tell (it has no get_device/set_device/stream_get_device).
@@ -257,6 +293,12 @@ private:
         event_type start{};
         event_type stop{};
         Link* link = nullptr;
+        std::chrono::nanoseconds started_at{-1};  // host time before the start was recorded; -1: unknown
+        bool complete = false;                    // a wait saw the device pass `stop`
+    };
+    struct MarkTime {
+        event_type event{};
+        std::chrono::nanoseconds at{-1};
     };
 
     static Runtime& stateless_instance() {
@@ -275,16 +317,44 @@ private:
         if (const int refused = detail::capture_refusal(*runtime_, stream_, call))
             detail::throw_cuda_failure(*runtime_, call, refused);  // before anything is recorded
         const event_type e = events_.acquire(device_);
+        const auto at = runtime_->host_now();
         const int status = runtime_->event_record(e, stream_);
         if (status != cuda_status::success) {
             discard(e);
             detail::throw_cuda_failure(*runtime_, "cudaEventRecord", status);
         }
+        recent_marks_[next_mark_++ % recent_marks_.size()] = MarkTime{e, at};
         return e;
     }
 
-    void wait(const event_type& e) {
-        const int status = waiting_.wait(e);
+    // When the start of `started` was recorded, if it is one of the last few marks.
+    std::chrono::nanoseconds mark_time(const Mark& started) const noexcept {
+        if constexpr (detail::comparable_events<event_type>::value) {
+            for (std::size_t i = 1; i <= recent_marks_.size() && i <= next_mark_; ++i) {
+                const MarkTime& m = recent_marks_[(next_mark_ - i) % recent_marks_.size()];
+                if (m.event == started) return m.at;
+            }
+        }
+        (void)started;
+        return std::chrono::nanoseconds{-1};
+    }
+
+    // A pair's duration: known complete, one call; else wait for its start, then for its end
+    // (sleeping until shortly before the earliest it can come: detail::EventWait).
+    Duration elapsed_of(const Pending& p) {
+        detail::RelaxedCaptureMode<Runtime> relaxed(*runtime_);
+        if (!p.complete) {
+            wait(p.start);
+            wait(p.stop, p.started_at);
+        }
+        float ms = 0.0f;
+        const int status = runtime_->event_elapsed_ms(&ms, p.start, p.stop);
+        if (status != cuda_status::success) detail::throw_cuda_failure(*runtime_, "cudaEventElapsedTime", status);
+        return Duration{std::round(static_cast<double>(ms) * 1e6)};
+    }
+
+    void wait(const event_type& e, std::chrono::nanoseconds started_at = std::chrono::nanoseconds{-1}) {
+        const int status = waiting_.wait(e, started_at);
         if (status != cuda_status::success) detail::throw_cuda_failure(*runtime_, "cudaEventQuery", status);
     }
 
@@ -299,7 +369,7 @@ private:
     void file(const Mark& started, const Mark& end, Accumulator& into) noexcept {
         try {
             Link& link = link_to(into);  // may settle another clock's pairs for `into` first
-            pending_.push_back(Pending{started, end, &link});
+            pending_.push_back(Pending{started, end, &link, mark_time(started), false});
             ++link.owed;
         } catch (...) {
             release(started);
@@ -318,7 +388,7 @@ private:
     void deliver_now(const Mark& started, const Mark& end, Accumulator& into) noexcept {
         const auto from = runtime_->host_now();
         Duration d{};
-        if (std::exception_ptr error = measure(started, end, d)) {
+        if (std::exception_ptr error = measure(Pending{started, end, nullptr, mark_time(started), false}, d)) {
             park(std::move(error));
         } else {
             try {
@@ -332,11 +402,14 @@ private:
 
     // The pair's duration into `d`, its events back to the pool; or the error, its events
     // destroyed and, for an error no pair survives (timeout, sticky), every pending pair dropped.
-    std::exception_ptr measure(const Mark& start, const Mark& stop, Duration& d) noexcept {
+    std::exception_ptr measure(const Pending& p, Duration& d) noexcept {
+        const Mark& start = p.start;
+        const Mark& stop = p.stop;
         std::exception_ptr error;
         bool fatal = false;
         try {
-            d = elapsed(start, stop);
+            d = elapsed_of(p);
+            waiting_.learn(d);
         } catch (const TimeoutError&) {
             error = std::current_exception();
             fatal = true;
@@ -398,7 +471,7 @@ private:
         Link& link = *p.link;
         --link.owed;
         Duration d{};
-        std::exception_ptr error = measure(p.start, p.stop, d);
+        std::exception_ptr error = measure(p, d);
         if (!error) {
             try {
                 link.add(d);
@@ -476,6 +549,8 @@ private:
     std::exception_ptr parked_error_;  // for no accumulator: the next mark() or synchronize()
     std::chrono::nanoseconds last_stop_wait_{0};
     std::size_t max_pending_ = 4096;
+    std::array<MarkTime, 8> recent_marks_{};  // the last marks and when they were recorded
+    std::size_t next_mark_ = 0;
 };
 
 /// The GPU timer: a ScopedTimer on a CudaEventClock, whichever CUDA runtime the clock uses
@@ -488,6 +563,7 @@ public:
     using ScopedTimer<CudaEventClock<Runtime>>::ScopedTimer;
 };
 
+/// `ScopedGpuTimer timer(stats, clock);` deduces the runtime policy.
 template <class Accumulator, class Runtime>
 ScopedGpuTimer(Accumulator&, CudaEventClock<Runtime>&) -> ScopedGpuTimer<Runtime>;
 

@@ -12,10 +12,11 @@
 
 namespace gputime {
 
-/// How a wait for a mark uses the host (CudaEventClock::wait_backoff): poll with yield() for
-/// `spin`, then sleep between polls, `first_sleep` first, each sleep twice the last up to
-/// `max_sleep`, and never past the timeout. The defaults react within microseconds to short
-/// kernels and within max_sleep to long ones, without keeping a core busy.
+/// How a wait for a mark uses the host (CudaEventClock::wait_backoff). A wait that can predict
+/// the end (from recent durations) sleeps until `spin` before it, then polls back to back; one
+/// that cannot polls with yield() for `spin`. Past that, sleeps between polls, `first_sleep`
+/// first, each twice the last up to `max_sleep`, never past the timeout. The defaults notice the
+/// end of a steady kernel within one query and keep a core busy for about `spin` per wait.
 struct WaitBackoff {
     std::chrono::nanoseconds spin = std::chrono::microseconds(50);         ///< Polling with yield() first; >= 0.
     std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);  ///< The first sleep; > 0.

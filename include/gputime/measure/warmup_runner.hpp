@@ -11,8 +11,9 @@
 //   real inputs instead of timing one dummy tensor, which flatters caches and clocks.
 // * between_calls() runs untimed work before each call (loading the next input); idle_gap()
 //   leaves the device idle between calls, the condition under which GPUs lower their clock.
-// * In RunMode::latency each call is synchronised once, after it ends; RunMode::throughput
-//   queues calls back to back.
+// * In RunMode::latency the runner waits for each call to end before the next; a GPU clock
+//   notices the end within a poll and resolves the samples while the device runs the next call
+//   (docs/gpu_clock.md, "Waiting"). RunMode::throughput queues calls back to back.
 // * The warm-up ends after a fixed count (warmup(n)), a host-time budget (warmup_for(t)), or by
 //   itself: warmup_auto() applies warmup_end_of (MSER-5 with steadiness checks,
 //   warmup_detection.hpp) to the warm-up calls and ends the warm-up once at least 40 calls after
@@ -66,6 +67,12 @@
 
 namespace gputime {
 namespace detail {
+// A clock that can wait for the device without resolving pairs (CudaEventClock::wait_for_marks()).
+template <class C, class = void>
+struct waits_for_marks : std::false_type {};
+template <class C>
+struct waits_for_marks<C, std::void_t<decltype(std::declval<C&>().wait_for_marks())>> : std::true_type {};
+
 // A clock that may wait inside stop() and says how long (CudaEventClock::last_stop_wait()).
 template <class C, class = void>
 struct reports_stop_wait : std::false_type {};
@@ -380,7 +387,15 @@ private:
             }
         }
         if (during_) during_(call);
-        if (settings_.mode == RunMode::latency) clock_.synchronize();
+        if (settings_.mode == RunMode::latency) {
+            // Wait for the call to end and nothing else: the bookkeeping of earlier calls runs
+            // while the device works on the next one, so the device is never kept idle by it.
+            if constexpr (detail::waits_for_marks<Clock>::value) {
+                clock_.wait_for_marks();
+            } else {
+                clock_.synchronize();
+            }
+        }
     }
 
     // The median of the last window of warm-up calls against the window before it.

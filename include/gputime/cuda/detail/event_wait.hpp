@@ -2,10 +2,10 @@
 // gputime/cuda/detail/event_wait.hpp - how CudaEventClock waits for an event, with a timeout.
 //
 //   detail::EventWait<Runtime> waiting(runtime);
-//   const int status = waiting.wait(event);   // 0, or the failure cudaEventQuery reported
-// Polls cudaEventQuery: spins (yield) for WaitBackoff::spin, then sleeps, the sleeps doubling up
-// to WaitBackoff::max_sleep and never past the timeout. An event that does not complete within
-// the timeout is a TimeoutError, and the stream counts as hung from then on.
+//   const int status = waiting.wait(end_event, started_at);  // 0, or what cudaEventQuery reported
+// Sleeps until shortly before the end predicted from recent durations, then polls back to back;
+// without a prediction, polls then sleeps with back-off. The rules and what a wait costs the host:
+// docs/gpu_clock.md, "Waiting".
 #pragma once
 
 #include <gputime/core/cuda_status.hpp>
@@ -14,7 +14,9 @@
 #include <gputime/cuda/wait_backoff.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -24,44 +26,95 @@ template <class Runtime>
 class EventWait {
 public:
     using event_type = typename Runtime::event_type;
+    using ns = std::chrono::nanoseconds;
 
     explicit EventWait(Runtime& runtime) noexcept : runtime_(&runtime) {}
 
     /// Polls until `e` completes; returns the status of the last query: 0, or a failure. Throws
     /// TimeoutError after timeout, or at once when the stream already hung and `e` is not complete.
-    int wait(const event_type& e) {
+    /// `started_at`: for the end event of a pair, the host time its start was recorded (-1: none).
+    int wait(const event_type& e, ns started_at = ns{-1}) {
         int status = runtime_->event_query(e);
         if (status == cuda_status::success) return status;
         if (status == cuda_status::not_ready && hung_at_) throw already_hung();
-        const auto started = runtime_->host_now();
-        std::chrono::nanoseconds sleep = backoff.first_sleep;
+        const ns started = runtime_->host_now();
+        ns spin_until = started + backoff.spin;
+        ns sleep_cap = backoff.max_sleep;
+        bool predicted = false;
+        if (started_at >= ns{0} && learned_ >= 3) {
+            predicted = true;
+            const Range recent = recent_range();
+            const ns earliest = started_at + recent.shortest;
+            const ns wake = earliest - backoff.spin - overshoot();
+            if (wake > started) {
+                sleep(std::min(wake - started, timeout));  // the loop below decides at the timeout
+                status = runtime_->event_query(e);
+            }
+            const ns latest = std::min(started_at + recent.longest, earliest + std::max(recent.shortest / 8, max_spread));
+            spin_until = std::max(runtime_->host_now(), latest) + backoff.spin;
+            sleep_cap = std::clamp(recent.shortest / 128, backoff.first_sleep, backoff.max_sleep);
+        }
+        ns next_sleep = std::min(backoff.first_sleep, sleep_cap);
         while (status == cuda_status::not_ready) {
-            const auto now = runtime_->host_now();
-            const auto waited = now - started;
+            const ns now = runtime_->host_now();
+            const ns waited = now - started;
             if (waited > timeout) {
                 hung_at_ = now;
                 throw TimeoutError("gputime: a CUDA event did not complete within " + format(timeout) +
                                    " (hung kernel, or work waiting on something that never happens)");
             }
-            if (waited < backoff.spin) {
-                runtime_->yield();
+            if (now < spin_until) {
+                if (!predicted) runtime_->yield();  // a predicted stretch is short: query back to back
             } else {
                 // Never past the timeout: the last sleep ends at it, and the poll after it decides.
-                runtime_->sleep_for(std::max(std::min(sleep, timeout - waited), std::chrono::nanoseconds{1}));
-                sleep = std::min(sleep * 2, backoff.max_sleep);
+                sleep(std::max(std::min(next_sleep, timeout - waited), ns{1}));
+                next_sleep = std::min(next_sleep * 2, sleep_cap);
             }
             status = runtime_->event_query(e);
         }
         return status;
     }
 
+    /// A measured duration (device time of a pair): what later waits predict from.
+    void learn(Duration d) noexcept {
+        durations_[learned_ % durations_.size()] = ns{static_cast<ns::rep>(d.count())};
+        ++learned_;
+    }
+
     /// True once a wait timed out: the stream is taken as hung.
     bool hung() const noexcept { return hung_at_.has_value(); }
 
     WaitBackoff backoff{};
-    std::chrono::nanoseconds timeout = std::chrono::seconds(60);
+    ns timeout = std::chrono::seconds(60);
+    /// How far past the earliest end a predicted wait polls, at most, for the spread of recent
+    /// durations (beyond an eighth of the shortest): a wait within it never sleeps past the end.
+    static constexpr ns max_spread = std::chrono::microseconds(500);
 
 private:
+    struct Range {
+        ns shortest;
+        ns longest;  // the second longest: one outlier does not widen the range
+    };
+    Range recent_range() const noexcept {
+        std::array<ns, 8> sorted = durations_;
+        const std::size_t n = std::min(learned_, sorted.size());
+        std::sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n));
+        return Range{sorted[0], sorted[n - 2]};
+    }
+
+    // Sleeps, and keeps how much longer than asked the last few sleeps took (a host's timer slack
+    // and wake-up latency), so that a predicted wake-up comes early enough.
+    void sleep(ns duration) {
+        const ns before = runtime_->host_now();
+        runtime_->sleep_for(duration);
+        const ns over = runtime_->host_now() - before - duration;
+        overshoots_[slept_++ % overshoots_.size()] = std::max(over, ns{0});
+    }
+    ns overshoot() const noexcept {
+        const std::size_t n = std::min(slept_, overshoots_.size());
+        return n == 0 ? ns{0} : *std::max_element(overshoots_.begin(), overshoots_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+
     TimeoutError already_hung() const {
         return TimeoutError("gputime: a CUDA event is not complete and this clock's stream already hung " +
                             format(runtime_->host_now() - *hung_at_) + " ago (an event did not complete within " +
@@ -69,12 +122,14 @@ private:
                             "); streams run in order, so work queued behind it never completes: failing at once "
                             "instead of waiting again");
     }
-    static std::string format(std::chrono::nanoseconds d) {
-        return format_duration(Duration{static_cast<double>(d.count())});
-    }
+    static std::string format(ns d) { return format_duration(Duration{static_cast<double>(d.count())}); }
 
     Runtime* runtime_;
-    std::optional<std::chrono::nanoseconds> hung_at_;  // host time a wait timed out
+    std::optional<ns> hung_at_;  // host time a wait timed out
+    std::array<ns, 8> durations_{};
+    std::size_t learned_ = 0;
+    std::array<ns, 8> overshoots_{};
+    std::size_t slept_ = 0;
 };
 
 }  // namespace gputime::detail

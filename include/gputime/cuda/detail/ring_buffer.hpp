@@ -29,6 +29,11 @@ public:
         slots_[(head_ + size_) % slots_.size()] = value;
         ++size_;
     }
+    /// Calls f(element) for each element, oldest first.
+    template <class F>
+    void for_each(F f) noexcept {
+        for (std::size_t i = 0; i < size_; ++i) f(slots_[(head_ + i) % slots_.size()]);
+    }
     /// Removes, in order, the elements for which `remove(element)` is true (after calling it).
     template <class Predicate>
     void remove_if(Predicate remove) noexcept {
