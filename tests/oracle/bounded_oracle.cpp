@@ -21,6 +21,8 @@
 //     bit-identical percentiles.
 // Prints the largest relative error of a percentile per scale. Exit status 0 when every check
 // passed; each failure is printed with both values.
+#include "oracle_data.hpp"
+
 #include <gputime/stats/bounded_stats.hpp>
 #include <gputime/stats/exponential_histogram.hpp>
 
@@ -60,20 +62,9 @@ struct Tally {
     }
 };
 
-struct Expectations {
-    std::string name;
-    std::size_t n = 0;
-    double min = 0, max = 0, mdape = 0, mean = 0, stddev = 0;
-    std::vector<std::pair<std::string, double>> percentiles;  // p as written, value
-};
-
-std::vector<double> read_samples(const std::string& path, std::size_t n) {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<double> v(n);
-    if (!in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(n * sizeof(double))))
-        throw std::runtime_error("cannot read " + std::to_string(n) + " float64 values from " + path);
-    return v;
-}
+// One data set and its expectations (tests/oracle/oracle_data.hpp).
+using Expectations = gputime_oracle::DataSet;
+using gputime_oracle::read_samples;
 
 BoundedStats sketch(const std::vector<double>& v, std::size_t begin, std::size_t end, int scale) {
     BoundedStats b(scale);
@@ -109,38 +100,6 @@ void check(const Expectations& e, const BoundedStats& b, const std::string& wher
         t.check(std::fabs(got - e.mdape) <= 2 * bound * (1.0 + e.mdape) / (1 - bound) + 1e-15, where, "mdape()",
                 e.mdape, got);
     }
-}
-
-std::vector<Expectations> read_expectations(const std::string& dir) {
-    std::ifstream in(dir + "/expected.txt");
-    if (!in)
-        throw std::runtime_error("no " + dir +
-                                 "/expected.txt; run generate_stats_oracle.py and generate_bounded_oracle.py "
-                                 "first (ctest runs them as fixtures; they need Python 3 with numpy)");
-    std::vector<Expectations> sets;
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream words(line);
-        std::string kind, key, value;
-        words >> kind >> key >> value;
-        if (kind == "dataset") {
-            sets.emplace_back();
-            sets.back().name = key;
-            sets.back().n = static_cast<std::size_t>(std::stoull(value));
-            continue;
-        }
-        if (sets.empty() || value.empty()) continue;
-        const double v = std::strtod(value.c_str(), nullptr);
-        Expectations& e = sets.back();
-        if (kind == "percentile") e.percentiles.emplace_back(key, v);
-        if (key == "min") e.min = v;
-        if (key == "max") e.max = v;
-        if (key == "mdape") e.mdape = v;
-        if (key == "mean") e.mean = v;
-        if (key == "stddev") e.stddev = v;
-    }
-    if (sets.empty()) throw std::runtime_error(dir + "/expected.txt lists no data set");
-    return sets;
 }
 
 // boundaries.txt: bucket indices and bounds against exact integer arithmetic and numpy.
@@ -185,13 +144,6 @@ void check_boundaries(const std::string& dir, Tally& t) {
 }
 
 int run(const std::string& stats_dir, const std::string& bounded_dir) {
-    const std::uint16_t one = 1;
-    unsigned char first = 0;
-    std::memcpy(&first, &one, 1);
-    if (first != 1) {
-        std::cout << "gputime_bounded_oracle: the data files are little-endian float64; this host is not\n";
-        return 1;
-    }
     Tally t;
     check_boundaries(bounded_dir, t);
     std::size_t sets = 0;
@@ -199,7 +151,7 @@ int run(const std::string& stats_dir, const std::string& bounded_dir) {
         Tally per_scale;
         std::size_t lowered = 0;  // data sets whose span made the sketch lower its scale
         for (const std::string& dir : {stats_dir, bounded_dir}) {
-            for (const Expectations& e : read_expectations(dir)) {
+            for (const Expectations& e : gputime_oracle::read_expected(dir)) {
                 const std::vector<double> v = read_samples(dir + "/" + e.name + ".f64", e.n);
                 const std::string where = e.name + " (scale " + std::to_string(scale) + ")";
                 const BoundedStats whole = sketch(v, 0, v.size(), scale);

@@ -7,6 +7,7 @@
 //   gputime_stats_oracle --cache    mdape() and percentile() answer repeated reads from their
 //                                   caches: identical bits, no allocation (no data needed)
 // Exit status 0 when every check passed; each failure is printed with both values.
+#include "oracle_data.hpp"
 #include "support/allocation_counter.hpp"
 
 #include <gputime/stats/stats.hpp>
@@ -60,21 +61,6 @@ struct Tally {
     }
 };
 
-bool little_endian() {
-    const std::uint16_t one = 1;
-    unsigned char first = 0;
-    std::memcpy(&first, &one, 1);
-    return first == 1;
-}
-
-std::vector<double> read_samples(const std::string& path, std::size_t n) {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<double> v(n);
-    if (!in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(n * sizeof(double))))
-        throw std::runtime_error("cannot read " + std::to_string(n) + " float64 values from " + path);
-    return v;
-}
-
 Stats fill(const std::vector<double>& v, std::size_t begin, std::size_t end) {
     Stats s;
     s.set_first_call(Duration{1e9});  // kept apart: none of the statistics below may see it
@@ -82,13 +68,9 @@ Stats fill(const std::vector<double>& v, std::size_t begin, std::size_t end) {
     return s;
 }
 
-// One data set: the expectation lines that follow its "dataset" line.
-struct Expectations {
-    std::string name;
-    std::size_t n = 0;
-    std::vector<std::pair<std::string, double>> exact, close;
-    std::vector<std::pair<std::string, double>> percentiles;  // p as written, value
-};
+// One data set and its expectations (tests/oracle/oracle_data.hpp).
+using Expectations = gputime_oracle::DataSet;
+using gputime_oracle::read_samples;
 
 void check(const Expectations& e, const Stats& s, const std::string& where, Tally& t) {
     t.truth(where, "count() == n", s.count() == e.n);
@@ -103,38 +85,7 @@ void check(const Expectations& e, const Stats& s, const std::string& where, Tall
 }
 
 int run_oracle(const std::string& dir) {
-    if (!little_endian()) {
-        std::cout << "gputime_stats_oracle: the data files are little-endian float64; this host is not\n";
-        return 1;
-    }
-    std::ifstream in(dir + "/expected.txt");
-    if (!in) {
-        std::cout << "gputime_stats_oracle: no " << dir << "/expected.txt; run generate_stats_oracle.py "
-                  << "first (ctest runs it as stats_oracle.generate, which needs Python 3 with numpy)\n";
-        return 1;
-    }
-    std::vector<Expectations> sets;
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream words(line);
-        std::string kind, key, value;
-        words >> kind >> key >> value;
-        if (kind == "dataset") {
-            sets.emplace_back();
-            sets.back().name = key;
-            sets.back().n = static_cast<std::size_t>(std::stoull(value));
-            continue;
-        }
-        if (sets.empty() || value.empty()) continue;
-        const double v = std::strtod(value.c_str(), nullptr);
-        if (kind == "exact") sets.back().exact.emplace_back(key, v);
-        if (kind == "close") sets.back().close.emplace_back(key, v);
-        if (kind == "percentile") sets.back().percentiles.emplace_back(key, v);
-    }
-    if (sets.empty()) {
-        std::cout << "gputime_stats_oracle: " << dir << "/expected.txt lists no data set\n";
-        return 1;
-    }
+    const std::vector<Expectations> sets = gputime_oracle::read_expected(dir);
 
     Tally t;
     std::size_t smallest = sets.front().n, largest = sets.front().n;
