@@ -733,11 +733,12 @@ TEST_CASE("semantics: a long wait spins briefly, then sleeps") {
         CHECK_THROWS_AS(lost.count(), gputime::TimeoutError);
         // Polls from host 12: spin to 62, sleeps of 10..160 us to 377, then 200 us sleeps: the
         // third ends at 979, its query at 980 (968 us waited); the next sleep is cut to the 32 us
-        // left (to 1012), and its query at 1013 finds 1001 us waited: past the timeout. The pair's
-        // events are then destroyed (their state is unknown): host 1015.
+        // left (to 1012), and its query at 1013 finds 1001 us waited: past the timeout. An event
+        // is recorded behind the stuck work, to tell when the stream moves again (create and
+        // record: host 1015), and the pair's events are destroyed (their state is unknown): 1017.
         CHECK(hung.counters().sleeps == 9u);
         CHECK(hung.counters().slept == 10us + 20us + 40us + 80us + 160us + 3 * 200us + 32us);
-        CHECK(hung.host_now() == 1015us);
+        CHECK(hung.host_now() == 1017us);
     }
     SECTION("wait_backoff refuses what it cannot use and keeps its settings") {
         CHECK_THROWS_AS(clock.wait_backoff(gputime::WaitBackoff{-1ns, 10us, 200us}), gputime::InvalidArgument);

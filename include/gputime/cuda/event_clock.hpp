@@ -87,6 +87,7 @@ public:
     ~CudaEventClock() {
         while (!pending_.empty()) resolve_front(nullptr);
         links_.hand_over();
+        if (passed_) discard(*passed_);
     }
 
     // ---- the clock interface (see gputime/core/clock_contract.hpp) ----
@@ -252,7 +253,8 @@ public:
     /// sample of an accumulator that cannot be owed. It is the library's wait, not the caller's
     /// work: WarmupRunner leaves it out of enqueue time.
     std::chrono::nanoseconds last_stop_wait() const noexcept { return last_stop_wait_; }
-    /// True once a wait timed out: the stream is taken as hung (docs/gpu_clock.md, "Failures").
+    /// True after a wait timed out, until the stream passes the point where it gave up: waits
+    /// fail at once meanwhile (docs/gpu_clock.md, "Failures").
     bool hung() const noexcept { return waiting_.hung(); }
     /// The stream the clock records its events on.
     stream_type stream() const noexcept { return stream_; }
@@ -354,8 +356,29 @@ private:
     }
 
     void wait(const event_type& e, std::chrono::nanoseconds started_at = std::chrono::nanoseconds{-1}) {
-        const int status = waiting_.wait(e, started_at);
+        if (waiting_.hung() && passed_ && runtime_->event_query(*passed_) == cuda_status::success) {
+            release(*std::exchange(passed_, std::nullopt));  // it was slow, not stuck: wait again
+            waiting_.recover();
+        }
+        int status = cuda_status::success;
+        try {
+            status = waiting_.wait(e, started_at);
+        } catch (const TimeoutError&) {
+            if (!passed_) mark_timeout_point();
+            throw;
+        }
         if (status != cuda_status::success) detail::throw_cuda_failure(*runtime_, "cudaEventQuery", status);
+    }
+
+    // After a timeout: an event recorded now completes once the stream has passed everything
+    // queued so far, the timed-out work included; until then waits fail at once. If it cannot be
+    // recorded, the stream stays hung for good.
+    void mark_timeout_point() noexcept {
+        try {
+            passed_ = record_mark();
+        } catch (...) {
+            passed_.reset();
+        }
     }
 
     void park(std::exception_ptr error) noexcept {
@@ -547,6 +570,7 @@ private:
     detail::OwedLinks<CudaEventClock> links_;
     detail::EventWait<Runtime> waiting_;
     std::exception_ptr parked_error_;  // for no accumulator: the next mark() or synchronize()
+    std::optional<event_type> passed_;  // after a timeout: reached once the stream moves again
     std::chrono::nanoseconds last_stop_wait_{0};
     std::size_t max_pending_ = 4096;
     std::array<MarkTime, 8> recent_marks_{};  // the last marks and when they were recorded

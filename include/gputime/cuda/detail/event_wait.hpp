@@ -81,8 +81,10 @@ public:
         ++learned_;
     }
 
-    /// True once a wait timed out: the stream is taken as hung.
+    /// True after a wait timed out, until recover(): the stream is taken as hung.
     bool hung() const noexcept { return hung_at_.has_value(); }
+    /// The stream has passed the point where the wait gave up: wait normally again.
+    void recover() noexcept { hung_at_.reset(); }
 
     WaitBackoff backoff{};
     ns timeout = std::chrono::seconds(60);
@@ -119,8 +121,8 @@ private:
         return TimeoutError("gputime: a CUDA event is not complete and this clock's stream already hung " +
                             format(runtime_->host_now() - *hung_at_) + " ago (an event did not complete within " +
                             format(timeout) +
-                            "); streams run in order, so work queued behind it never completes: failing at once "
-                            "instead of waiting again");
+                            "); streams run in order, so work queued behind it cannot complete first: failing at "
+                            "once until the stream passes that point, instead of waiting again");
     }
     static std::string format(ns d) { return format_duration(Duration{static_cast<double>(d.count())}); }
 
