@@ -39,6 +39,7 @@
 // clock (a function returning nanoseconds), so the exact output can be checked.
 #pragma once
 
+#include <gputime/core/detail/callback.hpp>
 #include <gputime/core/detail/escape.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/measure/run_result.hpp>
@@ -49,9 +50,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <functional>
-#include <iostream>
-#include <ostream>
+#include <cstdio>
+#include <iosfwd>
+#include <type_traits>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -88,16 +89,21 @@ inline std::chrono::nanoseconds steady_now() noexcept {
 class Progress {
 public:
     /// Host time now, in nanoseconds from any fixed origin.
-    using HostNow = std::function<std::chrono::nanoseconds()>;
+    using HostNow = detail::Callback<std::chrono::nanoseconds()>;
 
     /// Draws on stderr when stderr is a terminal, else nothing; host time is steady_clock.
     explicit Progress(std::string label = {})
-        : Progress(std::cerr, detail::stderr_is_terminal(), &detail::steady_now, std::move(label)) {}
+        : write_(&write_stderr), terminal_(detail::stderr_is_terminal()), host_now_(&detail::steady_now),
+          label_(std::move(label)) {
+        if (terminal_) start_ = last_draw_ = host_now_();
+    }
 
-    /// Draws on `out` when `terminal` is true, with `host_now` as the clock (tests: a string
-    /// stream, true, and a manual clock).
-    Progress(std::ostream& out, bool terminal, HostNow host_now, std::string label = {})
-        : out_(out), terminal_(terminal), host_now_(std::move(host_now)), label_(std::move(label)) {
+    /// Draws on `out` (any std::ostream) when `terminal` is true, with `host_now` as the clock
+    /// (tests: a string stream, true, and a manual clock).
+    template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+    Progress(Ostream& out, bool terminal, HostNow host_now, std::string label = {})
+        : out_(&out), write_(&write_stream<Ostream>), terminal_(terminal), host_now_(std::move(host_now)),
+          label_(std::move(label)) {
         if (terminal_ && host_now_) start_ = last_draw_ = host_now_();
         else terminal_ = false;
     }
@@ -139,7 +145,7 @@ public:
     void finish() noexcept {
         if (!terminal_ || drawn_width_ == 0) return;
         try {
-            out_ << '\r' << std::string(drawn_width_, ' ') << '\r' << std::flush;
+            write_(out_, '\r' + std::string(drawn_width_, ' ') + '\r');
         } catch (...) {
             // A stream that throws on write (exceptions() set): there is nothing left to erase with.
         }
@@ -183,7 +189,7 @@ private:
             const std::size_t columns = columns_of(text);
             std::string out = "\r" + text;
             if (columns < drawn_width_) out.append(drawn_width_ - columns, ' ');  // erase the longer last line
-            out_ << out << std::flush;
+            write_(out_, out);
             drawn_width_ = columns;
             ++redraws_;
         } catch (...) {
@@ -261,7 +267,20 @@ private:
         return text;
     }
 
-    std::ostream& out_;
+    // Where the line goes: the caller's stream, or stderr through stdio, so that this header
+    // needs no <iostream> (a stream's members are compiled only where a stream is given).
+    template <class Ostream>
+    static void write_stream(void* out, const std::string& text) {
+        Ostream& os = *static_cast<Ostream*>(out);
+        os.write(text.data(), static_cast<std::streamsize>(text.size()));
+        os.flush();
+    }
+    static void write_stderr(void*, const std::string& text) {
+        std::fwrite(text.data(), 1, text.size(), stderr);
+        std::fflush(stderr);
+    }
+    void* out_ = nullptr;
+    void (*write_)(void*, const std::string&);
     bool terminal_;
     HostNow host_now_;
     std::string label_;

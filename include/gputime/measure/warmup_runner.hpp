@@ -44,6 +44,7 @@
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
+#include <gputime/core/detail/callback.hpp>
 #include <gputime/core/default_stream.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/progress.hpp>
@@ -56,7 +57,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -202,7 +202,7 @@ public:
         return *this;
     }
     /// Untimed work before every call, given the call index: load the next input, etc.
-    WarmupRunner& between_calls(std::function<void(std::size_t)> work) {
+    WarmupRunner& between_calls(detail::Callback<void(std::size_t)> work) {
         between_ = std::move(work);
         return *this;
     }
@@ -211,7 +211,7 @@ public:
     /// here: `runner.during_calls(sampler)` samples a busy GPU, where between_calls() samples one
     /// that has just gone idle (gputime/cuda/telemetry.hpp). Not part of the enqueue time; in
     /// latency mode a hook that outlasts the call delays the next one.
-    WarmupRunner& during_calls(std::function<void(std::size_t)> work) {
+    WarmupRunner& during_calls(detail::Callback<void(std::size_t)> work) {
         during_ = std::move(work);
         return *this;
     }
@@ -435,8 +435,8 @@ private:
     Clock& clock_;
     RunSettings settings_;
     std::string name_;
-    std::function<void(std::size_t)> between_;
-    std::function<void(std::size_t)> during_;
+    detail::Callback<void(std::size_t)> between_;
+    detail::Callback<void(std::size_t)> during_;
     Progress* progress_ = nullptr;
     RunResult result_;
 };
