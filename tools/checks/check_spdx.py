@@ -43,11 +43,13 @@ def sources(root):
 
 
 def has_licence(path, comment):
+    """The licence line is first (after a #! line), and only once."""
     with open(path, encoding="utf-8", errors="replace") as f:
         first = f.readline().rstrip("\n")
         if first.startswith("#!"):
             first = f.readline().rstrip("\n")
-    return first == comment + LICENCE
+        second = f.readline().rstrip("\n")
+    return first == comment + LICENCE and LICENCE not in second
 
 
 def main():
@@ -55,7 +57,7 @@ def main():
     missing = [str(name) for name, comment in sources(root) if not has_licence(root / name, comment)]
     checked = sum(1 for _ in sources(root))
     for name in missing:
-        print(f"spdx: {name}: the first line is not the licence line (// or # {LICENCE})")
+        print(f"spdx: {name}: the first line is not the licence line (// or # {LICENCE}), or it is repeated")
     if missing:
         print(f"spdx: {len(missing)} of {checked} sources lack their licence line")
         return 1
