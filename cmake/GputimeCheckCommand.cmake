@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeCheckCommand.cmake - run a program and check its exit status and output (a ctest step).
 #   cmake "-DCOMMAND=<program>|<arg>|..." -DEXPECT_EXIT=<n> [-DSTDOUT_MATCHES=<regex>]
 #         [-DSTDERR_MATCHES=<regex>] [-DSTDOUT_EMPTY=ON] [-DSTDOUT_NOT_MATCHES=<regex>]

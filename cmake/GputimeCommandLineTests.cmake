@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # GputimeCommandLineTests.cmake - the standard command line (gputime/integrations/run_options.hpp)
 # of an example, checked by ctest:
 #   gputime_add_command_line_tests(<target> [OUTPUT <option>])

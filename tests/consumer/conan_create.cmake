@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # conan_create.cmake - the Conan 2 recipe (conanfile.py) packages gputime and its test_package
 # consumes it: `conan create` offline (no remote is asked: gputime has no dependencies), with
 # Conan from PyPI in a venv and a Conan home under the build tree (skipped, saying why, when pip

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # install_without_build.cmake - a header-only library installs right after a configure, as
 # {fmt} and nlohmann/json do: `cmake -S <src> -B <build> && cmake --install <build>` with the
 # default options of a top-level build (the tool gputime-compare is configured, not built), only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # oldest_cmake.cmake - the library's minimum CMake, proven: CMake <OLDEST_CMAKE> from PyPI in a
 # venv under the build tree (skipped, saying why, when pip cannot install it) does what a user
 # of that CMake does:

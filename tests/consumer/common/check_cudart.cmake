@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # check_cudart.cmake - does a program depend on the CUDA runtime? (ldd)
 #   cmake -DEXE=<program> -DEXPECT=absent|present -P check_cudart.cmake
 # absent: a host-only program (gputime::gputime, pkg-config gputime) must start on a machine

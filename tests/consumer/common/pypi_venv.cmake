@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pypi_venv.cmake - a tool from PyPI in a virtual environment of its own under the build tree.
 #   include(pypi_venv.cmake)
 #   gputime_pypi_venv(<venv dir> <requirement> <out: bin dir, empty when it could not be made>)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # check_cxx14.cmake - gputime compiled as C++14 stops at one clear #error, not hundreds of errors.
 #   cmake -DCXX_COMPILER=<c++> -DINCLUDE_DIR=<gputime>/include -P check_cxx14.cmake
 # For the umbrella header and the base every other header includes (core/duration.hpp), the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # check_pkg_config.cmake - programs built the way a Makefile would, from the installed .pc files:
 #   c++ -std=c++17 main.cpp $(pkg-config --cflags --libs gputime)        no libcudart (ldd)
 #   c++ -std=c++17 main.cpp $(pkg-config --cflags --libs gputime-cuda)   libcudart, GPUTIME_HAS_CUDA

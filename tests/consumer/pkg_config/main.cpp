@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A program built with `pkg-config --cflags --libs gputime` (gputime-cuda for the CUDA one).
 #include <gputime/gputime.hpp>
 
