@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-// SPDX-License-Identifier: MIT
 // gputime_bounded_oracle - gputime::BoundedStats and its exponential buckets against references
 // computed without gputime's code: numpy and exact rationals (generate_stats_oracle.py's data
 // sets) and exact integer arithmetic (generate_bounded_oracle.py).
