@@ -234,8 +234,8 @@ private:
         auto join = [](const std::string& a, const std::string& b) {
             return a.empty() ? b : b.empty() ? a : a + "  " + b;
         };
-        const std::string rest = join(progress, stats);
-        const std::string whole = join(label_, rest);
+        std::string rest = join(progress, stats);  // not const: returned by move
+        std::string whole = join(label_, rest);
         if (columns_of(whole) <= width_) return whole;
         const std::size_t rest_columns = columns_of(rest);
         if (!label_.empty() && rest_columns + 2 + 4 <= width_)  // room for a label of 1 column + "..."

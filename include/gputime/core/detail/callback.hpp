@@ -49,8 +49,8 @@ private:
     };
     template <class F>
     struct Holder final : Target {
-        template <class G>
-        explicit Holder(G&& g) : f(std::forward<G>(g)) {}
+        explicit Holder(const F& g) : f(g) {}
+        explicit Holder(F&& g) : f(std::move(g)) {}
         R call(Args... args) override {
             if constexpr (std::is_void<R>::value) {
                 f(std::forward<Args>(args)...);
