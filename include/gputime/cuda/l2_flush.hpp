@@ -142,14 +142,13 @@ public:
     const void* buffer() const noexcept { return state_->buffer; }
 
 private:
-    // The stream's device (a default-stream handle: the current one); -1 when the policy cannot tell.
+    // The stream's device (a default-stream handle: the current one); -1 when the policy cannot
+    // tell, or the question fails: the L2 size query then runs on the current device and reports
+    // a broken runtime (no device, no driver) under its own name; a bad stream fails at flush().
     static int device_of(Runtime& runtime, const stream_type& stream) {
         if constexpr (detail::has_device_binding_v<Runtime>) {
             int device = -1;
-            const int status = runtime.stream_get_device(stream, &device);
-            if (status != cuda_status::success)
-                throw CudaError("cudaStreamGetDevice", status, runtime.error_name(status), runtime.error_string(status));
-            return device;
+            return runtime.stream_get_device(stream, &device) == cuda_status::success ? device : -1;
         } else {
             (void)runtime;
             (void)stream;
