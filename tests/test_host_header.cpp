@@ -41,3 +41,13 @@ TEST_CASE("host.hpp: scoped timers, Stats, the warm-up runner and the text repor
 }
 
 static_assert(gputime::is_clock_v<gputime::HostClock>, "host.hpp brings the host clock");
+
+TEST_CASE("HostClock::idle_for sleeps at least the gap, and not at all for a gap <= 0") {
+    // A lower bound is all a sleep promises; nothing here depends on how busy the machine is.
+    const gputime::HostClock clock;
+    const gputime::HostClock::Mark before = clock.mark();
+    clock.idle_for(std::chrono::milliseconds(2));
+    CHECK(clock.elapsed(before, clock.mark()).count() >= 2e6);
+    clock.idle_for(std::chrono::nanoseconds(-1));  // returns: a negative gap is no gap
+    clock.idle_for(std::chrono::nanoseconds(0));
+}

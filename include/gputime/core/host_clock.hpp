@@ -8,10 +8,10 @@
 
 #include <gputime/core/accumulator.hpp>
 #include <gputime/core/clock_contract.hpp>
+#include <gputime/core/detail/host_sleep.hpp>
 #include <gputime/core/duration.hpp>
 
 #include <chrono>
-#include <thread>
 
 namespace gputime {
 
@@ -50,7 +50,7 @@ public:
         return std::chrono::duration_cast<std::chrono::nanoseconds>(mark().time_since_epoch());
     }
     /// Sleeps for `gap` (an idle gap between calls).
-    void idle_for(std::chrono::nanoseconds gap) const { std::this_thread::sleep_for(gap); }
+    void idle_for(std::chrono::nanoseconds gap) const { detail::sleep_host(gap); }
 };
 
 static_assert(is_clock_v<HostClock>, "HostClock must meet the clock contract");
