@@ -4,6 +4,7 @@
 // option or variable, the --help text, output files checked before measuring, and what
 // apply_to() makes a WarmupRunner do (against a scripted clock).
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include "support/scripted_clock.hpp"
 
@@ -24,20 +25,9 @@ using gputime::ProgramOption;
 using gputime::RunOptions;
 using namespace std::chrono_literals;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using gputime_test::contains;
 
-// The gputime::InvalidArgument that f() throws; a failed CHECK when it throws none.
-template <class F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_invalid_argument = false;
-    CHECK(threw_invalid_argument);
-    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
-}
+using gputime_test::invalid_argument_of;
 
 // A program like the demo: its own defaults, --quick settings and two options of its own.
 ProgramInfo demo_program() {
