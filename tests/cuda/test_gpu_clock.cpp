@@ -60,8 +60,39 @@ TEST_CASE("GpuClock times device work with events on a real GPU") {
         CHECK(r.latency.p50().count() > 0.0);
         // Setting 256 MiB takes tens of microseconds or more; enqueueing it takes a few.
         CHECK(r.enqueue.p50().count() < r.latency.p50().count());
-        CHECK(clock.events_created() == 2);  // the pool: no events after the first call
+        // The pool: two pairs in rotation (latency mode resolves a call's pair while the next
+        // call runs), no events after the first calls.
+        CHECK(clock.events_created() == 4);
     }
     cudaFree(buffer);
     cudaStreamDestroy(stream);
+}
+
+TEST_CASE("the driver tells a stream's device as cudaStreamGetDevice does (runtimes before CUDA 12.8)") {
+    const std::string reason = why_no_gpu();
+    if (!reason.empty()) {
+        skip_test("no usable GPU: " + reason);
+        return;
+    }
+    int count = 0;
+    REQUIRE(cudaGetDeviceCount(&count) == cudaSuccess);
+    gputime::CudaRuntime runtime;
+    for (int device = 0; device < count; ++device) {
+        REQUIRE(cudaSetDevice(device) == cudaSuccess);
+        cudaStream_t stream = nullptr;
+        REQUIRE(cudaStreamCreate(&stream) == cudaSuccess);
+        REQUIRE(cudaSetDevice(0) == cudaSuccess);
+        int found = -1;
+        CHECK(runtime.stream_device_via_driver(stream, &found) == 0);
+        CHECK(found == device);
+        int current = -1;
+        REQUIRE(cudaGetDevice(&current) == cudaSuccess);
+        CHECK(current == 0);  // the question left the current context as it was
+#if CUDART_VERSION >= 12080
+        int answered = -1;
+        REQUIRE(cudaStreamGetDevice(stream, &answered) == cudaSuccess);
+        CHECK(found == answered);
+#endif
+        cudaStreamDestroy(stream);
+    }
 }

@@ -20,6 +20,7 @@ inline constexpr int not_ready = 600;                     ///< cudaErrorNotReady
 inline constexpr int illegal_address = 700;               ///< cudaErrorIllegalAddress
 inline constexpr int launch_timeout = 702;                ///< cudaErrorLaunchTimeout
 inline constexpr int launch_failure = 719;                ///< cudaErrorLaunchFailure
+inline constexpr int not_supported = 801;                 ///< cudaErrorNotSupported
 inline constexpr int stream_capture_unsupported = 900;    ///< cudaErrorStreamCaptureUnsupported
 inline constexpr int stream_capture_invalidated = 901;    ///< cudaErrorStreamCaptureInvalidated
 inline constexpr int stream_capture_merge = 902;          ///< cudaErrorStreamCaptureMerge

@@ -118,12 +118,23 @@ public:
             owe_error(into, std::current_exception());
             return;
         }
+        if (parked_error_) {  // an error of this scope (park_error): in place of its sample
+            release(started);
+            release(end);
+            owe_error(into, std::exchange(parked_error_, nullptr));
+            return;
+        }
         if constexpr (accepts_owed_samples_v<Accumulator>) {
             file(started, end, into);
         } else {
             deliver_now(started, end, into);
         }
     }
+
+    /// Parks an error of the scope being timed that no accumulator holds yet (JoinStreams'
+    /// destructor, which cannot throw): the next stop() files it for its accumulator in place of
+    /// the sample, else the next mark() or synchronize() rethrows it. The first one is kept.
+    void park_error(std::exception_ptr error) noexcept { park(std::move(error)); }
 
     /// Device time between two marks; waits (polling, with timeout) until both are reached.
     /// Throws CudaError, or TimeoutError (at once when the stream already hung).
@@ -269,12 +280,19 @@ public:
 
     // ---- for JoinStreams: devices and ordering-only events ----
 
-    /// The device of `stream` (cudaStreamGetDevice); -1 when the policy cannot tell. Throws
-    /// CudaError (an invalid stream: 400).
+    /// The device of `stream` (cudaStreamGetDevice, or the driver's answer before CUDA 12.8); -1
+    /// when the policy cannot tell. Throws CudaError (an invalid stream: 400).
     int device_of(const stream_type& stream) {
         if constexpr (detail::has_device_binding_v<Runtime>) {
             int device = -1;
-            check("cudaStreamGetDevice", runtime_->stream_get_device(stream, &device));
+            const int status = runtime_->stream_get_device(stream, &device);
+            if constexpr (detail::has_stream_device_via_driver<Runtime>::value) {
+                if (status == cuda_status::not_supported) {  // a runtime before CUDA 12.8: ask the driver
+                    check("cuStreamGetCtx", runtime_->stream_device_via_driver(stream, &device));
+                    return device;
+                }
+            }
+            check("cudaStreamGetDevice", status);
             return device;
         } else {
             (void)stream;
@@ -313,8 +331,7 @@ private:
     }
 
     Mark record_mark() {
-        detail::DeviceScope<Runtime> scope(*runtime_, follows_current_device_ ? device_ : -1);
-        check(scope.call(), scope.status());
+        if (follows_current_device_) refuse_other_device();
         const char* call = "";
         if (const int refused = detail::capture_refusal(*runtime_, stream_, call))
             detail::throw_cuda_failure(*runtime_, call, refused);  // before anything is recorded
@@ -327,6 +344,21 @@ private:
         }
         recent_marks_[next_mark_++ % recent_marks_.size()] = MarkTime{e, at};
         return e;
+    }
+
+    // A default-stream handle names the current device's default stream: once the application
+    // made another device current, the work it launches there is not on the stream this clock
+    // was made for (nor could that stream be timed by recording on another device's stream).
+    void refuse_other_device() const {
+        if constexpr (detail::has_device_binding_v<Runtime>) {
+            int current = -1;
+            if (device_ < 0 || runtime_->get_device(&current) != cuda_status::success || current == device_) return;
+            throw Error("gputime: CudaEventClock::mark: this clock times the default stream of device " +
+                        std::to_string(device_) + " (current when it was made), but device " + std::to_string(current) +
+                        " is current now, and the default stream handle names the current device's stream: the "
+                        "work launched there would not be timed. Make a clock while device " +
+                        std::to_string(current) + " is current, or time a stream of your own");
+        }
     }
 
     // When the start of `started` was recorded, if it is one of the last few marks.
@@ -563,7 +595,7 @@ private:
     Runtime* runtime_;
     stream_type stream_;
     int device_ = -1;                      // the stream's device; -1: the policy cannot tell
-    bool follows_current_device_ = false;  // a default-stream handle: record under the device guard
+    bool follows_current_device_ = false;  // a default-stream handle: marks only while device_ is current
     bool legacy_ = false;                  // the legacy default stream
     detail::EventPool<Runtime> events_;
     detail::RingBuffer<Pending> pending_;

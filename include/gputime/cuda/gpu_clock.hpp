@@ -5,6 +5,7 @@
 // this one calls cudart. Its simulated twin for tests is gputime::sim::Runtime.
 #pragma once
 
+#include <gputime/cuda/detail/driver_stream_device.hpp>
 #include <gputime/cuda/event_clock.hpp>
 
 #include <cuda_runtime_api.h>
@@ -96,17 +97,20 @@ public:
     int get_device(int* device) { return static_cast<int>(cudaGetDevice(device)); }
     /// cudaSetDevice.
     int set_device(int device) { return static_cast<int>(cudaSetDevice(device)); }
-    /// cudaStreamGetDevice (CUDA 12.8 and later; before, the current device).
+    /// cudaStreamGetDevice (CUDA 12.8 and later); before, 801 (cudaErrorNotSupported): the
+    /// clock then asks stream_device_via_driver.
     int stream_get_device(stream_type stream, int* device) {
 #if CUDART_VERSION >= 12080
         return static_cast<int>(cudaStreamGetDevice(stream, device));
 #else
-        // cudaStreamGetDevice came with CUDA 12.8: before it, the current device (the device of
-        // the default streams, and of any stream created since the last cudaSetDevice).
         (void)stream;
-        return static_cast<int>(cudaGetDevice(device));
+        (void)device;
+        return static_cast<int>(cudaErrorNotSupported);
 #endif
     }
+    /// The stream's device as the driver tells it: cuStreamGetCtx, then that context's device,
+    /// reached through cudaGetDriverEntryPoint (nothing links libcuda).
+    int stream_device_via_driver(stream_type stream, int* device) { return detail::driver_stream_device(stream, device); }
     /// cudaStreamIsCapturing; *capture_status is a cudaStreamCaptureStatus.
     int stream_is_capturing(stream_type stream, int* capture_status) {
         cudaStreamCaptureStatus value = cudaStreamCaptureStatusNone;

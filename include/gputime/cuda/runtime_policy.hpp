@@ -80,6 +80,9 @@ GPUTIME_DETAIL_RUNTIME_MEMBER(has_set_device, int, std::declval<R&>().set_device
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_get_device, int,
                               std::declval<R&>().stream_get_device(std::declval<typename R::stream_type>(),
                                                                    std::declval<int*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_device_via_driver, int,
+                              std::declval<R&>().stream_device_via_driver(std::declval<typename R::stream_type>(),
+                                                                          std::declval<int*>()))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_is_capturing, int,
                               std::declval<R&>().stream_is_capturing(std::declval<typename R::stream_type>(),
                                                                      std::declval<int*>()))

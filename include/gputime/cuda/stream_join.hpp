@@ -94,14 +94,15 @@ public:
     JoinStreams(const JoinStreams&) = delete;
     JoinStreams& operator=(const JoinStreams&) = delete;
 
-    /// Joins unless join() already did; never throws (see the header comment).
+    /// Joins unless join() already did; never throws: an error is parked with the clock, and
+    /// the timer stopped next (the scope's own, declared before) gets it in place of a sample
+    /// that would miss the side work, so the Stats' next read rethrows it.
     ~JoinStreams() {
         if (joined_) return;
         try {
             join();
         } catch (...) {
-            // A destructor must not throw. A sticky error reaches the caller through the
-            // clock's next call; the events are given back either way (join() did it).
+            clock_.park_error(std::current_exception());  // the events went back already
         }
     }
 

@@ -84,6 +84,7 @@ enum class Call {
     get_device,
     stream_create,
     stream_get_device,
+    stream_device_via_driver,
     device_pci_bus_id,
     stream_is_capturing,
     thread_exchange_capture_mode,
@@ -216,6 +217,12 @@ struct Config {
     /// unconfirmed for the runtime's cudaStreamGetDevice (tests/gpu/validate.sh checks it on a GPU);
     /// off by default.
     bool stream_get_device_unsafe_in_capture = false;
+
+    /// The runtime's version, as CUDART_VERSION (12080 = CUDA 12.8). Below 12080 the runtime has
+    /// no cudaStreamGetDevice: stream_get_device returns 801 (cudaErrorNotSupported), as a policy
+    /// built against such a runtime does, and only the driver tells a stream's device
+    /// (stream_device_via_driver: cuStreamGetCtx, then that context's device).
+    int runtime_version = 13000;
 
     /// Using a destroyed event is undefined behaviour on a real GPU. With strict_handles (the
     /// default) a policy call given one throws sim::HandleMisuse (a std::logic_error) and counts

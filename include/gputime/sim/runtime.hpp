@@ -170,6 +170,9 @@ public:
     int stream_create(stream_type* stream, unsigned flags);
     /// The stream's device (cudaStreamGetDevice); the default streams answer the current device.
     int stream_get_device(stream_type stream, int* device);
+    /// The stream's device as the driver tells it (cuStreamGetCtx, then the context's device),
+    /// whatever Config::runtime_version; the default streams answer the current device.
+    int stream_device_via_driver(stream_type stream, int* device);
     /// cuda_status::capture_status_none, _active or _invalidated (cudaStreamIsCapturing); 906 for
     /// the legacy stream while a blocking stream of its device captures (that capture goes on).
     int stream_is_capturing(stream_type stream, int* status);

@@ -209,6 +209,7 @@ inline const char* Runtime::error_name(int code) {
         case status::launch_timeout: return "cudaErrorLaunchTimeout";
         case 710: return "cudaErrorAssert";
         case status::launch_failure: return "cudaErrorLaunchFailure";
+        case status::not_supported: return "cudaErrorNotSupported";
         case status::stream_capture_unsupported: return "cudaErrorStreamCaptureUnsupported";
         case status::stream_capture_invalidated: return "cudaErrorStreamCaptureInvalidated";
         case status::stream_capture_merge: return "cudaErrorStreamCaptureMerge";
@@ -238,6 +239,7 @@ inline const char* Runtime::error_string(int code) {
         case status::launch_timeout: return "the launch timed out and was terminated";
         case 710: return "device-side assert triggered";
         case status::launch_failure: return "unspecified launch failure";
+        case status::not_supported: return "operation not supported";
         case status::stream_capture_unsupported: return "operation not permitted when stream is capturing";
         case status::stream_capture_invalidated: return "operation failed due to a previous error during capture";
         case status::stream_capture_merge: return "operation would result in a merge of separate capture sequences";

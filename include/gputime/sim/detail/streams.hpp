@@ -71,6 +71,19 @@ inline int Runtime::device_pci_bus_id(char* id, int length, int device) {
 
 inline int Runtime::stream_get_device(stream_type stream, int* device) {
     if (const int failed = begin_host_state_call(counters_.device_calls, Call::stream_get_device)) return failed;
+    if (config_.runtime_version < 12080) return status::not_supported;  // no cudaStreamGetDevice before 12.8
+    if (device == nullptr) return status::invalid_value;
+    const StreamState* target = stream_state(stream);
+    if (target == nullptr) return status::invalid_resource_handle;
+    if (config_.stream_get_device_unsafe_in_capture) {
+        if (const int refused = unsafe_call_status()) return refused;
+    }
+    *device = target->device;
+    return status::success;
+}
+
+inline int Runtime::stream_device_via_driver(stream_type stream, int* device) {
+    if (const int failed = begin_host_state_call(counters_.device_calls, Call::stream_device_via_driver)) return failed;
     if (device == nullptr) return status::invalid_value;
     const StreamState* target = stream_state(stream);
     if (target == nullptr) return status::invalid_resource_handle;
