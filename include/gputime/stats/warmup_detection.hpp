@@ -106,6 +106,45 @@ inline WarmupBatches warmup_batches(const std::vector<Duration>& series, std::si
     return b;
 }
 
+/// The variance of a batch median implied by the scatter of the calls within the batches from
+/// `from` on: sigma from the median of the non-median deviations (1.464 sigma for normal data),
+/// and the variance of the median of 5 normal values, 0.2845 sigma^2.
+inline double batch_median_variance(const WarmupBatches& all, std::size_t from) {
+    std::vector<double> deviations(all.spread.begin() + static_cast<std::ptrdiff_t>(4 * from), all.spread.end());
+    if (deviations.empty()) return 0.0;
+    const auto middle = deviations.begin() + static_cast<std::ptrdiff_t>(deviations.size() / 2);
+    std::nth_element(deviations.begin(), middle, deviations.end());
+    const double sigma = 1.464 * *middle;
+    return 0.2845 * sigma * sigma;
+}
+
+/// Whether the batches [from, cut) of `levels` stand out from those from `cut` on: their mean lies
+/// above by more than two standard errors, or they scatter about the kept level far more than the
+/// kept batches do (their standardised squares beyond the 99.9% quantile of chi-square, by
+/// Wilson and Hilferty's approximation): a transient slower than steady, or an oscillation. The
+/// variance is never below what the scatter of the calls within their batches implies.
+inline bool batches_stand_out(const WarmupBatches& all, const std::vector<double>& levels, std::size_t from,
+                              std::size_t cut) {
+    const std::size_t skipped = cut - from, kept = levels.size() - cut;
+    if (skipped == 0 || kept < 2) return false;
+    double m1 = 0.0, m2 = 0.0;
+    for (std::size_t j = from; j < cut; ++j) m1 += levels[j];
+    for (std::size_t j = cut; j < levels.size(); ++j) m2 += levels[j];
+    m1 /= static_cast<double>(skipped);
+    m2 /= static_cast<double>(kept);
+    double squares = 0.0;
+    for (std::size_t j = cut; j < levels.size(); ++j) squares += (levels[j] - m2) * (levels[j] - m2);
+    const double variance = std::max(squares / static_cast<double>(kept - 1), batch_median_variance(all, cut));
+    const double k = static_cast<double>(skipped);
+    if (m1 - m2 > 2.0 * std::sqrt(variance * (1.0 / k + 1.0 / static_cast<double>(kept)))) return true;
+    if (!(variance > 0.0)) return false;
+    double standardised = 0.0;
+    for (std::size_t j = from; j < cut; ++j) standardised += (levels[j] - m2) * (levels[j] - m2) / variance;
+    const double h = 2.0 / (9.0 * k);
+    const double quantile = k * std::pow(1.0 - h + 3.090232306167813 * std::sqrt(h), 3.0);
+    return standardised > quantile;
+}
+
 /// Whether the calls from batch `from` on are shown to be steady (see the header comment).
 inline bool kept_calls_steady(const WarmupBatches& all, std::size_t from) {
     constexpr std::size_t min_batches = 8;        // 40 calls
@@ -118,14 +157,8 @@ inline bool kept_calls_steady(const WarmupBatches& all, std::size_t from) {
     for (std::size_t j = 0; j < b; ++j) level += z[j];
     level /= static_cast<double>(b);
     if (!(level > 0.0)) return true;  // all zero: nothing changes
-    // The variance of a batch median implied by the scatter within batches: sigma estimated from
-    // the median of the non-median deviations (1.464 sigma for normal data), and the variance of
-    // the median of 5 normal values, 0.2845 sigma^2. A floor for every standard error below.
-    std::vector<double> deviations(all.spread.begin() + static_cast<std::ptrdiff_t>(4 * from), all.spread.end());
-    const auto middle = deviations.begin() + static_cast<std::ptrdiff_t>(deviations.size() / 2);
-    std::nth_element(deviations.begin(), middle, deviations.end());
-    const double sigma = 1.464 * *middle;
-    const double floor_variance = 0.2845 * sigma * sigma;
+    // A floor for every standard error below: what the scatter within batches implies.
+    const double floor_variance = batch_median_variance(all, from);
 
     // No trend: least squares slope of the batch medians, per batch of 5 calls.
     const double centre = (static_cast<double>(b) - 1.0) / 2.0;
@@ -212,7 +245,13 @@ inline WarmupTruncation warmup_end_of(const std::vector<Duration>& series) {
     const std::size_t by_medians = detail::mser_argmin(batches.median);
     const std::size_t by_roughness = detail::mser_argmin(batches.roughness);
     if (by_medians == m / 2 || by_roughness == m / 2) return t;
-    const std::size_t first = std::max({by_means.steady_from / batch, by_medians, by_roughness});
+    // The medians' and the roughness' cuts move the start only when the batches they cut off
+    // beyond the means' cut stand out from what they keep: MSER trims a few batches of pure
+    // noise now and then, and the latest of three such cuts would end steady series late.
+    std::size_t first = by_means.steady_from / batch;
+    for (const auto& [cut, levels] : {std::pair<std::size_t, const std::vector<double>*>{by_medians, &batches.median},
+                                      {by_roughness, &batches.roughness}})
+        if (cut > first && detail::batches_stand_out(batches, *levels, first, cut)) first = cut;
     for (std::size_t d = first; d <= m / 2; ++d) {
         if (detail::kept_calls_steady(batches, d)) {
             t.steady_from = d * batch;
