@@ -21,6 +21,7 @@
 //   --quick: fewer calls, for CI; --json FILE: both comparisons as JSON with the machine's
 //   context; --html FILE: a self-contained HTML report with both distributions side by side
 #include <gputime/measure/ab_compare.hpp>
+#include <gputime/integrations/run_options.hpp>
 #include <gputime/core/host_context.hpp>
 #include <gputime/report/html.hpp>
 #include <gputime/core/host_clock.hpp>
@@ -106,20 +107,24 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false;
-    std::string json_path, html_path;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--quick") == 0) {
-            quick = true;
-        } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-            json_path = argv[++i];
-        } else if (std::strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
-            html_path = argv[++i];
-        } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--json FILE] [--html FILE]\n", argv[0]);
-            return 2;
-        }
-    }
+    // The command line (gputime/integrations/run_options.hpp): --help lists it; a bad option or
+    // an output that cannot be written exits 2 before anything is measured.
+    gputime::ProgramInfo program;
+    program.name = "ab_compare";
+    program.summary = "A/B verdicts between two oneDNN convolution layouts, and an A/A check.";
+    program.defaults.warmup = gputime::CompareOptions{}.warmup;
+    program.defaults.iterations = gputime::CompareOptions{}.samples;
+    gputime::RunOptions quick_settings = program.defaults;
+    quick_settings.warmup = 5;
+    quick_settings.iterations = 60;
+    program.quick = quick_settings;
+    program.quick_text = "5 warm-up + 60 calls per variant";
+    program.standard = {"--warmup", "--iterations", "--json", "--html"};
+    program.standard_help["--warmup"] = "calls of each variant before measuring";
+    program.standard_help["--iterations"] = "measured calls of each variant, interleaved in random blocks";
+    const gputime::RunOptions run = gputime::RunOptions::from_args(argc, argv, program);
+    const std::string& json_path = run.json;
+    const std::string& html_path = run.html;
     try {
         const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
         Convolution nchw(engine, true), blocked(engine, false), blocked_again(engine, false);
@@ -127,10 +132,8 @@ int main(int argc, char** argv) {
 
         gputime::CompareOptions options;
         options.names = {"nchw", "blocked"};
-        if (quick) {
-            options.samples = 60;
-            options.warmup = 5;
-        }
+        options.samples = run.iterations;  // calls per variant
+        options.warmup = run.warmup;
         std::printf("== A/B: a 3x3 convolution, 64 -> 64 channels, 56x56, batch 1, oneDNN CPU ==\n\n");
         const gputime::Comparison layouts =
             gputime::compare(clock, [&] { nchw.run(); }, [&] { blocked.run(); }, options);

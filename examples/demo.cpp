@@ -9,16 +9,14 @@
 // to the host-side enqueue time a naive host timer would have reported, and how its latency
 // moves with the idle gap between calls.
 //
-// Usage: demo [--quick] [--target PERCENT] [--json FILE] [--html FILE]
-//   --quick           fewer calls, for CI smoke tests
-//   --target PERCENT  part 1 measures until the median is known to +-PERCENT (95%), after an
-//                     automatic warm-up (MSER-5), instead of a fixed count
-//   --json FILE       also write every result to FILE as JSON, with the machine's context
-//   --html FILE       also write a self-contained HTML report with plots to FILE
-//                (gputime/report/json.hpp; compare two such files with gputime-compare)
+// Usage: demo [options]; `demo --help` lists them (gputime/integrations/run_options.hpp): --quick
+// for CI smoke tests, --warmup/--iterations, --target PERCENT (part 1 measures until the median
+// is known to +-PERCENT, after an automatic warm-up), --json FILE (every result with the
+// machine's context; compare two such files with gputime-compare), --html FILE (plots).
 #include <gputime/gputime.hpp>
 #include <gputime/report/html.hpp>
 #include <gputime/report/json.hpp>
+#include <gputime/integrations/run_options.hpp>
 
 #include "common/vgg_onednn.hpp"
 
@@ -47,12 +45,27 @@
 namespace {
 
 struct Settings {
-    std::size_t warmup = 10;
-    std::size_t iterations = 200;
-    double target_percent = 0.0;  // --target PERCENT; 0: a fixed count
-    std::string json_path;        // --json FILE
-    std::string html_path;        // --html FILE
+    gputime::RunOptions run;  // the standard options: warm-up, iterations, --target, limits, device
+    std::string json_path;    // --json FILE
+    std::string html_path;    // --html FILE
 };
+
+// What `demo --help` says, and the demo's defaults.
+gputime::ProgramInfo demo_program() {
+    gputime::ProgramInfo p;
+    p.name = "demo";
+    p.summary = "Times a VGG-style CNN on oneDNN (CPU), and a cuBLAS SGEMM on a GPU when there is one.";
+    p.defaults.warmup = 10;
+    p.defaults.iterations = 200;
+    gputime::RunOptions quick = p.defaults;
+    quick.warmup = 3;
+    quick.iterations = 30;
+    p.quick = quick;
+    p.quick_text = "3 warm-up + 30 measured calls";
+    p.standard = {"--warmup", "--iterations", "--target", "--min-time", "--max-time", "--min-samples", "--max-samples",
+                  "--device", "--json", "--html"};
+    return p;
+}
 
 void print_model_check(const gputime::RunResult& r) {
     std::printf("\n  The model T(N) = first + (N-1) * steady p50, against the measured total:\n");
@@ -78,11 +91,7 @@ void cpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
     vgg::OneDnnVgg net(/*batch=*/1);  // "model load": weights only; primitives are built on first use
     gputime::WarmupRunner<gputime::HostClock> runner(clock);
     runner.name("vgg forward, oneDNN CPU, batch 1").between_calls([&](std::size_t call) { net.set_input(call); });
-    if (s.target_percent > 0.0) {
-        runner.warmup_auto(500).until_precise(s.target_percent / 100.0);  // stop at the precision, not a count
-    } else {
-        runner.warmup(s.warmup).iterations(s.iterations);
-    }
+    s.run.apply_to(runner);  // a count, or --target: until the precision, after an automatic warm-up
     const gputime::RunResult result = runner.run([&] { net.forward(); });
     std::cout << result;
     print_model_check(result);
@@ -126,6 +135,7 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
         std::printf("  No usable GPU, so the GPU part is skipped (the CPU results above stand):\n  %s\n", e.what());
         return;
     }
+    check_cuda(cudaSetDevice(s.run.device), "cudaSetDevice (--device)");
     check_cuda(cudaStreamCreate(&stream), "cudaStreamCreate");
     clock = std::make_unique<gputime::GpuClock>(stream);
     const int n = 2048;
@@ -144,8 +154,8 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
     const gputime::RunResult result =
         gputime::WarmupRunner(*clock)
             .name("cublasSgemm 2048^3, device time")
-            .warmup(s.warmup)
-            .iterations(s.iterations)
+            .warmup(s.run.warmup)
+            .iterations(s.run.iterations)
             .run([&] {
                 check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n,
                                          &zero, c.get(), n),
@@ -164,7 +174,7 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
     std::printf("\n  Latency against the idle gap before each call (the GPU lowers its clock when idle):\n");
     using std::chrono::milliseconds;
     const auto points = gputime::sweep_idle_gaps(
-        gputime::WarmupRunner(*clock).warmup(s.warmup).iterations(s.iterations / 4),
+        gputime::WarmupRunner(*clock).warmup(s.run.warmup).iterations(s.run.iterations / 4),
         {milliseconds(0), milliseconds(1), milliseconds(10), milliseconds(50)}, [&] {
             check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n,
                                      &zero, c.get(), n),
@@ -183,25 +193,11 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
 
 int main(int argc, char** argv) {
     Settings settings;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--quick") == 0) {
-            settings.warmup = 3;
-            settings.iterations = 30;
-        } else if (std::strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-            settings.json_path = argv[++i];
-        } else if (std::strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
-            settings.html_path = argv[++i];
-        } else if (std::strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
-            settings.target_percent = std::atof(argv[++i]);
-            if (!(settings.target_percent > 0.0 && settings.target_percent < 100.0)) {
-                std::fprintf(stderr, "demo: --target needs a percentage in (0, 100), e.g. --target 1\n");
-                return 2;
-            }
-        } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--target PERCENT] [--json FILE] [--html FILE]\n", argv[0]);
-            return 2;
-        }
-    }
+    // --help: prints the options, exits 0; a bad option, or an output file that cannot be
+    // written: says which, exits 2, before anything is measured.
+    settings.run = gputime::RunOptions::from_args(argc, argv, demo_program());
+    settings.json_path = settings.run.json;
+    settings.html_path = settings.run.html;
     try {
         std::optional<gputime::JsonReport> json;
         if (!settings.json_path.empty()) json.emplace();  // reads the host's and GPU's context now

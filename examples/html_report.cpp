@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // examples/html_report.cpp - write gputime's HTML report from a run on the CPU.
 //
-//   html_report [--quick] [--out FILE]        (default FILE: gputime_report.html)
+//   html_report [--quick] [--iterations N] [--html FILE]   (default FILE: gputime_report.html;
+//                                                          --out FILE says the same; --help)
 //
 // A small network in plain C++ (no dependency) with the first-call behaviour of a real
 // framework: its first call builds an embedding table and its buffers, and its GEMM autotunes
@@ -18,6 +19,7 @@
 //      module loading and a clock that drops when idle, which is what the idle-gap chart is for.
 // Open the file in any browser: it is one self-contained page.
 #include <gputime/measure/ab_compare.hpp>
+#include <gputime/integrations/run_options.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/host_context.hpp>
@@ -169,19 +171,27 @@ void simulated_gpu_part(gputime::HtmlReport& report, const Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The command line (gputime/integrations/run_options.hpp): --help lists it; a bad option or
+    // an output that cannot be written exits 2 before anything is measured.
     Settings s;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--quick") == 0) {
-            s.iterations = 150;
-            s.layer_iterations = 30;
-            s.gap_iterations = 25;
-            s.ab_samples = 120;
-        } else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-            s.out = argv[++i];
-        } else {
-            std::fprintf(stderr, "usage: %s [--quick] [--out FILE]\n", argv[0]);
-            return 2;
-        }
+    gputime::ProgramInfo program;
+    program.name = "html_report";
+    program.summary = "Writes gputime's HTML report of a toy network timed on the CPU (and a simulated GPU).";
+    program.defaults.iterations = s.iterations;
+    program.defaults.html = s.out;
+    gputime::RunOptions quick = program.defaults;
+    quick.iterations = 150;
+    program.quick = quick;
+    program.quick_text = "150 calls (layers 30, idle gaps 25, A/B 120 per variant)";
+    program.standard = {"--iterations", "--html"};
+    program.options.push_back({"--out", gputime::ProgramOption::Kind::output_file, "FILE", "the same as --html FILE", ""});
+    const gputime::RunOptions run = gputime::RunOptions::from_args(argc, argv, program);
+    s.iterations = run.iterations;
+    s.out = run.value("--out", run.html);
+    if (run.quick) {
+        s.layer_iterations = 30;
+        s.gap_iterations = 25;
+        s.ab_samples = 120;
     }
     try {
         using namespace std::chrono_literals;

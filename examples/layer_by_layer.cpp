@@ -3,6 +3,7 @@
 // layer by layer for batch 1, 8 and 32, to see which layers carry the first-call cost.
 //
 //   layer_by_layer [--quick] [--iterations N] [--out DIR] [--json FILE] [--html FILE]
+//                  [--markdown FILE] [--csv FILE]          (layer_by_layer --help: every option)
 //
 // Each batch size gets a fresh network and its own LayerProfiler; every iteration feeds a new
 // input (set_input, outside the timed iteration) and runs the layers one by one, each in a
@@ -53,29 +54,13 @@ gputime::LayerProfile profile_batch(int batch, std::size_t iterations) {
 
 }  // namespace
 
-// Takes "<option> FILE" out of the arguments (the other options are layer_example::parse's).
-std::string take_file_option(int& argc, char** argv, const std::string& option) {
-    std::string path;
-    int kept = 1;
-    for (int i = 1; i < argc; ++i) {
-        if (std::string(argv[i]) == option) {
-            if (i + 1 >= argc) throw std::invalid_argument(option + " needs a file name");
-            path = argv[++i];
-        } else {
-            argv[kept++] = argv[i];
-        }
-    }
-    argc = kept;
-    return path;
-}
-
 int main(int argc, char** argv) {
     try {
-        const std::string json_path = take_file_option(argc, argv, "--json");
-        const std::string html_path = take_file_option(argc, argv, "--html");
+        const layer_example::Options options = layer_example::parse(argc, argv, "layer_by_layer", false, true);
+        const std::string& json_path = options.run.json;
+        const std::string& html_path = options.run.html;
         std::optional<gputime::JsonReport> json;
         if (!json_path.empty()) json.emplace();  // reads the machine's context before anything is measured
-        const layer_example::Options options = layer_example::parse(argc, argv, "layer_by_layer");
         std::vector<gputime::LayerProfile> runs;
         for (const int batch : {1, 8, 32}) runs.push_back(profile_batch(batch, options.iterations));
 
@@ -83,7 +68,7 @@ int main(int argc, char** argv) {
                     "batch size;\nhost clock, one scope per layer; the first pass is every layer's first call.\n\n",
                     options.iterations);
         layer_example::print_report(runs, "host time");
-        layer_example::write_outputs(options.out_dir, runs);
+        layer_example::write_outputs(options, runs);  // --out DIR, --markdown FILE, --csv FILE
         if (json) {
             for (const gputime::LayerProfile& run : runs) json->add(run);
             std::ofstream file(json_path, std::ios::binary);

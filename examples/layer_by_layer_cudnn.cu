@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
         launch.totals(false).note("enqueue close to device: the layer is bound by launch overhead, not by the GPU.");
         std::cout << launch << "\n";
 
-        layer_example::write_outputs(options.out_dir, device);
+        layer_example::write_outputs(options, device);  // --out DIR, --markdown FILE, --csv FILE
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "layer_by_layer_cudnn: %s\n", e.what());

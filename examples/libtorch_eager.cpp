@@ -3,7 +3,7 @@
 // ResNet-18 (torch::nn, random weights, examples/common/resnet18_torch.hpp) timed layer by layer
 // for batch 1, 8 and 32, then end to end with WarmupRunner.
 //
-//   libtorch_eager [--quick] [--iterations N] [--image N] [--threads N] [--out DIR]
+//   libtorch_eager [--quick] [--iterations N] [--warmup N] [--image N] [--threads N] [--out DIR]
 //
 // Part 1: each batch size gets a fresh network and its own LayerProfiler; 10 forward passes
 // (--iterations), each on a new random input made outside the timed iteration, run stage by
@@ -66,36 +66,39 @@ struct Options {
     std::string out_dir;
 };
 
-std::int64_t number(const char* text, const char* what, long min) {
-    char* end = nullptr;
-    const long n = std::strtol(text, &end, 10);
-    if (end == text || *end != '\0' || n < min)
-        throw std::invalid_argument(std::string(what) + " needs a number >= " + std::to_string(min));
-    return n;
-}
-
+// The command line (gputime/integrations/run_options.hpp): --help lists it; a bad option or an
+// output directory that cannot be written exits 2 before anything is measured.
 Options parse(int argc, char** argv) {
     Options o;
-    const std::string usage = "usage: libtorch_eager [--quick] [--iterations N] [--image N] [--threads N] [--out DIR]";
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--quick") {
-            o.iterations = 3;
-            o.image = 64;
-            o.warmup = 3;
-            o.measured = 10;
-        } else if (arg == "--iterations" && i + 1 < argc) {
-            o.iterations = static_cast<std::size_t>(number(argv[++i], "--iterations", 1));
-        } else if (arg == "--image" && i + 1 < argc) {
-            o.image = number(argv[++i], "--image", 32);
-        } else if (arg == "--threads" && i + 1 < argc) {
-            o.threads = static_cast<int>(number(argv[++i], "--threads", 1));
-        } else if (arg == "--out" && i + 1 < argc) {
-            o.out_dir = argv[++i];
-        } else {
-            throw std::invalid_argument("unknown argument '" + arg + "'; " + usage);
-        }
+    gputime::ProgramInfo program;
+    program.name = "libtorch_eager";
+    program.summary = "Times a torch::nn ResNet-18 layer by layer for batch 1, 8 and 32, then end to end.";
+    program.defaults.iterations = o.iterations;
+    program.defaults.warmup = o.warmup;
+    gputime::RunOptions quick = program.defaults;
+    quick.iterations = 3;
+    quick.warmup = 3;
+    program.quick = quick;
+    program.quick_text = "3 passes per batch size on 64x64 images, 3 + 10 calls end to end";
+    program.standard = {"--iterations", "--warmup"};
+    program.standard_help["--iterations"] = "part 1: forward passes per batch size";
+    program.standard_help["--warmup"] = "part 2: calls before the end-to-end measurement";
+    program.options = {
+        {"--image", gputime::ProgramOption::Kind::whole_number, "N", "input height and width", "224 (--quick: 64)", 32},
+        {"--threads", gputime::ProgramOption::Kind::whole_number, "N", "torch::set_num_threads(N)", "LibTorch's", 1},
+        {"--out", gputime::ProgramOption::Kind::output_directory, "DIR",
+         "write layers_<batch>.json, layers.csv and trace.json there", ""},
+    };
+    const gputime::RunOptions run = gputime::RunOptions::from_args(argc, argv, program);
+    o.iterations = run.iterations;  // part 1: forward passes per batch size
+    o.warmup = run.warmup;          // part 2
+    if (run.quick) {
+        o.image = 64;
+        o.measured = 10;
     }
+    o.image = static_cast<std::int64_t>(run.number("--image", static_cast<std::size_t>(o.image)));
+    o.threads = static_cast<int>(run.number("--threads", 0));
+    o.out_dir = run.value("--out");
     return o;
 }
 

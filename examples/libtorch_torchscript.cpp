@@ -32,6 +32,7 @@
 #include <gputime/stats/stats.hpp>
 #include <gputime/stats/warmup_detection.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/integrations/run_options.hpp>
 
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
@@ -66,48 +67,50 @@ struct Options {
     int threads = 0;
 };
 
-std::int64_t number(const char* text, const char* what, long min) {
-    char* end = nullptr;
-    const long n = std::strtol(text, &end, 10);
-    if (end == text || *end != '\0' || n < min)
-        throw std::invalid_argument(std::string(what) + " needs a number >= " + std::to_string(min));
-    return n;
-}
-
+// The command line (gputime/integrations/run_options.hpp): --help lists it; a bad option exits 2
+// before anything is measured.
 Options parse(int argc, char** argv) {
     Options o;
-    const std::string usage =
-        "usage: libtorch_torchscript [--quick] [--model PATH] [--calls N] [--warmup N] [--iterations N] "
-        "[--batch N] [--image N] [--threads N]";
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const bool value = i + 1 < argc;
-        if (arg == "--quick") {
-            o.calls = 30;
-            o.shown = 30;
-            o.warmup = 5;
-            o.measured = 10;
-            o.batch = 2;
-            o.image = 64;
-        } else if (arg == "--model" && value) {
-            o.model = argv[++i];
-        } else if (arg == "--calls" && value) {
-            o.calls = static_cast<std::size_t>(number(argv[++i], "--calls", 2));
-        } else if (arg == "--warmup" && value) {
-            o.warmup = static_cast<std::size_t>(number(argv[++i], "--warmup", 0));
-        } else if (arg == "--iterations" && value) {
-            o.measured = static_cast<std::size_t>(number(argv[++i], "--iterations", 1));
-        } else if (arg == "--batch" && value) {
-            o.batch = number(argv[++i], "--batch", 1);
-        } else if (arg == "--image" && value) {
-            o.image = number(argv[++i], "--image", 32);
-        } else if (arg == "--threads" && value) {
-            o.threads = static_cast<int>(number(argv[++i], "--threads", 1));
-        } else {
-            throw std::invalid_argument("unknown argument '" + arg + "'; " + usage);
-        }
+    gputime::ProgramInfo program;
+    program.name = "libtorch_torchscript";
+    program.summary = "Times a freshly loaded TorchScript ResNet-18 call by call (its warm-up transient),\n"
+                      "then with WarmupRunner after a warm-up longer than the transient.";
+    program.defaults.warmup = o.warmup;
+    program.defaults.iterations = o.measured;
+    gputime::RunOptions quick = program.defaults;
+    quick.warmup = 5;
+    quick.iterations = 10;
+    program.quick = quick;
+    program.quick_text = "batch 2 of 64x64 images, 30 calls, 5 + 10 in part 2";
+    program.standard = {"--warmup", "--iterations"};
+    program.standard_help["--warmup"] = "part 2: calls before measuring (longer than the transient)";
+    program.standard_help["--iterations"] = "part 2: measured calls";
+    program.options = {
+        {"--model", gputime::ProgramOption::Kind::value, "PATH", "the TorchScript .pt to load",
+         o.model.empty() ? std::string("none: required") : o.model},
+        {"--calls", gputime::ProgramOption::Kind::whole_number, "N", "part 1: calls of the fresh model", "60", 2},
+        {"--batch", gputime::ProgramOption::Kind::whole_number, "N", "inputs per call", "1 (--quick: 2)", 1},
+        {"--image", gputime::ProgramOption::Kind::whole_number, "N", "input height and width", "224 (--quick: 64)", 32},
+        {"--threads", gputime::ProgramOption::Kind::whole_number, "N", "torch::set_num_threads(N)", "LibTorch's", 1},
+    };
+    const gputime::RunOptions run = gputime::RunOptions::from_args(argc, argv, program);
+    o.warmup = run.warmup;
+    o.measured = run.iterations;
+    if (run.quick) {
+        o.calls = 30;
+        o.shown = 30;
+        o.batch = 2;
+        o.image = 64;
     }
-    if (o.model.empty()) throw std::invalid_argument("no model: pass --model PATH (a TorchScript .pt); " + usage);
+    o.model = run.value("--model", o.model);
+    o.calls = run.number("--calls", o.calls);
+    o.batch = static_cast<std::int64_t>(run.number("--batch", static_cast<std::size_t>(o.batch)));
+    o.image = static_cast<std::int64_t>(run.number("--image", static_cast<std::size_t>(o.image)));
+    o.threads = static_cast<int>(run.number("--threads", 0));
+    if (o.model.empty()) {
+        std::fprintf(stderr, "libtorch_torchscript: no model: pass --model PATH (a TorchScript .pt)\n");
+        std::exit(2);
+    }
     return o;
 }
 

@@ -4,8 +4,9 @@
 #
 # Installs what the demo needs when missing (Debian, as root or with password-less sudo),
 # configures a Release build of the examples only (no tests) in build/demo, builds the `demo`
-# program and runs it with the given arguments (e.g. --quick). The demo times a VGG-style
-# network on the CPU with oneDNN, and on the GPU with cuBLAS when the CUDA toolkit is installed.
+# program and runs it with the given arguments (e.g. --quick; --help lists them all, see
+# docs/run_options.md). The demo times a VGG-style network on the CPU with oneDNN, and on the
+# GPU with cuBLAS when the CUDA toolkit is installed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -9,6 +9,7 @@
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/measure/layer_profile.hpp>
 #include <gputime/report/layer_table.hpp>
+#include <gputime/integrations/run_options.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -27,28 +28,36 @@ struct Options {
     std::size_t iterations = 30;
     std::string out_dir;
     bool autotune = false;  // cuDNN only: autotune each conv on its first call
+    gputime::RunOptions run;  // the standard options: --json, --html, --markdown, --csv files
 };
 
-inline Options parse(int argc, char** argv, const char* program, bool accepts_autotune = false) {
+// The command line (gputime/integrations/run_options.hpp): --help prints the options and exits
+// 0; a bad option or an output that cannot be written says which and exits 2, before measuring.
+// --json and --html are offered when the program writes them itself (writes_json_and_html).
+inline Options parse(int argc, char** argv, const char* program, bool accepts_autotune = false,
+                     bool writes_json_and_html = false) {
+    gputime::ProgramInfo info;
+    info.name = program;
+    info.summary = std::string("Times a VGG-style CNN layer by layer for batch 1, 8 and 32: first call and steady\n") +
+                   "p50 per layer, the T(N) model, a trtexec-style profile per batch size.";
+    info.defaults.iterations = 30;
+    gputime::RunOptions quick = info.defaults;
+    quick.iterations = 3;
+    info.quick = quick;
+    info.quick_text = "3 forward passes per batch size";
+    info.standard = {"--iterations", "--markdown", "--csv"};
+    info.standard_help["--iterations"] = "forward passes per batch size (the first is the first call)";
+    if (writes_json_and_html) info.standard.insert(info.standard.end(), {"--json", "--html"});
+    info.options.push_back({"--out", gputime::ProgramOption::Kind::output_directory, "DIR",
+                            "write layers_<batch>.json, layers.csv and trace.json there", ""});
+    if (accepts_autotune)
+        info.options.push_back({"--autotune", gputime::ProgramOption::Kind::flag, "",
+                                "autotune each convolution on its first call (cudnnFind...Ex)", ""});
     Options o;
-    const std::string usage = std::string("usage: ") + program + " [--quick] [--iterations N] [--out DIR]" +
-                              (accepts_autotune ? " [--autotune]" : "");
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--quick") {
-            o.iterations = 3;
-        } else if (arg == "--iterations" && i + 1 < argc) {
-            const long n = std::strtol(argv[++i], nullptr, 10);
-            if (n < 1) throw std::invalid_argument("--iterations needs a number >= 1; " + usage);
-            o.iterations = static_cast<std::size_t>(n);
-        } else if (arg == "--out" && i + 1 < argc) {
-            o.out_dir = argv[++i];
-        } else if (accepts_autotune && arg == "--autotune") {
-            o.autotune = true;
-        } else {
-            throw std::invalid_argument("unknown argument '" + arg + "'; " + usage);
-        }
-    }
+    o.run = gputime::RunOptions::from_args(argc, argv, info);
+    o.iterations = o.run.iterations;
+    o.out_dir = o.run.value("--out");
+    o.autotune = o.run.has("--autotune");
     return o;
 }
 
@@ -114,6 +123,25 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
 
 // <dir>/layers_<label>.json per run, <dir>/layers.csv with every run, <dir>/trace.json with one
 // process per run.
+inline void write_outputs(const std::string& out_dir, const std::vector<gputime::LayerProfile>& runs);
+
+// --markdown FILE: each run's profile as a markdown table; --csv FILE: every run in one CSV;
+// --out DIR: the files of write_outputs() below.
+inline void write_outputs(const Options& options, const std::vector<gputime::LayerProfile>& runs) {
+    if (!options.run.markdown.empty()) {
+        std::string markdown;
+        for (const gputime::LayerProfile& run : runs) markdown += "### " + run.label() + "\n\n" + [&] { gputime::LayerTable t; t.column(run, gputime::LayerMetric::first_call).column(run, gputime::LayerMetric::p50); return t.markdown(); }() + "\n";
+        write_file(options.run.markdown, markdown);
+    }
+    if (!options.run.csv.empty()) {
+        std::string csv;
+        for (std::size_t i = 0; i < runs.size(); ++i)
+            csv += gputime::to_csv(runs[i], i == 0 ? gputime::CsvHeader::include : gputime::CsvHeader::omit);
+        write_file(options.run.csv, csv);
+    }
+    write_outputs(options.out_dir, runs);
+}
+
 inline void write_outputs(const std::string& out_dir, const std::vector<gputime::LayerProfile>& runs) {
     if (out_dir.empty()) return;
     const std::filesystem::path dir(out_dir);
