@@ -162,6 +162,7 @@ function(gputime_add_header_check target)
         target_link_libraries(${target}_protobuf PRIVATE gputime::prometheus_protobuf)
         gputime_apply_build_settings(${target}_protobuf)
     endif()
+    _gputime_add_strict_flags_tests("${nvcc_all}" "${out_dir}")
 endfunction()
 
 # Every checked .hpp in one translation unit, compiled (syntax only) by g++ and by clang++ with
@@ -202,8 +203,14 @@ function(_gputime_add_strict_flags_tests includes out_dir)
             add_test(NAME consumer.strict_flags.${name} COMMAND "${GPUTIME_STRICT_${var}}" ${flags} "${tu}")
             # The same under C++20 (a later -std= wins): what changed (comparisons, char8_t...) warns there.
             add_test(NAME consumer.cxx20.${name} COMMAND "${GPUTIME_STRICT_${var}}" ${flags} -std=c++20 "${tu}")
-            set_tests_properties(consumer.strict_flags.${name} consumer.cxx20.${name} PROPERTIES LABELS consumer
-                TIMEOUT 300)
+            # A consumer's use of the main templates, compiled (not only parsed): warnings that
+            # only an instantiation shows (tests/consumer/strict/instantiate.cpp).
+            list(REMOVE_ITEM flags -fsyntax-only)
+            add_test(NAME consumer.strict_flags.${name}.instantiated COMMAND "${GPUTIME_STRICT_${var}}" ${flags}
+                -c -o "${out_dir}/strict_instantiated_${name}.o" "${PROJECT_SOURCE_DIR}/tests/consumer/strict/instantiate.cpp")
+            list(APPEND flags -fsyntax-only)
+            set_tests_properties(consumer.strict_flags.${name} consumer.cxx20.${name}
+                consumer.strict_flags.${name}.instantiated PROPERTIES LABELS consumer TIMEOUT 300)
         else()
             message(STATUS "gputime header check: no ${compiler}; consumer.strict_flags.${name} is not registered")
         endif()

@@ -250,7 +250,7 @@ struct TelemetrySummary {
     std::optional<bool> clocks_locked;
     std::vector<std::size_t> throttled_calls;  ///< their call indices, ascending
 
-    double throttled_fraction() const { return sampled > 0 ? static_cast<double>(throttled) / sampled : 0.0; }
+    double throttled_fraction() const { return sampled > 0 ? static_cast<double>(throttled) / static_cast<double>(sampled) : 0.0; }
 };
 
 namespace detail {

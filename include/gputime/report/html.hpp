@@ -945,7 +945,7 @@ public:
         if (points.empty()) throw InvalidArgument("HtmlReport::add", "points", "is empty: there is no curve to draw");
         const std::size_t index = idle_charts_ + 1;
         std::size_t measured = 0;
-        for (const IdleGapPoint& p : points) measured += p.result.latency.count() > 0 ? 1 : 0;
+        for (const IdleGapPoint& p : points) measured += p.result.latency.count() > 0 ? 1u : 0u;
         std::string html = detail::html::idle_gap_figure(points, "idle-gap-chart-" + std::to_string(index));
         commit("idle-gap-" + std::to_string(index), heading, std::move(html), measured > 0 ? 1 : 0);
         ++idle_charts_;
@@ -1053,7 +1053,7 @@ public:
                            "; hover a mark for its exact value. One self-contained file: no script, no network.") +
                "</p>";
         std::size_t linked = 0;
-        for (const Section& s : sections_) linked += s.id.empty() ? 0 : 1;
+        for (const Section& s : sections_) linked += s.id.empty() ? 0u : 1u;
         if (linked > 1) {
             out += "<nav aria-label=\"Sections\"><ul>";
             for (const Section& s : sections_)
