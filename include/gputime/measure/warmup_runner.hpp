@@ -195,8 +195,10 @@ public:
         settings_.mode = m;
         return *this;
     }
-    /// Draws the measured loop's progress on `p` (calls, time, the median's interval). By default
-    /// the runner draws its own on stderr when stderr is a terminal, and nothing otherwise.
+    /// Draws the measured loop's progress on `p`: calls of the count and time, or with a precision
+    /// target time against its limit and the interval against the target; the median's (the
+    /// target percentile's) interval. By default the runner draws its own on stderr when stderr is
+    /// a terminal, and nothing otherwise.
     WarmupRunner& progress(Progress& p) {
         progress_ = &p;
         return *this;
@@ -328,6 +330,12 @@ private:
         else progress.update(done, total);
     }
 
+    // Toward the precision target: time against its limit, the interval against the target.
+    void show_target(Progress& progress, std::size_t done, const PrecisionTarget& t) const noexcept {
+        if (settings_.mode == RunMode::latency) progress.update(done, t, result_.latency);
+        else progress.update(done, t);
+    }
+
     template <class F>
     void run_to_target(F& fn, std::size_t& call, std::chrono::nanoseconds started, Progress& progress) {
         const PrecisionTarget& t = *settings_.target;
@@ -355,7 +363,7 @@ private:
                 next_check = n + std::max<std::size_t>(1, n / 20);
             }
             timed_call(fn, call++, result_.latency);
-            show(progress, n + 1, t.max_samples);
+            show_target(progress, n + 1, t);
         }
         clock_.synchronize();
         if (result_.latency.count() > 0)
