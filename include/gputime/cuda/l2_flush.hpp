@@ -42,6 +42,7 @@
 #pragma once
 
 #include <gputime/core/cuda_status.hpp>
+#include <gputime/core/detail/callback.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
@@ -49,7 +50,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -91,7 +91,7 @@ public:
     using stream_type = typename Runtime::stream_type;  ///< The runtime policy's stream handle.
     /// A read-only sweep: enqueues, on `stream`, a kernel that reads [buffer, buffer + bytes)
     /// and writes nothing; returns a cudaError_t number (0 on success).
-    using Sweep = std::function<int(const void* buffer, std::size_t bytes, stream_type stream)>;
+    using Sweep = detail::Callback<int(const void* buffer, std::size_t bytes, stream_type stream)>;
 
     /// The smallest buffer: 256 MiB, as Triton's flush (more when the L2 is over 128 MiB).
     static constexpr std::size_t min_buffer_bytes = std::size_t{256} << 20;

@@ -24,7 +24,8 @@ public:
     template <class F, class D = std::decay_t<F>,
               class = std::enable_if_t<!std::is_same<D, Callback>::value && std::is_invocable_r<R, D&, Args...>::value>>
     Callback(F&& f) {  // NOLINT(google-explicit-constructor): as std::function
-        if constexpr (std::is_pointer<D>::value || std::is_member_pointer<D>::value) {
+        using Given = std::remove_cv_t<std::remove_reference_t<F>>;  // a function itself is never null
+        if constexpr (std::is_pointer<Given>::value || std::is_member_pointer<Given>::value) {
             if (f == nullptr) return;  // a null function pointer is an empty callback, as in std::function
         }
         target_ = new Holder<D>(std::forward<F>(f));

@@ -6,11 +6,11 @@
 // in a light and a dark colour scheme, and a user can restyle the report in one place.
 #pragma once
 
+#include <gputime/core/detail/callback.hpp>
 #include <gputime/report/detail/svg.hpp>
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -152,7 +152,7 @@ private:
     std::string body_;
 };
 
-using TickLabel = std::function<std::string(double)>;
+using TickLabel = detail::Callback<std::string(double)>;
 
 /// Horizontal grid lines and labels at `ticks` on the left of `area`, and the axis title
 /// written upwards along the left edge.
