@@ -22,6 +22,7 @@
 //   context; --html FILE: a self-contained HTML report with both distributions side by side
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/integrations/run_options.hpp>
+#include <gputime/report/comparison_text.hpp>
 #include <gputime/core/host_context.hpp>
 #include <gputime/report/html.hpp>
 #include <gputime/core/host_clock.hpp>

@@ -125,7 +125,8 @@ private:
     float* data_ = nullptr;
 };
 
-void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport* html) {
+// Runs part 2; returns why it was skipped, or "" when it ran.
+std::string gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport* html) {
     std::printf("\n== Part 2: cuBLAS SGEMM 2048x2048, GPU, timed with CUDA events ==\n\n");
     cudaStream_t stream = nullptr;
     std::unique_ptr<gputime::GpuClock> clock;
@@ -133,7 +134,7 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
         clock = std::make_unique<gputime::GpuClock>();  // throws CudaError without a usable GPU
     } catch (const gputime::CudaError& e) {
         std::printf("  No usable GPU, so the GPU part is skipped (the CPU results above stand):\n  %s\n", e.what());
-        return;
+        return std::string("no usable GPU: ") + e.what();
     }
     check_cuda(cudaSetDevice(s.run.device), "cudaSetDevice (--device)");
     check_cuda(cudaStreamCreate(&stream), "cudaStreamCreate");
@@ -163,6 +164,7 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
             });
     std::cout << result;
     if (json != nullptr) json->add(result);
+    if (html != nullptr) html->add(result);
     std::printf("  A host clock around the call without synchronising would have reported the enqueue time,\n"
                 "  %s, instead of the %s the GPU really spent.\n",
                 gputime::format_duration(result.enqueue.p50()).c_str(),
@@ -180,12 +182,13 @@ void gpu_part(const Settings& s, gputime::JsonReport* json, gputime::HtmlReport*
                                      &zero, c.get(), n),
                          "cublasSgemm");
         });
-    std::cout << gputime::idle_gap_table(points);
+    std::cout << gputime::to_text(points);
     if (json != nullptr) json->add(points);
     if (html != nullptr) html->add(points, "cuBLAS SGEMM against the idle gap");
     cublasDestroy(handle);
     clock.reset();
     cudaStreamDestroy(stream);
+    return {};
 }
 #endif
 
@@ -202,13 +205,20 @@ int main(int argc, char** argv) {
         std::optional<gputime::JsonReport> json;
         if (!settings.json_path.empty()) json.emplace();  // reads the host's and GPU's context now
         std::optional<gputime::HtmlReport> html;
-        if (!settings.html_path.empty()) html.emplace("gputime demo: oneDNN VGG on the CPU, cuBLAS on the GPU");
+        if (!settings.html_path.empty()) html.emplace("gputime demo: oneDNN VGG on the CPU");
         cpu_part(settings, json ? &*json : nullptr, html ? &*html : nullptr);
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
-        gpu_part(settings, json ? &*json : nullptr, html ? &*html : nullptr);
+        const std::string gpu_skipped = gpu_part(settings, json ? &*json : nullptr, html ? &*html : nullptr);
 #else
-        std::printf("\n(GPU part not built: configure with the CUDA toolkit present to time cuBLAS on a GPU.)\n");
+        const std::string gpu_skipped =
+            "not built: configure with the CUDA toolkit present to time cuBLAS on a GPU";
+        std::printf("\n(GPU part %s.)\n", gpu_skipped.c_str());
 #endif
+        // The report's title names only what ran, and says why the GPU part did not.
+        if (html && gpu_skipped.empty()) html->title("gputime demo: oneDNN VGG on the CPU, cuBLAS on the GPU");
+        if (html && !gpu_skipped.empty())
+            html->title("gputime demo: oneDNN VGG on the CPU (GPU part skipped)")
+                .add_note("The GPU part (cuBLAS SGEMM timed with CUDA events) was skipped: " + gpu_skipped + ".");
         if (json) {
             std::ofstream file(settings.json_path, std::ios::binary);
             file << json->str();
@@ -216,7 +226,7 @@ int main(int argc, char** argv) {
             std::printf("\nwrote %zu result(s) to %s\n", json->size(), settings.json_path.c_str());
         }
         if (html) {
-            html->add(gputime::read_host_context());
+            html->add(gputime::read_run_context());  // the GPU, or why there is none
             html->write(settings.html_path);
             std::printf("wrote the HTML report to %s\n", settings.html_path.c_str());
         }

@@ -22,8 +22,8 @@
 #include <gputime/integrations/run_options.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/host_clock.hpp>
-#include <gputime/core/host_context.hpp>
 #include <gputime/report/html.hpp>
+#include <gputime/report/run_context.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/sim/runtime.hpp>
@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
         report.add(gputime::compare(clock, [&] { gemm(a, b, c, dim); }, [&] { gemm(a, b, c, 16); }, options));
 
         simulated_gpu_part(report, s);
-        report.add(gputime::read_host_context());
+        report.add(gputime::read_run_context());  // the machine, the build, and the GPU or why there is none
         report.write(s.out);
         std::printf("html_report: wrote %s (%zu charts)\n", s.out.c_str(), report.charts());
         return sink == 12345.0f ? 3 : 0;  // reads sink, so the work is not optimised away

@@ -14,6 +14,7 @@
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/idle_gap_text.hpp>
 #include <gputime/measure/layer_profile.hpp>
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/report/layer_table.hpp>
@@ -276,7 +277,7 @@ TEST_CASE("bad input: sweep_idle_gaps checks every gap before measuring anything
     CHECK(contains(what, "-1000000 ns"));
     CHECK(calls == 0);
     CHECK(clock.marks() == 0);
-    refused("idle_gap_table", "points", [] { gputime::idle_gap_table({}); });
+    refused("to_text", "points", [] { gputime::to_text(std::vector<gputime::IdleGapPoint>{}); });
 }
 
 // ---- layer profiling ---------------------------------------------------------------------------
@@ -479,8 +480,8 @@ TEST_CASE("bad input with a documented result: formatting, lookups, empty profil
     CHECK(nothing.find("") == nullptr);
     CHECK(nothing.find("conv") == nullptr);
     CHECK(nothing.share(gputime::LayerStats{}) == 0.0);
-    CHECK(contains(gputime::profile_table(nothing), "(0 iterations; host time)"));
-    CHECK(contains(gputime::profile_table(nothing), "\niteration         0"));
+    CHECK(contains(gputime::to_text(nothing), "(0 iterations; host time)"));
+    CHECK(contains(gputime::to_text(nothing), "\niteration         0"));
     CHECK(gputime::to_chrome_trace({}) == "{\n  \"traceEvents\": [],\n  \"displayTimeUnit\": \"ns\"\n}\n");
     CHECK(gputime::to_chrome_trace({nullptr}) == gputime::to_chrome_trace({}));
     CHECK_THROWS_AS(gputime::LayerTable{}.str(), std::logic_error);  // no column: nothing to print

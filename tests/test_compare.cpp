@@ -5,11 +5,14 @@
 //   a 3% difference           -> found (right direction) in at least 95% of runs
 //   a 10% linear drift        -> no more false verdicts than without it
 // here on 200 noise seeds each (bench/bench_ab_power.cpp runs 1000).
+#include "support/fixed_context.hpp"
 #include "support/json_checker.hpp"
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/measure/ab_compare.hpp>
+#include <gputime/report/comparison_text.hpp>
+#include <gputime/report/json.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/stats/mann_whitney.hpp>
 #include <gputime/core/error.hpp>
@@ -398,7 +401,8 @@ TEST_CASE("compare: the verdict needs significance and the minimum effect") {
         CHECK(c.exact_p);
         CHECK(c.verdict == Verdict::same);  // 3 vs 3: the smallest two-sided exact p is 0.1
         CHECK_FALSE(c.equivalent);
-        CHECK(gputime::to_string(c).find("inconclusive") != std::string::npos);
+        CHECK(gputime::to_text(c).find("inconclusive") != std::string::npos);
+        CHECK(gputime::verdict_label(c) == "inconclusive");
     }
     SECTION("zero durations keep their rank") {
         gputime::Stats z, p;
@@ -474,19 +478,25 @@ TEST_CASE("compare: the text report and the JSON") {
     CHECK(text.str().find("blocked vs plain \"nchw\": 0.970x [0.970, 0.970] p=") != std::string::npos);
     CHECK(text.str().find("FASTER (min effect 2%)") != std::string::npos);
     CHECK(text.str().find("2.000 ms") != std::string::npos);  // p50 of the baseline
-    CHECK(gputime::to_string(r.contrasts[0]).rfind("blocked vs", 0) == 0);
-    CHECK(detail::format_p(1.234e-9) == "p=1.2e-9");
-    CHECK(detail::format_p(0.0312) == "p=0.0312");
-    CHECK(detail::format_p(0.0) == "p<1e-300");
+    CHECK(gputime::to_text(r.contrasts[0]).rfind("blocked vs", 0) == 0);
+    CHECK(gputime::to_text(r) == text.str());
+    CHECK(detail::p_value_text(1.234e-9) == "1.2e-09");
+    CHECK(detail::p_value_text(0.0312) == "0.031");
+    CHECK(detail::p_value_text(0.0) == "<1e-300");
 
-    const gputime_test::JsonValue json = gputime_test::parse_json(gputime::to_json(r));
-    CHECK(json["samples"].number == 50);
-    CHECK(json["confidence"].number == 0.95);
+    // One JSON layout for a comparison: the catalogue's, in a results document.
+    gputime::JsonOptions json_options;
+    json_options.context = gputime_test::fixed_context();
+    const gputime_test::JsonValue json =
+        gputime_test::parse_json(gputime::to_json(r, "layouts", json_options))["results"][0];
+    CHECK(json["kind"].string == "comparison");
+    CHECK(json["settings"]["samples"].number == 50);
+    CHECK(json["settings"]["confidence"].number == 0.95);
     REQUIRE(json["variants"].array.size() == 2);
     CHECK(json["variants"][0]["name"].string == "plain \"nchw\"");
-    CHECK(json["variants"][0]["p50_ns"].number == 2e6);
-    CHECK(json["variants"][0]["warmup_ns"].array.size() == 10);
-    const gputime_test::JsonValue& c = json["comparisons"][0];
+    CHECK(json["variants"][0]["latency"]["p50"].number == 2e6);
+    CHECK(json["variants"][0]["warmup"]["durations"].array.size() == 10);
+    const gputime_test::JsonValue& c = json["contrasts"][0];
     CHECK(c["verdict"].string == "FASTER");
     CHECK(c["variant"].string == "blocked");
     CHECK(c["ratio"].number == gputime_test::Approx(0.97));
@@ -499,8 +509,11 @@ TEST_CASE("compare: the text report and the JSON") {
     Comparison open;
     open.variants.resize(2);
     open.contrasts.push_back(gputime::compare_stats(one, two));
-    CHECK(gputime::to_string(open.contrasts[0]).find("[0, inf]") != std::string::npos);
-    CHECK(gputime_test::parse_json(gputime::to_json(open))["comparisons"][0]["ratio_upper"].is_null());
+    CHECK(gputime::to_text(open.contrasts[0]).find("[0, inf]") != std::string::npos);
+    const gputime_test::JsonValue open_json =
+        gputime_test::parse_json(gputime::to_json(open, "open", json_options))["results"][0]["contrasts"][0];
+    CHECK(open_json["ratio_upper"].is_null());
+    CHECK(open_json["ratio_lower"].is_null());
 }
 
 // ---------------------------------------------------------------------------------------------

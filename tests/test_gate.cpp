@@ -12,6 +12,7 @@
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/gate.hpp>
+#include <gputime/report/gated_text.hpp>
 #include <gputime/core/scoped_timer.hpp>
 #include <gputime/sim/gate_kernel.hpp>
 #include <gputime/sim/runtime.hpp>
@@ -75,7 +76,7 @@ TEST_CASE("gate: host work inside the call is launch overhead to the events, not
     CHECK(t.end_to_end.latency.p50().count() == us(750));  // 1 (record) ... 725 + 5 + 20 after the start event
     CHECK(t.device.latency.p50().count() == us(20));
     CHECK(t.launch_overhead().count() == us(730));
-    const std::string table = gputime::gated_table(t);
+    const std::string table = gputime::to_text(t);
     INFO(table);
     CHECK(table ==
           "                      p50         p99        mean\n"

@@ -13,6 +13,7 @@
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/idle_gap_text.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/measure/layer_profiler.hpp>
@@ -215,7 +216,7 @@ TEST_CASE("golden: the text report of a Stats") {
 }
 
 TEST_CASE("golden: the idle-gap table on the simulated GPU") {
-    CHECK_GOLDEN("idle_gap_table.txt", gputime::idle_gap_table(simulated_sweep()));
+    CHECK_GOLDEN("idle_gap_table.txt", gputime::to_text(simulated_sweep()));
 }
 
 TEST_CASE("golden: layer tables and the profile table") {
@@ -226,7 +227,7 @@ TEST_CASE("golden: layer tables and the profile table") {
     for (const LayerProfile* p : {&b1, &b8})
         table.column(*p, LayerMetric::first_call, "first", p->label()).column(*p, LayerMetric::p50, "p50", p->label());
     CHECK_GOLDEN("layer_table.txt", table.str());
-    CHECK_GOLDEN("profile_table.txt", gputime::profile_table(b8) + "\n" + gputime::profile_table(b8, gputime::LayerOrder::cost));
+    CHECK_GOLDEN("profile_table.txt", gputime::to_text(b8) + "\n" + gputime::to_text(b8, gputime::LayerOrder::cost));
 }
 
 TEST_CASE("golden: layer CSV") {
@@ -243,7 +244,7 @@ TEST_CASE("golden: layer table as markdown") {
     for (const LayerProfile* p : {&b1, &b8})
         table.column(*p, LayerMetric::first_call, "first", p->label()).column(*p, LayerMetric::p50, "p50", p->label());
     table.column(b8, LayerMetric::share).column(b8, LayerMetric::mdape).column(b8, LayerMetric::steady_calls);
-    CHECK_GOLDEN("layer_table.md", table.markdown());
+    CHECK_GOLDEN("layer_table.md", gputime::to_markdown(table));
 }
 
 TEST_CASE("golden: JSON of a run, a Stats, an idle-gap sweep, a layer profile and a comparison") {

@@ -9,6 +9,7 @@
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/graph_timing.hpp>
+#include <gputime/report/graph_comparison_text.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/measure/warmup_runner.hpp>
@@ -120,7 +121,7 @@ TEST_CASE("graph timing: eager calls vs graph replays of the same work, side by 
     CHECK(rt.counters().graph_launches == 53u);
     CHECK(rt.counters().graph_destroys == 2u);  // cleaned up when the comparison returned
 
-    const std::string text = gputime::graph_comparison_text(both);
+    const std::string text = gputime::to_text(both);
     INFO(text);
     CHECK(contains(text, "ten small kernels: eager calls vs CUDA graph replays (device time, latency mode)"));
     CHECK(contains(text, "52.00 us"));
@@ -140,7 +141,7 @@ TEST_CASE("graph timing: eager calls vs graph replays of the same work, side by 
         CHECK(queued.graph.latency.p50().count() == us(20));
         // Eager calls keep the host's pace: 10 launches and the two records, 52 us per call.
         CHECK(queued.eager.latency.p50().count() == us(52));
-        CHECK(contains(gputime::graph_comparison_text(queued), "throughput mode"));
+        CHECK(contains(gputime::to_text(queued), "throughput mode"));
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // HtmlReport: the page's structure, the values each chart carries, escaping, and bad input.
 // (tests/html/ opens a report in headless Chromium: rendering, console errors, a screenshot.)
+#include "support/fixed_context.hpp"
 #include "support/manual_clock.hpp"
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
@@ -163,15 +164,17 @@ TEST_CASE("HtmlReport of a run: one page, the warm-up transient and the distribu
 
     // The transient: 43 calls in order, the first 5 us, 3 warm-up calls. MSER-5 on batches of 5:
     // the first batch averages (5 + 3 + 2 + 1 + 1.1) / 5 = 2.42 us, every later batch is steady,
-    // so cutting the first batch (5 calls) leaves the least variance: steady from call 6.
+    // so cutting the first batch (5 calls) leaves the least variance: steady_from = 5, quoted as
+    // that same number everywhere (the JSON's transient.steady_from, the text hint, the chart).
     CHECK(occurrences(html, "data-chart=\"warmup\"") == 1);
     CHECK(attribute_near(html, "data-chart=\"warmup\"", "data-calls") == "43");
     CHECK(attribute_near(html, "data-chart=\"warmup\"", "data-warmup-calls") == "3");
     CHECK(attribute_near(html, "data-chart=\"warmup\"", "data-first-call-ns") == "5000");
     CHECK(attribute_near(html, "data-chart=\"warmup\"", "data-mser5-steady-from") == "5");
     CHECK(html.find("end of warm-up: 3 calls") != std::string::npos);
-    CHECK(html.find("MSER-5: steady from call 6") != std::string::npos);
-    CHECK(html.find("the first 2 measured calls may still be warming up") != std::string::npos);
+    CHECK(html.find("MSER-5: transient over after call 5") != std::string::npos);
+    CHECK(html.find("MSER-5 finds the transient over after call 5, 2 calls past the 3 warm-up calls") !=
+          std::string::npos);
     CHECK(html.find("first call 5.000 us") != std::string::npos);
     // 42 dots: every call but the first (circled on its own), each with its value as tooltip.
     CHECK(occurrences(html, "class=\"dot warm\"") == 2);
@@ -296,7 +299,7 @@ TEST_CASE("HtmlReport of an idle-gap sweep: p50 and p99 against the gap, 0 apart
     CHECK(last_x > 0.0);
 }
 
-TEST_CASE("HtmlReport of an A/B pair: distributions on one axis and compare_stats' verdict") {
+TEST_CASE("HtmlReport of an A/B pair: distributions on one axis and the library's verdict") {
     gputime::Stats a, b;
     a.add(Duration{50000.0});
     b.add(Duration{50000.0});
@@ -316,7 +319,7 @@ TEST_CASE("HtmlReport of an A/B pair: distributions on one axis and compare_stat
         o.names = {"nchw", "blocked <avx>"};
         return o;
     }());
-    CHECK(html.find(gputime::detail::svg::escaped(gputime::to_string(expected))) != std::string::npos);
+    CHECK(html.find(gputime::detail::svg::escaped(gputime::to_text(expected))) != std::string::npos);
     CHECK(html.find("<h2>A/B: nchw vs blocked &lt;avx&gt;</h2>") != std::string::npos);
     CHECK(html.find("<td>blocked &lt;avx&gt;</td><td>8.160 us</td>") != std::string::npos);  // p50: 5th of 10 levels
 }
@@ -392,4 +395,112 @@ TEST_CASE("HtmlReport::write writes str() to a file, and says when it cannot") {
     in.close();
     std::remove(path.c_str());
     CHECK_THROWS_AS(report.write("/nonexistent-directory-of-gputime/report.html"), gputime::Error);
+}
+
+// A run of `calls` calls on a scripted clock: 3 warm-up calls settling from 50 us, then steady
+// calls of 10.0 .. 10.6 us.
+gputime::RunResult run_of(std::size_t calls) {
+    std::vector<double> script = {50000.0, 20000.0, 12000.0};
+    for (std::size_t i = 3; i < calls; ++i) script.push_back(10000.0 + static_cast<double>(i % 7) * 100.0);
+    gputime_test::ScriptedClock clock(script);
+    return gputime::WarmupRunner(clock).name("run").warmup(3).iterations(calls - 3).run([] {});
+}
+
+TEST_CASE("HtmlReport: the warm-up legend names what the chart draws, and only that") {
+    SECTION("up to 400 calls: a dot per call") {
+        const std::string html = gputime::to_html(run_of(43));
+        CHECK(occurrences(html, "class=\"dot warm\"") == 2);  // calls 2 and 3 (call 1 is circled)
+        CHECK(occurrences(html, "class=\"dot measured\"") == 40);
+        CHECK(occurrences(html, "swatch dot-swatch warm") == 1);
+        CHECK(occurrences(html, "swatch dot-swatch measured") == 1);
+        CHECK(html.find("each dot is one call") != std::string::npos);
+        CHECK(occurrences(html, "swatch stroke-swatch") == 0);
+    }
+    SECTION("401 to 2000 calls: the line alone, no dot, and the legend shows no dot") {
+        const std::string html = gputime::to_html(run_of(1000));
+        CHECK(occurrences(html, "class=\"dot ") == 0);
+        CHECK(occurrences(html, "swatch dot-swatch") == 0);
+        CHECK(occurrences(html, "swatch line-swatch series") == 1);
+        CHECK(html.find("the line joins every call in the order it ran") != std::string::npos);
+        CHECK(html.find("each dot is one call") == std::string::npos);
+    }
+    SECTION("beyond 2000 calls: a stroke per bin, and the legend says so") {
+        const std::string html = gputime::to_html(run_of(5000));
+        CHECK(occurrences(html, "class=\"dot ") == 0);
+        CHECK(occurrences(html, "swatch dot-swatch") == 0);
+        CHECK(attribute_near(html, "data-chart=\"warmup\"", "data-calls-per-bin") == "7");  // ceil(5000 / 800)
+        CHECK(occurrences(html, "swatch stroke-swatch warm") == 1);  // the 3 warm-up calls: one bin
+        CHECK(html.find("measured bin of up to 7 calls") != std::string::npos);
+        CHECK(html.find("each vertical stroke is a bin") != std::string::npos);
+    }
+    SECTION("the first call alone is a warm-up call: no warm-up dot, none in the legend") {
+        std::vector<double> script = {50000.0};
+        for (int i = 0; i < 30; ++i) script.push_back(10000.0);
+        gputime_test::ScriptedClock clock(script);
+        const std::string html =
+            gputime::to_html(gputime::WarmupRunner(clock).warmup(1).iterations(30).run([] {}));
+        CHECK(occurrences(html, "class=\"dot warm\"") == 0);
+        CHECK(occurrences(html, "swatch dot-swatch warm") == 0);
+        CHECK(occurrences(html, "swatch region-swatch") == 1);
+    }
+}
+
+TEST_CASE("HtmlReport: err% and the percentiles read as in the text report, every percentile with its interval") {
+    gputime::RunResult run;
+    run.name = "spread";
+    run.latency.set_first_call(Duration{90000.0});
+    for (int i = 0; i < 40; ++i) run.latency.add(Duration{1000.0 + (i % 7) * 37.0});
+    const double mdape = run.latency.mdape();
+    CHECK(mdape == gputime_test::Approx(0.0624472573839));  // median |x - p50| / x, p50 = 1074 ns
+    const std::string err = gputime::format_statistic(gputime::Statistic::mdape, mdape);
+    CHECK(err == "6.24%");
+    const std::string html = gputime::to_html(run);
+    CHECK(html.find("err% 6.24%") != std::string::npos);  // the table's note
+    CHECK(html.find("median absolute deviation is 6.24% of the median") != std::string::npos);  // the hint
+    CHECK(html.find("6.2%") == std::string::npos);
+    for (const char* p : {"p50", "p90", "p99", "p99.9"}) {
+        INFO(p);
+        const std::size_t row = html.find(std::string("<th scope=\"row\">steady ") + p + "</th>");
+        REQUIRE(row != std::string::npos);
+        const std::string interval_note = "<td class=\"note\">95% interval";
+        CHECK(html.compare(html.find("<td class=\"note\">", row), interval_note.size(), interval_note) == 0);
+    }
+}
+
+TEST_CASE("HtmlReport of a RunContext: the GPU, or why there is none") {
+    gputime::RunContext without = gputime_test::fixed_context();
+    without.gpu.reset();
+    without.no_gpu_reason = "cudaGetDeviceCount: no CUDA-capable device is detected";
+    const std::string none = gputime::HtmlReport("r").add(without).str();
+    CHECK(none.find("<h2>Machine, build and GPU</h2>") != std::string::npos);
+    CHECK(none.find("<dt>GPU</dt><dd>none: cudaGetDeviceCount: no CUDA-capable device is detected</dd>") !=
+          std::string::npos);
+    CHECK(none.find("<dt>CPU</dt><dd>Example CPU @ 3.00GHz</dd>") != std::string::npos);
+
+    const std::string with = gputime::HtmlReport("r").add(gputime_test::fixed_context()).str();
+    CHECK(with.find("<dt>GPU</dt><dd>NVIDIA H100 80GB HBM3, compute capability 9.0, 132 SMs</dd>") !=
+          std::string::npos);
+    CHECK(with.find("<dt>GPU clocks</dt><dd>SM 1980 MHz, memory 2619 MHz (peak)</dd>") != std::string::npos);
+    CHECK(with.find("<dt>CUDA</dt><dd>driver 12.4, runtime 12.4</dd>") != std::string::npos);
+    CHECK(with.find("none:") == std::string::npos);
+
+    // A HostContext alone says nothing about a GPU.
+    CHECK(gputime::HtmlReport("r").add(without.host).str().find("<dt>GPU</dt>") == std::string::npos);
+}
+
+TEST_CASE("HtmlReport: the title can change once it is known what ran; to_html makes a one-result page") {
+    gputime::HtmlReport report("demo: the CPU, and the GPU");
+    report.add(scripted_run("cpu"));
+    report.title("demo: the CPU (GPU part skipped)").add_note("The GPU part was skipped: no usable GPU.");
+    const std::string html = report.str();
+    CHECK(report.title() == "demo: the CPU (GPU part skipped)");
+    CHECK(html.find("<title>demo: the CPU (GPU part skipped)</title>") != std::string::npos);
+    CHECK(html.find("<h1>demo: the CPU (GPU part skipped)</h1>") != std::string::npos);
+    CHECK(html.find("and the GPU") == std::string::npos);
+    CHECK(html.find("The GPU part was skipped: no usable GPU.") != std::string::npos);
+    CHECK(report.title("").title() == "gputime report");
+
+    const gputime::RunResult run = scripted_run("one");
+    CHECK(gputime::to_html(run, "t") == gputime::HtmlReport("t").add(run).str());
+    CHECK_THROWS_AS(gputime::to_html(std::vector<gputime::IdleGapPoint>{}), gputime::InvalidArgument);
 }

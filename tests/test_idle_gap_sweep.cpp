@@ -8,6 +8,7 @@
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_context.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/idle_gap_text.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>
@@ -43,7 +44,7 @@ TEST_CASE("sweep_idle_gaps shows latency rising once gaps let the device clock d
     CHECK(points[2].result.latency.p50().count() == 1005000.0);  // every call wakes the device
     CHECK(points[2].result.latency.count() == 20);
 
-    const std::string table = gputime::idle_gap_table(points);
+    const std::string table = gputime::to_text(points);
     INFO(table);
     CHECK(table.find("    idle gap           p50") != std::string::npos);
     CHECK(table.find("    5.000 ms      1.005 ms") != std::string::npos);
@@ -60,10 +61,10 @@ TEST_CASE("sweep_idle_gaps shows latency rising once gaps let the device clock d
           "report latency at the gaps your service sees, not only back to back\n");
     gputime::HostContext host;
     host.scaling_governor = "powersave";
-    CHECK(gputime::idle_gap_table(points, host) == table);  // the device's rise: no host hints
+    CHECK(gputime::to_text(points, host) == table);  // the device's rise: no host hints
 }
 
-TEST_CASE("idle_gap_table: a host that is slower after sleeping shows in the enqueue column, not as the GPU clock") {
+TEST_CASE("idle-gap text: a host that is slower after sleeping shows in the enqueue column, not as the GPU clock") {
     // No clock model: the device runs every 100 us kernel in 100 us. The "framework" in the call
     // needs 200 us more when the host slept over 1 ms since the last call (a CPU that clocked
     // down): on an idle stream the events see that too, so latency rises with the gap.
@@ -81,7 +82,7 @@ TEST_CASE("idle_gap_table: a host that is slower after sleeping shows in the enq
     CHECK(points[0].result.enqueue.p50().count() == 7000.0);
     CHECK(points[1].result.latency.p50().count() == 305000.0);  // 1 + 200 + 5 us before the kernel starts
     CHECK(points[1].result.enqueue.p50().count() == 207000.0);
-    const std::string table = gputime::idle_gap_table(points);
+    const std::string table = gputime::to_text(points);
     INFO(table);
     CHECK(table ==
           "    idle gap           p50           p99          mean   p50 ratio   enqueue p50\n"
@@ -96,10 +97,10 @@ TEST_CASE("idle_gap_table: a host that is slower after sleeping shows in the enq
     gputime::HostContext host;
     host.scaling_governor = "powersave";
     host.build_type = "optimised (NDEBUG)";
-    CHECK(gputime::idle_gap_table(points, host) == table + "hint: " + gputime::host_hints(host)[0] + "\n");
+    CHECK(gputime::to_text(points, host) == table + "hint: " + gputime::host_hints(host)[0] + "\n");
 }
 
-TEST_CASE("idle_gap_table: when the GPU clock and the host both slow down, the hint gives the host's share") {
+TEST_CASE("idle-gap text: when the GPU clock and the host both slow down, the hint gives the host's share") {
     // The slow host of the test above, with the clock model on and a 990 000-cycle kernel: after
     // 5 ms idle it runs 1000 us instead of 500 us (woken at 660 MHz), on top of the host's 200 us.
     gputime::sim::Config config;
@@ -114,7 +115,7 @@ TEST_CASE("idle_gap_table: when the GPU clock and the host both slow down, the h
         last_return = rt.host_now();
     });
     CHECK(points[1].result.latency.p50().count() == 1205000.0);  // 1 + 200 + 5 + 1000 us
-    const std::string table = gputime::idle_gap_table(points);
+    const std::string table = gputime::to_text(points);
     INFO(table);
     CHECK(contains(table,
                    "hint: latency grows with the idle gap (up to 2.39x): the device likely lowers its clock between "
@@ -129,11 +130,11 @@ TEST_CASE("idle gaps that change nothing give no hint, bad input is refused") {
     const auto points = gputime::sweep_idle_gaps(
         runner, {0ms, 10ms}, [&] { rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", 100us)); });
     CHECK(points[1].result.latency.p50().count() == 105000.0);
-    CHECK(gputime::idle_gap_table(points).find("hint") == std::string::npos);
+    CHECK(gputime::to_text(points).find("hint") == std::string::npos);
     CHECK_THROWS_AS(gputime::sweep_idle_gaps(runner, {}, [] {}), std::invalid_argument);
-    CHECK_THROWS_AS(gputime::idle_gap_table({}), std::invalid_argument);
+    CHECK_THROWS_AS(gputime::to_text(std::vector<gputime::IdleGapPoint>{}), std::invalid_argument);
     CHECK(invalid_argument_of([&] { gputime::sweep_idle_gaps(runner, {}, [] {}); }).parameter() == "gaps");
-    CHECK(invalid_argument_of([] { gputime::idle_gap_table({}); }).parameter() == "points");
+    CHECK(invalid_argument_of([] { gputime::to_text(std::vector<gputime::IdleGapPoint>{}); }).parameter() == "points");
 }
 
 TEST_CASE("sweep_idle_gaps: a negative gap anywhere is refused before anything is measured") {
@@ -169,13 +170,13 @@ TEST_CASE("sweep_idle_gaps: a negative gap anywhere is refused before anything i
     CHECK(clock.idled() == 3ms);  // 1 ms before each of the 3 calls of the second point
 }
 
-TEST_CASE("idle_gap_table: a point without a steady sample shows '-', it does not throw") {
+TEST_CASE("idle-gap text: a point without a steady sample shows '-', it does not throw") {
     // warmup(0).iterations(1): the only call is the first call, so there is no steady p50.
     gputime_test::ScriptedClock clock(std::vector<double>(100, 2000.0));
     auto runner = gputime::WarmupRunner(clock).warmup(0).iterations(1);
     std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(runner, {0ms, 1ms}, [] {});
     REQUIRE(points[0].result.latency.count() == 0);
-    const std::string only_first = gputime::idle_gap_table(points);
+    const std::string only_first = gputime::to_text(points);
     INFO(only_first);
     CHECK(only_first == "    idle gap           p50           p99          mean   p50 ratio\n"
                         "        0 ns             -             -             -           -\n"
@@ -183,7 +184,7 @@ TEST_CASE("idle_gap_table: a point without a steady sample shows '-', it does no
 
     // A measured point after an empty reference: its numbers, but no ratio to compare with.
     points.push_back(gputime::IdleGapPoint{2ms, gputime::WarmupRunner(clock).warmup(1).iterations(3).run([] {})});
-    const std::string mixed = gputime::idle_gap_table(points);
+    const std::string mixed = gputime::to_text(points);
     INFO(mixed);
     CHECK(contains(mixed, "    2.000 ms      2.000 us      2.000 us      2.000 us           -\n"));
     CHECK_FALSE(contains(mixed, "hint"));

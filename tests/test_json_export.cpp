@@ -13,6 +13,7 @@
 #include <gputime/report/detail/json_writer.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/run_context.hpp>
 #include <gputime/sim/runtime.hpp>
@@ -353,4 +354,55 @@ TEST_CASE("json: bad options are refused with InvalidArgument naming them") {
     options.indent = -1;
     CHECK(invalid_argument_of([&] { (void)gputime::to_json(gputime::Stats{}, "x", options); }).parameter() ==
           "options");
+}
+
+TEST_CASE("json: GPU telemetry as a result, and the one comparison layout") {
+    gputime::TelemetrySummary t;
+    t.source = "simulator";
+    t.device_name = "sim GPU";
+    t.calls = 10;
+    t.sampled = 8;
+    t.throttled = 2;
+    t.thermal = 2;
+    t.sm_clock_min_mhz = 900.0;
+    t.sm_clock_mean_mhz = 1500.0;
+    t.sm_clock_max_mhz = 1980.0;
+    t.expected_clock_mhz = 1980.0;
+    t.clocks_locked = false;
+    t.throttled_calls = {4, 7};
+    const JsonValue r = parse_json(gputime::to_json(t, "gemm telemetry", fixed()))["results"][0];
+    CHECK(r["kind"].string == "telemetry");
+    CHECK(r["name"].string == "gemm telemetry");
+    CHECK(r["source"].string == "simulator");
+    CHECK(r["device"].string == "sim GPU");
+    CHECK(r["available"].boolean);
+    CHECK(r["sampled"].number == 8);
+    CHECK(r["throttled_fraction"].number == 0.25);
+    CHECK(r["sm_clock_min_mhz"].number == 900.0);
+    CHECK(r["memory_clock_mhz"].is_null());
+    CHECK(r["clocks_locked"].boolean == false);
+    REQUIRE(r["throttled_calls"].size() == 2);
+    CHECK(r["throttled_calls"][1].number == 7);
+    // The hints are the text report's, word for word.
+    const std::vector<std::string> hints = gputime::hints(t);
+    REQUIRE(r["hints"].size() == hints.size());
+    REQUIRE(hints.size() == 2);
+    CHECK(r["hints"][1].string == hints[1]);
+    CHECK(hints[1].rfind("throttled during 25.0% of samples (thermal)", 0) == 0);
+
+    // The same object through the writer, for a document of one's own.
+    gputime::detail::JsonWriter w(0);
+    gputime::detail::write_telemetry(w, t);
+    const JsonValue own = parse_json(std::move(w).str());
+    CHECK(own["throttled"].number == 2);
+    CHECK_FALSE(own.has("kind"));
+
+    // A comparison has one JSON layout: the catalogue's, under "contrasts" (no "comparisons",
+    // no "p50_ns").
+    gputime::Stats a = stats_of({1000, 1010, 1020, 1030, 1040, 1050});
+    gputime::Stats b = stats_of({2000, 2010, 2020, 2030, 2040, 2050});
+    const std::string text = gputime::to_json(gputime::compare_measured({a, b}), "ab", fixed());
+    CHECK(text.find("\"contrasts\"") != std::string::npos);
+    CHECK(text.find("\"comparisons\"") == std::string::npos);
+    CHECK(text.find("_ns\"") == std::string::npos);
 }

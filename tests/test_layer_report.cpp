@@ -201,7 +201,7 @@ TEST_CASE("layer table and profile table of a profile that measured nothing: eve
     CHECK(row(text, "iteration") == "-      0  -");
     CHECK(lines_of(text).size() == 3 + 3);  // group line, header, one rule (no layer rows), 3 totals
 
-    const std::string profile = gputime::profile_table(nothing);
+    const std::string profile = gputime::to_text(nothing);
     INFO(profile);
     CHECK(contains(profile, "=== Profile: idle (0 iterations; host time) ===\n"));
     CHECK(row(profile, "iteration") == "0      -    -       -    -           -  -");
@@ -209,7 +209,7 @@ TEST_CASE("layer table and profile table of a profile that measured nothing: eve
 
 TEST_CASE("profile table: trtexec's columns plus p99 and the first call, steady state only") {
     const LayerProfile b8 = vgg_like("batch 8", 8);
-    const std::string text = gputime::profile_table(b8);
+    const std::string text = gputime::to_text(b8);
     INFO(text);
     CHECK(contains(text, "=== Profile: batch 8 (3 iterations: the first + 2 steady; host time) ===\n"));
     CHECK(contains(text, "layer         calls     total       avg    median       p99  first call       %\n"));
@@ -219,7 +219,7 @@ TEST_CASE("profile table: trtexec's columns plus p99 and the first call, steady 
     CHECK(contains(text, "iteration         2  20.86 ms  10.43 ms  10.43 ms  10.43 ms    200.0 ms  100.0%\n"));
     CHECK(contains(text, "first call is kept apart"));
 
-    const std::string by_cost = gputime::profile_table(b8, LayerOrder::cost);
+    const std::string by_cost = gputime::to_text(b8, LayerOrder::cost);
     CHECK(by_cost.find("fc1") < by_cost.find("block2"));  // by steady total
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("layer table as markdown: group and heading in one header cell, indent
     const LayerProfile b1 = vgg_like("batch 1", 1);
     gputime::LayerTable table;
     table.title("VGG | batch 1").column(b1, LayerMetric::first_call, "first", "batch 1").column(b1, LayerMetric::share);
-    const std::string md = table.markdown();
+    const std::string md = gputime::to_markdown(table);
     INFO(md);
     const std::vector<std::string> lines = lines_of(md);
     REQUIRE(lines.size() == 2 + 2 + 4 + 3);

@@ -19,6 +19,8 @@
 #include <gputime/sim/runtime.hpp>
 #include <gputime/sim/telemetry.hpp>
 #include <gputime/cuda/telemetry.hpp>
+#include <gputime/report/json.hpp>
+#include <gputime/report/telemetry_text.hpp>
 #include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
@@ -173,8 +175,8 @@ TEST_CASE("NVML: without libnvidia-ml.so.1 the source says so, and a run goes on
     CHECK(t.unavailable == "NVML not available: libgputime-no-such-nvml.so.1 not found");
     CHECK(t.calls == 10);
     CHECK(t.sampled == 0);
-    CHECK(gputime::telemetry_hints(t).empty());
-    CHECK(gputime::telemetry_report(t) ==
+    CHECK(gputime::hints(t).empty());
+    CHECK(gputime::to_text(t) ==
           "  telemetry    none: NVML not available: libgputime-no-such-nvml.so.1 not found\n");
 }
 
@@ -322,12 +324,12 @@ TEST_CASE("sim telemetry: a thermal throttle window caps the clock, its calls ar
     CHECK(t.power_max_w == 400.0);
     CHECK(t.clocks_locked == true);
 
-    const std::vector<std::string> hints = gputime::telemetry_hints(t);
+    const std::vector<std::string> hints = gputime::hints(t);
     REQUIRE(hints.size() == 1);
     CHECK(hints[0] ==
           "throttled during 33.3% of samples (thermal): 3 of 9 sampled calls ran at a capped clock; "
           "discard_throttled() drops them, or let the GPU cool down and measure again");
-    CHECK(gputime::telemetry_report(t) ==
+    CHECK(gputime::to_text(t) ==
           "  telemetry    simulator, gputime::sim::Runtime: 9 of 9 measured calls sampled\n"
           "               SM clock min 990 MHz   mean 1650 MHz   max 1980 MHz   memory 2600 MHz\n"
           "               temperature max 90 C   power max 400 W   clocks locked\n"
@@ -372,8 +374,8 @@ TEST_CASE("sim telemetry: a power-cap window, through WarmupRunner, flags follow
     CHECK(t.thermal == 0);
     CHECK(t.sampled == 20);
     CHECK(sampler.entries().size() == 22);  // warm-up calls are sampled too
-    REQUIRE(gputime::telemetry_hints(t).size() == 1);
-    CHECK(contains(gputime::telemetry_hints(t)[0], "of samples (power cap)"));
+    REQUIRE(gputime::hints(t).size() == 1);
+    CHECK(contains(gputime::hints(t)[0], "of samples (power cap)"));
     // A capped call runs its kernel at 1320 MHz only for the part inside the window; the fully
     // capped ones take 750 us (990 000 cycles / 1.32 GHz) + 5 us.
     const gputime::RunResult clean = gputime::discard_throttled(r, t);
@@ -404,7 +406,7 @@ TEST_CASE("sim telemetry: DVFS means clocks not locked, the gap before a call sh
     CHECK(t.clocks_locked == false);
     CHECK(t.throttled == 4);  // below 75% of 1980 MHz, with no idle reason: the DVFS ramp
     CHECK(t.low_clock == 4);
-    const std::vector<std::string> hints = gputime::telemetry_hints(t);
+    const std::vector<std::string> hints = gputime::hints(t);
     REQUIRE(hints.size() == 2);
     CHECK(hints[0] ==
           "clocks not locked (the SM clock read 1321 MHz in every sample): the GPU picks its clock from load, "
@@ -492,7 +494,7 @@ TEST_CASE("telemetry: classification, reason names, JSON, host hints, bad input"
     CHECK(t.throttled == 0);
 
     gputime::detail::JsonWriter w;
-    gputime::write_telemetry_json(w, gputime::summarize_telemetry(r, {{1, held}}, device, gputime::ThrottleRule{0.8, std::nullopt}));
+    gputime::detail::write_telemetry(w, gputime::summarize_telemetry(r, {{1, held}}, device, gputime::ThrottleRule{0.8, std::nullopt}));
     const std::string json = std::move(w).str();
     INFO(json);
     const gputime_test::JsonValue doc = gputime_test::parse_json(json);
@@ -508,7 +510,7 @@ TEST_CASE("telemetry: classification, reason names, JSON, host hints, bad input"
 
     gputime::HostContext host;
     host.scaling_governor = "powersave";
-    const std::vector<std::string> with_host = gputime::telemetry_hints(t, host);
+    const std::vector<std::string> with_host = gputime::hints(t, host);
     REQUIRE(with_host.size() == 2);  // not locked + the governor
     CHECK(with_host[1] == gputime::host_hints(host)[0]);
 

@@ -111,7 +111,7 @@ inline void print_report(const std::vector<gputime::LayerProfile>& runs, const c
     std::printf("\n");
     for (const gputime::LayerProfile& run : runs) print_model(run);
     std::printf("\n");
-    for (const gputime::LayerProfile& run : runs) std::cout << gputime::profile_table(run, gputime::LayerOrder::cost) << "\n";
+    for (const gputime::LayerProfile& run : runs) std::cout << gputime::to_text(run, gputime::LayerOrder::cost) << "\n";
 }
 
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
@@ -130,7 +130,7 @@ inline void write_outputs(const std::string& out_dir, const std::vector<gputime:
 inline void write_outputs(const Options& options, const std::vector<gputime::LayerProfile>& runs) {
     if (!options.run.markdown.empty()) {
         std::string markdown;
-        for (const gputime::LayerProfile& run : runs) markdown += "### " + run.label() + "\n\n" + [&] { gputime::LayerTable t; t.column(run, gputime::LayerMetric::first_call).column(run, gputime::LayerMetric::p50); return t.markdown(); }() + "\n";
+        for (const gputime::LayerProfile& run : runs) markdown += "### " + run.label() + "\n\n" + gputime::to_markdown(run) + "\n";
         write_file(options.run.markdown, markdown);
     }
     if (!options.run.csv.empty()) {

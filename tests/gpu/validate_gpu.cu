@@ -83,7 +83,7 @@
 //               "peak_dram_gb_per_s", "device_count", "cuda_runtime", "cuda_driver"},
 //    "options": {every option below, by its name with '_' for '-'},
 //    "checks": [{"name", "status": "pass"|"fail"|"skip", "detail", "values": {name: number}}],
-//    "info": ["..."], "telemetry": {...} or null (gputime::write_telemetry_json),
+//    "info": ["..."], "telemetry": {...} or null (gputime::detail::write_telemetry),
 //    "passed": N, "failed": M, "skipped": K}
 #include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/report/detail/json_writer.hpp>
@@ -99,6 +99,10 @@
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/cuda/mock_kernels.cuh>
 #include <gputime/cuda/nvtx.hpp>
+#include <gputime/report/gated_text.hpp>
+#include <gputime/report/idle_gap_text.hpp>
+#include <gputime/report/json.hpp>
+#include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
 #include <gputime/core/scoped_timer.hpp>
 #include <gputime/stats/stats.hpp>
@@ -640,7 +644,7 @@ void gate_checks(Report& report, const Options& o) {
     const gputime::GatedTimes spin_times =
         gputime::time_gated(clock, gate, [&] { spin(stream, 100us); }, settings);
     const gputime::GatedTimes zero_times = gputime::time_gated(clock, gate, [&] { spin(stream, 0ns); }, settings);
-    std::printf("%s", gputime::gated_table(spin_times).c_str());
+    std::printf("%s", gputime::to_text(spin_times).c_str());
     const Duration net = spin_times.device.latency.p50() - zero_times.device.latency.p50();
     const double error = (net.count() - 100000.0) / 100000.0;
     // Why the ungated p50 is above the gated one: ungated, every call starts on an idle stream and
@@ -808,9 +812,9 @@ void telemetry_checks(Report& report, const Options& o, const DeviceFacts& facts
     for (const gputime::TelemetryEntry& e : sampler.entries())
         if (e.call >= warmup && e.sample.sm_clock_mhz) nvml_mhz.push_back(*e.sample.sm_clock_mhz);
     const gputime::TelemetrySummary t = gputime::summarize_telemetry(r, sampler);
-    std::printf("%s", gputime::telemetry_report(t).c_str());
+    std::printf("%s", gputime::to_text(t).c_str());
     gputime::detail::JsonWriter w(0);
-    gputime::write_telemetry_json(w, t);
+    gputime::detail::write_telemetry(w, t);
     report.telemetry_json = std::move(w).str();
     const double measured_mhz = median(kernel_mhz);
     const double reported_mhz = median(nvml_mhz);
@@ -1251,7 +1255,7 @@ void idle_gap_info(Report& report) {
     auto runner = gputime::WarmupRunner(clock).warmup(5).iterations(30);
     const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(
         runner, {0ms, 50ms}, [&] { require("launch_spin_cycles", gputime::mock::launch_spin_cycles(stream, cycles)); });
-    std::printf("%s", gputime::idle_gap_table(points, gputime::read_host_context()).c_str());
+    std::printf("%s", gputime::to_text(points, gputime::read_host_context()).c_str());
     report.info(format("idle_gap: 2e6-cycle spin p50 %.1f us back to back (%.0f MHz), %.1f us after 50 ms gaps (%.0f MHz)",
                        points[0].result.latency.p50().count() / 1000.0,
                        cycles / (points[0].result.latency.p50().count() / 1000.0),

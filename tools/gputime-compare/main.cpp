@@ -22,12 +22,18 @@
 //   SLOWER: shown and the ratio >= 1 + min effect; FASTER: shown and the ratio <= 1 - min effect;
 //   SAME: neither, and the interval lies within [1 - min effect, 1 + min effect], so a difference
 //   of the minimum effect is ruled out; inconclusive: neither, and the interval does not rule
-//   one out (too few samples, too much noise).
+//   one out (too few samples, too much noise). The verdicts and their labels are the library's
+//   (gputime::compare_stats; gputime::verdict_of and rules_out_effect on an interval,
+//   gputime/measure/verdict.hpp; gputime::verdict_label), and numbers are written as every
+//   gputime report writes them (gputime/report/detail/number_text.hpp).
 // Exit status (a CI gate): 1 when --fail-above PCT is given and a result is SLOWER with a ratio
 // above 1 + PCT; 2 for a usage error or a file that cannot be read or is not gputime's JSON (the
 // message says which and why); 0 otherwise (without --fail-above the tool only reports).
 // The library itself has no third-party dependency; this tool reads JSON with nlohmann/json.
 #include <gputime/measure/ab_compare.hpp>
+#include <gputime/measure/comparison.hpp>
+#include <gputime/report/comparison_text.hpp>
+#include <gputime/report/detail/number_text.hpp>
 #include <gputime/report/detail/text_table.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
@@ -37,7 +43,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -302,22 +307,12 @@ Side read_side(const std::string& argument) {
     return side;
 }
 
-// The ratio of medians candidate / baseline, its interval, and the verdict.
+// The ratio of medians candidate / baseline, its interval, and the library's verdict on it.
 struct Outcome {
-    std::optional<double> ratio;
-    double lower = 0.0;
-    double upper = std::numeric_limits<double>::infinity();
-    std::optional<double> p_value;
-    std::string verdict;  // SAME / FASTER / SLOWER, or why there is none
+    std::optional<gputime::Contrast> contrast;  // none without a steady sample on a side
+    std::string verdict;  // gputime::verdict_label, or why there is none
     bool rank = false;    // from the samples (else from the intervals)
 };
-
-// SAME only when the interval rules out a difference of the minimum effect; otherwise nothing was
-// shown either way.
-void mark_inconclusive(Outcome& out, const Options& o) {
-    if (out.verdict == "SAME" && !(out.lower >= 1.0 - o.min_effect && out.upper <= 1.0 + o.min_effect))
-        out.verdict = "inconclusive";
-}
 
 Outcome compare_one(const Measurement& a, const Measurement& b, const Options& o) {
     Outcome out;
@@ -328,28 +323,22 @@ Outcome compare_one(const Measurement& a, const Measurement& b, const Options& o
         gputime::CompareOptions options;
         options.confidence = o.confidence;
         options.min_effect = o.min_effect;
-        const gputime::Contrast c = gputime::compare_stats(base, candidate, options);
-        out.ratio = c.ratio;
-        out.lower = c.ratio_lower;
-        out.upper = c.ratio_upper;
-        out.p_value = c.p_value;
-        out.verdict = gputime::to_string(c.verdict);
+        out.contrast = gputime::compare_stats(base, candidate, options);
         out.rank = true;
-        mark_inconclusive(out, o);
-        return out;
+    } else if (a.p50 && b.p50 && *a.p50 > 0.0) {
+        // From the files' p50 intervals: the library's verdict on that interval; no p-value.
+        gputime::Contrast c;
+        c.ratio = *b.p50 / *a.p50;
+        if (b.p50_lower && a.p50_upper && *a.p50_upper > 0.0) c.ratio_lower = *b.p50_lower / *a.p50_upper;
+        if (b.p50_upper && a.p50_lower && *a.p50_lower > 0.0) c.ratio_upper = *b.p50_upper / *a.p50_lower;
+        c.p_value = std::numeric_limits<double>::quiet_NaN();
+        c.confidence = o.confidence;
+        c.min_effect = o.min_effect;
+        c.verdict = gputime::verdict_of(c.ratio_lower, c.ratio_upper, o.min_effect);
+        c.equivalent = gputime::rules_out_effect(c.ratio_lower, c.ratio_upper, o.min_effect);
+        out.contrast = c;
     }
-    if (!a.p50 || !b.p50 || *a.p50 <= 0.0) {
-        out.verdict = "n/a";  // no steady sample on a side
-        return out;
-    }
-    out.ratio = *b.p50 / *a.p50;
-    if (b.p50_lower && a.p50_upper && *a.p50_upper > 0.0) out.lower = *b.p50_lower / *a.p50_upper;
-    if (b.p50_upper && a.p50_lower && *a.p50_lower > 0.0) out.upper = *b.p50_upper / *a.p50_lower;
-    const double r = *out.ratio;
-    if (out.lower > 1.0 && r >= 1.0 + o.min_effect) out.verdict = "SLOWER";
-    else if (out.upper < 1.0 && r <= 1.0 - o.min_effect) out.verdict = "FASTER";
-    else out.verdict = "SAME";
-    mark_inconclusive(out, o);
+    out.verdict = out.contrast ? gputime::verdict_label(*out.contrast) : std::string("n/a");
     return out;
 }
 
@@ -357,26 +346,8 @@ std::string duration_cell(const std::optional<double>& ns) {
     return ns ? gputime::format_duration(gputime::Duration{*ns}) : std::string("-");
 }
 
-std::string ratio_text(double r) {
-    if (std::isinf(r)) return "inf";
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, r >= 100.0 ? "%.1f" : "%.3f", r);
-    return buffer;
-}
-
-std::string p_text(const std::optional<double>& p) {
-    if (!p) return "-";
-    char buffer[32];
-    if (*p >= 0.001) std::snprintf(buffer, sizeof buffer, "%.3f", *p);
-    else std::snprintf(buffer, sizeof buffer, "%.1e", *p);
-    return buffer;
-}
-
-std::string percent_text(double fraction) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%g%%", fraction * 100.0);
-    return buffer;
-}
+using gputime::detail::percent_text;
+using gputime::detail::ratio_text;
 
 int run(const Options& o) {
     const Side a = read_side(o.baseline);
@@ -385,10 +356,9 @@ int run(const Options& o) {
     const char* p50 = gputime::statistic_info(gputime::Statistic::p50)->heading;
     const char* p99 = gputime::statistic_info(gputime::Statistic::p99)->heading;
     const char* first = gputime::statistic_info(gputime::Statistic::first_call)->heading;
-    char confidence[32];
-    std::snprintf(confidence, sizeof confidence, "%g%%", o.confidence * 100.0);
+    const std::string confidence = percent_text(o.confidence);
     gputime::detail::TextTable table(
-        {"result", "base", "new", "base", "new", "base", "new", "ratio", std::string(confidence) + " interval", "p",
+        {"result", "base", "new", "base", "new", "base", "new", "ratio", confidence + " interval", "p",
          "verdict"},
         {"", p50, p50, p99, p99, first, first, "", "", "", ""});
 
@@ -412,15 +382,16 @@ int run(const Options& o) {
         const Measurement& ma = in_a->second;
         const Measurement& mb = in_b->second;
         const Outcome out = compare_one(ma, mb, o);
-        if (out.ratio) (out.rank ? rank_rows : interval_rows) += 1;
+        const gputime::Contrast* c = out.contrast ? &*out.contrast : nullptr;
+        if (c != nullptr) (out.rank ? rank_rows : interval_rows) += 1;
         const std::string interval =
-            out.ratio ? "[" + ratio_text(out.lower) + ", " + ratio_text(out.upper) + "]" : std::string("-");
+            c != nullptr ? "[" + ratio_text(c->ratio_lower) + ", " + ratio_text(c->ratio_upper) + "]" : std::string("-");
         table.row({name, duration_cell(ma.p50), duration_cell(mb.p50), duration_cell(ma.p99), duration_cell(mb.p99),
                    duration_cell(ma.first_call), duration_cell(mb.first_call),
-                   out.ratio ? ratio_text(*out.ratio) + "x" : std::string("-"), interval, p_text(out.p_value),
-                   out.verdict});
-        if (o.fail_above && out.verdict == "SLOWER" && out.ratio && *out.ratio > 1.0 + *o.fail_above)
-            regressions.push_back(name + " (" + ratio_text(*out.ratio) + "x)");
+                   c != nullptr ? ratio_text(c->ratio) + "x" : std::string("-"), interval,
+                   c != nullptr ? gputime::detail::p_value_text(c->p_value) : std::string("-"), out.verdict});
+        if (o.fail_above && c != nullptr && c->verdict == gputime::Verdict::slower && c->ratio > 1.0 + *o.fail_above)
+            regressions.push_back(name + " (" + ratio_text(c->ratio) + "x)");
     }
 
     std::vector<std::string> notes;
@@ -442,7 +413,7 @@ int run(const Options& o) {
                   percent_text(1.0 - 2.0 * (1.0 - o.confidence)) + " (" + std::to_string(interval_rows) +
                   (interval_rows == 1 ? " result without samples)" : " results without samples)");
     }
-    std::string verdicts = "SLOWER/FASTER: a difference shown at " + std::string(confidence) +
+    std::string verdicts = "SLOWER/FASTER: a difference shown at " + confidence +
                            " confidence and of at least " + percent_text(o.min_effect) +
                            "; SAME: the interval rules out one of " + percent_text(o.min_effect) +
                            "; inconclusive: neither (measure more, or on a quieter machine)";

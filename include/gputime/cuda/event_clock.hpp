@@ -22,14 +22,12 @@
 #include <gputime/cuda/detail/device_scope.hpp>
 #include <gputime/cuda/detail/event_pool.hpp>
 #include <gputime/cuda/detail/event_wait.hpp>
-#include <gputime/cuda/detail/owed_links.hpp>
-#include <gputime/cuda/detail/ring_buffer.hpp>
+#include <gputime/cuda/detail/owed_pairs.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/cuda/stream_capture_error.hpp>
 #include <gputime/cuda/wait_backoff.hpp>
 #include <gputime/stats/owed_samples.hpp>
 
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -40,13 +38,6 @@
 #include <utility>
 
 namespace gputime {
-namespace detail {
-template <class E, class = void>
-struct comparable_events : std::false_type {};
-template <class E>
-struct comparable_events<E, std::enable_if_t<std::is_convertible<decltype(std::declval<const E&>() == std::declval<const E&>()),
-                                                                 bool>::value>> : std::true_type {};
-}  // namespace detail
 
 /// Times GPU work with CUDA events recorded in order on one stream (device time). `Runtime` is
 /// the CUDA runtime policy: CudaRuntime on a GPU (GpuClock), sim::Runtime in tests.
@@ -65,7 +56,7 @@ public:
     /// stream's device (for a default-stream handle: the current device). Throws CudaError when
     /// no usable device is present, or the stream's device cannot be told (checked once, here).
     explicit CudaEventClock(Runtime& runtime, stream_type stream = stream_type{})
-        : runtime_(&runtime), stream_(stream), events_(runtime), waiting_(runtime) {
+        : runtime_(&runtime), stream_(stream), events_(runtime), pairs_(*this), waiting_(runtime) {
         int devices = 0;
         check("cudaGetDeviceCount", runtime_->device_count(&devices));
         if (devices <= 0) throw detail::cuda_error(*runtime_, "cudaGetDeviceCount", cuda_status::no_device);
@@ -85,8 +76,8 @@ public:
     /// Resolves what it still owes (waiting at most the timeout, and not at all once the stream
     /// hung). An accumulator left owed an error keeps it: its next read rethrows it.
     ~CudaEventClock() {
-        while (!pending_.empty()) resolve_front(nullptr);
-        links_.hand_over();
+        while (!pairs_.empty()) pairs_.resolve_oldest();
+        pairs_.hand_over();
         if (passed_) discard(*passed_);
     }
 
@@ -163,8 +154,7 @@ public:
     void owe_error(Accumulator& into, std::exception_ptr error) noexcept {
         if constexpr (accepts_owed_samples_v<Accumulator>) {
             try {
-                Link& link = link_to(into);
-                if (!link.error) link.error = std::move(error);
+                pairs_.owe(into, error);
             } catch (...) {
                 park(std::move(error));  // out of memory for a link: no accumulator can hold it
             }
@@ -179,32 +169,23 @@ public:
     /// or synchronize(). WarmupRunner's latency mode calls it after each call. Throws what a wait
     /// throws (TimeoutError, CudaError), and an error parked for no accumulator.
     void wait_for_marks() {
-        while (!pending_.empty() && pending_.front().complete) resolve_front(nullptr);
+        while (!pairs_.empty() && pairs_.oldest().complete) pairs_.resolve_oldest();
         if (parked_error_) std::rethrow_exception(std::exchange(parked_error_, nullptr));
-        if (pending_.empty()) return;
-        Pending& last = pending_.back();
-        if (!last.complete) {
+        if (pairs_.empty()) return;
+        if (!pairs_.newest().complete) {
             detail::RelaxedCaptureMode<Runtime> relaxed(*runtime_);
-            wait(last.stop, last.started_at);
+            wait(pairs_.newest().stop, pairs_.newest().started_at);
         }
-        pending_.for_each([](Pending& p) { p.complete = true; });  // streams run in order
+        pairs_.all_complete();
     }
 
     /// Waits for every marked pair and delivers all pending samples. Then rethrows one error an
     /// accumulator was owed (or one that could not be given to any), which no accumulator
     /// reports again; call it again for the next.
     void synchronize() {
-        while (!pending_.empty()) resolve_front(nullptr);
-        std::exception_ptr error = std::exchange(parked_error_, nullptr);
-        links_.for_each([&](Link& l) {
-            if (l.error && (!error || l.error == error)) {
-                error = l.error;
-                links_.unlink(l);  // nothing pending is left, and the error is reported here
-            } else if (!l.error) {
-                links_.unlink(l);  // every pair is resolved: it owes nothing
-            }
-        });
-        if (error) std::rethrow_exception(error);
+        while (!pairs_.empty()) pairs_.resolve_oldest();
+        if (std::exception_ptr error = pairs_.settle_links(std::exchange(parked_error_, nullptr)))
+            std::rethrow_exception(error);
     }
 
     /// The runtime's host clock (enqueue-side measurements).
@@ -254,7 +235,7 @@ public:
     /// The current limit of pending pairs.
     std::size_t max_pending() const noexcept { return max_pending_; }
     /// Start/stop pairs recorded whose time is not read yet.
-    std::size_t pending_count() const noexcept { return pending_.size(); }
+    std::size_t pending_count() const noexcept { return pairs_.size(); }
     /// Events the pool had to create after reserve() (timing events for marks), and the
     /// ordering-only ones it created for JoinStreams after reserve().
     std::size_t events_created() const noexcept { return events_.created(); }
@@ -285,14 +266,9 @@ public:
     int device_of(const stream_type& stream) {
         if constexpr (detail::has_device_binding_v<Runtime>) {
             int device = -1;
-            const int status = runtime_->stream_get_device(stream, &device);
-            if constexpr (detail::has_stream_device_via_driver<Runtime>::value) {
-                if (status == cuda_status::not_supported) {  // a runtime before CUDA 12.8: ask the driver
-                    check("cuStreamGetCtx", runtime_->stream_device_via_driver(stream, &device));
-                    return device;
-                }
-            }
-            check("cudaStreamGetDevice", status);
+            const char* call = "";
+            const int status = detail::stream_device(*runtime_, stream, &device, call);
+            check(call, status);
             return device;
         } else {
             (void)stream;
@@ -306,20 +282,9 @@ public:
     void release_ordering_event(int device, const event_type& e) noexcept { events_.release_ordering(device, e); }
 
 private:
-    friend class detail::OwedLink<CudaEventClock>;
-    using Link = detail::OwedLink<CudaEventClock>;
-
-    struct Pending {
-        event_type start{};
-        event_type stop{};
-        Link* link = nullptr;
-        std::chrono::nanoseconds started_at{-1};  // host time before the start was recorded; -1: unknown
-        bool complete = false;                    // a wait saw the device pass `stop`
-    };
-    struct MarkTime {
-        event_type event{};
-        std::chrono::nanoseconds at{-1};
-    };
+    using Pairs = detail::OwedPairs<CudaEventClock, event_type>;
+    using Pair = typename Pairs::Pair;
+    friend Pairs;
 
     static Runtime& stateless_instance() {
         static Runtime instance;
@@ -331,7 +296,7 @@ private:
     }
 
     Mark record_mark() {
-        if (follows_current_device_) refuse_other_device();
+        if (follows_current_device_) detail::refuse_other_device(*runtime_, device_);
         const char* call = "";
         if (const int refused = detail::capture_refusal(*runtime_, stream_, call))
             detail::throw_cuda_failure(*runtime_, call, refused);  // before anything is recorded
@@ -342,40 +307,13 @@ private:
             discard(e);
             detail::throw_cuda_failure(*runtime_, "cudaEventRecord", status);
         }
-        recent_marks_[next_mark_++ % recent_marks_.size()] = MarkTime{e, at};
+        waiting_.note_mark(e, at);
         return e;
-    }
-
-    // A default-stream handle names the current device's default stream: once the application
-    // made another device current, the work it launches there is not on the stream this clock
-    // was made for (nor could that stream be timed by recording on another device's stream).
-    void refuse_other_device() const {
-        if constexpr (detail::has_device_binding_v<Runtime>) {
-            int current = -1;
-            if (device_ < 0 || runtime_->get_device(&current) != cuda_status::success || current == device_) return;
-            throw Error("gputime: CudaEventClock::mark: this clock times the default stream of device " +
-                        std::to_string(device_) + " (current when it was made), but device " + std::to_string(current) +
-                        " is current now, and the default stream handle names the current device's stream: the "
-                        "work launched there would not be timed. Make a clock while device " +
-                        std::to_string(current) + " is current, or time a stream of your own");
-        }
-    }
-
-    // When the start of `started` was recorded, if it is one of the last few marks.
-    std::chrono::nanoseconds mark_time(const Mark& started) const noexcept {
-        if constexpr (detail::comparable_events<event_type>::value) {
-            for (std::size_t i = 1; i <= recent_marks_.size() && i <= next_mark_; ++i) {
-                const MarkTime& m = recent_marks_[(next_mark_ - i) % recent_marks_.size()];
-                if (m.event == started) return m.at;
-            }
-        }
-        (void)started;
-        return std::chrono::nanoseconds{-1};
     }
 
     // A pair's duration: known complete, one call; else wait for its start, then for its end
     // (sleeping until shortly before the earliest it can come: detail::EventWait).
-    Duration elapsed_of(const Pending& p) {
+    Duration elapsed_of(const Pair& p) {
         detail::RelaxedCaptureMode<Runtime> relaxed(*runtime_);
         if (!p.complete) {
             wait(p.start);
@@ -417,24 +355,22 @@ private:
         if (!parked_error_) parked_error_ = std::move(error);
     }
 
-    // ---- filing pairs ----
-
     // An accumulator that can be owed: the pair waits, for its next read.
     template <class Accumulator>
     void file(const Mark& started, const Mark& end, Accumulator& into) noexcept {
+        const auto from = runtime_->host_now();
         try {
-            Link& link = link_to(into);  // may settle another clock's pairs for `into` first
-            pending_.push_back(Pending{started, end, &link, mark_time(started), false});
-            ++link.owed;
+            pairs_.file(Pair{started, end, nullptr, waiting_.mark_time(started), false}, into);
         } catch (...) {
             release(started);
             release(end);
             owe_error(into, std::current_exception());
         }
-        if (pending_.size() > max_pending_) {
-            const auto from = runtime_->host_now();
-            make_room();
-            last_stop_wait_ += runtime_->host_now() - from;
+        last_stop_wait_ += runtime_->host_now() - from;  // another clock's pairs for `into`, settled
+        if (pairs_.size() > max_pending_) {
+            const auto room_from = runtime_->host_now();
+            pairs_.make_room();
+            last_stop_wait_ += runtime_->host_now() - room_from;
         }
     }
 
@@ -443,7 +379,7 @@ private:
     void deliver_now(const Mark& started, const Mark& end, Accumulator& into) noexcept {
         const auto from = runtime_->host_now();
         Duration d{};
-        if (std::exception_ptr error = measure(Pending{started, end, nullptr, mark_time(started), false}, d)) {
+        if (std::exception_ptr error = measure(Pair{started, end, nullptr, waiting_.mark_time(started), false}, d)) {
             park(std::move(error));
         } else {
             try {
@@ -455,11 +391,11 @@ private:
         last_stop_wait_ += runtime_->host_now() - from;
     }
 
+    // ---- what OwedPairs asks for ----
+
     // The pair's duration into `d`, its events back to the pool; or the error, its events
     // destroyed and, for an error no pair survives (timeout, sticky), every pending pair dropped.
-    std::exception_ptr measure(const Pending& p, Duration& d) noexcept {
-        const Mark& start = p.start;
-        const Mark& stop = p.stop;
+    std::exception_ptr measure(const Pair& p, Duration& d) noexcept {
         std::exception_ptr error;
         bool fatal = false;
         try {
@@ -475,121 +411,19 @@ private:
             error = std::current_exception();
         }
         if (!error) {
-            release(start);
-            release(stop);
+            release(p.start);
+            release(p.stop);
             return nullptr;
         }
-        discard(start);
-        discard(stop);
-        if (fatal) drop_all(error);
+        discard(p.start);
+        discard(p.stop);
+        if (fatal) pairs_.drop_all(error);
         return error;
-    }
-
-    // ---- links ----
-
-    // The link of `into`, made (and its slot pointed at it) if needed. Another clock still owing
-    // `into` samples settles them first, so that samples stay in order; its failure is the
-    // accumulator's and is kept for its next read. Throws std::bad_alloc only, nothing changed.
-    template <class Accumulator>
-    Link& link_to(Accumulator& into) {
-        OwedSamples& slot = owed_samples_of(into);
-        if (Link* mine = links_.of(slot, this)) return *mine;
-        OwedSamples::Source* current = slot.source();
-        Link& link = links_.make(this, slot, &into, [](void* a, Duration d) { static_cast<Accumulator*>(a)->add(d); });
-        if (current != nullptr) {
-            const auto from = runtime_->host_now();
-            try {
-                current->settle();
-            } catch (...) {
-                link.error = std::current_exception();
-            }
-            if (OwedSamples::Source* left = slot.source()) {
-                // A source that stayed linked although it failed: what it still owes is lost.
-                slot.set_source(nullptr);
-                left->forget();
-            }
-            last_stop_wait_ += runtime_->host_now() - from;
-        }
-        slot.set_source(&link);
-        return link;
-    }
-
-    // ---- resolving ----
-
-    // Resolves the oldest pair into its accumulator. Never throws: a failure is kept for the
-    // accumulator concerned; one that makes every pending pair unresolvable (timeout, sticky
-    // error) drops them all, and each accumulator that lost one gets the error. A link left owing
-    // nothing is unlinked, except `keep` (the link being read, which its reader unlinks).
-    void resolve_front(const Link* keep) noexcept {
-        const Pending p = pending_.front();
-        pending_.pop_front();
-        Link& link = *p.link;
-        --link.owed;
-        Duration d{};
-        std::exception_ptr error = measure(p, d);
-        if (!error) {
-            try {
-                link.add(d);
-            } catch (...) {
-                error = std::current_exception();
-            }
-        }
-        if (error && !link.error) link.error = error;
-        if (&link != keep && link.owed == 0 && !link.error) links_.unlink(link);
-    }
-
-    // Every link that loses a pair here gets the error, so none of them is unlinked.
-    void drop_all(const std::exception_ptr& error) noexcept {
-        while (!pending_.empty()) {
-            const Pending p = pending_.front();
-            pending_.pop_front();
-            discard(p.start);
-            discard(p.stop);
-            Link& link = *p.link;
-            --link.owed;
-            if (!link.error) link.error = error;
-        }
-    }
-
-    // Past max_pending(): the oldest pair (waiting for it if needed), then every pair the
-    // device has already passed, so that the next calls find room without waiting.
-    void make_room() noexcept {
-        resolve_front(nullptr);
-        while (!pending_.empty() && complete_now(pending_.front().stop)) resolve_front(nullptr);
     }
 
     bool complete_now(const event_type& e) noexcept {
         detail::RelaxedCaptureMode<Runtime> relaxed(*runtime_);
         return runtime_->event_query(e) == cuda_status::success;  // an error surfaces when resolved
-    }
-
-    // A read of `reader`'s accumulator: resolves pairs in stream order up to its last one, then
-    // unlinks it and rethrows what it is owed.
-    void deliver_to(Link& reader) {
-        while (reader.owed > 0) resolve_front(&reader);
-        std::exception_ptr error = std::move(reader.error);
-        links_.unlink(reader);
-        if (error) std::rethrow_exception(error);
-    }
-
-    // A copy of `reader`'s accumulator is being made: deliver the pairs the device has already
-    // passed, in stream order, without waiting and without throwing (a failure stays owed).
-    void deliver_ready(Link& reader) noexcept {
-        while (reader.owed > 0 && !pending_.empty() && complete_now(pending_.front().stop)) resolve_front(&reader);
-        if (reader.owed == 0 && !reader.error) links_.unlink(reader);
-    }
-
-    // Its accumulator is being destroyed or overwritten: its pairs are dropped, events pooled.
-    void forget(Link& link) noexcept {
-        if (link.owed > 0) {
-            pending_.remove_if([&](const Pending& p) {
-                if (p.link != &link) return false;
-                release(p.start);
-                release(p.stop);
-                return true;
-            });
-        }
-        links_.drop(link);
     }
 
     Runtime* runtime_;
@@ -598,15 +432,12 @@ private:
     bool follows_current_device_ = false;  // a default-stream handle: marks only while device_ is current
     bool legacy_ = false;                  // the legacy default stream
     detail::EventPool<Runtime> events_;
-    detail::RingBuffer<Pending> pending_;
-    detail::OwedLinks<CudaEventClock> links_;
+    Pairs pairs_;  // pairs owed to accumulators, in stream order
     detail::EventWait<Runtime> waiting_;
     std::exception_ptr parked_error_;  // for no accumulator: the next mark() or synchronize()
     std::optional<event_type> passed_;  // after a timeout: reached once the stream moves again
     std::chrono::nanoseconds last_stop_wait_{0};
     std::size_t max_pending_ = 4096;
-    std::array<MarkTime, 8> recent_marks_{};  // the last marks and when they were recorded
-    std::size_t next_mark_ = 0;
 };
 
 /// The GPU timer: a ScopedTimer on a CudaEventClock, whichever CUDA runtime the clock uses

@@ -5,7 +5,7 @@
 //   gputime::GpuClock clock(stream);
 //   gputime::CudaGate gate;                                     // gputime/cuda/gate_kernel.cuh (nvcc)
 //   gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { model.forward(stream); });
-//   std::cout << gputime::gated_table(t);   // end to end | device only | difference
+//   std::cout << t;   // end to end | device only | difference (gputime/report/gated_text.hpp)
 //
 // Why. Events around a call on an idle stream measure from the start event, which the device
 // reaches as soon as it is recorded, to the end of the last kernel: the host's launch latency
@@ -58,6 +58,7 @@
 #include <gputime/core/cuda_status.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/event_clock.hpp>
+#include <gputime/cuda/gated_times.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/stats/stats.hpp>
@@ -65,7 +66,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <exception>
 #include <string>
 #include <type_traits>
@@ -346,19 +346,6 @@ private:
     std::uint64_t timeouts_seen_;
 };
 
-/// The same call measured two ways (time_gated()).
-struct GatedTimes {
-    /// Not gated: events on an idle stream, so launch latency and host-side gaps between the
-    /// call's kernels are included. What a caller waiting for the result sees on the device.
-    RunResult end_to_end;
-    /// Gated: the stream held while the call was enqueued; device execution only.
-    RunResult device;
-
-    /// end_to_end p50 - device p50: launch latency plus host-side gaps between kernels.
-    /// Throws std::logic_error (from Stats) when either has no steady sample.
-    Duration launch_overhead() const { return end_to_end.latency.p50() - device.latency.p50(); }
-};
-
 /// Runs `fn` with WarmupRunner twice on `clock`: ungated, then gated with `gate`. `configure`
 /// is applied to both runners (a generic lambda: `[](auto& r) { r.warmup(20).iterations(500); }`),
 /// so warm-up, iterations, mode, between_calls and idle gaps are the same for both.
@@ -377,32 +364,6 @@ GatedTimes time_gated(Clock& clock, Gate& gate, F&& fn, Configure&& configure = 
     configure(runner);
     times.device = runner.run(fn);
     return times;
-}
-
-/// end to end | device only | difference, p50 / p99 / mean. A run without a steady sample
-/// shows "-".
-inline std::string gated_table(const GatedTimes& t) {
-    const auto cell = [](const Stats& s, int which) {
-        if (s.count() == 0) return std::string("-");
-        return format_duration(which == 0 ? s.p50() : which == 1 ? s.p99() : s.mean());
-    };
-    std::string out;
-    char line[200];
-    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s\n", "", "p50", "p99", "mean");
-    out += line;
-    const Stats& a = t.end_to_end.latency;
-    const Stats& b = t.device.latency;
-    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "end to end", cell(a, 0).c_str(), cell(a, 1).c_str(),
-                  cell(a, 2).c_str(), "not gated: launch latency + device time");
-    out += line;
-    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "device only", cell(b, 0).c_str(),
-                  cell(b, 1).c_str(), cell(b, 2).c_str(), "gated: the call enqueued before the device started it");
-    out += line;
-    const std::string difference = a.count() > 0 && b.count() > 0 ? format_duration(t.launch_overhead()) : "-";
-    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "difference", difference.c_str(), "", "",
-                  "launch latency and host-side gaps between kernels");
-    out += line;
-    return out;
 }
 
 }  // namespace gputime

@@ -9,6 +9,7 @@
 //   auto both = gputime::compare_eager_and_graph(clock, [&] { model.forward(stream); },
 //                                                [](auto& runner) { runner.warmup(20).iterations(500); });
 //   std::cout << both;   // eager and graph side by side, and the launch overhead the graph removes
+//                        // (operator<< / to_text: gputime/report/graph_comparison_text.hpp)
 //
 // * CapturedGraph captures what a callable enqueues on a stream (cudaStreamBeginCapture, the
 //   callable, cudaStreamEndCapture), instantiates it (cudaGraphInstantiate) and destroys both the
@@ -34,16 +35,12 @@
 #include <gputime/core/cuda_status.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/measure/run_result.hpp>
+#include <gputime/cuda/graph_comparison.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
-#include <gputime/stats/stats.hpp>
 #include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>
-#include <cstdio>
-#include <ostream>
-#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -161,23 +158,6 @@ private:
     std::chrono::nanoseconds capture_time_{0};
 };
 
-/// Eager calls and CUDA graph replays of the same work, measured alike (compare_eager_and_graph).
-struct GraphComparison {
-    std::string name;
-    RunResult eager;  ///< the callable called as it is, one call per measured call
-    RunResult graph;  ///< one replay of its captured graph per measured call
-    Duration capture{0.0};  ///< host time of the capture and the instantiation (once)
-
-    /// Per call, what the graph saves at the median: eager p50 - graph p50 (the launch overhead
-    /// the graph removes, plus the device time kernels spent waiting for their launch).
-    Duration saved_p50() const { return eager.latency.p50() - graph.latency.p50(); }
-    /// graph p50 / eager p50.
-    double ratio_p50() const {
-        const double eager_p50 = eager.latency.p50().count();
-        return eager_p50 > 0.0 ? graph.latency.p50().count() / eager_p50 : 0.0;
-    }
-};
-
 namespace detail {
 struct NoConfiguration {
     template <class Runner>
@@ -222,49 +202,5 @@ GraphComparison compare_eager_and_graph(CudaEventClock<Runtime>& clock, F&& work
     }
     return out;
 }
-
-namespace detail {
-inline std::string graph_row(const char* label, const std::string& eager, const std::string& graph,
-                             const std::string& note) {
-    char line[96];
-    std::snprintf(line, sizeof line, "  %-14s %12s %12s", label, eager.c_str(), graph.c_str());
-    return std::string(line) + (note.empty() ? "" : "   " + note) + "\n";
-}
-inline std::string stat_or_dash(const Stats& s, Duration (Stats::*read)() const) {
-    return s.count() > 0 ? format_duration((s.*read)()) : std::string("-");
-}
-}  // namespace detail
-
-/// Eager calls and graph replays side by side: first call, p50, p99, mean, host time per call,
-/// what the graph saves, and the capture's one-time cost.
-inline std::string graph_comparison_text(const GraphComparison& c) {
-    const Stats& e = c.eager.latency;
-    const Stats& g = c.graph.latency;
-    std::string out = "gputime: " + (c.name.empty() ? std::string("work") : c.name) +
-                      ": eager calls vs CUDA graph replays (" +
-                      (c.eager.device_timed ? "device time" : "host time") + ", " +
-                      (c.eager.mode == RunMode::latency ? "latency mode" : "throughput mode") + ")\n";
-    out += detail::graph_row("", "eager", "graph", "");
-    out += detail::graph_row("first call", e.has_first_call() ? format_duration(e.first_call()) : "-",
-                             g.has_first_call() ? format_duration(g.first_call()) : "-",
-                             "a graph's first launch also uploads it");
-    std::string ratio = "-";
-    if (e.count() > 0 && g.count() > 0) {
-        char buffer[64];
-        std::snprintf(buffer, sizeof buffer, "graph/eager %.2fx, saves %s per call", c.ratio_p50(),
-                      format_duration(c.saved_p50()).c_str());
-        ratio = buffer;
-    }
-    out += detail::graph_row("p50", detail::stat_or_dash(e, &Stats::p50), detail::stat_or_dash(g, &Stats::p50), ratio);
-    out += detail::graph_row("p99", detail::stat_or_dash(e, &Stats::p99), detail::stat_or_dash(g, &Stats::p99), "");
-    out += detail::graph_row("mean", detail::stat_or_dash(e, &Stats::mean), detail::stat_or_dash(g, &Stats::mean), "");
-    out += detail::graph_row("enqueue p50", detail::stat_or_dash(c.eager.enqueue, &Stats::p50),
-                             detail::stat_or_dash(c.graph.enqueue, &Stats::p50), "host time inside a call");
-    out += detail::graph_row("calls", std::to_string(e.count()), std::to_string(g.count()), "measured");
-    out += "  capture + instantiation: " + format_duration(c.capture) + " of host time, once\n";
-    return out;
-}
-
-inline std::ostream& operator<<(std::ostream& os, const GraphComparison& c) { return os << graph_comparison_text(c); }
 
 }  // namespace gputime

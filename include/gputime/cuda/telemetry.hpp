@@ -6,7 +6,7 @@
 //   gputime::TelemetrySampler sampler(nvml);
 //   auto result = gputime::WarmupRunner(clock).during_calls(sampler).run(fn);
 //   gputime::TelemetrySummary t = gputime::summarize_telemetry(result, sampler);
-//   std::cout << gputime::telemetry_report(t);           // clocks, throttled share, hints
+//   std::cout << gputime::to_text(t);                     // clocks, throttled share, hints
 //   auto clean = gputime::discard_throttled(result, t);   // the run without its throttled calls
 //
 // Sources (duck-typed; sim::Telemetry in sim/telemetry.hpp reads the simulated GPU's model):
@@ -41,13 +41,14 @@
 // "Clocks locked": NVML has no query for it; summarize_telemetry() says how it is decided.
 // Without NVML (no driver, a CPU-only machine) NvmlTelemetry is unavailable, says why
 // ("NVML not available: libnvidia-ml.so.1 not found") and the sampler records nothing.
+// The summary is plain data (gputime/cuda/telemetry_summary.hpp); its text and hints are in
+// gputime/report/telemetry_text.hpp, its JSON in gputime/report/json.hpp.
 #pragma once
 
-#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/cuda/detail/nvml_loader.hpp>
+#include <gputime/cuda/telemetry_summary.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/core/host_context.hpp>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -228,31 +229,6 @@ inline ThrottleKind classify(const TelemetrySample& s, double min_clock_fraction
     return ThrottleKind::none;
 }
 
-/// Telemetry of one run, over its measured (steady) calls.
-struct TelemetrySummary {
-    std::string source;       ///< TelemetryDevice::source
-    std::string device_name;
-    std::string unavailable;  ///< why there is no telemetry ("NVML not available: ..."); empty when there is
-    std::size_t calls = 0;    ///< measured calls (latency.samples())
-    std::size_t sampled = 0;  ///< of them, calls with a sample
-    std::size_t throttled = 0;
-    std::size_t thermal = 0;    ///< throttled with a thermal reason (a call may count as thermal and power)
-    std::size_t power = 0;      ///< throttled with a power reason
-    std::size_t low_clock = 0;  ///< throttled by the clock rule alone
-    std::optional<double> expected_clock_mhz;
-    double min_clock_fraction = 0.75;
-    std::optional<double> sm_clock_min_mhz;
-    std::optional<double> sm_clock_mean_mhz;
-    std::optional<double> sm_clock_max_mhz;
-    std::optional<double> memory_clock_mhz;  ///< of the last sample
-    std::optional<double> temperature_max_c;
-    std::optional<double> power_max_w;
-    std::optional<bool> clocks_locked;
-    std::vector<std::size_t> throttled_calls;  ///< their call indices, ascending
-
-    double throttled_fraction() const { return sampled > 0 ? static_cast<double>(throttled) / static_cast<double>(sampled) : 0.0; }
-};
-
 namespace detail {
 // The call index of each steady sample of a Stats filled by a runner that made `total_calls`
 // calls: the steady samples are its last calls, in order.
@@ -329,62 +305,6 @@ TelemetrySummary summarize_telemetry(const RunResult& run, const TelemetrySample
                                sampler.available() ? std::string() : sampler.why_unavailable());
 }
 
-namespace detail {
-inline std::string mhz(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.0f MHz", value);
-    return buffer;
-}
-inline std::string throttle_causes(const TelemetrySummary& t) {
-    std::string causes;
-    const auto add = [&](const std::string& cause) { causes += (causes.empty() ? "" : " / ") + cause; };
-    if (t.thermal > 0) add("thermal");
-    if (t.power > 0) add("power cap");
-    if (t.low_clock > 0) {
-        char buffer[96];
-        std::snprintf(buffer, sizeof buffer, "SM clock below %.0f%% of %s", t.min_clock_fraction * 100.0,
-                      t.expected_clock_mhz ? mhz(*t.expected_clock_mhz).c_str() : "the expected clock");
-        add(buffer);
-    }
-    return causes;
-}
-}  // namespace detail
-
-/// What about the GPU's clocks makes the run's numbers less trustworthy, one sentence each:
-/// clocks not locked, and the share of throttled samples with their causes.
-inline std::vector<std::string> telemetry_hints(const TelemetrySummary& t) {
-    std::vector<std::string> hints;
-    if (t.clocks_locked.has_value() && !*t.clocks_locked) {
-        std::string range;
-        if (t.sm_clock_min_mhz && t.sm_clock_max_mhz)
-            range = *t.sm_clock_min_mhz == *t.sm_clock_max_mhz
-                        ? " (the SM clock read " + detail::mhz(*t.sm_clock_min_mhz) + " in every sample)"
-                        : " (the SM clock ranged from " + detail::mhz(*t.sm_clock_min_mhz) + " to " +
-                              detail::mhz(*t.sm_clock_max_mhz) + ")";
-        hints.push_back("clocks not locked" + range +
-                        ": the GPU picks its clock from load, temperature and power, so runs are comparable "
-                        "only under the same conditions; lock them (nvidia-smi --lock-gpu-clocks) for A/B "
-                        "comparisons, or report the clock with the result");
-    }
-    if (t.throttled > 0) {
-        char share[32];
-        std::snprintf(share, sizeof share, "%.1f%%", t.throttled_fraction() * 100.0);
-        hints.push_back("throttled during " + std::string(share) + " of samples (" + detail::throttle_causes(t) +
-                        "): " + std::to_string(t.throttled) + " of " + std::to_string(t.sampled) +
-                        " sampled calls ran at a capped clock; discard_throttled() drops them, or let the GPU "
-                        "cool down and measure again");
-    }
-    return hints;
-}
-
-/// telemetry_hints() followed by the host's own (host_hints(): CPU frequency governor, turbo,
-/// debug build), which move the host-side numbers the same way.
-inline std::vector<std::string> telemetry_hints(const TelemetrySummary& t, const HostContext& host) {
-    std::vector<std::string> hints = telemetry_hints(t);
-    for (std::string& h : host_hints(host)) hints.push_back(std::move(h));
-    return hints;
-}
-
 /// `run` without the calls `t` counts as throttled: latency and enqueue keep their first call
 /// and lose those steady samples; the name says how many were dropped. Other fields are copied
 /// as they were.
@@ -407,87 +327,6 @@ inline RunResult discard_throttled(const RunResult& run, const TelemetrySummary&
     out.name += (out.name.empty() ? "" : " ") + std::string("[") + std::to_string(dropped.size()) +
                 " throttled call" + (dropped.size() == 1 ? "" : "s") + " discarded]";
     return out;
-}
-
-/// Text lines in the style of the run report (report.hpp): source, clocks, throttling, hints.
-inline std::string telemetry_report(const TelemetrySummary& t) {
-    const auto labelled = [](const char* label, const std::string& text) {
-        char head[24];
-        std::snprintf(head, sizeof head, "  %-12s ", label);
-        return head + text + "\n";
-    };
-    if (!t.unavailable.empty()) return labelled("telemetry", "none: " + t.unavailable);
-    std::string out = labelled("telemetry", t.source + (t.device_name.empty() ? "" : ", " + t.device_name) + ": " +
-                                                std::to_string(t.sampled) + " of " + std::to_string(t.calls) +
-                                                " measured calls sampled");
-    std::string clocks;
-    if (t.sm_clock_min_mhz && t.sm_clock_max_mhz && t.sm_clock_mean_mhz)
-        clocks = "SM clock min " + detail::mhz(*t.sm_clock_min_mhz) + "   mean " + detail::mhz(*t.sm_clock_mean_mhz) +
-                 "   max " + detail::mhz(*t.sm_clock_max_mhz);
-    if (t.memory_clock_mhz) clocks += (clocks.empty() ? "" : "   ") + std::string("memory ") + detail::mhz(*t.memory_clock_mhz);
-    if (!clocks.empty()) out += labelled("", clocks);
-    std::string conditions;
-    char buffer[64];
-    if (t.temperature_max_c) {
-        std::snprintf(buffer, sizeof buffer, "temperature max %.0f C", *t.temperature_max_c);
-        conditions = buffer;
-    }
-    if (t.power_max_w) {
-        std::snprintf(buffer, sizeof buffer, "power max %.0f W", *t.power_max_w);
-        conditions += (conditions.empty() ? "" : "   ") + std::string(buffer);
-    }
-    if (t.clocks_locked) conditions += (conditions.empty() ? "" : "   ") + std::string(*t.clocks_locked ? "clocks locked" : "clocks not locked");
-    if (!conditions.empty()) out += labelled("", conditions);
-    if (t.throttled > 0) {
-        std::snprintf(buffer, sizeof buffer, "%.1f%%", t.throttled_fraction() * 100.0);
-        out += labelled("throttled", std::to_string(t.throttled) + " calls (" + buffer + "): " + detail::throttle_causes(t));
-    }
-    for (const std::string& h : telemetry_hints(t)) out += "  hint: " + h + "\n";
-    return out;
-}
-
-/// The summary as one JSON object (null for an absent metric).
-inline void write_telemetry_json(detail::JsonWriter& w, const TelemetrySummary& t) {
-    const auto number = [&](const char* key, const std::optional<double>& x) {
-        w.key(key);
-        if (x) {
-            w.value(*x);
-        } else {
-            w.null();
-        }
-    };
-    w.begin_object();
-    w.key("source").value(t.source);
-    w.key("device").value(t.device_name);
-    w.key("available").value(t.unavailable.empty());
-    if (!t.unavailable.empty()) w.key("unavailable").value(t.unavailable);
-    w.key("calls").value(t.calls);
-    w.key("sampled").value(t.sampled);
-    w.key("throttled").value(t.throttled);
-    w.key("throttled_fraction").value(t.throttled_fraction());
-    w.key("thermal").value(t.thermal);
-    w.key("power").value(t.power);
-    w.key("low_clock").value(t.low_clock);
-    number("expected_clock_mhz", t.expected_clock_mhz);
-    number("sm_clock_min_mhz", t.sm_clock_min_mhz);
-    number("sm_clock_mean_mhz", t.sm_clock_mean_mhz);
-    number("sm_clock_max_mhz", t.sm_clock_max_mhz);
-    number("memory_clock_mhz", t.memory_clock_mhz);
-    number("temperature_max_c", t.temperature_max_c);
-    number("power_max_w", t.power_max_w);
-    w.key("clocks_locked");
-    if (t.clocks_locked) {
-        w.value(*t.clocks_locked);
-    } else {
-        w.null();
-    }
-    w.key("throttled_calls").begin_array();
-    for (const std::size_t call : t.throttled_calls) w.value(call);
-    w.end_array();
-    w.key("hints").begin_array();
-    for (const std::string& h : telemetry_hints(t)) w.value(h);
-    w.end_array();
-    w.end_object();
 }
 
 // ---- NVML --------------------------------------------------------------------------------------

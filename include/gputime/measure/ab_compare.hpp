@@ -5,7 +5,8 @@
 //   gputime::CompareOptions options;
 //   options.names = {"nchw", "blocked"};
 //   const gputime::Comparison c = gputime::compare(clock, {run_nchw, run_blocked}, options);
-//   std::cout << c;   // blocked vs nchw: 0.968x [0.962, 0.975] p=1.2e-9 FASTER (min effect 2%)
+//   std::cout << c;   // blocked vs nchw: 0.968x [0.962, 0.975] p=1.2e-09 FASTER (min effect 2%)
+//                     // (operator<<: gputime/report/comparison_text.hpp)
 //
 // How the variants are run
 // * Interleaved, in randomised blocks: each block calls every variant once, in an order drawn
@@ -49,18 +50,19 @@
 //   give up to k * alpha chance of at least one false verdict (raise the confidence to keep it).
 // * Per variant: the steady Stats (p50, p99, ...), the first call and the warm-up calls.
 //
-// Output: operator<< / to_string (text; the one-line verdict of a Contrast too) and to_json.
+// The results are plain data (gputime/measure/comparison.hpp; verdicts in verdict.hpp); their
+// output is in report/: to_text and operator<< in gputime/report/comparison_text.hpp, JSON in
+// gputime/report/json.hpp (JsonReport::add, to_json), HTML in gputime/report/html.hpp.
 // Bad input (fewer than 2 variants, 0 samples, a confidence outside (0, 1), a minimum effect that
 // is negative, NaN or >= 1, names that do not fit) throws gputime::InvalidArgument before
 // anything runs.
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
-#include <gputime/core/detail/escape.hpp>
 #include <gputime/stats/mann_whitney.hpp>
-#include <gputime/report/detail/text_table.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/measure/comparison.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <algorithm>
@@ -68,10 +70,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <limits>
-#include <ostream>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -79,23 +79,6 @@
 #include <vector>
 
 namespace gputime {
-
-/// The verdict on one variant against the baseline.
-enum class Verdict {
-    same,    ///< no difference of at least the minimum effect was shown
-    faster,  ///< significantly faster, by at least the minimum effect
-    slower,  ///< significantly slower, by at least the minimum effect
-};
-
-/// "SAME", "FASTER", "SLOWER".
-inline const char* to_string(Verdict v) noexcept {
-    switch (v) {
-        case Verdict::faster: return "FASTER";
-        case Verdict::slower: return "SLOWER";
-        case Verdict::same: break;
-    }
-    return "SAME";
-}
 
 struct CompareOptions {
     /// Measured calls per variant: the default budget. 300 finds a 3% difference under 5%
@@ -152,60 +135,6 @@ private:
     }
 
     std::function<void(std::size_t)> call_;
-};
-
-/// What one variant measured.
-struct VariantTiming {
-    std::string name;
-    /// Steady samples; latency.first_call() is the variant's very first call.
-    Stats latency;
-    /// The warm-up calls in order (front() is the first call); empty without warm-up.
-    std::vector<Duration> warmup;
-};
-
-/// One variant against the baseline.
-struct Contrast {
-    std::string name;           ///< the variant
-    std::string baseline_name;  ///< the baseline
-    std::size_t variant = 1;    ///< index into Comparison::variants
-    std::size_t baseline = 0;   ///< index into Comparison::variants (always 0 from compare())
-    /// Hodges-Lehmann estimate of median(variant) / median(baseline); < 1: the variant is faster.
-    double ratio = 1.0;
-    /// The ratio's confidence interval; 0 / +infinity when a side is open (too few samples).
-    double ratio_lower = 0.0;
-    double ratio_upper = std::numeric_limits<double>::infinity();
-    /// The interval's coverage: at least the confidence asked for (ranks are whole numbers).
-    double coverage = 1.0;
-    /// Two-sided Mann-Whitney U test.
-    double p_value = 1.0;
-    /// U of the variant's samples against the baseline's: #(v > b) + 0.5 #(v == b).
-    double u_statistic = 0.0;
-    /// p from the exact null distribution (small samples without ties), else the normal approximation.
-    bool exact_p = false;
-    Verdict verdict = Verdict::same;
-    /// The whole interval lies within [1 - min_effect, 1 + min_effect]: a difference of the
-    /// minimum effect or more is ruled out.
-    bool equivalent = false;
-    double confidence = 0.95;
-    double min_effect = 0.02;
-    std::size_t samples = 0;           ///< steady samples of the variant
-    std::size_t baseline_samples = 0;  ///< steady samples of the baseline
-};
-
-/// Everything compare() measured and concluded.
-struct Comparison {
-    /// variants[0] is the baseline.
-    std::vector<VariantTiming> variants;
-    /// contrasts[i] is variants[i + 1] against variants[0].
-    std::vector<Contrast> contrasts;
-    std::size_t samples = 0;  ///< measured blocks (calls per variant)
-    std::size_t warmup = 0;   ///< warm-up blocks
-    std::uint64_t seed = 0;
-    double confidence = 0.95;
-    double min_effect = 0.02;
-    bool device_timed = false;  ///< samples are device time (a GPU clock), not host time
-    /// Host wall time of the measured blocks, synchronisation included.
-    Duration wall{0.0};
 };
 
 namespace detail {
@@ -316,7 +245,7 @@ inline Contrast contrast_of(const Stats& baseline, const Stats& candidate, doubl
     const bool significant = test.p_value < 1.0 - confidence;
     if (significant && c.ratio > 1.0 && c.ratio >= 1.0 + min_effect) c.verdict = Verdict::slower;
     else if (significant && c.ratio < 1.0 && c.ratio <= 1.0 - min_effect) c.verdict = Verdict::faster;
-    c.equivalent = c.ratio_lower >= 1.0 - min_effect && c.ratio_upper <= 1.0 + min_effect;
+    c.equivalent = rules_out_effect(c.ratio_lower, c.ratio_upper, min_effect);
     return c;
 }
 
@@ -333,44 +262,6 @@ void compare_call(Clock& clock, const Variant& variant, std::size_t call, Stats&
     clock.synchronize();  // latency mode: one synchronisation per call
 }
 
-inline std::string format_ratio(double r) {
-    if (std::isinf(r)) return "inf";
-    if (r == 0.0) return "0";
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, r >= 100.0 ? "%.1f" : "%.3f", r);
-    return buffer;
-}
-
-inline std::string format_p(double p) {
-    if (p <= 0.0) return "p<1e-300";
-    char buffer[48];
-    if (p >= 0.001) {
-        std::snprintf(buffer, sizeof buffer, "p=%.3g", p);
-        return buffer;
-    }
-    // 1.2e-09 -> 1.2e-9
-    std::snprintf(buffer, sizeof buffer, "%.1e", p);
-    std::string s = buffer;
-    const std::size_t e = s.find('e');
-    if (e != std::string::npos) {
-        std::size_t digits = e + 2;  // after the sign
-        while (digits + 1 < s.size() && s[digits] == '0') s.erase(digits, 1);
-    }
-    return "p=" + s;
-}
-
-inline std::string format_percent(double fraction) {
-    char buffer[48];
-    std::snprintf(buffer, sizeof buffer, "%g%%", fraction * 100.0);
-    return buffer;
-}
-
-inline void append_json_u64(std::string& out, std::uint64_t value) {
-    char buffer[24];
-    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, r.ptr);
-}
-
 }  // namespace detail
 
 /// One variant against a baseline from samples already measured (their steady samples), with
@@ -385,6 +276,43 @@ inline Contrast compare_stats(const Stats& baseline, const Stats& candidate, con
     c.baseline_name = options.names.empty() ? "a" : options.names[0];
     c.name = options.names.empty() ? "b" : options.names[1];
     return c;
+}
+
+/// A whole Comparison of samples measured elsewhere (not interleaved by compare()): measured[0]
+/// is the baseline, every other Stats a candidate compared with it by compare_stats. Names come
+/// from options.names ("a", "b", ... without), confidence and min_effect from the options;
+/// samples and warmup are 0, which the reports read as "measured elsewhere". Throws
+/// InvalidArgument for fewer than 2 Stats (parameter "measured"), a Stats without steady samples
+/// (parameter "measured", naming its index) and what compare_stats refuses in the options.
+inline Comparison compare_measured(const std::vector<Stats>& measured, const CompareOptions& options = {}) {
+    const char* where = "compare_measured";
+    if (measured.size() < 2)
+        throw InvalidArgument(where, "measured",
+                              "must hold at least 2 Stats (a baseline and a candidate), got " +
+                                  std::to_string(measured.size()));
+    detail::check_compare_statistics(where, options.confidence, options.min_effect);
+    detail::check_names(where, options.names, measured.size());
+    for (std::size_t i = 0; i < measured.size(); ++i)
+        if (measured[i].count() == 0)
+            throw InvalidArgument(where, "measured", "has no steady samples at index " + std::to_string(i));
+    Comparison result;
+    result.confidence = options.confidence;
+    result.min_effect = options.min_effect;
+    result.seed = options.seed;
+    result.variants.resize(measured.size());
+    for (std::size_t i = 0; i < measured.size(); ++i) {
+        result.variants[i].name = options.names.empty() ? detail::default_variant_name(i) : options.names[i];
+        result.variants[i].latency = measured[i];
+    }
+    for (std::size_t v = 1; v < measured.size(); ++v) {
+        Contrast c = detail::contrast_of(measured[0], measured[v], options.confidence, options.min_effect);
+        c.variant = v;
+        c.baseline = 0;
+        c.name = result.variants[v].name;
+        c.baseline_name = result.variants[0].name;
+        result.contrasts.push_back(std::move(c));
+    }
+    return result;
 }
 
 /// Runs `variants` interleaved in randomised blocks on `clock` and compares each with the first
@@ -476,132 +404,6 @@ Comparison compare(Clock& clock, A&& a, B&& b, const CompareOptions& options = {
     variants.emplace_back(std::forward<A>(a));
     variants.emplace_back(std::forward<B>(b));
     return compare(clock, variants, options);
-}
-
-/// The verdict line: "b vs a: 0.968x [0.962, 0.975] p=1.2e-9 FASTER (min effect 2%)".
-inline std::string to_string(const Contrast& c) {
-    std::string s = c.name + " vs " + c.baseline_name + ": " + detail::format_ratio(c.ratio) + "x [" +
-                    detail::format_ratio(c.ratio_lower) + ", " + detail::format_ratio(c.ratio_upper) + "] " +
-                    detail::format_p(c.p_value) + " " + to_string(c.verdict) + " (min effect " +
-                    detail::format_percent(c.min_effect);
-    if (c.verdict == Verdict::same && !c.equivalent) s += "; inconclusive: the interval reaches past it";
-    return s + ")";
-}
-
-/// The whole report: per-variant p50 / p99 / first call, then one verdict line per candidate.
-inline std::string to_string(const Comparison& r) {
-    std::string out = "gputime: A/B comparison  (" + std::string(r.device_timed ? "device time" : "host time") + ", " +
-                      std::to_string(r.variants.size()) + " variants interleaved: " + std::to_string(r.warmup) +
-                      " warm-up + " + std::to_string(r.samples) +
-                      " measured blocks, each variant once per block in random order; one synchronisation per call)\n";
-    detail::TextTable table({"variant", "p50", "p99", "first call", "samples"});
-    for (const VariantTiming& v : r.variants) {
-        const bool steady = v.latency.count() > 0;
-        table.row({v.name, steady ? format_duration(v.latency.p50()) : "-",
-                   steady ? format_duration(v.latency.p99()) : "-",
-                   v.latency.has_first_call() ? format_duration(v.latency.first_call()) : "-",
-                   std::to_string(v.latency.count())});
-    }
-    const std::string text = table.str();
-    std::size_t begin = 0;
-    while (begin < text.size()) {
-        const std::size_t end = text.find('\n', begin);
-        out += "  " + text.substr(begin, end - begin) + "\n";
-        begin = end == std::string::npos ? text.size() : end + 1;
-    }
-    for (const Contrast& c : r.contrasts) out += "  " + to_string(c) + "\n";
-    char legend[320];
-    std::snprintf(legend, sizeof legend,
-                  "  ratio = median(candidate) / median(baseline), Hodges-Lehmann on log durations; "
-                  "[its %g%% confidence interval]\n"
-                  "  p = two-sided Mann-Whitney U; FASTER / SLOWER need p < %g and a ratio at least %s from 1\n",
-                  r.confidence * 100.0, 1.0 - r.confidence, detail::format_percent(r.min_effect).c_str());
-    out += legend;
-    return out;
-}
-
-inline std::ostream& operator<<(std::ostream& os, const Contrast& c) { return os << to_string(c); }
-inline std::ostream& operator<<(std::ostream& os, const Comparison& r) { return os << to_string(r); }
-
-/// The comparison as JSON: settings, per-variant statistics (nanoseconds), one object per
-/// candidate. Open interval ends and other non-finite numbers are null.
-inline std::string to_json(const Comparison& r) {
-    using detail::append_json_number;
-    using detail::append_json_string;
-    std::string out = "{\"confidence\":";
-    append_json_number(out, r.confidence);
-    out += ",\"min_effect\":";
-    append_json_number(out, r.min_effect);
-    out += ",\"samples\":";
-    detail::append_json_u64(out, r.samples);
-    out += ",\"warmup\":";
-    detail::append_json_u64(out, r.warmup);
-    out += ",\"seed\":";
-    detail::append_json_u64(out, r.seed);
-    out += ",\"device_timed\":";
-    out += r.device_timed ? "true" : "false";
-    out += ",\"wall_ns\":";
-    append_json_number(out, r.wall.count());
-    out += ",\"variants\":[";
-    for (std::size_t i = 0; i < r.variants.size(); ++i) {
-        const VariantTiming& v = r.variants[i];
-        if (i > 0) out += ',';
-        out += "{\"name\":";
-        append_json_string(out, v.name);
-        out += ",\"samples\":";
-        detail::append_json_u64(out, v.latency.count());
-        out += ",\"first_call_ns\":";
-        if (v.latency.has_first_call()) append_json_number(out, v.latency.first_call().count());
-        else out += "null";
-        if (v.latency.count() > 0) {
-            const std::pair<const char*, double> fields[] = {
-                {"min_ns", v.latency.min().count()}, {"p50_ns", v.latency.p50().count()},
-                {"p90_ns", v.latency.p90().count()}, {"p99_ns", v.latency.p99().count()},
-                {"max_ns", v.latency.max().count()}, {"mean_ns", v.latency.mean().count()}};
-            for (const auto& [key, value] : fields) {
-                out += ",\"";
-                out += key;
-                out += "\":";
-                append_json_number(out, value);
-            }
-        }
-        out += ",\"warmup_ns\":[";
-        for (std::size_t w = 0; w < v.warmup.size(); ++w) {
-            if (w > 0) out += ',';
-            append_json_number(out, v.warmup[w].count());
-        }
-        out += "]}";
-    }
-    out += "],\"comparisons\":[";
-    for (std::size_t i = 0; i < r.contrasts.size(); ++i) {
-        const Contrast& c = r.contrasts[i];
-        if (i > 0) out += ',';
-        out += "{\"variant\":";
-        append_json_string(out, c.name);
-        out += ",\"baseline\":";
-        append_json_string(out, c.baseline_name);
-        out += ",\"ratio\":";
-        append_json_number(out, c.ratio);
-        out += ",\"ratio_lower\":";
-        append_json_number(out, c.ratio_lower);
-        out += ",\"ratio_upper\":";
-        append_json_number(out, c.ratio_upper);
-        out += ",\"coverage\":";
-        append_json_number(out, c.coverage);
-        out += ",\"p_value\":";
-        append_json_number(out, c.p_value);
-        out += ",\"p_method\":";
-        append_json_string(out, c.exact_p ? "exact" : "asymptotic");
-        out += ",\"u\":";
-        append_json_number(out, c.u_statistic);
-        out += ",\"verdict\":";
-        append_json_string(out, to_string(c.verdict));
-        out += ",\"equivalent\":";
-        out += c.equivalent ? "true" : "false";
-        out += '}';
-    }
-    out += "]}";
-    return out;
 }
 
 }  // namespace gputime

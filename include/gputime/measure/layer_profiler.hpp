@@ -10,7 +10,7 @@
 //           net.run_layer(l);
 //       }
 //   }
-//   std::cout << gputime::profile_table(prof.profile());   // gputime/report/layer_table.hpp
+//   std::cout << gputime::to_text(prof.profile());         // gputime/report/layer_table.hpp
 //
 // How it measures
 // * A scope takes one mark when it opens and one when it closes (clock.mark()), and returns at

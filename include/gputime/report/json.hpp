@@ -16,7 +16,7 @@
 //   "statistics": the statistic catalogue (gputime/stats/statistic_catalogue.hpp): per key its heading,
 //                 unit hint ("duration" in ns, "count", "fraction") and description;
 //   "results":    one object per result, each with "kind" ("run", "stats", "idle_gap_sweep",
-//                 "layer_profile", "comparison") and "name".
+//                 "layer_profile", "comparison", "telemetry") and "name".
 // Every Stats is written the same way: each catalogue statistic under its key (null when it has
 // no value, e.g. the p50 of a layer that ran once), "intervals" (the distribution-free
 // confidence interval of each percentile, Stats::percentile_interval; an open side is null) and,
@@ -33,12 +33,14 @@
 // Reading a Stats may rethrow a CUDA error a GPU clock parked in it, as every read does.
 #pragma once
 
-#include <gputime/measure/ab_compare.hpp>
-#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/cuda/telemetry_summary.hpp>
+#include <gputime/measure/comparison.hpp>
+#include <gputime/measure/idle_gap_point.hpp>
 #include <gputime/measure/layer_profile.hpp>
+#include <gputime/report/detail/json_writer.hpp>
+#include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
 #include <gputime/report/run_context.hpp>
 #include <gputime/measure/run_result.hpp>
@@ -368,6 +370,50 @@ void write_run_fields(JsonWriter& w, const R& r, const JsonOptions& options) {
     w.end_array();
 }
 
+inline void write_optional(JsonWriter& w, const char* key, const std::optional<double>& x) {
+    w.key(key);
+    if (x) w.value(*x);
+    else w.null();
+}
+
+// The members of a TelemetrySummary (null for an absent metric), into the open object.
+inline void write_telemetry_fields(JsonWriter& w, const TelemetrySummary& t) {
+    w.key("source").value(t.source);
+    w.key("device").value(t.device_name);
+    w.key("available").value(t.unavailable.empty());
+    if (!t.unavailable.empty()) w.key("unavailable").value(t.unavailable);
+    w.key("calls").value(t.calls);
+    w.key("sampled").value(t.sampled);
+    w.key("throttled").value(t.throttled);
+    w.key("throttled_fraction").value(t.throttled_fraction());
+    w.key("thermal").value(t.thermal);
+    w.key("power").value(t.power);
+    w.key("low_clock").value(t.low_clock);
+    write_optional(w, "expected_clock_mhz", t.expected_clock_mhz);
+    write_optional(w, "sm_clock_min_mhz", t.sm_clock_min_mhz);
+    write_optional(w, "sm_clock_mean_mhz", t.sm_clock_mean_mhz);
+    write_optional(w, "sm_clock_max_mhz", t.sm_clock_max_mhz);
+    write_optional(w, "memory_clock_mhz", t.memory_clock_mhz);
+    write_optional(w, "temperature_max_c", t.temperature_max_c);
+    write_optional(w, "power_max_w", t.power_max_w);
+    w.key("clocks_locked");
+    if (t.clocks_locked) w.value(*t.clocks_locked);
+    else w.null();
+    w.key("throttled_calls").begin_array(JsonWriter::Layout::one_line);
+    for (const std::size_t call : t.throttled_calls) w.value(call);
+    w.end_array();
+    w.key("hints").begin_array();
+    for (const std::string& h : hints(t)) w.value(h);
+    w.end_array();
+}
+
+/// A TelemetrySummary as one JSON object, for a document of your own written with a JsonWriter.
+inline void write_telemetry(JsonWriter& w, const TelemetrySummary& t) {
+    w.begin_object();
+    write_telemetry_fields(w, t);
+    w.end_object();
+}
+
 inline void check_json_options(const char* where, const JsonOptions& options) {
     if (!(options.interval_confidence > 0.0 && options.interval_confidence < 1.0))
         throw InvalidArgument(where, "options",
@@ -520,6 +566,17 @@ public:
         return end();
     }
 
+    /// GPU telemetry of a run (gputime::summarize_telemetry): {"kind": "telemetry", "name",
+    /// "source", "device", "available", "unavailable" (only when not), "calls", "sampled",
+    /// "throttled", "throttled_fraction", "thermal", "power", "low_clock", the clocks,
+    /// temperature and power (MHz, C, W; null when not reported), "clocks_locked",
+    /// "throttled_calls", "hints"}.
+    JsonReport& add(std::string_view name, const TelemetrySummary& telemetry) {
+        begin("telemetry", std::string(name));
+        detail::write_telemetry_fields(writer_, telemetry);
+        return end();
+    }
+
     /// How many results were added.
     std::size_t size() const noexcept { return results_; }
 
@@ -569,10 +626,14 @@ inline std::string to_json(const LayerProfile& profile, const JsonOptions& optio
     return JsonReport(options).add(profile).str();
 }
 
-/// One comparison, named, as a JSON file. (gputime/measure/ab_compare.hpp's to_json(comparison), with one
-/// argument, writes the comparison alone, without context.)
+/// One comparison, named, as a JSON file.
 inline std::string to_json(const Comparison& comparison, std::string_view name, const JsonOptions& options = {}) {
     return JsonReport(options).add(name, comparison).str();
+}
+
+/// One run's GPU telemetry, named, as a JSON file.
+inline std::string to_json(const TelemetrySummary& telemetry, std::string_view name, const JsonOptions& options = {}) {
+    return JsonReport(options).add(name, telemetry).str();
 }
 
 }  // namespace gputime

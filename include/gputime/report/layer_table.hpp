@@ -5,10 +5,10 @@
 //   gputime::LayerTable table;
 //   for (const gputime::LayerProfile& p : runs)       // "batch 1", "batch 8", "batch 32"
 //       table.column(p, gputime::LayerMetric::first_call).column(p, gputime::LayerMetric::p50);
-//   std::cout << table;
+//   std::cout << table;                         // = gputime::to_text(table); to_markdown(table)
 //
 //   // trtexec --dumpProfile: one run, name / calls / total / avg / median / p99 / %
-//   std::cout << gputime::profile_table(profile, gputime::LayerOrder::cost);
+//   std::cout << gputime::to_text(profile, gputime::LayerOrder::cost);   // or to_markdown(profile)
 //
 // Rows: every layer of every column's profile (matched by path), nested layers indented under
 // their parent; then SUM (the top-level layers added up: nested layers are inside their
@@ -21,7 +21,7 @@
 // (gputime/stats/statistic_catalogue.hpp): headed and printed as it says (durations scaled per cell
 // by gputime::format_duration, shares and err% as percentages, counts as whole numbers); the
 // SUM row is left empty for a statistic that does not add up (counts, stddev, err%).
-// str() prints aligned text, markdown() the same table for a pull-request comment.
+// to_text() (and str()) prints aligned text, to_markdown() the same table for a pull-request comment.
 // A LayerTable refers to its profiles: they must outlive it.
 // Rows are matched by path, which names exactly one layer (a '/' inside a name is escaped, see
 // gputime/measure/layer_profile.hpp), so no layer's row is dropped and SUM + unattributed = iteration.
@@ -74,6 +74,11 @@ inline std::optional<double> metric_value(const Stats& s, LayerMetric metric, co
     return statistic_value(s, metric, &profile.iteration_total());
 }
 
+class LayerTable;
+inline std::string to_markdown(const LayerTable& table);
+
+/// A per-layer table: layers as rows (nested under their parents, then SUM, unattributed and
+/// iteration), one column per (profile, statistic). Refers to its profiles: they must outlive it.
 class LayerTable {
 public:
     /// A title line printed above the table.
@@ -130,10 +135,10 @@ public:
         return out;
     }
 
-    /// The same table as GitHub-flavoured markdown (for a pull-request comment or a wiki page):
-    /// the title in bold, each column headed by its group and heading ("batch 8 p50"), nested
-    /// layers indented with non-breaking spaces, notes below. Throws what str() throws.
-    std::string markdown() const {
+    friend std::string to_markdown(const LayerTable& table);
+
+private:
+    std::string markdown_str() const {
         std::string out;
         if (!title_.empty()) out += "**" + title_ + "**\n\n";
         out += table().markdown();
@@ -142,7 +147,6 @@ public:
         return out;
     }
 
-private:
     detail::TextTable table() const {
         if (columns_.empty()) throw std::logic_error("gputime::LayerTable: no columns");
         const std::vector<Row> rows = collect_rows();
@@ -271,11 +275,22 @@ private:
     bool totals_ = true;
 };
 
+/// The table as aligned plain text (table.str()). Throws std::logic_error without a column,
+/// InvalidArgument (parameter "by_column") for a sort column that does not exist.
+inline std::string to_text(const LayerTable& table) { return table.str(); }
+
+/// The same table as GitHub-flavoured markdown (for a pull-request comment or a wiki page): the
+/// title in bold, each column headed by its group and heading ("batch 8 p50"), nested layers
+/// indented with non-breaking spaces, notes below. Throws what to_text throws.
+inline std::string to_markdown(const LayerTable& table) { return table.markdown_str(); }
+
+/// Prints the aligned text table (table.str()).
 inline std::ostream& operator<<(std::ostream& os, const LayerTable& table) { return os << table.str(); }
 
-/// A trtexec-style profile of one run: per layer the steady calls, their total, mean, median
-/// and p99, the first call (kept apart), and the share of the iteration time.
-inline std::string profile_table(const LayerProfile& profile, LayerOrder order = LayerOrder::appearance) {
+namespace detail {
+// A trtexec-style profile of one run: per layer the steady calls, their total, mean, median and
+// p99, the first call (kept apart), and the share of the iteration time.
+inline LayerTable profile_layer_table(const LayerProfile& profile, LayerOrder order) {
     const std::size_t n = profile.iterations();
     std::string title = "=== Profile";
     if (!profile.label().empty()) title += ": " + profile.label();
@@ -296,7 +311,20 @@ inline std::string profile_table(const LayerProfile& profile, LayerOrder order =
         .note("calls/total/avg/median/p99/% describe the steady state: each layer's first call is kept apart.");
     if (profile.abandoned_iterations() > 0)
         table.note(std::to_string(profile.abandoned_iterations()) + " iteration(s) abandoned (a scope threw).");
-    return table.str();
+    return table;
+}
+}  // namespace detail
+
+/// A trtexec-style profile of one run: per layer the steady calls, their total, mean, median and
+/// p99, the first call (kept apart), and the share of the iteration time; layers as they first
+/// ran, or by cost (their steady total).
+inline std::string to_text(const LayerProfile& profile, LayerOrder order = LayerOrder::appearance) {
+    return to_text(detail::profile_layer_table(profile, order));
+}
+
+/// The same profile as a markdown table.
+inline std::string to_markdown(const LayerProfile& profile, LayerOrder order = LayerOrder::appearance) {
+    return to_markdown(detail::profile_layer_table(profile, order));
 }
 
 }  // namespace gputime

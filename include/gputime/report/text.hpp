@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // gputime/report/text.hpp - readable text for Stats and RunResult, and the hints that come with it.
 //
-//   std::cout << stats;    std::cout << result;
+//   std::cout << stats;    std::cout << result;    // = gputime::to_text(stats), to_text(result)
 // Units are scaled per number (ns/us/ms/s), labels aligned; hints name what makes a number
 // untrustworthy, with the threshold other tools use (nanobench, trtexec, MLPerf).
 // Any Stats or RunResult prints, including ones built by hand: statistics without a sample are
@@ -9,13 +9,17 @@
 // infinite duration prints as format_duration() writes it ("n/a", "inf"). Nothing here throws
 // except what reading a Stats throws (a parked GPU error).
 // Statistics are named, and their values printed, as gputime/stats/statistic_catalogue.hpp says, so the
-// text report, the tables, JSON and CSV agree on every name and unit.
+// text report, the tables, JSON and CSV agree on every name and unit; percentages as
+// gputime/report/detail/number_text.hpp writes them everywhere.
+// The text of the other results: comparison_text.hpp, idle_gap_text.hpp, layer_table.hpp,
+// graph_comparison_text.hpp, gated_text.hpp and telemetry_text.hpp, all in this folder.
 #pragma once
 
 #include <gputime/core/default_stream.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/stats/percentile_interval.hpp>
 #include <gputime/measure/run_result.hpp>
+#include <gputime/report/detail/number_text.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -23,7 +27,8 @@
 #include <cstddef>
 #include <cstdio>
 #include <initializer_list>
-#include <ostream>
+#include <iosfwd>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -40,11 +45,8 @@ inline std::string per_second(double value) {
     std::snprintf(buffer, sizeof buffer, "%.1f calls/s", value);
     return buffer;
 }
-inline std::string percent(double fraction) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.2f%%", fraction * 100.0);
-    return buffer;
-}
+// Two decimals, as the hints write a percentage (also used by gputime/integrations/testing.hpp).
+inline std::string percent(double fraction) { return percent_text(fraction, 2); }
 // "mean 1.325 ms   stddev 25.06 us   err% 0.00%": each statistic's heading and value, as the
 // catalogue names and formats them.
 inline std::string statistic_run(const Stats& s, std::initializer_list<Statistic> statistics) {
@@ -166,18 +168,20 @@ inline std::vector<std::string> hints(const RunResult& r) {
 }
 
 
-inline std::ostream& operator<<(std::ostream& os, const Stats& s) { return os << detail::stats_lines(s); }
+/// A Stats: the first call, then the steady samples' statistics and the intervals of p50 and p99.
+inline std::string to_text(const Stats& s) { return detail::stats_lines(s); }
 
-inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
-    os << "gputime: " << (r.name.empty() ? std::string("run") : r.name) << "  ("
-       << (r.device_timed ? "device time" : "host time") << ", "
-       << (r.mode == RunMode::latency ? "latency mode: one synchronisation per call"
-                                      : "throughput mode: calls back to back")
-       << (r.complete ? "" : ", INTERRUPTED: the callable threw") << ")\n";
+/// A run: how it was measured, its calls, the statistics, the T(N) model and the hints.
+inline std::string to_text(const RunResult& r) {
+    std::string out = "gputime: " + (r.name.empty() ? std::string("run") : r.name) + "  (" +
+                     (r.device_timed ? "device time" : "host time") + ", " +
+                     (r.mode == RunMode::latency ? "latency mode: one synchronisation per call"
+                                                 : "throughput mode: calls back to back") +
+                     (r.complete ? "" : ", INTERRUPTED: the callable threw") + ")\n";
     // Without warm-up the first measured call is latency's first call; with warm-up that first
     // call is the first warm-up call, not a measured one.
     const std::size_t measured = r.warmup.empty() ? r.latency.calls() : r.latency.count();
-    os << detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) +
+    out += detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) +
                                         " measured");
     if (!r.warmup.empty()) {
         std::string rule;
@@ -187,33 +191,47 @@ inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
             rule = r.warmup_settled ? ", ended when the timings settled" : ", the timings did not settle before the limit";
         else if (r.settings.warmup_rule == WarmupRule::time_budget)
             rule = ", a " + format_duration(Duration(r.settings.warmup_time)) + " budget";
-        os << detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
+        out += detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
                                               format_duration(r.warmup_total()) + " in all" + rule);
     }
     if (r.settings.target && r.target_interval) {
         const PrecisionTarget& t = *r.settings.target;
-        char target[24];
-        std::snprintf(target, sizeof target, "+-%.2f%%", t.relative_half_width * 100.0);
-        os << detail::labelled("stopped", std::string(to_string(r.stop_reason)) + ": " +
+        const std::string target = "+-" + detail::percent_text(t.relative_half_width, 2);
+        out += detail::labelled("stopped", std::string(to_string(r.stop_reason)) + ": " +
                                               detail::interval_text(*r.target_interval) + ", " +
                                               detail::half_width_text(*r.target_interval) + " (target " + target +
                                               ") at " + detail::percent(t.confidence) + " after " +
                                               format_duration(r.wall));
     }
-    os << detail::stats_lines(r.latency);
+    out += detail::stats_lines(r.latency);
     if (r.enqueue.count() > 0)
-        os << detail::labelled("enqueue", "p50 " + format_duration(r.enqueue.p50()) + "   p99 " +
+        out += detail::labelled("enqueue", "p50 " + format_duration(r.enqueue.p50()) + "   p99 " +
                                               format_duration(r.enqueue.p99()) + "   (host time inside the call)");
     if (r.latency.count() > 0) {
-        os << detail::labelled("throughput", detail::per_second(r.throughput_per_second()) + " at the mean latency");
+        out += detail::labelled("throughput", detail::per_second(r.throughput_per_second()) + " at the mean latency");
     }
     if (r.latency.count() > 0 && r.latency.has_first_call()) {  // the model needs both
         const std::size_t n = r.calls_in_order().size();
-        os << detail::labelled("model", "T(N) = first + (N-1) * p50: T(" + std::to_string(n) + ") predicted " +
+        out += detail::labelled("model", "T(N) = first + (N-1) * p50: T(" + std::to_string(n) + ") predicted " +
                                             format_duration(r.predicted_total(n)) + ", measured " +
                                             format_duration(r.measured_total(n)));
     }
-    for (const std::string& h : hints(r)) os << "  hint: " << h << "\n";
+    for (const std::string& h : hints(r)) out += "  hint: " + h + "\n";
+    return out;
+}
+
+// Templates on the stream, so that this header needs only <iosfwd>: the body is compiled where
+// it is used, with the caller's stream (and its <ostream>).
+/// Prints to_text(s).
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const Stats& s) {
+    os << to_text(s);
+    return os;
+}
+/// Prints to_text(r).
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const RunResult& r) {
+    os << to_text(r);
     return os;
 }
 

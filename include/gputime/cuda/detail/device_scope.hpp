@@ -5,11 +5,15 @@
 //   if (scope.status() != 0) ...                                    // switching failed
 // An event can only be created on, and recorded to a stream of, its own device; the clock and
 // its helpers make their calls under this guard. Also: which stream handles name the current
-// device's default stream rather than one stream (0, cudaStreamLegacy, cudaStreamPerThread).
+// device's default stream rather than one stream (0, cudaStreamLegacy, cudaStreamPerThread), a
+// stream's device, and the refusal of a default-stream clock once another device is current.
 #pragma once
 
 #include <gputime/core/cuda_status.hpp>
+#include <gputime/core/error.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
+
+#include <string>
 
 namespace gputime::detail {
 
@@ -29,6 +33,42 @@ bool is_legacy_default_stream(Runtime& runtime, const typename Runtime::stream_t
         return runtime.is_legacy_default_stream(stream);
     } else {
         return stream == typename Runtime::stream_type{};
+    }
+}
+
+// The device of `stream` into *device: cudaStreamGetDevice, or before CUDA 12.8, which lacks it
+// (801), the driver's answer when the policy has stream_device_via_driver. Returns the status and
+// sets `call` to the call that gave it.
+template <class Runtime>
+int stream_device(Runtime& runtime, const typename Runtime::stream_type& stream, int* device, const char*& call) {
+    call = "cudaStreamGetDevice";
+    const int status = runtime.stream_get_device(stream, device);
+    if constexpr (has_stream_device_via_driver<Runtime>::value) {
+        if (status == cuda_status::not_supported) {
+            call = "cuStreamGetCtx";
+            return runtime.stream_device_via_driver(stream, device);
+        }
+    }
+    return status;
+}
+
+// A clock made on a default-stream handle times the default stream of `device`, current when it
+// was made. Once the application made another device current, the handle names that device's
+// stream, where the work it launches now runs: refused (gputime::Error) rather than timing an
+// idle stream.
+template <class Runtime>
+void refuse_other_device(Runtime& runtime, int device) {
+    if constexpr (has_device_binding_v<Runtime>) {
+        int current = -1;
+        if (device < 0 || runtime.get_device(&current) != cuda_status::success || current == device) return;
+        throw Error("gputime: CudaEventClock::mark: this clock times the default stream of device " +
+                    std::to_string(device) + " (current when it was made), but device " + std::to_string(current) +
+                    " is current now, and the default stream handle names the current device's stream: the work "
+                    "launched there would not be timed. Make a clock while device " + std::to_string(current) +
+                    " is current, or time a stream of your own");
+    } else {
+        (void)runtime;
+        (void)device;
     }
 }
 

@@ -19,8 +19,16 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace gputime::detail {
+
+template <class E, class = void>
+struct comparable_events : std::false_type {};
+template <class E>
+struct comparable_events<E, std::enable_if_t<std::is_convertible<decltype(std::declval<const E&>() == std::declval<const E&>()),
+                                                                 bool>::value>> : std::true_type {};
 
 template <class Runtime>
 class EventWait {
@@ -75,6 +83,21 @@ public:
         return status;
     }
 
+    /// `e` was recorded at host time `at` (before the record call): a pair started by it can end
+    /// no earlier than `at` plus its duration.
+    void note_mark(const event_type& e, ns at) noexcept { marks_[next_mark_++ % marks_.size()] = MarkTime{e, at}; }
+    /// When `e` was recorded, if it is one of the last few marks; -1 otherwise.
+    ns mark_time(const event_type& e) const noexcept {
+        if constexpr (comparable_events<event_type>::value) {
+            for (std::size_t i = 1; i <= marks_.size() && i <= next_mark_; ++i) {
+                const MarkTime& m = marks_[(next_mark_ - i) % marks_.size()];
+                if (m.event == e) return m.at;
+            }
+        }
+        (void)e;
+        return ns{-1};
+    }
+
     /// A measured duration (device time of a pair): what later waits predict from.
     void learn(Duration d) noexcept {
         durations_[learned_ % durations_.size()] = ns{static_cast<ns::rep>(d.count())};
@@ -126,8 +149,15 @@ private:
     }
     static std::string format(ns d) { return format_duration(Duration{static_cast<double>(d.count())}); }
 
+    struct MarkTime {
+        event_type event{};
+        ns at{-1};
+    };
+
     Runtime* runtime_;
     std::optional<ns> hung_at_;  // host time a wait timed out
+    std::array<MarkTime, 8> marks_{};  // the last marks and when they were recorded
+    std::size_t next_mark_ = 0;
     std::array<ns, 8> durations_{};
     std::size_t learned_ = 0;
     std::array<ns, 8> overshoots_{};

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // gputime/cuda/detail/owed_links.hpp - what a GPU clock owes each accumulator, one link apiece.
 //
-//   detail::OwedLinks<Clock> links;  Link& l = links.make(clock, owed_samples_of(stats), &stats, add);
+//   detail::OwedLinks<Pairs> links;  Link& l = links.make(&pairs, owed_samples_of(stats), &stats, add);
 // The accumulator's slot (gputime/stats/owed_samples.hpp) points at its link rather than at the
 // clock, so that a read says who is asking and gets its own error, not another's. Live links
 // form a list, so that the clock can unlink every one whatever happens; a link whose clock dies
-// owing an error is handed to its accumulator (clock == nullptr), which rethrows the error at its
+// owing an error is handed to its accumulator (pairs == nullptr), which rethrows the error at its
 // next read and deletes the link then, or when it dies. Spare links are reused: a steady loop
-// allocates none. The Owner provides deliver_to(Link&), deliver_ready(Link&) and forget(Link&).
+// allocates none. The Owner (detail::OwedPairs) provides deliver_to(Link&), deliver_ready(Link&)
+// and forget(Link&).
 #pragma once
 
 #include <gputime/core/duration.hpp>
@@ -22,7 +23,7 @@ namespace gputime::detail {
 template <class Owner>
 class OwedLink final : public OwedSamples::Source {
 public:
-    Owner* clock = nullptr;
+    Owner* pairs = nullptr;  // the clock's pairs; null once the clock is gone
     OwedSamples* slot = nullptr;  // the accumulator's slot, pointing here
     void* accumulator = nullptr;  // where samples go, through add_to
     void (*add_to)(void*, Duration) = nullptr;
@@ -34,8 +35,8 @@ public:
     void add(Duration d) { add_to(accumulator, d); }
 
     void settle() override {
-        if (clock != nullptr) {
-            clock->deliver_to(*this);
+        if (pairs != nullptr) {
+            pairs->deliver_to(*this);
             return;
         }
         std::exception_ptr owed_error = std::move(error);
@@ -44,11 +45,11 @@ public:
         if (owed_error) std::rethrow_exception(owed_error);
     }
     void settle_ready() noexcept override {
-        if (clock != nullptr) clock->deliver_ready(*this);
+        if (pairs != nullptr) pairs->deliver_ready(*this);
     }
     void forget() noexcept override {
-        if (clock != nullptr) {
-            clock->forget(*this);
+        if (pairs != nullptr) {
+            pairs->forget(*this);
         } else {
             delete this;
         }
@@ -57,7 +58,7 @@ public:
         slot = &to;
         accumulator = moved_accumulator;
     }
-    const void* owner() const noexcept override { return clock; }
+    const void* owner() const noexcept override { return pairs; }
 };
 
 template <class Owner>
@@ -87,7 +88,7 @@ public:
         } else {
             link = new Link;
         }
-        link->clock = owner;
+        link->pairs = owner;
         link->slot = &slot;
         link->accumulator = accumulator;
         link->add_to = add_to;
@@ -125,7 +126,7 @@ public:
         for (Link* l = live_; l != nullptr;) {
             Link* next = l->next;
             if (l->error) {
-                l->clock = nullptr;  // the accumulator owns it now; it deletes itself once read
+                l->pairs = nullptr;  // the accumulator owns it now; it deletes itself once read
                 l->prev = l->next = nullptr;
             } else {
                 l->slot->set_source(nullptr);
