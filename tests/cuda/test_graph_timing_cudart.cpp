@@ -11,6 +11,7 @@
 
 #include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/cuda/graph_timing.hpp>
+#include <gputime/report/graph_comparison_text.hpp>
 #include <gputime/cuda/stream_join.hpp>
 
 #include <cuda_runtime_api.h>
