@@ -8,35 +8,9 @@
 //   }
 //   progress.finish();                          // clears the line (the destructor does too)
 //
-// The line, redrawn in place ('\r') at most 10 times a second of host time, shows progress
-// toward what will really end the run:
-//   resnet50 batch 8  1200/5000 calls  12.40 s  p50 2.145 ms +/-0.8%
-// with a fixed count: calls done of the total, the host time since the Progress was made, and
-// the steady median with the half-width of its 95% confidence interval
-// (Stats::percentile_interval(50, 0.95)), relative to it;
-//   resnet50 batch 8  4.100 s of 15.00 s, 1200 calls  p50 2.145 ms +/-3.2% (target +/-1.0%)
-// with a precision target (update(done, target, stats)): the time against the time limit and
-// the target percentile's interval against the width that ends the run, not calls against a
-// sample cap that is rarely what stops it.
-//
-// * Only on a terminal: the default constructor draws on stderr when stderr is one (isatty(2))
-//   and does nothing at all otherwise, so logs, CI output and pipes never see a '\r'.
-//   update() then returns at once without reading anything.
-// * Throttled by host time (min_interval(), 100 ms by default): nothing is drawn before the
-//   first interval has passed, so a run shorter than that prints nothing, and a redraw reads
-//   the Stats (one selection pass for the median and its interval) at most that often.
-// * update(done, total) without a Stats draws calls and time only. Use it where reading the
-//   Stats would wait for the device (a GPU clock in throughput mode: its samples resolve when
-//   the Stats is read, which would put a synchronisation inside the measured loop).
-// * A line longer than width() (79 columns: it fits an 80-column terminal) is shortened so that
-//   the terminal never wraps it and '\r' always returns to its start: the label first, then the
-//   calls and time; the +/-% it exists to show stays. A shorter line than the last is padded with
-//   spaces to erase it.
-// * Never throws: a progress line must not end a measurement. If reading the Stats throws (a
-//   GPU error parked in it), the line is drawn without statistics; the error stays in the Stats
-//   for the caller's own read.
-// For tests, the second constructor takes the stream, whether it is a terminal, and the host
-// clock (a function returning nanoseconds), so the exact output can be checked.
+// Drawn only on a terminal, at most 10 times a second, never throwing; with a precision target it
+// shows time against the limit and the interval against the target. The line and its rules:
+// docs/html_report.md, "Progress".
 #pragma once
 
 #include <gputime/core/detail/callback.hpp>

@@ -4,43 +4,10 @@
 //   auto result = gputime::WarmupRunner(clock).warmup(10).iterations(200).run([&] { model.forward(x); });
 //   std::cout << result;
 //
-// * Warm-up calls run first and stay out of the steady statistics, but are kept in the result:
-//   their first call is the first-call cost (lazy loading, JIT, autotuning,
-//   session set-up).
-// * The callable may take the call index (std::size_t, counting warm-up calls too) to rotate
-//   real inputs instead of timing one dummy tensor, which flatters caches and clocks.
-// * between_calls() runs untimed work before each call (loading the next input); idle_gap()
-//   leaves the device idle between calls, the condition under which GPUs lower their clock.
-// * In RunMode::latency the runner waits for each call to end before the next; a GPU clock
-//   notices the end within a poll and resolves the samples while the device runs the next call
-//   (docs/gpu_clock.md, "Waiting"). RunMode::throughput queues calls back to back.
-// * The warm-up ends after a fixed count (warmup(n)), a host-time budget (warmup_for(t)), or by
-//   itself: warmup_auto() applies warmup_end_of (MSER-5 with steadiness checks,
-//   warmup_detection.hpp) to the warm-up calls and ends the warm-up once at least 40 calls after
-//   the transient are shown steady, which holds on slow transients and oscillations (a JIT that
-//   profiles its first calls, a clock ramping up); when it cannot show that before its limit,
-//   result.warmup_settled is false and the report says so. warmup_until_stable() compares the
-//   medians of two consecutive windows; it is cheaper but stops too early on a slow decay
-//   (each window a few percent faster than the last while still several times too slow).
-// * The measured loop runs iterations(n) calls, or, with until(target), until a percentile's
-//   confidence interval is within +-x% (see PrecisionTarget); result.stop_reason says which
-//   limit ended it, and result.target_interval holds the interval.
-// * result.transient is MSER-5 over every call of the run: where the transient really ended,
-//   to check that the warm-up covered it.
-// * An exception from the callable propagates; what was measured before it stays in result().
-// * Enqueue time (device clocks) is the host time from the start mark to the end of stop(),
-//   less the time the clock reports waiting inside stop() (a GPU clock past max_pending() waits
-//   for its oldest pair there): the library's own waits are not the caller's host cost.
-//
-// Bad input (gputime::InvalidArgument naming the parameter; the runner is left unchanged):
-//   warmup_until_stable(max_calls, window, tolerance): window 0 ("window"); max_calls below
-//   2 * window + 1, checked without overflow ("max_calls"); tolerance NaN, <= 0 or infinite
-//   ("tolerance"). iterations(0) ("calls"). idle_gap(negative) ("gap"). warmup_for(t <= 0)
-//   ("budget"). warmup_auto(max_calls < 40 ("max_calls"), max_time < 0 ("max_time")).
-//   until(target): percentile outside [0, 100] ("target.percentile"), relative_half_width NaN
-//   or <= 0 ("target.relative_half_width"), confidence outside (0, 1) ("target.confidence"),
-//   max_samples 0 or below min_samples ("target.max_samples"), max_time <= 0 or below
-//   min_time ("target.max_time").
+// Warm-up calls (a fixed count, a time budget, or until MSER-5 shows the rest steady) stay out of
+// the steady statistics but in the result; the measured loop runs a count of calls or until a
+// percentile's interval is narrow enough. What each setting does: docs/warmup.md, "WarmupRunner";
+// bad input: docs/bad_input.md.
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>

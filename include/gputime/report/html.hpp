@@ -10,54 +10,9 @@
 //   report.write("report.html");     // or std::string html = report.str();
 //   std::string one = gputime::to_html(run_result, "title");   // one result, one page
 //
-// What the file is
-// * One file, nothing else: no script, no network access (a Content-Security-Policy in the page
-//   forbids every request), no third-party code. The charts are SVG written by this header;
-//   exact values are in each element's tooltip (an SVG <title>) and in tables beside the
-//   charts, so the page works in any browser, offline, with scripts disabled, and in an e-mail
-//   or CI artifact viewer.
-// * Colours come from CSS variables with a light and a dark scheme (prefers-color-scheme), so
-//   text and marks stay readable in both.
-// * Every chart has a heading and one sentence on how to read it. Duration axes switch to a
-//   log scale when the values span a factor of 10 or more (first calls are often 10-100x the
-//   steady time); the axis title says so. Tick labels are durations (format_duration, without
-//   trailing zeros).
-// * Every string that comes from the caller (the title, run and layer names, notes) is escaped
-//   for HTML: a layer named "<script>" is text, never markup. Element ids are generated
-//   (run-1, warmup-1, ...), never taken from names.
-// * Machine-readable data: each <svg class="chart"> has data-chart (warmup, distribution,
-//   layers, idle-gap, ab) and data-* attributes with the values it plots (calls, first call,
-//   where the warm-up ended, p50 and p99 in ns...), for tools and tests.
-// * Where the transient ends is one number everywhere: MSER-5's steady_from, the count of calls
-//   before the steady state (the JSON's "transient.steady_from"); the chart says "transient over
-//   after call N" with that N, counting calls from 1.
-//
-// What each add() draws (a section per call, in the order of the calls)
-// * add(RunResult): the warm-up transient - every call in order (RunResult::calls_in_order():
-//   warm-up calls, then the measured ones), the first call marked, where the fixed warm-up count
-//   ended and where MSER-5 (gputime/stats/warmup_detection.hpp) places the end of the transient;
-//   then the histogram of the steady samples with p50 and p99 and their 95% distribution-free
-//   confidence intervals (Stats::percentile_interval), and a table of the numbers with the
-//   hints of gputime/report/text.hpp.
-// * add(LayerProfile) / add(std::vector<LayerProfile>): one bar chart per profile, two bars per
-//   layer (steady p50, first call), plus the time between layers and the whole iteration.
-// * add(std::vector<IdleGapPoint>): p50 (with its 95% interval) and p99 against the idle gap, each
-//   p50 labelled with its ratio to the smallest gap's; a gap of 0 (back to back) gets its own
-//   place left of an axis break.
-// * add(Comparison) or add_ab(name_a, stats_a, name_b, stats_b): A/B distributions on one shared
-//   axis, a row per variant, the p50 and its interval marked, and the library's verdict
-//   (gputime/measure/comparison.hpp; add_ab asks gputime::compare_measured for it).
-// * add(RunContext) / add(HostContext): the machine, the build and the GPU the numbers came from
-//   (or why there is no GPU); add_note(text): a paragraph.
-// Each figure is drawn by a header of its own in gputime/report/detail/html/.
-//
-// Each add() reads what it is given at once and keeps only the finished section: the report
-// holds no reference to the caller's objects. Bad input is refused before anything changes
-// (gputime::InvalidArgument, the report as it was): a RunResult whose warm-up holds a NaN,
-// infinite or negative duration (parameter "run"), an empty list of idle-gap points ("points"),
-// a Comparison without variants ("comparison"). Reading a Stats may throw what resolving its
-// samples throws (a parked GPU error); the report is then unchanged too. write() throws
-// gputime::Error when the file cannot be written.
+// One file, no script, no network access; every chart with its numbers in tooltips and tables;
+// caller text escaped. Bad input throws gputime::InvalidArgument and leaves the report as it was.
+// What each add() draws and the rules: docs/html_report.md.
 #pragma once
 
 #include <gputime/core/duration.hpp>
