@@ -108,6 +108,7 @@ inline std::string idle_gap_figure(const std::vector<IdleGapPoint>& points, cons
     // The p50's interval as a band (an open side falls back to the estimate), then the lines.
     if (valid.size() >= 2) {
         std::vector<std::pair<double, double>> band;
+        band.reserve(2 * valid.size());
         for (const Point& p : valid)
             band.emplace_back(gap_x(p.gap), y.scale(p.p50.upper_open ? p.p50.estimate.count() : p.p50.upper.count()));
         for (auto it = valid.rbegin(); it != valid.rend(); ++it)

@@ -28,7 +28,7 @@ struct LayerRow {
     double first = 0.0;
 };
 
-inline LayerRow layer_row(std::string name, std::string path, std::size_t depth, const Stats& s) {
+inline LayerRow layer_row(std::string name, const std::string& path, std::size_t depth, const Stats& s) {
     LayerRow r;
     r.name = std::move(name);
     r.depth = depth;
