@@ -85,9 +85,9 @@ public:
 
     /// `error` for `into`, in place of a sample (the first one is kept). Throws std::bad_alloc.
     template <class Accumulator>
-    void owe(Accumulator& into, std::exception_ptr error) {
+    void owe(Accumulator& into, const std::exception_ptr& error) {
         Link& link = link_to(into);
-        if (!link.error) link.error = std::move(error);
+        if (!link.error) link.error = error;  // copied only when kept
     }
 
     /// Resolves the oldest pair into its accumulator. Never throws: a failure is kept for the
