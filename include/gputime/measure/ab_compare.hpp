@@ -245,6 +245,7 @@ inline Contrast contrast_of(const Stats& baseline, const Stats& candidate, doubl
     const bool significant = test.p_value < 1.0 - confidence;
     if (significant && c.ratio > 1.0 && c.ratio >= 1.0 + min_effect) c.verdict = Verdict::slower;
     else if (significant && c.ratio < 1.0 && c.ratio <= 1.0 - min_effect) c.verdict = Verdict::faster;
+    else c.verdict = Verdict::same;  // a Contrast starts out inconclusive
     c.equivalent = rules_out_effect(c.ratio_lower, c.ratio_upper, min_effect);
     return c;
 }
