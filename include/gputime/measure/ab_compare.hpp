@@ -10,10 +10,10 @@
 //
 // How the variants are run
 // * Interleaved, in randomised blocks: each block calls every variant once, in an order drawn
-//   from a seeded generator (options.seed); warm-up blocks first, then options.samples measured
-//   blocks. Whatever drifts during the run (clocks, temperature, other processes, caches) hits
-//   every variant alike instead of the one that happened to run last, and no variant always
-//   follows the same other one.
+//   from a seeded generator (options.seed); warm-up blocks first, then the measured blocks.
+//   Whatever drifts during the run (clocks, temperature, other processes, caches) hits every
+//   variant alike instead of the one that happened to run last, and no variant always follows
+//   the same other one.
 // * Latency mode, like WarmupRunner: one clock.synchronize() after every call (on a device clock
 //   samples are resolved from their events later; the call itself is never stalled).
 // * The first call of each variant is kept apart (Stats does that): it is the first warm-up
@@ -21,52 +21,63 @@
 //   samples). The callable is f() or f(std::size_t call), call counting that variant's calls,
 //   warm-up included. An exception from a callable propagates (nothing is returned).
 //
+// How long: until the intervals decide
+// * After options.samples blocks (300) the intervals are looked at; while some candidate's is
+//   undecided (it holds 1 + e or 1 - e: neither a difference of the minimum effect nor less than
+//   it is shown), the blocks are doubled (600, 1200, ...) and looked at again, up to
+//   options.max_samples blocks (19200) and options.max_time of host time (30 s), whichever ends
+//   first. Comparison::stop says which (decided, sample limit, time limit); a run that a limit
+//   ended reports what its interval shows by then. max_samples == samples measures a fixed budget.
+// * Looking several times would let noise decide at one of the looks: each look's interval is
+//   made at 1 - alpha / K, K the looks the sample limit allows (Bonferroni; 7 by default, 99.29%
+//   each), so that the chance that any look is wrong stays below alpha = 1 - confidence.
+//
 // What is reported, for each variant v against the first one (the baseline b)
-// * ratio: the Hodges-Lehmann estimate of the ratio of medians v / b: exp of the median of the
-//   pairwise differences log(v_i) - log(b_j); < 1 means v is faster. Its confidence interval
-//   [lower, upper] (options.confidence, 95%) is distribution-free: exp of order statistics of
-//   those differences (gputime/stats/mann_whitney.hpp has the details; it needs no assumption
-//   about the shape of the latency distribution, and outliers barely move it). A side is open
-//   (lower 0, upper infinity) when there are too few samples to bound it.
-// * p: the two-sided Mann-Whitney U test of "both variants' durations come from the same
-//   distribution", with tie correction: the exact null distribution for small samples without
-//   ties (min(n, m) <= 8, as scipy.stats.mannwhitneyu's method='auto'), otherwise the normal
-//   approximation with continuity correction.
-// * verdict, with alpha = 1 - confidence and the minimum effect e (options.min_effect, 2%):
-//     SLOWER  when p < alpha and ratio >= 1 + e
-//     FASTER  when p < alpha and ratio <= 1 - e
-//     SAME    otherwise: no difference of at least e was shown.
-//   So a verdict needs the difference to be both statistically significant and large enough to
-//   matter. Without a true difference, p < alpha happens with probability at most about alpha,
-//   so a false FASTER/SLOWER is at most that likely (and the minimum effect makes it rarer
-//   still); a real difference of d > e is found with a probability that grows with the samples
-//   (on the simulated GPU with 5% jitter, 300 samples per variant find 3% with e = 2% in about
-//   98% of runs, and give no false verdict in 1000 runs without a difference, with or without a
-//   10% drift across the run: bench/bench_ab_power.cpp).
-//   SAME is not proof of equality: `equivalent` says whether the whole interval lies within
-//   [1 - e, 1 + e], i.e. a difference of e or more is ruled out at this confidence; the text
-//   report calls a SAME without it inconclusive.
+// * ratio, from the blocks: in block i both calls ran under the same conditions, so
+//   d_i = log(v_i) - log(b_i) is free of whatever drifted (clock, temperature, other processes),
+//   and d_i - log(ratio) is symmetric about 0 when the variants' noise has the same shape. The
+//   ratio is exp of the Hodges-Lehmann estimate of d's centre (the median of its Walsh averages),
+//   its interval exp of the signed-rank interval (gputime/stats/signed_rank.hpp): distribution-
+//   free, and honest under drift and steps that would bias or widen a comparison of the two sets
+//   of samples as a whole. A side is open (0, infinity) when there are too few blocks to bound it.
+// * p: the two-sided Wilcoxon signed-rank test of the d_i (exact for up to 50 blocks without ties).
+// * verdict: what the interval shows (gputime/measure/verdict.hpp): SLOWER when it lies at or
+//   above 1 + e, FASTER at or below 1 - e, SAME when it lies within [1 - e, 1 + e] and holds 1,
+//   "slower / faster, but by less than the minimum effect" when it lies within the band on one
+//   side of 1, "... not shown to reach the minimum effect" when it excludes 1 but reaches past
+//   the band, inconclusive otherwise. When the true ratio lies within the band, SLOWER / FASTER
+//   are wrong with probability at most alpha / 2 each, at any sample size (a point estimate past
+//   1 +- e is not enough); a true difference of 1.5 e is found in 95% of runs within the default
+//   limits under lognormal noise of sigma 0.1 (bench/bench_ab_power.cpp measures five noise shapes).
 // * With more than one candidate, each is tested against the baseline on its own: k candidates
-//   give up to k * alpha chance of at least one false verdict (raise the confidence to keep it).
+//   give up to k * alpha chance of at least one false verdict (raise the confidence to keep it);
+//   the measuring goes on until every candidate is decided.
 // * Per variant: the steady Stats (p50, p99, ...), the first call and the warm-up calls.
+// * compare_stats / compare_measured compare samples measured elsewhere, which cannot be paired:
+//   the ratio of medians by the two-sample Hodges-Lehmann estimate and its interval
+//   (gputime/stats/mann_whitney.hpp), p from the Mann-Whitney U test, at options.confidence, with
+//   the same verdict rule. Load that changed between the two sets is invisible to them.
 //
 // The results are plain data (gputime/measure/comparison.hpp; verdicts in verdict.hpp); their
 // output is in report/: to_text and operator<< in gputime/report/comparison_text.hpp, JSON in
 // gputime/report/json.hpp (JsonReport::add, to_json), HTML in gputime/report/html.hpp.
-// Bad input (fewer than 2 variants, 0 samples, a confidence outside (0, 1), a minimum effect that
-// is negative, NaN or >= 1, names that do not fit) throws gputime::InvalidArgument before
-// anything runs.
+// Bad input (fewer than 2 variants, 0 samples, max_samples below samples, max_time <= 0, a
+// confidence outside (0, 1), a minimum effect that is negative, NaN or >= 1, names that do not
+// fit) throws gputime::InvalidArgument before anything runs.
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
-#include <gputime/stats/mann_whitney.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/comparison.hpp>
+#include <gputime/measure/verdict.hpp>
+#include <gputime/stats/mann_whitney.hpp>
+#include <gputime/stats/signed_rank.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -80,11 +91,18 @@
 
 namespace gputime {
 
+/// How compare() measures and judges: calls per variant, warm-up, ordering seed, confidence,
+/// the smallest difference worth a verdict, the variants' names.
 struct CompareOptions {
-    /// Measured calls per variant: the default budget. 300 finds a 3% difference under 5%
-    /// jitter in about 98% of runs (see the top); with half the jitter a quarter of the calls
-    /// does as well (the interval's width goes with jitter / sqrt(samples)).
+    /// Measured blocks (calls per variant) before the first look at the intervals; more are
+    /// measured while they decide nothing (see the top), up to max_samples and max_time.
     std::size_t samples = 300;
+    /// The most measured blocks: the blocks double from `samples` up to this many. Equal to
+    /// `samples`: one look, a fixed budget. Must be >= samples.
+    std::size_t max_samples = 19200;
+    /// Host time the measured blocks may take (checked after every block), > 0: when it runs
+    /// out, the verdict is what the blocks so far show and Comparison::stop says time_limit.
+    std::chrono::nanoseconds max_time = std::chrono::seconds(30);
     /// Warm-up calls per variant, interleaved like the measured ones; out of the statistics.
     std::size_t warmup = 10;
     /// Seed of the generator that orders the variants in each block.
@@ -104,6 +122,7 @@ public:
               std::enable_if_t<!std::is_same<Fn, Variant>::value &&
                                    (std::is_invocable<Fn&>::value || std::is_invocable<Fn&, std::size_t>::value),
                                int> = 0>
+    /// Wraps `fn`; a null function pointer or empty std::function makes an empty Variant.
     Variant(F&& fn) {  // implicit on purpose: compare(clock, {f, g})
         if (is_null(fn)) return;
         if constexpr (std::is_invocable<Fn&, std::size_t>::value) {
@@ -113,7 +132,9 @@ public:
         }
     }
 
+    /// Calls the callable (with `call` when it takes a call index).
     void operator()(std::size_t call) const { call_(call); }
+    /// Holds a callable (compare() refuses an empty Variant).
     explicit operator bool() const noexcept { return static_cast<bool>(call_); }
 
 private:
@@ -242,12 +263,56 @@ inline Contrast contrast_of(const Stats& baseline, const Stats& candidate, doubl
     c.min_effect = min_effect;
     c.samples = xs.size();
     c.baseline_samples = ys.size();
-    const bool significant = test.p_value < 1.0 - confidence;
-    if (significant && c.ratio > 1.0 && c.ratio >= 1.0 + min_effect) c.verdict = Verdict::slower;
-    else if (significant && c.ratio < 1.0 && c.ratio <= 1.0 - min_effect) c.verdict = Verdict::faster;
-    else c.verdict = Verdict::same;  // a Contrast starts out inconclusive
+    c.verdict = verdict_of(c.ratio_lower, c.ratio_upper, min_effect);
     c.equivalent = rules_out_effect(c.ratio_lower, c.ratio_upper, min_effect);
     return c;
+}
+
+// Block by block: d_i = log(candidate_i) - log(baseline_i), the i-th steady sample of each (the
+// same block), its signed-rank interval at `interval_confidence`.
+inline Contrast paired_contrast_of(const std::vector<Duration>& baseline, const std::vector<Duration>& candidate,
+                                   double interval_confidence, double confidence, double min_effect) {
+    const std::size_t n = std::min(baseline.size(), candidate.size());
+    double smallest = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (baseline[i].count() > 0.0) smallest = std::min(smallest, baseline[i].count());
+        if (candidate[i].count() > 0.0) smallest = std::min(smallest, candidate[i].count());
+    }
+    const double zero = std::isinf(smallest) ? 1.0 : smallest / 2.0;  // keeps every rank
+    std::vector<double> d(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double b = baseline[i].count() > 0.0 ? baseline[i].count() : zero;
+        const double v = candidate[i].count() > 0.0 ? candidate[i].count() : zero;
+        d[i] = std::log(v) - std::log(b);
+    }
+    std::sort(d.begin(), d.end());
+    Contrast c;
+    c.paired = true;
+    c.confidence = confidence;
+    c.min_effect = min_effect;
+    c.samples = n;
+    c.baseline_samples = n;
+    if (n > 0) {
+        const SignedRankResult test = wilcoxon_signed_rank_sorted(d, RankTestMethod::automatic);
+        const ShiftEstimate shift = walsh_hodges_lehmann_sorted(d, interval_confidence, test.exact);
+        c.ratio = std::exp(shift.estimate);
+        c.ratio_lower = std::exp(shift.lower);  // exp(-inf) = 0
+        c.ratio_upper = std::exp(shift.upper);  // exp(+inf) = inf
+        c.coverage = shift.coverage;
+        c.p_value = test.p_value;
+        c.u_statistic = test.w_plus;
+        c.exact_p = test.exact;
+    }
+    c.verdict = verdict_of(c.ratio_lower, c.ratio_upper, min_effect);
+    c.equivalent = rules_out_effect(c.ratio_lower, c.ratio_upper, min_effect);
+    return c;
+}
+
+// Looks at samples, 2 samples, 4 samples, ... blocks and a last one at max_samples.
+inline std::size_t planned_looks(std::size_t samples, std::size_t max_samples) noexcept {
+    std::size_t looks = 1;
+    for (std::size_t n = samples; n < max_samples; n = n > max_samples / 2 ? max_samples : 2 * n) ++looks;
+    return looks;
 }
 
 template <class Clock>
@@ -333,12 +398,18 @@ Comparison compare(Clock& clock, const std::vector<Variant>& variants, const Com
     if (options.warmup == 0 && options.samples < 2)
         throw InvalidArgument(where, "samples",
                               "must be >= 2 when warmup is 0: the first call is kept apart, the rest are the samples");
+    if (options.max_samples < options.samples)
+        throw InvalidArgument(where, "max_samples",
+                              "must be >= samples (" + std::to_string(options.samples) + "), got " +
+                                  std::to_string(options.max_samples));
+    if (options.max_time.count() <= 0)
+        throw InvalidArgument(where, "max_time", "must be > 0 ns, got " + std::to_string(options.max_time.count()) + " ns");
     detail::check_compare_statistics(where, options.confidence, options.min_effect);
     detail::check_names(where, options.names, variants.size());
 
     const std::size_t k = variants.size();
     Comparison result;
-    result.samples = options.samples;
+    result.samples = 0;  // counted below
     result.warmup = options.warmup;
     result.seed = options.seed;
     result.confidence = options.confidence;
@@ -365,13 +436,52 @@ Comparison compare(Clock& clock, const std::vector<Variant>& variants, const Com
             }
             for (const Duration d : warm[v].samples()) t.warmup.push_back(d);
         }
+        result.planned_looks = detail::planned_looks(options.samples, options.max_samples);
+        result.look_confidence = 1.0 - (1.0 - options.confidence) / static_cast<double>(result.planned_looks);
+        result.looks = 0;
         const auto started = clock.host_now();
-        for (std::size_t block = 0; block < options.samples; ++block) {
-            order_source.shuffle(order);
-            for (const std::size_t v : order)
-                detail::compare_call(clock, variants[v], calls[v]++, result.variants[v].latency);
+        std::size_t target = options.samples;
+        for (;;) {
+            bool out_of_time = false;
+            while (result.samples < target && !out_of_time) {
+                order_source.shuffle(order);
+                for (const std::size_t v : order)
+                    detail::compare_call(clock, variants[v], calls[v]++, result.variants[v].latency);
+                ++result.samples;
+                out_of_time = clock.host_now() - started >= options.max_time;
+            }
+            clock.synchronize();
+            ++result.looks;
+            // The steady samples of every variant are in block order, and every variant lost the
+            // same first block to its first call when there was no warm-up: samples()[i] of all
+            // variants come from one block.
+            result.contrasts.clear();
+            bool all_decided = true;
+            for (std::size_t v = 1; v < k; ++v) {
+                Contrast c = detail::paired_contrast_of(result.variants[0].latency.samples(),
+                                                        result.variants[v].latency.samples(), result.look_confidence,
+                                                        options.confidence, options.min_effect);
+                c.variant = v;
+                c.baseline = 0;
+                c.name = result.variants[v].name;
+                c.baseline_name = result.variants[0].name;
+                all_decided = all_decided && decided(c.verdict);
+                result.contrasts.push_back(std::move(c));
+            }
+            if (all_decided) {
+                result.stop = CompareStop::decided;
+                break;
+            }
+            if (out_of_time) {
+                result.stop = CompareStop::time_limit;
+                break;
+            }
+            if (target >= options.max_samples) {
+                result.stop = CompareStop::sample_limit;
+                break;
+            }
+            target = target > options.max_samples / 2 ? options.max_samples : 2 * target;
         }
-        clock.synchronize();
         result.wall = Duration(clock.host_now() - started);
     } catch (...) {
         try {
@@ -379,16 +489,6 @@ Comparison compare(Clock& clock, const std::vector<Variant>& variants, const Com
         } catch (...) {
         }
         throw;
-    }
-
-    for (std::size_t v = 1; v < k; ++v) {
-        Contrast c = detail::contrast_of(result.variants[0].latency, result.variants[v].latency, options.confidence,
-                                         options.min_effect);
-        c.variant = v;
-        c.baseline = 0;
-        c.name = result.variants[v].name;
-        c.baseline_name = result.variants[0].name;
-        result.contrasts.push_back(std::move(c));
     }
     return result;
 }
