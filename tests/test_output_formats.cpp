@@ -5,6 +5,7 @@
 #include "support/manual_clock.hpp"
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
+#include "support/test_helpers.hpp"
 
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/gated_times.hpp>
@@ -51,17 +52,7 @@ gputime::Stats steady(double first, std::initializer_list<double> samples) {
     return s;
 }
 
-template <class F>
-gputime::InvalidArgument invalid_argument_of(F&& f) {
-    try {
-        f();
-    } catch (const gputime::InvalidArgument& e) {
-        return e;
-    }
-    const bool threw_invalid_argument = false;
-    CHECK(threw_invalid_argument);
-    return gputime::InvalidArgument("(nothing thrown)", "(none)", "");
-}
+using gputime_test::invalid_argument_of;
 
 }  // namespace
 
