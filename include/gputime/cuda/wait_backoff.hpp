@@ -18,7 +18,7 @@ namespace gputime {
 /// first, each twice the last up to `max_sleep`, never past the timeout. The defaults notice the
 /// end of a steady kernel within one query and keep a core busy for about `spin` per wait.
 struct WaitBackoff {
-    std::chrono::nanoseconds spin = std::chrono::microseconds(50);         ///< Polling with yield() first; >= 0.
+    std::chrono::nanoseconds spin = std::chrono::microseconds(50);         ///< Polling before a predicted end (else with yield() first); >= 0.
     std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);  ///< The first sleep; > 0.
     std::chrono::nanoseconds max_sleep = std::chrono::microseconds(200);   ///< The longest sleep; >= first_sleep.
 };
