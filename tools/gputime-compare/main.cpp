@@ -10,28 +10,37 @@
 // matched by name: a run by its name, a Stats by the name it was written with, an idle-gap sweep
 // point as "<name> @ idle gap <gap>", a layer profile as "<label>" (the iteration) and
 // "<label> / <layer path>", an A/B comparison's variants as "<name> / <variant>".
-// One row per result: p50 (median), p99 and first call of both sides, the ratio of medians
-// candidate / baseline with its confidence interval, and the verdict:
-//   * both sides carry their samples (the default of gputime::JsonOptions): the ratio is the
-//     Hodges-Lehmann estimate with its distribution-free interval and the verdict the two-sided
-//     Mann-Whitney U test, as gputime::compare_stats computes them (method "rank");
-//   * otherwise the ratio is of the two p50s and its interval is made of the two p50 intervals in
-//     the files, [lower_b / upper_a, upper_b / lower_a] (method "intervals"): if each holds with
-//     probability 1 - alpha, both do with at least 1 - 2 alpha, so the interval's coverage is at
-//     least 90% for two 95% intervals; the difference counts as shown when it excludes 1.
-//   SLOWER: shown and the ratio >= 1 + min effect; FASTER: shown and the ratio <= 1 - min effect;
-//   SAME: neither, and the interval lies within [1 - min effect, 1 + min effect], so a difference
-//   of the minimum effect is ruled out; inconclusive: neither, and the interval does not rule
-//   one out (too few samples, too much noise). The verdicts and their labels are the library's
-//   (gputime::compare_stats; gputime::verdict_of and rules_out_effect on an interval,
-//   gputime/measure/verdict.hpp; gputime::verdict_label), and numbers are written as every
-//   gputime report writes them (gputime/report/detail/number_text.hpp).
+// One row per result: p50 (median), p99 and first call of both sides, the ratio candidate /
+// baseline with its confidence interval, the verdict (gputime::verdict_of: SLOWER only when the
+// whole interval lies at or above 1 + min effect, SAME when it lies within 1 +- min effect, ...)
+// and the evidence it rests on. Runs of one result are matched by name; the same name in several
+// files of a directory is several runs (repetitions) of that result.
+//   * every run carries its samples (the default of gputime::JsonOptions): gputime::compare_runs
+//     (gputime/measure/run_to_run.hpp). With several runs on a side, run-level medians (Welch's
+//     t, as Google Benchmark's compare.py compares repetitions; widened when the runs of a side
+//     drift), evidence "N vs M runs". With one run per side, the Hodges-Lehmann interval of the
+//     two runs' samples, widened by the drift each run shows between its segments, evidence
+//     "1 run each, drift +-x%": load that changes between two runs taken one after the other is
+//     invisible to a rank test of their samples, and one run per side can only account for the
+//     load changes the runs themselves show (repeat the runs for more).
+//   * otherwise one run per side: the ratio of the two p50s, its interval made of the two p50
+//     intervals in the files, [lower_b / upper_a, upper_b / lower_a] (if each holds with
+//     probability 1 - alpha, both do with at least 1 - 2 alpha), evidence "p50 intervals"; several
+//     runs per side: their p50s as run-level values, evidence "N vs M run p50s".
+// A file is refused (exit status 2, the file and the field named) when it is not what gputime
+// writes, never compared: a field of the wrong type ("samples": "abc", "name": 123), a sample or
+// statistic that is not a finite duration >= 0, samples that contradict the file's own
+// statistics (steady_calls, min, p50, max), a schema_version that is not a whole number this tool
+// reads.
 // Exit status (a CI gate): 1 when --fail-above PCT is given and a result is SLOWER with a ratio
-// above 1 + PCT; 2 for a usage error or a file that cannot be read or is not gputime's JSON (the
-// message says which and why); 0 otherwise (without --fail-above the tool only reports).
+// above 1 + PCT; 2 for a usage error, a file that cannot be read or is not gputime's JSON, or
+// when no result name appears on both sides (nothing compared: a renamed benchmark must not pass
+// the gate); 0 otherwise (without --fail-above the tool only reports).
 // The library itself has no third-party dependency; this tool reads JSON with nlohmann/json.
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/comparison.hpp>
+#include <gputime/measure/run_to_run.hpp>
+#include <gputime/measure/verdict.hpp>
 #include <gputime/report/comparison_text.hpp>
 #include <gputime/report/detail/number_text.hpp>
 #include <gputime/report/detail/text_table.hpp>
@@ -50,6 +59,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -144,20 +154,22 @@ Options parse_arguments(int argc, char** argv) {
     return o;
 }
 
-// What one side knows of one result.
+// What one run of one result holds.
 struct Measurement {
     std::optional<double> p50, p99, first_call;
     std::optional<double> p50_lower, p50_upper;  // the interval's ends; empty when open or absent
     std::vector<double> samples;                 // steady samples, when the file has them
-    std::size_t steady_calls = 0;
+    bool has_samples = false;
 };
 
+// What one side knows: every run of every result, by name.
 struct Side {
-    std::string description;                         // "a.json" or "dir/ (3 files)"
-    std::vector<std::string> order;                  // result names in file order
-    std::map<std::string, Measurement> results;
-    std::vector<std::string> notes;                  // skipped files
-    std::map<std::string, std::string> context;      // a few context fields, to warn when they differ
+    std::string description;                                 // "a.json" or "dir/ (3 files)"
+    std::vector<std::string> order;                          // result names in file order
+    std::map<std::string, std::vector<Measurement>> results;  // runs of each result
+    std::vector<std::string> notes;                          // skipped files
+    std::map<std::string, std::string> context;              // a few context fields, to warn when they differ
+    std::set<std::string> in_this_file;                      // names seen in the file being read
 };
 
 std::optional<double> number_at(const json& object, const char* key) {
@@ -167,28 +179,75 @@ std::optional<double> number_at(const json& object, const char* key) {
     return it->get<double>();
 }
 
+// A field that is not what gputime writes: the file is refused, naming it.
+[[noreturn]] void bad_field(const std::string& where, const std::string& field, const std::string& why,
+                            const json& value) {
+    throw InputError(where + ": field \"" + field + "\" " + why + ", got " + value.dump());
+}
+
+// A duration field: absent or null (open, or no sample), else a finite number >= 0.
+std::optional<double> duration_at(const json& object, const char* key, const std::string& where) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number() || !(it->get<double>() >= 0.0) || !std::isfinite(it->get<double>()))
+        bad_field(where, key, "must be a duration in ns (a finite number >= 0)", *it);
+    return it->get<double>();
+}
+
 Measurement measurement_of(const json& stats, const std::string& where) {
-    if (!stats.is_object()) throw InputError(where + ": a statistics object was expected");
+    if (!stats.is_object()) throw InputError(where + ": a statistics object was expected, got " + stats.dump());
     Measurement m;
-    m.p50 = number_at(stats, "p50");
-    m.p99 = number_at(stats, "p99");
-    m.first_call = number_at(stats, "first_call");
-    if (const std::optional<double> n = number_at(stats, "steady_calls")) m.steady_calls = static_cast<std::size_t>(*n);
+    m.p50 = duration_at(stats, "p50", where);
+    m.p99 = duration_at(stats, "p99", where);
+    m.first_call = duration_at(stats, "first_call", where);
+    const std::optional<double> min = duration_at(stats, "min", where);
+    const std::optional<double> max = duration_at(stats, "max", where);
+    std::optional<std::uint64_t> steady_calls;
+    if (const auto n = stats.find("steady_calls"); n != stats.end()) {
+        if (!n->is_number_unsigned() && !(n->is_number_integer() && n->get<std::int64_t>() >= 0))
+            bad_field(where, "steady_calls", "must be a whole number >= 0", *n);
+        steady_calls = n->get<std::uint64_t>();
+    }
     const auto intervals = stats.find("intervals");
-    if (intervals != stats.end() && intervals->is_object()) {
+    if (intervals != stats.end() && !intervals->is_null()) {
+        if (!intervals->is_object()) bad_field(where, "intervals", "must be an object", *intervals);
         const auto p50 = intervals->find("p50");
-        if (p50 != intervals->end()) {
-            m.p50_lower = number_at(*p50, "lower");
-            m.p50_upper = number_at(*p50, "upper");
+        if (p50 != intervals->end() && !p50->is_null()) {
+            if (!p50->is_object()) bad_field(where, "intervals.p50", "must be an object", *p50);
+            m.p50_lower = duration_at(*p50, "lower", where + ": intervals.p50");
+            m.p50_upper = duration_at(*p50, "upper", where + ": intervals.p50");
         }
     }
     const auto samples = stats.find("samples");
-    if (samples != stats.end() && samples->is_array()) {
+    if (samples != stats.end()) {
+        if (!samples->is_array()) bad_field(where, "samples", "must be an array of durations in ns", *samples);
+        m.has_samples = true;
         m.samples.reserve(samples->size());
-        for (const json& s : *samples) {
-            if (!s.is_number() || !(s.get<double>() >= 0.0) || !std::isfinite(s.get<double>()))
-                throw InputError(where + ": a sample that is not a finite duration >= 0");
-            m.samples.push_back(s.get<double>());
+        for (std::size_t k = 0; k < samples->size(); ++k) {
+            const json& v = (*samples)[k];
+            if (!v.is_number() || !(v.get<double>() >= 0.0) || !std::isfinite(v.get<double>()))
+                bad_field(where, "samples[" + std::to_string(k) + "]", "must be a duration in ns (a finite number >= 0)",
+                          v);
+            m.samples.push_back(v.get<double>());
+        }
+        // The file's own statistics must be those of its samples (gputime writes both).
+        if (steady_calls && *steady_calls != m.samples.size())
+            bad_field(where, "steady_calls", "contradicts the " + std::to_string(m.samples.size()) + " samples",
+                      stats.at("steady_calls"));
+        if (!m.samples.empty()) {
+            gputime::Stats check;
+            for (const double v : m.samples) check.add_steady(gputime::Duration{v});
+            const std::pair<const char*, std::pair<std::optional<double>, double>> own[] = {
+                {"p50", {m.p50, check.p50().count()}},
+                {"min", {min, check.min().count()}},
+                {"max", {max, check.max().count()}},
+            };
+            for (const auto& [key, values] : own)
+                if (values.first && *values.first != values.second)
+                    bad_field(where, key,
+                              "contradicts the samples (they give " + gputime::format_duration(gputime::Duration{values.second}) +
+                                  ")",
+                              stats.at(key));
         }
     }
     return m;
@@ -200,12 +259,24 @@ std::string string_at(const json& object, const char* key) {
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A string field that must be a string when it is there (a result's name, kind, a layer's path).
+std::string text_field(const json& object, const char* key, const std::string& where) {
+    if (!object.is_object()) throw InputError(where + ": an object was expected, got " + object.dump());
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return {};
+    if (!it->is_string()) bad_field(where, key, "must be a string", *it);
+    return it->get<std::string>();
+}
+
+// One run of result `name`; the same name in another file of the side is another run of it.
 void add_result(Side& side, const std::string& name, const json& stats, const std::string& file) {
-    if (side.results.count(name) != 0)
-        throw InputError(file + ": result '" + name + "' appears twice in " + side.description +
-                         "; results are matched by name, so names must be unique");
-    side.results.emplace(name, measurement_of(stats, file + ": result '" + name + "'"));
-    side.order.push_back(name);
+    if (!side.in_this_file.insert(name).second)
+        throw InputError(file + ": result '" + name +
+                         "' appears twice in one file; results are matched by name, so names must be unique "
+                         "within a file (runs of one result go in separate files)");
+    std::vector<Measurement>& runs = side.results[name];
+    if (runs.empty()) side.order.push_back(name);
+    runs.push_back(measurement_of(stats, file + ": result '" + name + "'"));
 }
 
 const json& member(const json& object, const char* key, const std::string& where) {
@@ -236,11 +307,16 @@ bool read_file(Side& side, const fs::path& path, bool skip_foreign) {
         throw InputError(file + " is not a gputime results file (no \"schema\": \"gputime-results\"; write it "
                                 "with gputime::to_json or gputime::JsonReport)");
     }
-    const std::optional<double> version = number_at(doc, "schema_version");
-    if (!version || *version < 1 || *version > newest_schema_version)
-        throw InputError(file + ": schema_version " +
-                         (version ? std::to_string(static_cast<int>(*version)) : std::string("missing")) +
-                         "; this gputime-compare reads versions up to " + std::to_string(newest_schema_version));
+    const auto version = doc.find("schema_version");
+    if (version == doc.end())
+        throw InputError(file + ": field \"schema_version\" is missing; this gputime-compare reads versions 1 to " +
+                         std::to_string(newest_schema_version));
+    if (!version->is_number_integer() || version->get<std::int64_t>() < 1 ||
+        version->get<std::int64_t>() > newest_schema_version)
+        bad_field(file, "schema_version",
+                  "must be a version this gputime-compare reads, a whole number from 1 to " +
+                      std::to_string(newest_schema_version),
+                  *version);
     const json& context = doc.contains("context") ? doc.at("context") : json::object();
     const json host = context.is_object() && context.contains("host") ? context.at("host") : json::object();
     const json build = context.is_object() && context.contains("build") ? context.at("build") : json::object();
@@ -255,10 +331,13 @@ bool read_file(Side& side, const fs::path& path, bool skip_foreign) {
         if (side.context.count(field) == 0) side.context[field] = value;
 
     const json& results = member(doc, "results", file);
-    if (!results.is_array()) throw InputError(file + ": \"results\" is not an array");
-    for (const json& r : results) {
-        const std::string kind = string_at(r, "kind");
-        const std::string name = string_at(r, "name");
+    if (!results.is_array()) bad_field(file, "results", "must be an array", results);
+    side.in_this_file.clear();
+    for (std::size_t index = 0; index < results.size(); ++index) {
+        const json& r = results[index];
+        const std::string at = file + ": results[" + std::to_string(index) + "]";
+        const std::string kind = text_field(r, "kind", at);
+        const std::string name = text_field(r, "name", at);
         if (kind == "run") {
             add_result(side, name, member(r, "latency", file), file);
         } else if (kind == "stats") {
@@ -273,10 +352,10 @@ bool read_file(Side& side, const fs::path& path, bool skip_foreign) {
         } else if (kind == "layer_profile") {
             add_result(side, name, member(r, "iteration", file), file);
             for (const json& layer : member(r, "layers", file))
-                add_result(side, name + " / " + string_at(layer, "path"), member(layer, "stats", file), file);
+                add_result(side, name + " / " + text_field(layer, "path", at), member(layer, "stats", file), file);
         } else if (kind == "comparison") {
             for (const json& variant : member(r, "variants", file))
-                add_result(side, name + " / " + string_at(variant, "name"), member(variant, "latency", file), file);
+                add_result(side, name + " / " + text_field(variant, "name", at), member(variant, "latency", file), file);
         } else {
             side.notes.push_back("skipped result '" + name + "' of " + file + ": unknown kind '" + kind + "'");
         }
@@ -307,47 +386,109 @@ Side read_side(const std::string& argument) {
     return side;
 }
 
-// The ratio of medians candidate / baseline, its interval, and the library's verdict on it.
+// The ratio candidate / baseline, its interval, the library's verdict on it, and what it rests on.
 struct Outcome {
-    std::optional<gputime::Contrast> contrast;  // none without a steady sample on a side
-    std::string verdict;  // gputime::verdict_label, or why there is none
-    bool rank = false;    // from the samples (else from the intervals)
+    bool compared = false;  // false without a steady sample on a side
+    double ratio = 1.0, lower = 0.0, upper = std::numeric_limits<double>::infinity();
+    double p_value = std::numeric_limits<double>::quiet_NaN();
+    gputime::Verdict verdict = gputime::Verdict::inconclusive;
+    std::string evidence;  // short, for the table
+    enum class Method { samples, one_run_each, p50_intervals, run_p50s } method = Method::samples;
 };
 
-Outcome compare_one(const Measurement& a, const Measurement& b, const Options& o) {
+Outcome compare_one(const std::vector<Measurement>& a, const std::vector<Measurement>& b, const Options& o) {
     Outcome out;
-    if (!a.samples.empty() && !b.samples.empty()) {
-        gputime::Stats base, candidate;
-        for (const double s : a.samples) base.add_steady(gputime::Duration{s});
-        for (const double s : b.samples) candidate.add_steady(gputime::Duration{s});
-        gputime::CompareOptions options;
-        options.confidence = o.confidence;
-        options.min_effect = o.min_effect;
-        out.contrast = gputime::compare_stats(base, candidate, options);
-        out.rank = true;
-    } else if (a.p50 && b.p50 && *a.p50 > 0.0) {
-        // From the files' p50 intervals: the library's verdict on that interval; no p-value.
-        gputime::Contrast c;
-        c.ratio = *b.p50 / *a.p50;
-        if (b.p50_lower && a.p50_upper && *a.p50_upper > 0.0) c.ratio_lower = *b.p50_lower / *a.p50_upper;
-        if (b.p50_upper && a.p50_lower && *a.p50_lower > 0.0) c.ratio_upper = *b.p50_upper / *a.p50_lower;
-        c.p_value = std::numeric_limits<double>::quiet_NaN();
-        c.confidence = o.confidence;
-        c.min_effect = o.min_effect;
-        c.verdict = gputime::verdict_of(c.ratio_lower, c.ratio_upper, o.min_effect);
-        c.equivalent = gputime::rules_out_effect(c.ratio_lower, c.ratio_upper, o.min_effect);
-        out.contrast = c;
+    gputime::RunToRunOptions options;
+    options.confidence = o.confidence;
+    options.min_effect = o.min_effect;
+    const auto all_samples = [](const std::vector<Measurement>& runs) {
+        for (const Measurement& m : runs)
+            if (m.samples.empty()) return false;
+        return true;
+    };
+    const auto runs_text = [&](const char* what) {
+        return std::to_string(a.size()) + " vs " + std::to_string(b.size()) + " " + what;
+    };
+    if (all_samples(a) && all_samples(b)) {
+        auto runs_of = [](const std::vector<Measurement>& side) {
+            std::vector<std::vector<gputime::Duration>> runs;
+            for (const Measurement& m : side) {
+                runs.emplace_back();
+                for (const double v : m.samples) runs.back().emplace_back(v);
+            }
+            return runs;
+        };
+        const gputime::RunToRunComparison c = gputime::compare_runs(runs_of(a), runs_of(b), options);
+        out.compared = true;
+        out.ratio = c.ratio;
+        out.lower = c.ratio_lower;
+        out.upper = c.ratio_upper;
+        out.p_value = c.p_value;
+        out.verdict = c.verdict;
+        switch (c.evidence) {
+            case gputime::RunEvidence::repeated_runs: out.evidence = runs_text("runs"); break;
+            case gputime::RunEvidence::one_run_each:
+                out.method = Outcome::Method::one_run_each;
+                out.evidence = "1 run each, drift +-" + gputime::detail::percent_text(c.drift_allowance, 1);
+                break;
+            case gputime::RunEvidence::one_run_each_short:
+                out.method = Outcome::Method::one_run_each;
+                out.evidence = "1 run each, too short for drift";
+                break;
+        }
+        return out;
     }
-    out.verdict = out.contrast ? gputime::verdict_label(*out.contrast) : std::string("n/a");
+    const auto p50s = [](const std::vector<Measurement>& side) {
+        for (const Measurement& m : side)
+            if (!m.p50 || !(*m.p50 > 0.0)) return false;
+        return true;
+    };
+    if (!p50s(a) || !p50s(b)) return out;  // no steady sample on a side
+    out.compared = true;
+    out.method = Outcome::Method::p50_intervals;
+    if (a.size() == 1 && b.size() == 1) {
+        // From the files' p50 intervals; there is no p-value.
+        out.ratio = *b[0].p50 / *a[0].p50;
+        if (b[0].p50_lower && a[0].p50_upper && *a[0].p50_upper > 0.0) out.lower = *b[0].p50_lower / *a[0].p50_upper;
+        if (b[0].p50_upper && a[0].p50_lower && *a[0].p50_lower > 0.0) out.upper = *b[0].p50_upper / *a[0].p50_lower;
+        out.verdict = gputime::verdict_of(out.lower, out.upper, o.min_effect);
+        out.evidence = "p50 intervals";
+        return out;
+    }
+    // Several runs without samples: each run's p50 is its run-level value.
+    auto p50_runs = [](const std::vector<Measurement>& side) {
+        std::vector<std::vector<gputime::Duration>> runs;
+        for (const Measurement& m : side) runs.push_back({gputime::Duration{*m.p50}});
+        return runs;
+    };
+    const gputime::RunToRunComparison c = gputime::compare_runs(p50_runs(a), p50_runs(b), options);
+    out.ratio = c.ratio;
+    out.lower = c.ratio_lower;
+    out.upper = c.ratio_upper;
+    out.p_value = c.p_value;
+    out.verdict = c.verdict;
+    out.method = Outcome::Method::run_p50s;
+    out.evidence = runs_text("run p50s");
     return out;
 }
+
+// A statistic over a side's runs for the table: its value in the one run, the median over several.
+std::optional<double> over_runs(const std::vector<Measurement>& runs, std::optional<double> Measurement::*field) {
+    std::vector<double> values;
+    for (const Measurement& m : runs)
+        if (m.*field) values.push_back(*(m.*field));
+    if (values.empty()) return std::nullopt;
+    std::sort(values.begin(), values.end());
+    return values[(values.size() - 1) / 2];
+}
+
+using gputime::detail::percent_text;
+using gputime::detail::ratio_text;
 
 std::string duration_cell(const std::optional<double>& ns) {
     return ns ? gputime::format_duration(gputime::Duration{*ns}) : std::string("-");
 }
 
-using gputime::detail::percent_text;
-using gputime::detail::ratio_text;
 
 int run(const Options& o) {
     const Side a = read_side(o.baseline);
@@ -359,40 +500,58 @@ int run(const Options& o) {
     const std::string confidence = percent_text(o.confidence);
     gputime::detail::TextTable table(
         {"result", "base", "new", "base", "new", "base", "new", "ratio", confidence + " interval", "p",
-         "verdict"},
-        {"", p50, p50, p99, p99, first, first, "", "", "", ""});
+         "verdict", "evidence"},
+        {"", p50, p50, p99, p99, first, first, "", "", "", "", ""});
 
     std::vector<std::string> names = a.order;
     for (const std::string& n : b.order)
         if (a.results.count(n) == 0) names.push_back(n);
-    std::size_t rank_rows = 0, interval_rows = 0;
+    std::size_t sample_rows = 0, one_run_rows = 0, interval_rows = 0, p50_run_rows = 0, matched = 0;
     std::vector<std::string> regressions;
     for (const std::string& name : names) {
         const auto in_a = a.results.find(name);
         const auto in_b = b.results.find(name);
+        const auto p50_of = [](const std::vector<Measurement>& runs) { return over_runs(runs, &Measurement::p50); };
+        const auto p99_of = [](const std::vector<Measurement>& runs) { return over_runs(runs, &Measurement::p99); };
+        const auto first_of = [](const std::vector<Measurement>& runs) {
+            return over_runs(runs, &Measurement::first_call);
+        };
         if (in_a == a.results.end() || in_b == b.results.end()) {
-            const Measurement& m = in_a != a.results.end() ? in_a->second : in_b->second;
+            const std::vector<Measurement>& m = in_a != a.results.end() ? in_a->second : in_b->second;
             const bool baseline_only = in_a != a.results.end();
             const auto base = [&](const std::optional<double>& v) { return baseline_only ? duration_cell(v) : "-"; };
             const auto cand = [&](const std::optional<double>& v) { return baseline_only ? "-" : duration_cell(v); };
-            table.row({name, base(m.p50), cand(m.p50), base(m.p99), cand(m.p99), base(m.first_call), cand(m.first_call),
-                       "-", "-", "-", baseline_only ? "only in baseline" : "only in candidate"});
+            table.row({name, base(p50_of(m)), cand(p50_of(m)), base(p99_of(m)), cand(p99_of(m)), base(first_of(m)),
+                       cand(first_of(m)), "-", "-", "-", baseline_only ? "only in baseline" : "only in candidate", "-"});
             continue;
         }
-        const Measurement& ma = in_a->second;
-        const Measurement& mb = in_b->second;
+        ++matched;
+        const std::vector<Measurement>& ma = in_a->second;
+        const std::vector<Measurement>& mb = in_b->second;
         const Outcome out = compare_one(ma, mb, o);
-        const gputime::Contrast* c = out.contrast ? &*out.contrast : nullptr;
-        if (c != nullptr) (out.rank ? rank_rows : interval_rows) += 1;
+        if (out.compared) {
+            switch (out.method) {
+                case Outcome::Method::samples: ++sample_rows; break;
+                case Outcome::Method::one_run_each: ++one_run_rows; break;
+                case Outcome::Method::p50_intervals: ++interval_rows; break;
+                case Outcome::Method::run_p50s: ++p50_run_rows; break;
+            }
+        }
         const std::string interval =
-            c != nullptr ? "[" + ratio_text(c->ratio_lower) + ", " + ratio_text(c->ratio_upper) + "]" : std::string("-");
-        table.row({name, duration_cell(ma.p50), duration_cell(mb.p50), duration_cell(ma.p99), duration_cell(mb.p99),
-                   duration_cell(ma.first_call), duration_cell(mb.first_call),
-                   c != nullptr ? ratio_text(c->ratio) + "x" : std::string("-"), interval,
-                   c != nullptr ? gputime::detail::p_value_text(c->p_value) : std::string("-"), out.verdict});
-        if (o.fail_above && c != nullptr && c->verdict == gputime::Verdict::slower && c->ratio > 1.0 + *o.fail_above)
-            regressions.push_back(name + " (" + ratio_text(c->ratio) + "x)");
+            out.compared ? "[" + ratio_text(out.lower) + ", " + ratio_text(out.upper) + "]" : std::string("-");
+        table.row({name, duration_cell(p50_of(ma)), duration_cell(p50_of(mb)), duration_cell(p99_of(ma)),
+                   duration_cell(p99_of(mb)), duration_cell(first_of(ma)), duration_cell(first_of(mb)),
+                   out.compared ? ratio_text(out.ratio) + "x" : std::string("-"), interval,
+                   out.compared && !std::isnan(out.p_value) ? gputime::detail::p_value_text(out.p_value) : std::string("-"),
+                   out.compared ? std::string(gputime::to_string(out.verdict)) : std::string("n/a"),
+                   out.compared ? out.evidence : std::string("-")});
+        if (o.fail_above && out.compared && out.verdict == gputime::Verdict::slower && out.ratio > 1.0 + *o.fail_above)
+            regressions.push_back(name + " (" + ratio_text(out.ratio) + "x)");
     }
+    if (matched == 0 && !names.empty())
+        throw InputError("no result name appears on both sides (" + std::to_string(a.results.size()) + " in " +
+                         a.description + ", " + std::to_string(b.results.size()) + " in " + b.description +
+                         "): nothing was compared; a renamed or missing benchmark must not pass as no regression");
 
     std::vector<std::string> notes;
     for (const auto& [field, value] : a.context) {
@@ -404,19 +563,31 @@ int run(const Options& o) {
     for (const Side* side : {&a, &b})
         for (const std::string& n : side->notes) notes.push_back(n);
     std::string method;
-    if (rank_rows > 0)
-        method += "ratio from the samples: Hodges-Lehmann estimate of the ratio of medians, p from the two-sided "
-                  "Mann-Whitney U test (" + std::to_string(rank_rows) + (rank_rows == 1 ? " result)" : " results)");
+    if (sample_rows > 0)
+        method += "repeated runs: Welch's t on run-level medians, widened by the drift between the runs of a side (" +
+                  std::to_string(sample_rows) + (sample_rows == 1 ? " result)" : " results)");
+    if (one_run_rows > 0) {
+        if (!method.empty()) method += "; ";
+        method += "one run each: Hodges-Lehmann interval of the ratio of medians from the samples, widened by the "
+                  "drift the runs show between their segments; a load change the runs do not show cannot be told "
+                  "from a change of code: repeat the runs (" +
+                  std::to_string(one_run_rows) + (one_run_rows == 1 ? " result)" : " results)");
+    }
     if (interval_rows > 0) {
         if (!method.empty()) method += "; ";
         method += "ratio of p50s, interval from the files' p50 intervals, coverage at least " +
                   percent_text(1.0 - 2.0 * (1.0 - o.confidence)) + " (" + std::to_string(interval_rows) +
                   (interval_rows == 1 ? " result without samples)" : " results without samples)");
     }
-    std::string verdicts = "SLOWER/FASTER: a difference shown at " + confidence +
-                           " confidence and of at least " + percent_text(o.min_effect) +
-                           "; SAME: the interval rules out one of " + percent_text(o.min_effect) +
-                           "; inconclusive: neither (measure more, or on a quieter machine)";
+    if (p50_run_rows > 0) {
+        if (!method.empty()) method += "; ";
+        method += "repeated runs without samples: Welch's t on the runs' p50s (" + std::to_string(p50_run_rows) +
+                  (p50_run_rows == 1 ? " result)" : " results)");
+    }
+    std::string verdicts = "SLOWER/FASTER: the whole " + confidence + " interval at least " +
+                           percent_text(o.min_effect) + " from 1; SAME: the interval within " +
+                           percent_text(o.min_effect) + " of 1; otherwise what the interval shows (inconclusive: "
+                           "measure more, or on a quieter machine)";
     std::string gate;
     if (o.fail_above)
         gate = regressions.empty()
