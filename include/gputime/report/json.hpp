@@ -527,6 +527,10 @@ public:
         writer_.key("confidence").value(comparison.confidence);
         writer_.key("min_effect").value(comparison.min_effect);
         writer_.end_object();
+        writer_.key("stop").value(to_string(comparison.stop));
+        writer_.key("looks").value(comparison.looks);
+        writer_.key("planned_looks").value(comparison.planned_looks);
+        writer_.key("look_confidence").value(comparison.look_confidence);
         writer_.key("wall").value(comparison.wall.count());
         writer_.key("variants").begin_array();
         for (const VariantTiming& v : comparison.variants) {
@@ -557,6 +561,7 @@ public:
             writer_.key("coverage").value(c.coverage);
             writer_.key("p_value").value(c.p_value);
             writer_.key("p_method").value(c.exact_p ? "exact" : "asymptotic");
+            writer_.key("paired").value(c.paired);
             writer_.key("u").value(c.u_statistic);
             writer_.key("verdict").value(to_string(c.verdict));
             writer_.key("equivalent").value(c.equivalent);
