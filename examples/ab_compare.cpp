@@ -31,6 +31,7 @@
 #include <dnnl.hpp>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -133,8 +134,10 @@ int main(int argc, char** argv) {
 
         gputime::CompareOptions options;
         options.names = {"nchw", "blocked"};
-        options.samples = run.iterations;  // calls per variant
+        options.samples = run.iterations;  // calls per variant before the first look
         options.warmup = run.warmup;
+        // --quick: a fixed budget (one look); otherwise blocks double until the intervals decide.
+        options.max_samples = run.quick ? options.samples : std::max(options.max_samples, options.samples);
         std::printf("== A/B: a 3x3 convolution, 64 -> 64 channels, 56x56, batch 1, oneDNN CPU ==\n\n");
         const gputime::Comparison layouts =
             gputime::compare(clock, [&] { nchw.run(); }, [&] { blocked.run(); }, options);
