@@ -16,7 +16,7 @@ namespace {
 std::string twice(double x) { return std::to_string(static_cast<int>(2 * x)); }
 }  // namespace
 
-TEST_CASE("Callback: a function, a pointer or a std::function calls it; a null one is empty") {
+TEST_CASE("Callback: a function, a pointer or a std::function calls it, a null one is empty") {
     const Callback<std::string(double)> function = twice;
     const Callback<std::string(double)> pointer = &twice;
     const Callback<std::string(double)> wrapped = std::function<std::string(double)>(twice);
