@@ -635,7 +635,7 @@ std::size_t seeds_per_case(std::size_t fallback) {
 TEST_CASE("compare: verdicts mean what they say under five noise shapes") {
     // Per shape: identical variants, true ratios 1.01 and 0.99 (within the 2% minimum effect),
     // and 1.03 (1.5x the minimum effect), each over `seeds` seeds at the default settings.
-    const std::size_t seeds = seeds_per_case(24);
+    const std::size_t seeds = seeds_per_case(40);
     for (const gputime_test::NoiseShape shape : gputime_test::all_noise_shapes) {
         std::size_t false_claims = 0, within_decided_wrong = 0, found = 0, wrong_direction = 0, limited = 0;
         for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
