@@ -144,9 +144,10 @@ class GatedClock {
                   "`timeout()` (see gputime/cuda/gate.hpp)");
 
 public:
-    using Mark = typename Clock::Mark;
-    static constexpr bool measures_device = true;
+    using Mark = typename Clock::Mark;             ///< The wrapped clock's mark.
+    static constexpr bool measures_device = true;  ///< Device time, as the wrapped clock.
 
+    /// Gates `clock`'s regions with `gate`; both must outlive the GatedClock.
     GatedClock(Clock& clock, Gate& gate) : clock_(&clock), gate_(&gate), timeouts_seen_(gate.timeouts()) {}
     GatedClock(const GatedClock&) = delete;
     GatedClock& operator=(const GatedClock&) = delete;
@@ -247,19 +248,23 @@ public:
         return *this;
     }
 
-    std::chrono::nanoseconds host_now() { return clock_->host_now(); }
-    void idle_for(std::chrono::nanoseconds gap) { clock_->idle_for(gap); }
+    std::chrono::nanoseconds host_now() { return clock_->host_now(); }  ///< The wrapped clock's.
+    void idle_for(std::chrono::nanoseconds gap) { clock_->idle_for(gap); }  ///< The wrapped clock's.
 
     /// Host time of the last gated call that was the library's own, not the caller's: holding
     /// and releasing the gate, plus the wrapped clock's own waits in stop(). WarmupRunner leaves
     /// it out of the enqueue time, which is then the same as without the gate.
     std::chrono::nanoseconds last_stop_wait() const noexcept { return stop_wait_; }
 
+    /// A region is open and its gate held.
     bool held() const noexcept { return held_; }
     /// Regions gated so far (gates held).
     std::uint64_t gated_regions() const noexcept { return gated_; }
+    /// The wrapped clock's stream: the one the gate holds.
     auto stream() const { return clock_->stream(); }
+    /// The wrapped clock.
     Clock& clock() const noexcept { return *clock_; }
+    /// The gate policy.
     Gate& gate() const noexcept { return *gate_; }
 
 private:

@@ -54,9 +54,9 @@ class CapturedGraph {
     static_assert(detail::check_graph_policy<Runtime>());
 
 public:
-    using stream_type = typename Runtime::stream_type;
-    using graph_type = typename Runtime::graph_type;
-    using graph_exec_type = typename Runtime::graph_exec_type;
+    using stream_type = typename Runtime::stream_type;          ///< The policy's stream handle.
+    using graph_type = typename Runtime::graph_type;            ///< The policy's graph handle.
+    using graph_exec_type = typename Runtime::graph_exec_type;  ///< The policy's executable graph.
 
     /// Captures what `work()` (or `work(stream)`) enqueues on `stream`, in the capture mode `mode`
     /// (cuda_status::capture_mode_*; global, CUDA's default, by default), then instantiates it.
@@ -102,12 +102,14 @@ public:
 
     CapturedGraph(const CapturedGraph&) = delete;
     CapturedGraph& operator=(const CapturedGraph&) = delete;
+    /// Takes the graphs of `other`, which then owns none.
     CapturedGraph(CapturedGraph&& other) noexcept
         : runtime_(other.runtime_),
           stream_(other.stream_),
           graph_(std::exchange(other.graph_, graph_type{})),
           exec_(std::exchange(other.exec_, graph_exec_type{})),
           capture_time_(other.capture_time_) {}
+    /// Destroys this object's graphs, then takes those of `other`.
     CapturedGraph& operator=(CapturedGraph&& other) noexcept {
         if (this != &other) {
             destroy();
@@ -128,10 +130,10 @@ public:
 
     /// Host time the capture and the instantiation took (once, before any replay).
     std::chrono::nanoseconds capture_time() const noexcept { return capture_time_; }
-    stream_type stream() const noexcept { return stream_; }
-    graph_type graph() const noexcept { return graph_; }
-    graph_exec_type exec() const noexcept { return exec_; }
-    Runtime& runtime() const noexcept { return *runtime_; }
+    stream_type stream() const noexcept { return stream_; }    ///< The stream it was captured from.
+    graph_type graph() const noexcept { return graph_; }       ///< The captured graph (cudaGraph_t).
+    graph_exec_type exec() const noexcept { return exec_; }    ///< Its executable graph (cudaGraphExec_t).
+    Runtime& runtime() const noexcept { return *runtime_; }    ///< The runtime policy it calls.
 
 private:
     static Runtime& stateless_instance() {

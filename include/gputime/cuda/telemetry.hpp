@@ -76,14 +76,14 @@ inline constexpr std::uint64_t gpu_idle = 0x1;                     ///< nothing 
 inline constexpr std::uint64_t applications_clocks_setting = 0x2;  ///< capped by application/locked clocks
 inline constexpr std::uint64_t sw_power_cap = 0x4;                 ///< the power limit
 inline constexpr std::uint64_t hw_slowdown = 0x8;                  ///< hardware slowdown (temperature, power brake)
-inline constexpr std::uint64_t sync_boost = 0x10;
-inline constexpr std::uint64_t sw_thermal_slowdown = 0x20;
-inline constexpr std::uint64_t hw_thermal_slowdown = 0x40;
-inline constexpr std::uint64_t hw_power_brake_slowdown = 0x80;
-inline constexpr std::uint64_t display_clock_setting = 0x100;
+inline constexpr std::uint64_t sync_boost = 0x10;                  ///< held to the clock of a sync-boost group
+inline constexpr std::uint64_t sw_thermal_slowdown = 0x20;         ///< the driver slows the clock: too hot
+inline constexpr std::uint64_t hw_thermal_slowdown = 0x40;         ///< the hardware slows the clock: too hot
+inline constexpr std::uint64_t hw_power_brake_slowdown = 0x80;     ///< external power brake (the power supply)
+inline constexpr std::uint64_t display_clock_setting = 0x100;      ///< capped by the display clock setting
 /// The reasons that mean "too hot" and "too much power": a throttled sample.
 inline constexpr std::uint64_t thermal = sw_thermal_slowdown | hw_thermal_slowdown | hw_slowdown;
-inline constexpr std::uint64_t power = sw_power_cap | hw_power_brake_slowdown;
+inline constexpr std::uint64_t power = sw_power_cap | hw_power_brake_slowdown;  ///< The power reasons.
 
 /// "SW thermal slowdown, SW power cap"; "none" for 0; unknown bits as "0x...".
 inline std::string describe(std::uint64_t reasons) {
@@ -119,10 +119,10 @@ inline std::string describe(std::uint64_t reasons) {
 /// absent.
 struct TelemetrySample {
     std::chrono::nanoseconds time{0};  ///< when it was taken, on the source's clock
-    std::optional<double> sm_clock_mhz;
-    std::optional<double> memory_clock_mhz;
-    std::optional<double> temperature_c;
-    std::optional<double> power_w;
+    std::optional<double> sm_clock_mhz;      ///< SM (graphics) clock [MHz]
+    std::optional<double> memory_clock_mhz;  ///< memory clock [MHz]
+    std::optional<double> temperature_c;     ///< GPU temperature [degrees C]
+    std::optional<double> power_w;           ///< board power draw [W]
     std::optional<std::uint64_t> clock_event_reasons;  ///< clock_event:: bits
 };
 
@@ -140,8 +140,8 @@ struct TelemetryDevice {
 
 /// A sample and the call (the runner's call index, warm-up included) it was taken before.
 struct TelemetryEntry {
-    std::size_t call = 0;
-    TelemetrySample sample;
+    std::size_t call = 0;    ///< The call it was taken before (0: the run's first call).
+    TelemetrySample sample;  ///< The reading.
 };
 
 namespace detail {
@@ -181,11 +181,17 @@ public:
         if (std::optional<TelemetrySample> sample = s.source->sample()) s.entries.push_back({call, *sample});
     }
 
+    /// The samples of the current run, in call order.
     const std::vector<TelemetryEntry>& entries() const noexcept { return state_->entries; }
+    /// The source's device, read when the sampler was made.
     const TelemetryDevice& device() const noexcept { return state_->device; }
+    /// The source can sample (NVML loaded, a device found).
     bool available() const { return state_->source->available(); }
+    /// Why not, when available() is false ("libnvidia-ml.so.1 not found").
     std::string why_unavailable() const { return state_->source->why_unavailable(); }
+    /// The sampling period in calls.
     std::size_t every() const noexcept { return state_->every; }
+    /// Forgets every sample (every copy shares the log).
     void clear() noexcept { state_->entries.clear(); }
 
 private:
@@ -198,8 +204,10 @@ private:
     std::shared_ptr<State> state_;
 };
 
+/// `TelemetrySampler sampler(nvml);` deduces the source type.
 template <class Source>
 TelemetrySampler(Source&) -> TelemetrySampler<Source>;
+/// As above, with a sampling period.
 template <class Source>
 TelemetrySampler(Source&, std::size_t) -> TelemetrySampler<Source>;
 
@@ -375,6 +383,8 @@ NvmlOptions nvml_options_for(Clock& clock, NvmlOptions options = {}) {
 /// absent or failing NVML: it is then unavailable and says why. Not copyable.
 class NvmlTelemetry {
 public:
+    /// Loads options.library with dlopen() and opens the device; unavailable (why_unavailable()
+    /// says why) when either fails.
     explicit NvmlTelemetry(NvmlOptions options = {}) : options_(std::move(options)) {
         std::string error;
         if (!library_.open(options_.library, error)) {
@@ -393,8 +403,11 @@ public:
     NvmlTelemetry(const NvmlTelemetry&) = delete;
     NvmlTelemetry& operator=(const NvmlTelemetry&) = delete;
 
+    /// NVML is loaded and the device was found.
     bool available() const noexcept { return why_.empty(); }
+    /// Why not, when available() is false ("NVML not available: ...").
     std::string why_unavailable() const { return why_; }
+    /// "NVML (driver ...)", the device name and its max SM clock, read at construction.
     TelemetryDevice device() const { return device_; }
 
     /// Reads every metric now; one that fails (NVML_ERROR_NOT_SUPPORTED on some boards) is

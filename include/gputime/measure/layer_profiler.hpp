@@ -92,20 +92,23 @@ namespace gputime {
 /// The default range policy: no ranges. A range policy has `static constexpr bool enabled`,
 /// `void push(const char* name)` and `void pop()`; the profiler calls them only when enabled.
 struct NoRanges {
-    static constexpr bool enabled = false;
-    void push(const char*) noexcept {}
-    void pop() noexcept {}
+    static constexpr bool enabled = false;  ///< Never called.
+    void push(const char*) noexcept {}      ///< Does nothing.
+    void pop() noexcept {}                  ///< Does nothing.
 };
 
+/// Times a network layer by layer on any clock: named, nested scopes per iteration, at most one
+/// synchronisation per iteration and none per scope (see the header comment). `Ranges` adds a
+/// profiler range per scope (NvtxRanges).
 template <class Clock, class Ranges = NoRanges>
 class LayerProfiler {
     static_assert(detail::check_clock<Clock, Stats>());
     using Id = detail::LayerNames::Id;
 
 public:
-    using clock_type = Clock;
-    using ranges_type = Ranges;
-    using Mark = typename Clock::Mark;
+    using clock_type = Clock;           ///< The clock backend.
+    using ranges_type = Ranges;         ///< The range policy.
+    using Mark = typename Clock::Mark;  ///< The clock's mark.
 
     /// How deep scopes may nest (a top-level scope is depth 1). Real networks nest a few levels;
     /// hundreds means an enter() whose leave() is missing, which would otherwise grow the
@@ -115,6 +118,7 @@ public:
     /// Closes its scope when destroyed. Returned by scope(); movable, not copyable.
     class Scope {
     public:
+        /// Takes over the open scope; `other` then closes nothing.
         Scope(Scope&& other) noexcept
             : profiler_(std::exchange(other.profiler_, nullptr)), record_(other.record_), serial_(other.serial_) {}
         Scope(const Scope&) = delete;
@@ -144,6 +148,7 @@ public:
     /// (a forward pass that threw is not a sample). Returned by iteration().
     class IterationScope {
     public:
+        /// Takes over the iteration; `other` then ends nothing.
         IterationScope(IterationScope&& other) noexcept
             : profiler_(std::exchange(other.profiler_, nullptr)),
               serial_(other.serial_),
@@ -207,7 +212,7 @@ public:
         trace_capacity_ = iterations;
         return *this;
     }
-    std::size_t trace_iterations() const noexcept { return trace_capacity_; }
+    std::size_t trace_iterations() const noexcept { return trace_capacity_; }  ///< The trace's cap.
     /// Whether a repeated first top-level layer ends an implicit iteration (default on).
     /// Off: scopes outside begin/end_iteration form one iteration until finish().
     LayerProfiler& detect_iterations(bool on) {
@@ -312,7 +317,9 @@ public:
         finish_implicit();
     }
 
+    /// An iteration (explicit or implicit) is in progress.
     bool in_iteration() const noexcept { return state_ != State::none; }
+    /// Scopes open now (the nesting depth).
     std::size_t open_scopes() const noexcept { return open_.size(); }
 
     // ---- results ----
@@ -340,8 +347,8 @@ public:
         }
     }
 
-    Clock& clock() noexcept { return clock_; }
-    Ranges& ranges() noexcept { return ranges_; }
+    Clock& clock() noexcept { return clock_; }     ///< The clock it marks with.
+    Ranges& ranges() noexcept { return ranges_; }  ///< Its range policy.
 
 private:
     enum class State { none, explicit_iteration, implicit_iteration };

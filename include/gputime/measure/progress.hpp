@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <cstdio>
 #include <iosfwd>
 #include <type_traits>
 #include <string>
@@ -60,6 +59,8 @@ inline std::chrono::nanoseconds steady_now() noexcept {
 }
 }  // namespace detail
 
+/// A one-line progress indicator on stderr (only on a terminal): calls done, host time, and the
+/// steady median with the half-width of its 95% interval. Never throws.
 class Progress {
 public:
     /// Host time now, in nanoseconds from any fixed origin.
@@ -96,6 +97,7 @@ public:
         width_ = columns < 20 ? 20 : columns;
         return *this;
     }
+    /// The text the line starts with ("resnet50 batch 8").
     Progress& label(std::string text) {
         label_ = std::move(text);
         return *this;

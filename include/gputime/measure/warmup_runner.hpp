@@ -49,11 +49,14 @@ struct reports_stop_wait<C, std::enable_if_t<std::is_convertible<decltype(std::d
     : std::true_type {};
 }  // namespace detail
 
+/// Runs a callable through a warm-up (kept, not thrown away), then measures it for a count or
+/// until a percentile is known to a precision; run() returns a RunResult.
 template <class Clock>
 class WarmupRunner {
     static_assert(detail::check_clock<Clock, Stats>());
 
 public:
+    /// Times with `clock`, which must outlive the runner.
     explicit WarmupRunner(Clock& clock) : clock_(clock) {}
 
     /// Calls made before measuring (default 10). 0 is allowed: the first measured call is
@@ -154,10 +157,12 @@ public:
         target.relative_half_width = relative_half_width;
         return until(target);
     }
+    /// The result's name (RunResult::name).
     WarmupRunner& name(std::string label) {
         name_ = std::move(label);
         return *this;
     }
+    /// Latency (one call at a time, the default) or throughput (back to back); see RunMode.
     WarmupRunner& mode(RunMode m) {
         settings_.mode = m;
         return *this;
