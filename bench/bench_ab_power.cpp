@@ -215,45 +215,50 @@ int main(int argc, char** argv) {
     }
     const int bench_argc = static_cast<int>(args.size());
     args.push_back(nullptr);  // argv[argc] is null, as for main()
-    const int status = gputime_bench::run_with_ratios(
-        bench_argc, args.data(),
-        {{"hodges_lehmann/300", "hodges_lehmann_brute_force/300"},
-         {"hodges_lehmann/2000", "hodges_lehmann_brute_force/2000"},
-         {"walsh_hodges_lehmann/300", "walsh_brute_force/300"},
-         {"walsh_hodges_lehmann/2000", "walsh_brute_force/2000"}});
+    const int status = gputime_bench::run_with_ratios(bench_argc, args.data(),
+                                                      {{"hodges_lehmann/300", "hodges_lehmann_brute_force/300"},
+                                                       {"hodges_lehmann/2000", "hodges_lehmann_brute_force/2000"},
+                                                       {"walsh_hodges_lehmann/300", "walsh_brute_force/300"},
+                                                       {"walsh_hodges_lehmann/2000", "walsh_brute_force/2000"}});
     if (status != 0) return status;
 
     using gputime::Verdict;
     const std::size_t first_look = gputime::CompareOptions{}.samples;
     if (shape_seeds > 0) {
         const auto started = std::chrono::steady_clock::now();
-        std::printf("\nA/B verdicts per noise shape on the simulated GPU: %zu seeds per case, defaults (first look "
-                    "after %zu blocks, up to %zu blocks or %.0f s), min effect 2%%, 95%% confidence\n",
-                    shape_seeds, first_look, gputime::CompareOptions{}.max_samples,
-                    std::chrono::duration<double>(gputime::CompareOptions{}.max_time).count());
+        std::printf(
+            "\nA/B verdicts per noise shape on the simulated GPU: %zu seeds per case, defaults (first look "
+            "after %zu blocks, up to %zu blocks or %.0f s), min effect 2%%, 95%% confidence\n",
+            shape_seeds, first_look, gputime::CompareOptions{}.max_samples,
+            std::chrono::duration<double>(gputime::CompareOptions{}.max_time).count());
         std::printf("  %-50s %5s | %6s %6s %6s %6s %6s %6s | %7s %7s %7s | %6s %6s %5s\n", "noise, true ratio", "runs",
-                    "SAME", "FASTER", "SLOWER", "<e", "unsure", "incon.", "claims", "F/S", "right", "blocks",
-                    "most", "limit");
+                    "SAME", "FASTER", "SLOWER", "<e", "unsure", "incon.", "claims", "F/S", "right", "blocks", "most",
+                    "limit");
         for (const gputime_test::NoiseShape shape : gputime_test::all_noise_shapes) {
             for (const double ratio : {1.0, 1.01, 0.99, 1.03, 0.97}) {
                 Tally t;
                 for (std::uint64_t seed = 1; seed <= shape_seeds; ++seed) t.add(run_noise_shape(shape, seed, ratio));
-                const std::size_t within = t.count(Verdict::faster_within_effect) + t.count(Verdict::slower_within_effect);
-                const std::size_t unsure = t.count(Verdict::faster_effect_unclear) + t.count(Verdict::slower_effect_unclear);
-                const std::size_t right = ratio > 1.02 ? t.count(Verdict::slower) : ratio < 0.98 ? t.count(Verdict::faster) : 0;
+                const std::size_t within =
+                    t.count(Verdict::faster_within_effect) + t.count(Verdict::slower_within_effect);
+                const std::size_t unsure =
+                    t.count(Verdict::faster_effect_unclear) + t.count(Verdict::slower_effect_unclear);
+                const std::size_t right = ratio > 1.02   ? t.count(Verdict::slower)
+                                          : ratio < 0.98 ? t.count(Verdict::faster)
+                                                         : 0;
                 char label[96];
                 std::snprintf(label, sizeof label, "%s, %.2f", gputime_test::to_string(shape), ratio);
-                std::printf("  %-50s %5zu | %6zu %6zu %6zu %6zu %6zu %6zu | %7.3f %7.3f %7.3f | %6.0f %6zu %5zu\n", label,
-                            t.runs, t.count(Verdict::same), t.count(Verdict::faster), t.count(Verdict::slower), within,
-                            unsure, t.count(Verdict::inconclusive), ratio == 1.0 ? t.fraction(t.claims()) : 0.0,
-                            ratio > 0.98 && ratio < 1.02 ? t.fraction(t.decisive()) : 0.0,
-                            t.fraction(right), t.mean_blocks(), t.most_blocks, t.limited);
+                std::printf("  %-50s %5zu | %6zu %6zu %6zu %6zu %6zu %6zu | %7.3f %7.3f %7.3f | %6.0f %6zu %5zu\n",
+                            label, t.runs, t.count(Verdict::same), t.count(Verdict::faster), t.count(Verdict::slower),
+                            within, unsure, t.count(Verdict::inconclusive), ratio == 1.0 ? t.fraction(t.claims()) : 0.0,
+                            ratio > 0.98 && ratio < 1.02 ? t.fraction(t.decisive()) : 0.0, t.fraction(right),
+                            t.mean_blocks(), t.most_blocks, t.limited);
             }
         }
-        std::printf("  claims: any difference claimed without one (true ratio 1); F/S: FASTER or SLOWER with the true\n"
-                    "  ratio within the minimum effect; right: FASTER/SLOWER in the right direction at 3%%; blocks:\n"
-                    "  mean and most blocks measured; limit: runs a time or sample limit ended (%.1f s)\n",
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        std::printf(
+            "  claims: any difference claimed without one (true ratio 1); F/S: FASTER or SLOWER with the true\n"
+            "  ratio within the minimum effect; right: FASTER/SLOWER in the right direction at 3%%; blocks:\n"
+            "  mean and most blocks measured; limit: runs a time or sample limit ended (%.1f s)\n",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     if (seeds == 0) return 0;
 
@@ -266,21 +271,24 @@ int main(int argc, char** argv) {
         below.add(run_scenario(seed, seed % 2 ? 0.01 : -0.01, 0.0));
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::printf("\nA/B verdicts on the simulated GPU: %zu noise seeds per scenario, first look after %zu blocks, "
-                "5%% jitter + 1%% outliers at 3x, min effect 2%%, 95%% confidence (%.1f s)\n",
-                seeds, first_look, seconds);
+    std::printf(
+        "\nA/B verdicts on the simulated GPU: %zu noise seeds per scenario, first look after %zu blocks, "
+        "5%% jitter + 1%% outliers at 3x, min effect 2%%, 95%% confidence (%.1f s)\n",
+        seeds, first_look, seconds);
     const char* format = "  %-26s SLOWER %4zu  FASTER %4zu  SAME %4zu  other %4zu   mean blocks %6.0f\n";
     auto row = [&](const char* name, const Tally& t) {
         std::printf(format, name, t.count(Verdict::slower), t.count(Verdict::faster), t.count(Verdict::same),
-                    t.runs - t.count(Verdict::slower) - t.count(Verdict::faster) - t.count(Verdict::same), t.mean_blocks());
+                    t.runs - t.count(Verdict::slower) - t.count(Verdict::faster) - t.count(Verdict::same),
+                    t.mean_blocks());
     };
     row("3% slower candidate", power);
     row("identical variants", identical);
     row("identical + drift", drift);
     row("1% slower or faster", below);
-    std::printf("ab_power power_3pct %.3f false_alarm %.3f drift_false_alarm %.3f below_effect_verdicts %.3f samples %zu "
-                "mean_blocks_3pct %.0f\n",
-                power.fraction(power.count(Verdict::slower)), identical.fraction(identical.claims()),
-                drift.fraction(drift.claims()), below.fraction(below.decisive()), first_look, power.mean_blocks());
+    std::printf(
+        "ab_power power_3pct %.3f false_alarm %.3f drift_false_alarm %.3f below_effect_verdicts %.3f samples %zu "
+        "mean_blocks_3pct %.0f\n",
+        power.fraction(power.count(Verdict::slower)), identical.fraction(identical.claims()),
+        drift.fraction(drift.claims()), below.fraction(below.decisive()), first_look, power.mean_blocks());
     return 0;
 }

@@ -10,9 +10,9 @@
 // (event pool, pending queue, the Stats link).
 #include "median_ratios.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>

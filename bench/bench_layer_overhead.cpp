@@ -200,8 +200,9 @@ int main(int argc, char** argv) {
                 results.paired_ratio_median);
     std::printf("  two bare steady_clock::now() reads:     %6.1f ns wall  %6.1f ns thread CPU\n", floor, floor_cpu);
     const auto scope_line = [&](const char* what, const std::vector<double>& wall, const std::vector<double>& cpu) {
-        std::printf("  per scope, %-28s %6.1f ns wall  %6.1f ns thread CPU  (bookkeeping over the two reads: %.1f ns CPU)\n",
-                    what, median(wall), median(cpu), median(cpu) - floor_cpu);
+        std::printf(
+            "  per scope, %-28s %6.1f ns wall  %6.1f ns thread CPU  (bookkeeping over the two reads: %.1f ns CPU)\n",
+            what, median(wall), median(cpu), median(cpu) - floor_cpu);
     };
     scope_line("literal names:", results.scope_literal_ns, results.scope_literal_cpu_ns);
     scope_line("runtime std::string names:", results.scope_runtime_ns, results.scope_runtime_cpu_ns);

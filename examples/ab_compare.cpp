@@ -20,18 +20,18 @@
 // Usage: ab_compare [--quick] [--json FILE] [--html FILE]
 //   --quick: fewer calls, for CI; --json FILE: both comparisons as JSON with the machine's
 //   context; --html FILE: a self-contained HTML report with both distributions side by side
-#include <gputime/measure/ab_compare.hpp>
-#include <gputime/integrations/run_options.hpp>
-#include <gputime/report/comparison_text.hpp>
-#include <gputime/core/host_context.hpp>
-#include <gputime/report/html.hpp>
 #include <gputime/core/host_clock.hpp>
+#include <gputime/core/host_context.hpp>
+#include <gputime/integrations/run_options.hpp>
+#include <gputime/measure/ab_compare.hpp>
+#include <gputime/report/comparison_text.hpp>
+#include <gputime/report/html.hpp>
 #include <gputime/report/json.hpp>
 
 #include <dnnl.hpp>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -71,9 +71,8 @@ private:
         ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
-        const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
-                                                dnnl::algorithm::convolution_direct, src, w, b, dst, {1, 1},
-                                                {1, 1}, {1, 1});
+        const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                src, w, b, dst, {1, 1}, {1, 1}, {1, 1});
         const dnnl::convolution_forward::primitive_desc pd(d, attr, engine_);
         primitive_ = dnnl::convolution_forward(pd);
         implementation_ = pd.impl_info_str();
@@ -139,16 +138,16 @@ int main(int argc, char** argv) {
         // --quick: a fixed budget (one look); otherwise blocks double until the intervals decide.
         options.max_samples = run.quick ? options.samples : std::max(options.max_samples, options.samples);
         std::printf("== A/B: a 3x3 convolution, 64 -> 64 channels, 56x56, batch 1, oneDNN CPU ==\n\n");
-        const gputime::Comparison layouts =
-            gputime::compare(clock, [&] { nchw.run(); }, [&] { blocked.run(); }, options);
+        const gputime::Comparison layouts = gputime::compare(
+            clock, [&] { nchw.run(); }, [&] { blocked.run(); }, options);
         std::cout << layouts;
         std::printf("  implementations: nchw %s, blocked %s\n\n", nchw.implementation().c_str(),
                     blocked.implementation().c_str());
 
         options.names = {"blocked", "blocked again"};
         options.seed += 1;
-        const gputime::Comparison same =
-            gputime::compare(clock, [&] { blocked.run(); }, [&] { blocked_again.run(); }, options);
+        const gputime::Comparison same = gputime::compare(
+            clock, [&] { blocked.run(); }, [&] { blocked_again.run(); }, options);
         std::printf("== A/A: the blocked variant against a copy of itself ==\n\n");
         std::cout << same;
         if (!json_path.empty()) {

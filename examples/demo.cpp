@@ -14,9 +14,9 @@
 // is known to +-PERCENT, after an automatic warm-up), --json FILE (every result with the
 // machine's context; compare two such files with gputime-compare), --html FILE (plots).
 #include <gputime/gputime.hpp>
+#include <gputime/integrations/run_options.hpp>
 #include <gputime/report/html.hpp>
 #include <gputime/report/json.hpp>
-#include <gputime/integrations/run_options.hpp>
 
 #include "common/vgg_onednn.hpp"
 
@@ -62,8 +62,8 @@ gputime::ProgramInfo demo_program() {
     quick.iterations = 30;
     p.quick = quick;
     p.quick_text = "3 warm-up + 30 measured calls";
-    p.standard = {"--warmup", "--iterations", "--target", "--min-time", "--max-time", "--min-samples", "--max-samples",
-                  "--device", "--json", "--html"};
+    p.standard = {"--warmup",      "--iterations",  "--target", "--min-time", "--max-time",
+                  "--min-samples", "--max-samples", "--device", "--json",     "--html"};
     return p;
 }
 
@@ -152,23 +152,22 @@ std::string gpu_part(const Settings& s, gputime::JsonReport* json, gputime::Html
     check_cublas(cublasSetStream(handle, stream), "cublasSetStream");
     const float one = 1.0f;
     const float zero = 0.0f;
-    const gputime::RunResult result =
-        gputime::WarmupRunner(*clock)
-            .name("cublasSgemm 2048^3, device time")
-            .warmup(s.run.warmup)
-            .iterations(s.run.iterations)
-            .run([&] {
-                check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n,
-                                         &zero, c.get(), n),
-                             "cublasSgemm");
-            });
+    const gputime::RunResult result = gputime::WarmupRunner(*clock)
+                                          .name("cublasSgemm 2048^3, device time")
+                                          .warmup(s.run.warmup)
+                                          .iterations(s.run.iterations)
+                                          .run([&] {
+                                              check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one,
+                                                                       a.get(), n, b.get(), n, &zero, c.get(), n),
+                                                           "cublasSgemm");
+                                          });
     std::cout << result;
     if (json != nullptr) json->add(result);
     if (html != nullptr) html->add(result);
-    std::printf("  A host clock around the call without synchronising would have reported the enqueue time,\n"
-                "  %s, instead of the %s the GPU really spent.\n",
-                gputime::format_duration(result.enqueue.p50()).c_str(),
-                gputime::format_duration(result.latency.p50()).c_str());
+    std::printf(
+        "  A host clock around the call without synchronising would have reported the enqueue time,\n"
+        "  %s, instead of the %s the GPU really spent.\n",
+        gputime::format_duration(result.enqueue.p50()).c_str(), gputime::format_duration(result.latency.p50()).c_str());
     const double flops = 2.0 * n * static_cast<double>(n) * n;
     std::printf("  %.1f TFLOP/s at the steady p50\n", flops / result.latency.p50().count() / 1e3);
 
@@ -178,9 +177,9 @@ std::string gpu_part(const Settings& s, gputime::JsonReport* json, gputime::Html
     const auto points = gputime::sweep_idle_gaps(
         gputime::WarmupRunner(*clock).warmup(s.run.warmup).iterations(s.run.iterations / 4),
         {milliseconds(0), milliseconds(1), milliseconds(10), milliseconds(50)}, [&] {
-            check_cublas(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n,
-                                     &zero, c.get(), n),
-                         "cublasSgemm");
+            check_cublas(
+                cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.get(), n, b.get(), n, &zero, c.get(), n),
+                "cublasSgemm");
         });
     std::cout << gputime::to_text(points);
     if (json != nullptr) json->add(points);
@@ -210,8 +209,7 @@ int main(int argc, char** argv) {
 #if defined(GPUTIME_DEMO_WITH_CUBLAS)
         const std::string gpu_skipped = gpu_part(settings, json ? &*json : nullptr, html ? &*html : nullptr);
 #else
-        const std::string gpu_skipped =
-            "not built: configure with the CUDA toolkit present to time cuBLAS on a GPU";
+        const std::string gpu_skipped = "not built: configure with the CUDA toolkit present to time cuBLAS on a GPU";
         std::printf("\n(GPU part %s.)\n", gpu_skipped.c_str());
 #endif
         // The report's title names only what ran, and says why the GPU part did not.

@@ -17,9 +17,9 @@
 //  * Without one: it says so and runs the same code on the simulated GPU
 //    (gputime::CudaEventClock<gputime::sim::Runtime>, virtual time: the numbers are the model's).
 //  * Always: a CPU function timed by gputime::HostClock, the adapter with a host clock.
+#include <gputime/core/host_clock.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/integrations/gbench.hpp>
-#include <gputime/core/host_clock.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <benchmark/benchmark.h>
@@ -93,8 +93,7 @@ void gpu_memset(benchmark::State& state) {
 void gpu_copy(benchmark::State& state) {
     static gputime::gbench::Timings timings;
     GpuSetup& g = gpu();
-    gputime::gbench::time_iterations(state, *g.clock, timings,
-                                     [&] {
+    gputime::gbench::time_iterations(state, *g.clock, timings, [&] {
         check(cudaMemcpyAsync(g.b, g.a, g.bytes, cudaMemcpyDeviceToDevice, g.stream), "cudaMemcpyAsync");
     });
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(g.bytes));
@@ -136,7 +135,8 @@ int main(int argc, char** argv) {
     // later on the line wins, as Google Benchmark's flags do among themselves.
     static char quick_min_time[] = "--benchmark_min_time=0.01";
     std::vector<char*> args;
-    for (int i = 0; i < argc; ++i) args.push_back(i > 0 && std::strcmp(argv[i], "--quick") == 0 ? quick_min_time : argv[i]);
+    for (int i = 0; i < argc; ++i)
+        args.push_back(i > 0 && std::strcmp(argv[i], "--quick") == 0 ? quick_min_time : argv[i]);
     args.push_back(nullptr);  // argv[argc] is a null pointer
     int count = static_cast<int>(args.size()) - 1;
     benchmark::Initialize(&count, args.data());
@@ -152,13 +152,14 @@ int main(int argc, char** argv) {
 #endif
     if (!on_gpu) {
         // stderr: stdout is Google Benchmark's (JSON with --benchmark_format=json).
-        std::fprintf(stderr,
-                     "gbench_gpu: no usable GPU here (%s), so the GPU benchmark runs on gputime's simulated GPU\n"
-                     "(virtual time: its numbers are the simulator's model, a 120 us kernel with a 2 ms lazy load).\n\n",
+        std::fprintf(
+            stderr,
+            "gbench_gpu: no usable GPU here (%s), so the GPU benchmark runs on gputime's simulated GPU\n"
+            "(virtual time: its numbers are the simulator's model, a 120 us kernel with a 2 ms lazy load).\n\n",
 #if defined(GPUTIME_HAS_CUDA)
-                    "cudaGetDeviceCount found no device"
+            "cudaGetDeviceCount found no device"
 #else
-                    "built without the CUDA toolkit"
+            "built without the CUDA toolkit"
 #endif
         );
         benchmark::RegisterBenchmark("sim/gemm_120us", simulated_kernel)->UseManualTime();

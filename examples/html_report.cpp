@@ -18,16 +18,16 @@
 //   5. for contrast, a simulated GPU (gputime::sim::Runtime: a model, not a measurement) with lazy
 //      module loading and a clock that drops when idle, which is what the idle-gap chart is for.
 // Open the file in any browser: it is one self-contained page.
-#include <gputime/measure/ab_compare.hpp>
-#include <gputime/integrations/run_options.hpp>
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/host_clock.hpp>
-#include <gputime/report/html.hpp>
-#include <gputime/report/run_context.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/integrations/run_options.hpp>
+#include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
 #include <gputime/measure/layer_profiler.hpp>
-#include <gputime/sim/runtime.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/report/run_context.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -184,7 +184,8 @@ int main(int argc, char** argv) {
     program.quick = quick;
     program.quick_text = "150 calls (layers 30, idle gaps 25, A/B 120 per variant)";
     program.standard = {"--iterations", "--html"};
-    program.options.push_back({"--out", gputime::ProgramOption::Kind::output_file, "FILE", "the same as --html FILE", ""});
+    program.options.push_back(
+        {"--out", gputime::ProgramOption::Kind::output_file, "FILE", "the same as --html FILE", ""});
     const gputime::RunOptions run = gputime::RunOptions::from_args(argc, argv, program);
     s.iterations = run.iterations;
     s.out = run.value("--out", run.html);
@@ -197,9 +198,10 @@ int main(int argc, char** argv) {
         using namespace std::chrono_literals;
         gputime::HostClock clock;
         gputime::HtmlReport report("gputime HTML report: a toy network on the CPU");
-        report.add_note("A toy network in plain C++ (embed, 3x3 conv, autotuned GEMM, softmax), timed on the host "
-                        "clock. Its GEMM tries one tile size per call over its first 6 calls, so the warm-up "
-                        "transient outlasts the 3 warm-up calls the runner was given.");
+        report.add_note(
+            "A toy network in plain C++ (embed, 3x3 conv, autotuned GEMM, softmax), timed on the host "
+            "clock. Its GEMM tries one tile size per call over its first 6 calls, so the warm-up "
+            "transient outlasts the 3 warm-up calls the runner was given.");
 
         TinyNet net;
         volatile float sink = 0.0f;
@@ -236,7 +238,8 @@ int main(int argc, char** argv) {
         if (run.quick) options.max_samples = options.samples;  // a fixed budget, one look
         options.warmup = 5;
         options.names = {"gemm i-j-k", "gemm tiled 16"};
-        report.add(gputime::compare(clock, [&] { gemm(a, b, c, dim); }, [&] { gemm(a, b, c, 16); }, options));
+        report.add(gputime::compare(
+            clock, [&] { gemm(a, b, c, dim); }, [&] { gemm(a, b, c, 16); }, options));
 
         simulated_gpu_part(report, s);
         report.add(gputime::read_run_context());  // the machine, the build, and the GPU or why there is none

@@ -21,11 +21,11 @@
 #include "common/layer_by_layer_common.hpp"
 #include "common/vgg_onednn.hpp"
 
-#include <gputime/report/html.hpp>
 #include <gputime/core/host_clock.hpp>
-#include <gputime/report/json.hpp>
-#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/cuda/nvtx.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/report/json.hpp>
 
 #include <cstddef>
 #include <cstdio>
@@ -64,9 +64,10 @@ int main(int argc, char** argv) {
         std::vector<gputime::LayerProfile> runs;
         for (const int batch : {1, 8, 32}) runs.push_back(profile_batch(batch, options.iterations));
 
-        std::printf("gputime layer_by_layer: VGG-style CNN on oneDNN (CPU, f32, 64x64 images), %zu forward passes per "
-                    "batch size;\nhost clock, one scope per layer; the first pass is every layer's first call.\n\n",
-                    options.iterations);
+        std::printf(
+            "gputime layer_by_layer: VGG-style CNN on oneDNN (CPU, f32, 64x64 images), %zu forward passes per "
+            "batch size;\nhost clock, one scope per layer; the first pass is every layer's first call.\n\n",
+            options.iterations);
         layer_example::print_report(runs, "host time");
         layer_example::write_outputs(options, runs);  // --out DIR, --markdown FILE, --csv FILE
         if (json) {

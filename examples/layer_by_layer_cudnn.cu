@@ -18,11 +18,11 @@
 #include "common/layer_by_layer_common.hpp"
 #include "common/vgg_cudnn.hpp"
 
-#include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/core/host_clock.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/cuda/nvtx.hpp>
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/report/layer_table.hpp>
-#include <gputime/cuda/nvtx.hpp>
 
 #include <cuda_runtime_api.h>
 
@@ -97,9 +97,10 @@ int main(int argc, char** argv) {
 
         std::vector<gputime::LayerProfile> device;
         for (const Run& r : runs) device.push_back(r.device);
-        std::printf("gputime layer_by_layer_cudnn: VGG-style CNN on cuDNN/cuBLAS (f32, 64x64 images), %zu forward "
-                    "passes per batch size;\nCUDA events around each layer (device time); conv algorithms: %s.\n\n",
-                    options.iterations, options.autotune ? "autotuned on first call" : "cuDNN heuristics");
+        std::printf(
+            "gputime layer_by_layer_cudnn: VGG-style CNN on cuDNN/cuBLAS (f32, 64x64 images), %zu forward "
+            "passes per batch size;\nCUDA events around each layer (device time); conv algorithms: %s.\n\n",
+            options.iterations, options.autotune ? "autotuned on first call" : "cuDNN heuristics");
         layer_example::print_report(device, "device time");
 
         // Launch-bound layers: the host needs about as long to enqueue them as the GPU to run them.

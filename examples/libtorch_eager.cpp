@@ -31,9 +31,9 @@
 
 #include <gputime/core/host_clock.hpp>
 #include <gputime/measure/layer_profiler.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/layer_table.hpp>
 #include <gputime/report/text.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <torch/torch.h>
 
@@ -178,13 +178,17 @@ int main(int argc, char** argv) {
         if (o.threads > 0) torch::set_num_threads(o.threads);
         c10::InferenceMode inference;  // no autograd bookkeeping anywhere below
 
-        std::printf("gputime libtorch_eager: ResNet-18 (torch::nn, random weights), LibTorch %d.%d.%d, CPU, f32, "
-                    "%lldx%lld images,\n%d intra-op thread(s)%s.\n\n",
-                    TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH, static_cast<long long>(o.image), static_cast<long long>(o.image),
-                    torch::get_num_threads(), o.threads > 0 ? " (--threads)" : " (LibTorch's default)");
+        std::printf(
+            "gputime libtorch_eager: ResNet-18 (torch::nn, random weights), LibTorch %d.%d.%d, CPU, f32, "
+            "%lldx%lld images,\n%d intra-op thread(s)%s.\n\n",
+            TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH, static_cast<long long>(o.image),
+            static_cast<long long>(o.image), torch::get_num_threads(),
+            o.threads > 0 ? " (--threads)" : " (LibTorch's default)");
 
-        std::printf("== Part 1: layer by layer, %zu forward passes per batch size; the first pass is every layer's "
-                    "first call ==\n\n", o.iterations);
+        std::printf(
+            "== Part 1: layer by layer, %zu forward passes per batch size; the first pass is every layer's "
+            "first call ==\n\n",
+            o.iterations);
         gputime::HostClock clock;
         std::vector<gputime::LayerProfile> runs;
         for (const std::int64_t batch : {1, 8, 32}) runs.push_back(profile_batch(clock, batch, o));
@@ -195,14 +199,16 @@ int main(int argc, char** argv) {
         const gputime::RunResult result = end_to_end(clock, o, "resnet18 forward, LibTorch eager CPU, batch 1");
         std::cout << result;
         print_naive(result);
-        std::printf("  (A fresh model, but not a fresh process: part 1 ran these shapes already, so oneDNN's primitive\n"
-                    "  cache and the allocator are warm. The cold first call is part 1's batch 1 column.)\n");
+        std::printf(
+            "  (A fresh model, but not a fresh process: part 1 ran these shapes already, so oneDNN's primitive\n"
+            "  cache and the allocator are warm. The cold first call is part 1's batch 1 column.)\n");
 
 #if defined(GPUTIME_EXAMPLE_TORCH_CUDA)
         cuda_part(o);
 #else
-        std::printf("\n(Part 3, the GPU, is not built: this LibTorch is CPU-only. Against a CUDA LibTorch it times\n"
-                    " the same network with gputime::GpuClock on at::cuda::getCurrentCUDAStream().)\n");
+        std::printf(
+            "\n(Part 3, the GPU, is not built: this LibTorch is CPU-only. Against a CUDA LibTorch it times\n"
+            " the same network with gputime::GpuClock on at::cuda::getCurrentCUDAStream().)\n");
 #endif
         return 0;
     } catch (const std::exception& e) {

@@ -27,12 +27,12 @@
 // smoke test; at batch 1, images this small take LibTorch's slower non-oneDNN convolution path).
 #include <gputime/core/duration.hpp>
 #include <gputime/core/host_clock.hpp>
-#include <gputime/report/text.hpp>
+#include <gputime/integrations/run_options.hpp>
 #include <gputime/measure/run_result.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/text.hpp>
 #include <gputime/stats/stats.hpp>
 #include <gputime/stats/warmup_detection.hpp>
-#include <gputime/measure/warmup_runner.hpp>
-#include <gputime/integrations/run_options.hpp>
 
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
@@ -73,8 +73,9 @@ Options parse(int argc, char** argv) {
     Options o;
     gputime::ProgramInfo program;
     program.name = "libtorch_torchscript";
-    program.summary = "Times a freshly loaded TorchScript ResNet-18 call by call (its warm-up transient),\n"
-                      "then with WarmupRunner after a warm-up longer than the transient.";
+    program.summary =
+        "Times a freshly loaded TorchScript ResNet-18 call by call (its warm-up transient),\n"
+        "then with WarmupRunner after a warm-up longer than the transient.";
     program.defaults.warmup = o.warmup;
     program.defaults.iterations = o.measured;
     gputime::RunOptions quick = program.defaults;
@@ -146,13 +147,14 @@ int main(int argc, char** argv) {
         if (o.threads > 0) torch::set_num_threads(o.threads);
         torch::NoGradGuard no_grad;
 
-        std::printf("gputime libtorch_torchscript: ResNet-18 scripted by Python, loaded with torch::jit::load;\n"
-                    "LibTorch %d.%d.%d, CPU, f32, batch %lld, %lldx%lld images, %d intra-op thread(s).\n"
-                    "Graph executor: %s, %zu profiled run(s) before optimising, bailout depth %zu.\n\n",
-                    TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH, static_cast<long long>(o.batch),
-                    static_cast<long long>(o.image), static_cast<long long>(o.image), torch::get_num_threads(),
-                    torch::jit::getProfilingMode() ? "profiling" : "legacy", torch::jit::getNumProfiledRuns().load(),
-                    torch::jit::getBailoutDepth());
+        std::printf(
+            "gputime libtorch_torchscript: ResNet-18 scripted by Python, loaded with torch::jit::load;\n"
+            "LibTorch %d.%d.%d, CPU, f32, batch %lld, %lldx%lld images, %d intra-op thread(s).\n"
+            "Graph executor: %s, %zu profiled run(s) before optimising, bailout depth %zu.\n\n",
+            TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH, static_cast<long long>(o.batch),
+            static_cast<long long>(o.image), static_cast<long long>(o.image), torch::get_num_threads(),
+            torch::jit::getProfilingMode() ? "profiling" : "legacy", torch::jit::getNumProfiledRuns().load(),
+            torch::jit::getBailoutDepth());
 
         gputime::HostClock clock;
         const std::vector<torch::jit::IValue> inputs = make_inputs(o);
@@ -166,18 +168,16 @@ int main(int argc, char** argv) {
         torch::jit::Module fresh = load(o.model, &load_time);
         std::printf("== Part 1: a freshly loaded model (torch::jit::load: %s), %zu calls in a row ==\n\n",
                     fmt(load_time).c_str(), o.calls);
-        const gputime::RunResult series_run = gputime::WarmupRunner(clock)
-                                                  .warmup(0)
-                                                  .iterations(o.calls)
-                                                  .between_calls(rotate)
-                                                  .run([&] { forward(fresh); });
+        const gputime::RunResult series_run =
+            gputime::WarmupRunner(clock).warmup(0).iterations(o.calls).between_calls(rotate).run(
+                [&] { forward(fresh); });
         const std::vector<gputime::Duration> series = series_run.calls_in_order();
         const std::size_t steady_from = gputime::mser5_truncation(series);  // series.size(): cannot tell yet
         const bool conclusive = steady_from < series.size();
         // The steady p50: the calls after the transient (when MSER-5 cannot tell yet: the last half).
         const std::size_t steady_begin = conclusive ? steady_from : series.size() / 2;
-        const gputime::Duration steady_p50 =
-            median(std::vector<gputime::Duration>(series.begin() + static_cast<std::ptrdiff_t>(steady_begin), series.end()));
+        const gputime::Duration steady_p50 = median(
+            std::vector<gputime::Duration>(series.begin() + static_cast<std::ptrdiff_t>(steady_begin), series.end()));
         const double slow_factor = 1.25;
         std::size_t slow = 0;
         gputime::Duration excess_first{0.0};
@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
 
         std::printf("  call        time   / steady p50\n");
         for (std::size_t i = 0; i < series.size() && i < o.shown; ++i) {
-            if (conclusive && i == steady_from && i > 0) std::printf("  ---- MSER-5: steady from call %zu on ----\n", i + 1);
+            if (conclusive && i == steady_from && i > 0)
+                std::printf("  ---- MSER-5: steady from call %zu on ----\n", i + 1);
             const double ratio = series[i] / steady_p50;
             std::printf("  %4zu  %10s  %6.2fx%s\n", i + 1, fmt(series[i]).c_str(), ratio,
                         i < steady_begin && ratio > slow_factor ? "  slow" : "");
@@ -201,11 +202,14 @@ int main(int argc, char** argv) {
         } else if (conclusive) {
             std::printf("  warm-up transient: none found; MSER-5 keeps every call\n");
         } else {
-            std::printf("  warm-up transient: %zu calls slow; MSER-5 cannot place its end in %zu calls (it needs 20 or more,\n"
-                        "  and the end in their first half): run with more --calls\n", slow, series.size());
+            std::printf(
+                "  warm-up transient: %zu calls slow; MSER-5 cannot place its end in %zu calls (it needs 20 or more,\n"
+                "  and the end in their first half): run with more --calls\n",
+                slow, series.size());
         }
-        std::printf("  steady p50 %s (calls %zu-%zu); slow = more than %.2fx that. MSER-5 cuts in batches of 5 calls.\n",
-                    fmt(steady_p50).c_str(), steady_begin + 1, series.size(), slow_factor);
+        std::printf(
+            "  steady p50 %s (calls %zu-%zu); slow = more than %.2fx that. MSER-5 cuts in batches of 5 calls.\n",
+            fmt(steady_p50).c_str(), steady_begin + 1, series.size(), slow_factor);
         if (conclusive && steady_from > 1)
             std::printf("  time lost to the transient beyond the steady p50: the first call %s, calls 2-%zu %s\n",
                         fmt(excess_first).c_str(), steady_begin, fmt(excess_rest).c_str());
@@ -218,16 +222,18 @@ int main(int argc, char** argv) {
         std::printf("== Part 2: another fresh load, WarmupRunner: %zu warm-up calls, %zu measured ==\n\n", o.warmup,
                     o.measured);
         torch::jit::Module model = load(o.model);
-        const gputime::RunResult result = gputime::WarmupRunner(clock)
-                                              .name("resnet18 TorchScript, LibTorch CPU, batch " + std::to_string(o.batch))
-                                              .warmup(o.warmup)
-                                              .iterations(o.measured)
-                                              .between_calls(rotate)
-                                              .run([&] { forward(model); });
+        const gputime::RunResult result =
+            gputime::WarmupRunner(clock)
+                .name("resnet18 TorchScript, LibTorch CPU, batch " + std::to_string(o.batch))
+                .warmup(o.warmup)
+                .iterations(o.measured)
+                .between_calls(rotate)
+                .run([&] { forward(model); });
         std::cout << result;
         if (conclusive && steady_from > o.warmup)
-            std::printf("  Part 1's transient (%zu calls) is longer than this warm-up (%zu): use --warmup %zu or more.\n",
-                        steady_from, o.warmup, steady_from);
+            std::printf(
+                "  Part 1's transient (%zu calls) is longer than this warm-up (%zu): use --warmup %zu or more.\n",
+                steady_from, o.warmup, steady_from);
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "libtorch_torchscript: %s\n", e.what());

@@ -17,10 +17,10 @@
 #include "support/test_framework.hpp"
 
 #include <gputime/cuda/event_clock.hpp>
-#include <gputime/measure/run_result.hpp>
-#include <gputime/sim/runtime.hpp>
 #include <gputime/integrations/testing.hpp>
+#include <gputime/measure/run_result.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -7,8 +7,8 @@
 // A layer is a %globaltimer spin kernel of the layer's duration (gputime/cuda/mock_kernels.cuh), timed
 // with gputime::GpuClock (CUDA events on a non-blocking stream) by the same WarmupRunner as on
 // the simulated GPU.
-#include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/cuda/mock_kernels.cuh>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/measure/warmup_runner.hpp>

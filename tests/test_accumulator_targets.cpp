@@ -229,14 +229,14 @@ TEST_CASE("owed: copying a Stats takes what the device has finished, never waits
     rt.host_work(100us);  // host ~117: the first pair is complete, the second is not
     const WaitProbe probe(rt);
     const Stats copy(stats);
-    CHECK(probe.same(rt));                         // no poll, no sleep, no synchronize
-    CHECK(rt.host_now() - probe.host <= 10us);     // a few queries, nowhere near the 1 ms kernel
-    CHECK(copy.calls() == 1);                      // the finished pair only
+    CHECK(probe.same(rt));                      // no poll, no sleep, no synchronize
+    CHECK(rt.host_now() - probe.host <= 10us);  // a few queries, nowhere near the 1 ms kernel
+    CHECK(copy.calls() == 1);                   // the finished pair only
     CHECK(copy.first_call().count() == us(15));
-    CHECK(clock.pending_count() == 1);             // the other one is still owed to `stats`
-    CHECK(stats.calls() == 2);                     // and reading it waits for it
+    CHECK(clock.pending_count() == 1);  // the other one is still owed to `stats`
+    CHECK(stats.calls() == 2);          // and reading it waits for it
     CHECK(rt.host_now() >= 1018us);
-    CHECK(copy.calls() == 1);                      // the copy is not owed anything
+    CHECK(copy.calls() == 1);  // the copy is not owed anything
 }
 
 TEST_CASE("owed: copying a Stats whose pending event faulted neither waits nor throws; the original's read does") {
@@ -300,11 +300,11 @@ TEST_CASE("owed: moving a Stats hands over what it is owed, and its error, witho
     Stats assigned;
     assigned = std::move(moved);
     CHECK(probe.same(rt));
-    CHECK(rt.host_now() == probe.host);            // not one CUDA call
+    CHECK(rt.host_now() == probe.host);  // not one CUDA call
     CHECK(clock.pending_count() == 1);
-    CHECK(stats.calls() == 0);                     // NOLINT(bugprone-use-after-move): left empty
-    CHECK(moved.calls() == 0);                     // NOLINT(bugprone-use-after-move)
-    CHECK(assigned.calls() == 1);                  // the read of the last owner waits for it
+    CHECK(stats.calls() == 0);     // NOLINT(bugprone-use-after-move): left empty
+    CHECK(moved.calls() == 0);     // NOLINT(bugprone-use-after-move)
+    CHECK(assigned.calls() == 1);  // the read of the last owner waits for it
     CHECK(assigned.first_call().count() == us(2005));
 
     SECTION("an error owed moves too") {

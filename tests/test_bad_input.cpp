@@ -9,24 +9,24 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/report/chrome_trace.hpp>
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/measure/idle_gap_sweep.hpp>
-#include <gputime/report/idle_gap_text.hpp>
-#include <gputime/measure/layer_profile.hpp>
-#include <gputime/measure/layer_profiler.hpp>
-#include <gputime/report/layer_table.hpp>
-#include <gputime/stats/percentile_interval.hpp>
-#include <gputime/report/text.hpp>
-#include <gputime/measure/run_result.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/sim/runtime.hpp>
-#include <gputime/stats/stats.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/integrations/testing.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/measure/layer_profile.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/measure/run_result.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/report/idle_gap_text.hpp>
+#include <gputime/report/layer_table.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/sim/runtime.hpp>
+#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -158,17 +158,18 @@ TEST_CASE("bad input: WarmupRunner setters refuse what cannot run, and the runne
             [&] { runner.warmup_until_stable(std::numeric_limits<std::size_t>::max(), huge_window, 0.05); });
     for (const double tolerance : {nan_value, 0.0, -0.05, inf_value, -inf_value}) {
         INFO("tolerance " << tolerance);
-        refused("WarmupRunner::warmup_until_stable", "tolerance", [&] { runner.warmup_until_stable(50, 3, tolerance); });
+        refused("WarmupRunner::warmup_until_stable", "tolerance",
+                [&] { runner.warmup_until_stable(50, 3, tolerance); });
     }
 
     std::size_t calls = 0;
     const gputime::RunResult r = runner.run([&] { ++calls; });
-    CHECK(calls == 5);                  // warm-up 2 + iterations 3, as set before the refusals
-    CHECK(r.warmup.size() == 2);        // no stable-window warm-up was switched on
+    CHECK(calls == 5);            // warm-up 2 + iterations 3, as set before the refusals
+    CHECK(r.warmup.size() == 2);  // no stable-window warm-up was switched on
     CHECK_FALSE(r.warmup_settled);
     CHECK(r.latency.count() == 3);
     CHECK(r.latency.p50().count() == 1000.0);
-    CHECK(clock.idled() == 0ns);        // no idle gap was set
+    CHECK(clock.idled() == 0ns);  // no idle gap was set
 }
 
 TEST_CASE("bad input: a refused warmup_until_stable keeps the stable warm-up set before it") {
@@ -271,8 +272,9 @@ TEST_CASE("bad input: sweep_idle_gaps checks every gap before measuring anything
     const auto runner = gputime::WarmupRunner(clock).warmup(1).iterations(2);
     std::size_t calls = 0;
     refused("sweep_idle_gaps", "gaps", [&] { gputime::sweep_idle_gaps(runner, {}, [&] { ++calls; }); });
-    const std::string what =
-        refused("sweep_idle_gaps", "gaps", [&] { gputime::sweep_idle_gaps(runner, {0ms, 10ms, -1ms}, [&] { ++calls; }); });
+    const std::string what = refused("sweep_idle_gaps", "gaps", [&] {
+        gputime::sweep_idle_gaps(runner, {0ms, 10ms, -1ms}, [&] { ++calls; });
+    });
     CHECK(contains(what, "index 2"));
     CHECK(contains(what, "-1000000 ns"));
     CHECK(calls == 0);
@@ -360,7 +362,8 @@ TEST_CASE("bad input: LayerTable refuses a metric, an order or a sort column tha
 TEST_CASE("bad input: the testing checks refuse expectations that make no sense") {
     Stats s;
     for (const double x : {5000.0, 100.0, 104.0, 99.0}) s.add(Duration{x});
-    refused("testing::median_within", "expected", [&] { gputime::testing::median_within(s, Duration{nan_value}, 0.1); });
+    refused("testing::median_within", "expected",
+            [&] { gputime::testing::median_within(s, Duration{nan_value}, 0.1); });
     refused("testing::median_within", "expected", [&] { gputime::testing::median_within(s, Duration{-1.0}, 0.1); });
     refused("testing::mean_within", "fraction", [&] { gputime::testing::mean_within(s, Duration{100.0}, -0.01); });
     refused("testing::mean_within", "fraction", [&] { gputime::testing::mean_within(s, Duration{100.0}, inf_value); });

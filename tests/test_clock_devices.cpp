@@ -171,7 +171,7 @@ TEST_CASE("devices: a join that fails in ~JoinStreams reaches the timer's Stats 
     const auto error = thrown<gputime::CudaError>([&] { stats.count(); });
     REQUIRE(error);
     CHECK(error->code() == status::invalid_resource_handle);
-    CHECK(stats.calls() == 0);  // not the 105 us that missed the side work
+    CHECK(stats.calls() == 0);           // not the 105 us that missed the side work
     CHECK_NOTHROW(clock.synchronize());  // reported once, at the Stats
 
     SECTION("the next scope measures as usual") {

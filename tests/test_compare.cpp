@@ -13,14 +13,14 @@
 #include "support/noise_shapes.hpp"
 #include "support/test_framework.hpp"
 
+#include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/measure/ab_compare.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/comparison_text.hpp>
 #include <gputime/report/json.hpp>
-#include <gputime/cuda/event_clock.hpp>
-#include <gputime/stats/mann_whitney.hpp>
-#include <gputime/core/error.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/stats/mann_whitney.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -194,8 +194,8 @@ TEST_CASE("compare: the exact null distribution of U matches brute-force enumera
     // Large but exact: C(16, 8) = 12870 with n = m = 8; C(66, 33) < 2^63 but 33 * 33 fits.
     CHECK(detail::ExactUDistribution(8, 8).total() == 12870);
     CHECK(detail::ExactUDistribution::available(33, 33));
-    CHECK_FALSE(detail::ExactUDistribution::available(34, 34));  // C(68, 34) > 2^63
-    CHECK_FALSE(detail::ExactUDistribution::available(8, 900));  // C(908, 8) > 2^63
+    CHECK_FALSE(detail::ExactUDistribution::available(34, 34));      // C(68, 34) > 2^63
+    CHECK_FALSE(detail::ExactUDistribution::available(8, 900));      // C(908, 8) > 2^63
     CHECK_FALSE(detail::ExactUDistribution::available(1, 2000000));  // n*m > 10^6
     // automatic follows scipy (exact for min(n, m) <= 8 without ties) within those limits.
     TestRandom rng{7};
@@ -287,15 +287,14 @@ TEST_CASE("compare: blocks run every variant once, in a seeded random order") {
             clock.advance(ns);
         };
     };
-    const Comparison r = gputime::compare(
-        clock,
-        {[&](std::size_t call) {
-             indices_a.push_back(call);
-             trace.push_back(0);
-             clock.advance(1000);
-         },
-         make(1, 1100), make(2, 1000)},
-        options);
+    const Comparison r = gputime::compare(clock,
+                                          {[&](std::size_t call) {
+                                               indices_a.push_back(call);
+                                               trace.push_back(0);
+                                               clock.advance(1000);
+                                           },
+                                           make(1, 1100), make(2, 1000)},
+                                          options);
     REQUIRE(trace.size() == 3 * 43);
     std::size_t first_position[3] = {0, 0, 0};
     bool every_block_complete = true;
@@ -310,7 +309,7 @@ TEST_CASE("compare: blocks run every variant once, in a seeded random order") {
     for (const std::size_t f : first_position) CHECK(f >= 5);  // no variant is always first
     REQUIRE(indices_a.size() == 43);
     for (std::size_t i = 0; i < indices_a.size(); ++i) CHECK(indices_a[i] == i);  // warm-up counted too
-    CHECK(clock.synchronizations() >= 3 * 43);  // latency mode: one per call
+    CHECK(clock.synchronizations() >= 3 * 43);                                    // latency mode: one per call
     CHECK(clock.held() == 0);
 
     // The same seed, the same order; another seed, another.
@@ -370,7 +369,9 @@ TEST_CASE("compare: warm-up 0 keeps the first call apart, an exception propagate
         if (++n == 5) throw std::runtime_error("boom");
         clock.advance(10);
     };
-    CHECK_THROWS_AS(gputime::compare(clock, failing, [&] { clock.advance(10); }, options), std::runtime_error);
+    CHECK_THROWS_AS(gputime::compare(
+                        clock, failing, [&] { clock.advance(10); }, options),
+                    std::runtime_error);
     CHECK(clock.held() == 0);
     CHECK(clock.bad_releases() == 0);
 }
@@ -379,7 +380,8 @@ TEST_CASE("compare: the verdict says what the interval shows") {
     auto stats_of = [](double base, double factor, std::size_t n, std::uint64_t seed) {
         TestRandom rng{seed};
         gputime::Stats s;
-        for (std::size_t i = 0; i <= n; ++i) s.add(gputime::Duration{base * factor * (1.0 + 0.02 * (rng.uniform() - 0.5))});
+        for (std::size_t i = 0; i <= n; ++i)
+            s.add(gputime::Duration{base * factor * (1.0 + 0.02 * (rng.uniform() - 0.5))});
         return s;
     };
     const gputime::Stats a = stats_of(1e6, 1.0, 2000, 1);
@@ -488,8 +490,8 @@ TEST_CASE("compare: the text report and the JSON") {
     CompareOptions options;
     options.samples = 50;
     options.names = {"plain \"nchw\"", "blocked"};
-    const Comparison r =
-        gputime::compare(clock, [&] { clock.advance(2e6); }, [&] { clock.advance(1.94e6); }, options);
+    const Comparison r = gputime::compare(
+        clock, [&] { clock.advance(2e6); }, [&] { clock.advance(1.94e6); }, options);
     std::ostringstream text;
     text << r;
     INFO(text.str());
@@ -561,7 +563,8 @@ TEST_CASE("compare: on the simulated GPU with 5% jitter, 100 noise seeds") {
             gputime::shows_difference(run_scenario(seed, Scenario{0.0, 0.10}).contrasts[0].verdict) ? 1 : 0;
     }
     const double n = static_cast<double>(seeds);
-    INFO("3% found " << found << ", false " << false_alarms << ", under drift " << drift_false_alarms << " of " << seeds);
+    INFO("3% found " << found << ", false " << false_alarms << ", under drift " << drift_false_alarms << " of "
+                     << seeds);
     CHECK(static_cast<double>(found) / n >= 0.95);
     CHECK(wrong_direction == 0);
     CHECK(static_cast<double>(false_alarms) / n <= 0.05);
@@ -650,10 +653,10 @@ TEST_CASE("compare: verdicts mean what they say under five noise shapes") {
             limited += three.stop != gputime::CompareStop::decided ? 1 : 0;
         }
         const double n = static_cast<double>(seeds);
-        INFO(gputime_test::to_string(shape) << ": identical: " << false_claims << " false claims; within +-1%: "
-                                            << within_decided_wrong << " FASTER/SLOWER of " << 2 * seeds
-                                            << "; 3%: SLOWER in " << found << " of " << seeds << " (" << limited
-                                            << " ended by a limit)");
+        INFO(gputime_test::to_string(shape)
+             << ": identical: " << false_claims << " false claims; within +-1%: " << within_decided_wrong
+             << " FASTER/SLOWER of " << 2 * seeds << "; 3%: SLOWER in " << found << " of " << seeds << " (" << limited
+             << " ended by a limit)");
         CHECK(static_cast<double>(false_claims) <= 0.05 * n);
         CHECK(static_cast<double>(within_decided_wrong) <= 0.05 * 2.0 * n);
         CHECK(static_cast<double>(found) >= 0.95 * n);

@@ -4,12 +4,12 @@
 // event timestamps floored to 0.5 us, one poll (yield) 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/sim/runtime.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <memory>
@@ -37,9 +37,9 @@ TEST_CASE("a GPU scope measures device time, not the host time it took to enqueu
     SimClock clock(rt);  // cudaGetDeviceCount: host 1 us
     Stats stats;
     {
-        gputime::ScopedGpuTimer timer(stats, clock);        // create + record: host 3 us, start event at 3 us
+        gputime::ScopedGpuTimer timer(stats, clock);  // create + record: host 3 us, start event at 3 us
         rt.launch(gputime::sim::Stream{}, Kernel::fixed("gemm", 100us));  // host 8 us; kernel 8..108 us
-    }                                                        // create + record: host 10 us, stop event at 108 us
+    }                              // create + record: host 10 us, stop event at 108 us
     CHECK(rt.host_now() == 10us);  // the host left the scope long before the device finished
     // The stream was idle, so the pair also covers the launch latency: 5 us + 100 us.
     CHECK(stats.first_call().count() == us(105));
@@ -230,7 +230,7 @@ TEST_CASE("lifetimes: a Stats may die before its samples resolve, a clock before
         CHECK(early.calls() == 0);
         CHECK(clock.pending_count() == 1);
         rt.host_work(20us);
-        const Stats copy = moved;   // finished now: delivered first, without a wait
+        const Stats copy = moved;  // finished now: delivered first, without a wait
         CHECK(copy.calls() == 1);
         CHECK(clock.pending_count() == 0);
         CHECK(rt.counters().yields == 0);
@@ -378,17 +378,17 @@ TEST_CASE("a runtime policy with only the required members still times, and Join
     const gputime::sim::Stream side = rt.create_stream();
     RequiredMembersOnly policy(rt);
     gputime::CudaEventClock<RequiredMembersOnly> clock(policy, main);  // host 1
-    CHECK(clock.device() == -1);  // it cannot tell
+    CHECK(clock.device() == -1);                                       // it cannot tell
     CHECK_FALSE(clock.on_legacy_default_stream());
     Stats stats;
     {
-        gputime::ScopedGpuTimer timer(stats, clock);        // create + record: start at 3
+        gputime::ScopedGpuTimer timer(stats, clock);                    // create + record: start at 3
         gputime::JoinStreams<RequiredMembersOnly> join(clock, {side});  // a plain event (host 4), fork 5, wait 6
-        rt.launch(side, Kernel::fixed("side", 100us));      // host 11: 11..111
+        rt.launch(side, Kernel::fixed("side", 100us));                  // host 11: 11..111
     }  // join: record on side (12, at 111), wait (13); stop: create + record (15), at 111
     CHECK(stats.first_call().count() == us(108));
     CHECK(clock.ordering_events_created() == 1);
-    CHECK(rt.counters().device_calls == 0u);      // no device guard
-    CHECK(rt.counters().capture_queries == 0u);   // no capture check
+    CHECK(rt.counters().device_calls == 0u);     // no device guard
+    CHECK(rt.counters().capture_queries == 0u);  // no capture check
     CHECK(rt.counters().capture_mode_exchanges == 0u);
 }

@@ -65,8 +65,8 @@ TEST_CASE("cuda_status::is_sticky: the thirteen codes CUDA 13 documents as endin
     }
     // Errors of one call: invalid value, handle, not ready, out of resources, peer access,
     // every stream-capture error, cooperative launch too large, the MPS errors the client survives.
-    for (int code : {0, 1, 2, 35, 100, 101, 214, 400, 401, 600, 701, 704, 709, 713, 720, 722, 800, 801, 809, 811,
-                     900, 901, 906, 907, 908, 909, 910, 912, 999}) {
+    for (int code : {0,   1,   2,   35,  100, 101, 214, 400, 401, 600, 701, 704, 709, 713, 720,
+                     722, 800, 801, 809, 811, 900, 901, 906, 907, 908, 909, 910, 912, 999}) {
         INFO(code);
         CHECK_FALSE(is_sticky(code));
     }

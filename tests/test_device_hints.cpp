@@ -60,8 +60,10 @@ TEST_CASE("hints: a full launch queue in throughput mode is the device's pace, n
     config.launch_queue_depth = 16;  // a real queue holds ~1000; the same, sooner
     gputime::sim::Runtime rt(config);
     SimClock clock(rt);
-    const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(2).iterations(200).mode(gputime::RunMode::throughput).run(
-        [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); });
+    const gputime::RunResult r =
+        gputime::WarmupRunner(clock).warmup(2).iterations(200).mode(gputime::RunMode::throughput).run([&] {
+            rt.launch(Stream{}, Kernel::fixed("k", 100us));
+        });
     REQUIRE(rt.counters().launch_queue_waits > 150);  // the simulator's truth: the host was blocked
     CHECK(r.latency.p50().count() == us(100));
     CHECK(r.enqueue.samples().front().count() == us(7));  // into the empty queue

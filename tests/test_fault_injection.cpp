@@ -8,13 +8,13 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/report/text.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/sim/runtime.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <optional>
@@ -291,9 +291,9 @@ TEST_CASE("fault: after a timeout the clock fails fast instead of waiting the ti
     {
         SimClock clock(rt);  // host 1
         clock.resolve_timeout(2ms);
-        const auto before_hang = clock.mark();                 // host 3, at 3
-        rt.launch(Stream{}, Kernel::fixed("k", 10us));        // host 8: 8..18
-        const auto after_kernel = clock.mark();                // host 10, at 18
+        const auto before_hang = clock.mark();          // host 3, at 3
+        rt.launch(Stream{}, Kernel::fixed("k", 10us));  // host 8: 8..18
+        const auto after_kernel = clock.mark();         // host 10, at 18
         rt.inject(Fault::event_never_completes);
         time_kernel(stats, clock, 10us);  // the stream hangs at this scope's start mark
         const auto first_wait = rt.host_now();
@@ -407,14 +407,11 @@ TEST_CASE("fault: throughput mode past max_pending: enqueue time is the call's h
     gputime::sim::Runtime rt(config);
     SimClock clock(rt);
     const Kernel layer = Kernel::fixed("layer", 180us);
-    const gputime::RunResult r = gputime::WarmupRunner(clock)
-                                     .warmup(10)
-                                     .iterations(10000)
-                                     .mode(gputime::RunMode::throughput)
-                                     .run([&] {
-                                         rt.host_work(19us);  // framework work on the host
-                                         rt.launch(Stream{}, layer);
-                                     });
+    const gputime::RunResult r =
+        gputime::WarmupRunner(clock).warmup(10).iterations(10000).mode(gputime::RunMode::throughput).run([&] {
+            rt.host_work(19us);  // framework work on the host
+            rt.launch(Stream{}, layer);
+        });
     REQUIRE(r.complete);
     CHECK(r.latency.p50().count() == us(180));
     // Host time inside the call: start record 1 + 19 + launch 5 + end record 1 = 26 us, although

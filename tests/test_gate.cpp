@@ -9,14 +9,14 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/cuda/gate.hpp>
-#include <gputime/report/gated_text.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/cuda/gate.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/gated_text.hpp>
 #include <gputime/sim/gate_kernel.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <stdexcept>
@@ -46,7 +46,7 @@ TEST_CASE("gate: ungated measures K + L on an idle stream, gated measures K") {
     REQUIRE(t.device.latency.count() == 20);
     CHECK(t.end_to_end.latency.p50().count() == us(105));  // 5 us launch latency + 100 us
     CHECK(t.end_to_end.latency.p99().count() == us(105));
-    CHECK(t.device.latency.p50().count() == us(100));      // the kernel alone
+    CHECK(t.device.latency.p50().count() == us(100));  // the kernel alone
     CHECK(t.device.latency.p99().count() == us(100));
     CHECK(t.device.latency.first_call().count() == us(100));
     CHECK(t.launch_overhead().count() == us(5));
@@ -163,7 +163,7 @@ TEST_CASE("gate: a gate that ends by its timeout reaches the Stats' next read, i
         INFO(e.what());
         CHECK(contains(e.what(), "1 gate ended by the timeout (1.000 ms) instead of being released"));
     }
-    CHECK(stats.count() == 0);  // reported once; nothing of that region was filed
+    CHECK(stats.count() == 0);           // reported once; nothing of that region was filed
     CHECK_NOTHROW(gated.synchronize());  // already reported: not again
     {
         gputime::ScopedTimer<Gated> timer(stats, gated);  // the next region is gated as usual
@@ -252,7 +252,7 @@ TEST_CASE("gate: a launch queue full of work behind the gate blocks the host unt
     REQUIRE(rt.launch(Stream{}, Kernel::fixed("k", 10us)) == 0);  // the fifth: the queue is full
     CHECK_FALSE(rt.gate_held());
     CHECK(rt.gate_timeouts() == 1);
-    CHECK(rt.host_now().count() == us(2005));                 // the gate's timeout: 5 us + 2 ms
+    CHECK(rt.host_now().count() == us(2005));                  // the gate's timeout: 5 us + 2 ms
     CHECK(rt.stream_tail(Stream{}).count() == us(2005 + 50));  // the five kernels after it
 }
 
@@ -312,8 +312,8 @@ TEST_CASE("gate: past the clock's max_pending the gate opens before the clock wa
     gputime::Stats outer;
     gputime::Stats inner;
     {
-        gputime::ScopedTimer<Gated> o(outer, gated);      // hold: the gate spins from 6; start event 8
-        rt.launch(Stream{}, Kernel::fixed("a", 100us));    // 13
+        gputime::ScopedTimer<Gated> o(outer, gated);     // hold: the gate spins from 6; start event 8
+        rt.launch(Stream{}, Kernel::fixed("a", 100us));  // 13
         {
             gputime::ScopedTimer<Gated> i(inner, gated);    // 15
             rt.launch(Stream{}, Kernel::fixed("b", 50us));  // 20
@@ -355,38 +355,38 @@ TEST_CASE("sim gate: the model, call by call") {
     const Stream side = rt.create_stream(gputime::cuda_status::stream_non_blocking);
     const Stream blocking = rt.create_stream();
     gputime::sim::Event start, stop, side_done;
-    REQUIRE(rt.event_create(&start) == 0);  // host 1
-    REQUIRE(rt.event_create(&stop) == 0);   // 2
+    REQUIRE(rt.event_create(&start) == 0);      // host 1
+    REQUIRE(rt.event_create(&stop) == 0);       // 2
     REQUIRE(rt.event_create(&side_done) == 0);  // 3
 
     SECTION("bad use is refused") {
-        CHECK(rt.gate_release() == 1);                 // nothing held
-        CHECK(rt.gate_hold(Stream{}, 0ns) == 1);       // no timeout
-        CHECK(rt.gate_hold(Stream{99}, 1ms) == 400);   // no such stream
+        CHECK(rt.gate_release() == 1);                // nothing held
+        CHECK(rt.gate_hold(Stream{}, 0ns) == 1);      // no timeout
+        CHECK(rt.gate_hold(Stream{99}, 1ms) == 400);  // no such stream
         REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);
-        CHECK(rt.gate_hold(side, 1ms) == 1);           // one at a time
+        CHECK(rt.gate_hold(side, 1ms) == 1);  // one at a time
         CHECK(rt.gate_release() == 0);
-        CHECK(rt.counters().launches == 4);            // every hold is a launch, refused or not
+        CHECK(rt.counters().launches == 4);  // every hold is a launch, refused or not
         CHECK_THROWS_AS(gputime::sim::Gate(rt, 0ns), std::invalid_argument);
     }
     SECTION("events behind the gate are not reached; a non-blocking stream is not held") {
-        REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);           // host 8, gate from 8
-        REQUIRE(rt.event_record(start, Stream{}) == 0);       // 9
+        REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);                     // host 8, gate from 8
+        REQUIRE(rt.event_record(start, Stream{}) == 0);                // 9
         REQUIRE(rt.launch(Stream{}, Kernel::fixed("k", 100us)) == 0);  // 14
         REQUIRE(rt.launch(side, Kernel::fixed("s", 30us)) == 0);       // 19: runs 19..49 now
-        REQUIRE(rt.event_record(stop, Stream{}) == 0);        // 20
-        CHECK(rt.event_query(start) == 600);                  // 21
+        REQUIRE(rt.event_record(stop, Stream{}) == 0);                 // 20
+        CHECK(rt.event_query(start) == 600);                           // 21
         float ms = 0;
         CHECK(rt.event_elapsed_ms(&ms, start, stop) == 600);  // 22
         CHECK(rt.stream_tail(side).count() == us(49));
         CHECK(rt.host_now().count() == us(22));
-        rt.host_work(78us);                                   // 100
-        REQUIRE(rt.gate_release() == 0);                      // the gate ends at 100
+        rt.host_work(78us);               // 100
+        REQUIRE(rt.gate_release() == 0);  // the gate ends at 100
         CHECK(rt.event_timestamp(start)->count() == us(100));
         CHECK(rt.event_timestamp(stop)->count() == us(200));
-        CHECK(rt.event_query(stop) == 600);                   // host 101 < 200
-        CHECK(rt.event_synchronize(stop) == 0);               // host 201
-        CHECK(rt.event_elapsed_ms(&ms, start, stop) == 0);    // 202
+        CHECK(rt.event_query(stop) == 600);                 // host 101 < 200
+        CHECK(rt.event_synchronize(stop) == 0);             // host 201
+        CHECK(rt.event_elapsed_ms(&ms, start, stop) == 0);  // 202
         CHECK(ms == 0.1f);
         CHECK(rt.gate_timeouts() == 0);
     }
@@ -404,8 +404,8 @@ TEST_CASE("sim gate: the model, call by call") {
     }
     SECTION("a gate queued behind work starts when the work ends; a late release ends it there") {
         REQUIRE(rt.launch(Stream{}, Kernel::fixed("long", 500us)) == 0);  // host 8, runs 8..508
-        REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);                         // 13; the gate starts at 508
-        REQUIRE(rt.launch(Stream{}, Kernel::fixed("k", 100us)) == 0);      // 18
+        REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);                        // 13; the gate starts at 508
+        REQUIRE(rt.launch(Stream{}, Kernel::fixed("k", 100us)) == 0);     // 18
         REQUIRE(rt.gate_release() == 0);  // at 18, before the gate started: it ends as it starts
         CHECK(rt.stream_tail(Stream{}).count() == us(608));
     }
@@ -420,9 +420,9 @@ TEST_CASE("sim gate: the model, call by call") {
         CHECK(rt.gate_release() == 1);
     }
     SECTION("an event synchronize behind the gate waits for the timeout") {
-        REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);           // 8
-        REQUIRE(rt.event_record(stop, Stream{}) == 0);        // 9
-        CHECK(rt.event_synchronize(stop) == 0);               // waits to 1008, + 1
+        REQUIRE(rt.gate_hold(Stream{}, 1ms) == 0);      // 8
+        REQUIRE(rt.event_record(stop, Stream{}) == 0);  // 9
+        CHECK(rt.event_synchronize(stop) == 0);         // waits to 1008, + 1
         CHECK(rt.host_now().count() == us(1009));
         CHECK(rt.gate_timeouts() == 1);
         CHECK(rt.event_timestamp(stop)->count() == us(1008));
@@ -441,6 +441,7 @@ TEST_CASE("sim gate: the model, call by call") {
 static_assert(gputime::detail::is_gate_policy<gputime::sim::Gate, Stream>::value, "sim::Gate is a gate policy");
 static_assert(!gputime::detail::is_gate_policy<int, Stream>::value, "an int is not");
 static_assert(gputime::is_clock_v<Gated>, "a GatedClock is a clock");
-static_assert(std::is_same<decltype(gputime::GatedClock(std::declval<SimClock&>(), std::declval<gputime::sim::Gate&>())),
-                           Gated>::value,
-              "class template argument deduction");
+static_assert(
+    std::is_same<decltype(gputime::GatedClock(std::declval<SimClock&>(), std::declval<gputime::sim::Gate&>())),
+                 Gated>::value,
+    "class template argument deduction");

@@ -9,18 +9,18 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/report/chrome_trace.hpp>
-#include <gputime/measure/ab_compare.hpp>
 #include <gputime/cuda/event_clock.hpp>
+#include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/chrome_trace.hpp>
 #include <gputime/report/idle_gap_text.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/layer_csv.hpp>
-#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/report/layer_table.hpp>
 #include <gputime/report/text.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -54,10 +54,14 @@ gputime::RunResult steady_run() {
 
 // 12 noisy calls, no warm-up: every hint that applies to a small, unstable sample.
 gputime::RunResult noisy_run() {
-    ScriptedClock clock({900'000, 100'000, 180'000, 95'000, 240'000, 100'000, 130'000, 99'000, 310'000, 101'000,
-                         150'000, 97'000});
-    return gputime::WarmupRunner(clock).warmup(0).iterations(12).name("noisy").mode(gputime::RunMode::throughput).run(
-        [] {});
+    ScriptedClock clock(
+        {900'000, 100'000, 180'000, 95'000, 240'000, 100'000, 130'000, 99'000, 310'000, 101'000, 150'000, 97'000});
+    return gputime::WarmupRunner(clock)
+        .warmup(0)
+        .iterations(12)
+        .name("noisy")
+        .mode(gputime::RunMode::throughput)
+        .run([] {});
 }
 
 // A VGG-like network, three iterations: a heavy first call on block1_conv1, a nested block,
@@ -88,10 +92,10 @@ std::vector<gputime::IdleGapPoint> simulated_sweep() {
     gputime::sim::Runtime gpu(config);
     gputime::CudaEventClock<gputime::sim::Runtime> clock(gpu);
     using std::chrono::milliseconds;
-    return gputime::sweep_idle_gaps(gputime::WarmupRunner(clock).warmup(2).iterations(20).name("gemm"),
-                                    {milliseconds(0), milliseconds(1), milliseconds(5)}, [&] {
-                                        gpu.launch(gputime::sim::Stream{}, gputime::sim::Kernel::cycles("gemm", 990'000));
-                                    });
+    return gputime::sweep_idle_gaps(
+        gputime::WarmupRunner(clock).warmup(2).iterations(20).name("gemm"),
+        {milliseconds(0), milliseconds(1), milliseconds(5)},
+        [&] { gpu.launch(gputime::sim::Stream{}, gputime::sim::Kernel::cycles("gemm", 990'000)); });
 }
 
 gputime::JsonOptions golden_json(bool samples = true) {

@@ -6,13 +6,13 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/graph_timing.hpp>
-#include <gputime/report/graph_comparison_text.hpp>
-#include <gputime/sim/runtime.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/graph_comparison_text.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <sstream>
@@ -205,7 +205,8 @@ TEST_CASE("graph timing: JoinStreams inside a capture does not ask for stream de
     }
 }
 
-TEST_CASE("graph timing: a side stream of another device, met before, is joined inside a capture by its remembered device") {
+TEST_CASE(
+    "graph timing: a side stream of another device, met before, is joined inside a capture by its remembered device") {
     gputime::sim::Config config;
     config.device_count = 2;
     config.stream_get_device_unsafe_in_capture = true;

@@ -49,7 +49,8 @@ Failure read_failure(const Stats& s, gputime::sim::Runtime& rt) {
 }
 }  // namespace
 
-TEST_CASE("hang recovery: a slow kernel read with too short a timeout throws, and 20 ms later the clock measures again") {
+TEST_CASE(
+    "hang recovery: a slow kernel read with too short a timeout throws, and 20 ms later the clock measures again") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     clock.resolve_timeout(2ms);
@@ -78,8 +79,9 @@ TEST_CASE("hang recovery: a slow kernel read with too short a timeout throws, an
     std::ostringstream numbers;
     numbers << "hang recovery (simulator): a 10 ms kernel read with resolve_timeout(2 ms) threw TimeoutError after "
             << us_of(first.took) << " us; after the host idled 20 ms, three 100 us scopes (read "
-            << us_of(rt.host_now() - thrown_at) / 1e3 << " ms after the throw) measured " << us_of(later.first_call()) << ", " << us_of(later.samples()[0])
-            << " and " << us_of(later.samples()[1]) << " us (the first on an idle stream: 5 us of launch latency)";
+            << us_of(rt.host_now() - thrown_at) / 1e3 << " ms after the throw) measured " << us_of(later.first_call())
+            << ", " << us_of(later.samples()[0]) << " and " << us_of(later.samples()[1])
+            << " us (the first on an idle stream: 5 us of launch latency)";
     WARN(numbers.str());
     std::cout << numbers.str() << "\n";
 }

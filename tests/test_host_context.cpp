@@ -37,8 +37,9 @@ bool mentions(const std::vector<std::string>& hints, const std::string& text) {
 
 TEST_CASE("host context: an x86 machine with intel_pstate, powersave and turbo on") {
     FakeRoot root("x86");
-    root.write("proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n\n"
-                               "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n");
+    root.write("proc/cpuinfo",
+               "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n\n"
+               "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz\n");
     root.write("sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "powersave\n");
     root.write("sys/devices/system/cpu/intel_pstate/no_turbo", "0\n");
     const gputime::HostContext c = gputime::read_host_context(root.dir.string());

@@ -6,13 +6,13 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/measure/ab_compare.hpp>
-#include <gputime/report/detail/svg.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/report/html.hpp>
+#include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/detail/svg.hpp>
+#include <gputime/report/html.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -65,10 +65,12 @@ std::string structure_problem(const std::string& html) {
         }
         std::size_t name_end = tag.find_first_of(" />");
         const bool closing = !tag.empty() && tag[0] == '/';
-        const std::string name = closing ? tag.substr(1) : tag.substr(0, name_end == std::string::npos ? tag.size() : name_end);
+        const std::string name =
+            closing ? tag.substr(1) : tag.substr(0, name_end == std::string::npos ? tag.size() : name_end);
         const bool self_closed = !tag.empty() && tag.back() == '/';
         if (closing) {
-            if (open.empty() || open.back() != name) return "</" + name + "> closes <" + (open.empty() ? "" : open.back()) + ">";
+            if (open.empty() || open.back() != name)
+                return "</" + name + "> closes <" + (open.empty() ? "" : open.back()) + ">";
             open.pop_back();
         } else if (!self_closed && name != "meta" && name != "br") {
             open.push_back(name);
@@ -103,8 +105,10 @@ TEST_CASE("detail::svg escapes every user string for HTML and SVG, and replaces 
     using gputime::detail::svg::escaped;
     CHECK(escaped("a<b>&\"c\" 'd'") == "a&lt;b&gt;&amp;&quot;c&quot; &#39;d&#39;");
     CHECK(escaped("caf\xC3\xA9 \xE2\x86\x92 ok") == "caf\xC3\xA9 \xE2\x86\x92 ok");  // valid UTF-8 stays
-    CHECK(escaped("bad\xFFx") == "bad\xEF\xBF\xBDx");                               // a stray byte: U+FFFD
-    CHECK(escaped(std::string("nul\0bell\a", 9)) == "nul\xEF\xBF\xBD" "bell\xEF\xBF\xBD");
+    CHECK(escaped("bad\xFFx") == "bad\xEF\xBF\xBDx");                                // a stray byte: U+FFFD
+    CHECK(escaped(std::string("nul\0bell\a", 9)) ==
+          "nul\xEF\xBF\xBD"
+          "bell\xEF\xBF\xBD");
     CHECK(gputime::detail::svg::truncated("\xC3\xA9\xC3\xA9\xC3\xA9xyz", 4) == "\xC3\xA9\xC3\xA9\xC3\xA9x...");
     CHECK(gputime::detail::svg::truncated("short", 5) == "short");
 }
@@ -190,7 +194,8 @@ TEST_CASE("HtmlReport of a run: one page, the warm-up transient and the distribu
     CHECK(attribute_near(html, "data-chart=\"distribution\"", "data-scale") == "linear");
     // Every sample is in exactly one bar: the bars' tooltips add up to 40 calls.
     std::size_t in_bars = 0;
-    for (std::size_t at = html.find(" calls</title>"); at != std::string::npos; at = html.find(" calls</title>", at + 1)) {
+    for (std::size_t at = html.find(" calls</title>"); at != std::string::npos;
+         at = html.find(" calls</title>", at + 1)) {
         const std::size_t colon = html.rfind(": ", at);
         in_bars += std::stoul(html.substr(colon + 2, at - colon - 2));
     }
@@ -243,7 +248,7 @@ TEST_CASE("HtmlReport of layer profiles: steady p50 against the first call, per 
     const std::string html = report.str();
     CHECK(structure_problem(html).empty());
     CHECK(attribute_near(html, "data-chart=\"layers\"", "data-layers") == "2");
-    CHECK(attribute_near(html, "data-chart=\"layers\"", "data-rows") == "4");  // + between layers, whole iteration
+    CHECK(attribute_near(html, "data-chart=\"layers\"", "data-rows") == "4");     // + between layers, whole iteration
     CHECK(attribute_near(html, "data-chart=\"layers\"", "data-scale") == "log");  // 500 ns .. 900 us
     CHECK(html.find(">conv &quot;3x3&quot; &amp; &lt;relu&gt;</text>") != std::string::npos);
     CHECK(html.find("conv &quot;3x3&quot; &amp; &lt;relu&gt;: steady p50 2.000 us, first call 900.0 us, 5 calls") !=
@@ -257,8 +262,10 @@ TEST_CASE("HtmlReport of layer profiles: steady p50 against the first call, per 
 
 TEST_CASE("HtmlReport of an idle-gap sweep: p50 and p99 against the gap, 0 apart on a log axis") {
     std::vector<gputime::IdleGapPoint> points;
-    for (const auto& [gap, ns] : std::vector<std::pair<std::chrono::nanoseconds, double>>{
-             {0ms, 1000.0}, {1ms, 1000.0}, {10ms, 1500.0}, {100ms, 2000.0}}) {
+    for (const auto& [gap, ns] : std::vector<std::pair<std::chrono::nanoseconds, double>>{{0ms, 1000.0},
+                                                                                          {1ms, 1000.0},
+                                                                                          {10ms, 1500.0},
+                                                                                          {100ms, 2000.0}}) {
         gputime::IdleGapPoint p;
         p.gap = gap;
         p.result.latency.set_first_call(Duration{ns * 3});
@@ -330,12 +337,12 @@ TEST_CASE("HtmlReport of a Comparison from compare(): every variant has a row") 
     options.samples = 30;
     options.warmup = 2;
     options.names = {"a", "b", "c"};
-    const gputime::Comparison c = gputime::compare(
-        clock,
-        {[&](std::size_t call) { clock.advance(1000.0 + static_cast<double>(call % 3)); },
-         [&](std::size_t call) { clock.advance(1000.0 + static_cast<double>(call % 3)); },
-         [&](std::size_t call) { clock.advance(3000.0 + static_cast<double>(call % 3)); }},
-        options);
+    const gputime::Comparison c =
+        gputime::compare(clock,
+                         {[&](std::size_t call) { clock.advance(1000.0 + static_cast<double>(call % 3)); },
+                          [&](std::size_t call) { clock.advance(1000.0 + static_cast<double>(call % 3)); },
+                          [&](std::size_t call) { clock.advance(3000.0 + static_cast<double>(call % 3)); }},
+                         options);
     gputime::HtmlReport report;
     report.add(c);
     const std::string html = report.str();
@@ -368,9 +375,9 @@ TEST_CASE("HtmlReport refuses bad input and stays as it was") {
 
 TEST_CASE("HtmlReport of results with little or nothing in them still makes a valid page") {
     gputime::HtmlReport report;
-    report.add(gputime::RunResult{});                  // nothing measured
-    report.add(gputime::LayerProfile{});               // no layer
-    gputime::RunResult one;                            // only a first call
+    report.add(gputime::RunResult{});     // nothing measured
+    report.add(gputime::LayerProfile{});  // no layer
+    gputime::RunResult one;               // only a first call
     one.latency.add(Duration{1000.0});
     report.add(one);
     report.add_note("a note <with> markup");
@@ -437,8 +444,7 @@ TEST_CASE("HtmlReport: the warm-up legend names what the chart draws, and only t
         std::vector<double> script = {50000.0};
         for (int i = 0; i < 30; ++i) script.push_back(10000.0);
         gputime_test::ScriptedClock clock(script);
-        const std::string html =
-            gputime::to_html(gputime::WarmupRunner(clock).warmup(1).iterations(30).run([] {}));
+        const std::string html = gputime::to_html(gputime::WarmupRunner(clock).warmup(1).iterations(30).run([] {}));
         CHECK(occurrences(html, "class=\"dot warm\"") == 0);
         CHECK(occurrences(html, "swatch dot-swatch warm") == 0);
         CHECK(occurrences(html, "swatch region-swatch") == 1);
@@ -455,7 +461,7 @@ TEST_CASE("HtmlReport: err% and the percentiles read as in the text report, ever
     const std::string err = gputime::format_statistic(gputime::Statistic::mdape, mdape);
     CHECK(err == "6.24%");
     const std::string html = gputime::to_html(run);
-    CHECK(html.find("err% 6.24%") != std::string::npos);  // the table's note
+    CHECK(html.find("err% 6.24%") != std::string::npos);                                        // the table's note
     CHECK(html.find("median absolute deviation is 6.24% of the median") != std::string::npos);  // the hint
     CHECK(html.find("6.2%") == std::string::npos);
     for (const char* p : {"p50", "p90", "p99", "p99.9"}) {

@@ -4,9 +4,9 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_context.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
 #include <gputime/report/idle_gap_text.hpp>
 #include <gputime/sim/runtime.hpp>
@@ -20,8 +20,8 @@
 using namespace std::chrono_literals;
 
 namespace {
-using gputime_test::invalid_argument_of;
 using gputime_test::contains;
+using gputime_test::invalid_argument_of;
 }  // namespace
 
 TEST_CASE("sweep_idle_gaps shows latency rising once gaps let the device clock drop") {
@@ -34,8 +34,9 @@ TEST_CASE("sweep_idle_gaps shows latency rising once gaps let the device clock d
     gputime::CudaEventClock<gputime::sim::Runtime> clock(rt);
     auto runner = gputime::WarmupRunner(clock).warmup(3).iterations(20);
 
-    const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(
-        runner, {0ms, 500us, 5ms}, [&] { rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::cycles("net", 990000)); });
+    const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(runner, {0ms, 500us, 5ms}, [&] {
+        rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::cycles("net", 990000));
+    });
 
     REQUIRE(points.size() == 3);
     CHECK(points[0].gap == 0ms);
@@ -145,8 +146,9 @@ TEST_CASE("sweep_idle_gaps: a negative gap anywhere is refused before anything i
     std::size_t calls = 0;
     const auto count_call = [&] { ++calls; };
 
-    const gputime::InvalidArgument e =
-        invalid_argument_of([&] { gputime::sweep_idle_gaps(runner, {0ms, 1ms, -5us, 2ms}, count_call); });
+    const gputime::InvalidArgument e = invalid_argument_of([&] {
+        gputime::sweep_idle_gaps(runner, {0ms, 1ms, -5us, 2ms}, count_call);
+    });
     CHECK(e.parameter() == "gaps");
     CHECK(e.where() == "sweep_idle_gaps");
     INFO(e.what());
@@ -159,7 +161,9 @@ TEST_CASE("sweep_idle_gaps: a negative gap anywhere is refused before anything i
     CHECK(clock.synchronizations() == 0);
 
     // The last gap alone is checked too, and the runner still sweeps valid gaps afterwards.
-    CHECK(invalid_argument_of([&] { gputime::sweep_idle_gaps(runner, {0ms, -1ns}, count_call); }).parameter() == "gaps");
+    CHECK(invalid_argument_of([&] {
+              gputime::sweep_idle_gaps(runner, {0ms, -1ns}, count_call);
+          }).parameter() == "gaps");
     CHECK(calls == 0);
     const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(runner, {0ms, 1ms}, count_call);
     REQUIRE(points.size() == 2);
@@ -178,9 +182,10 @@ TEST_CASE("idle-gap text: a point without a steady sample shows '-', it does not
     REQUIRE(points[0].result.latency.count() == 0);
     const std::string only_first = gputime::to_text(points);
     INFO(only_first);
-    CHECK(only_first == "    idle gap           p50           p99          mean   p50 ratio\n"
-                        "        0 ns             -             -             -           -\n"
-                        "    1.000 ms             -             -             -           -\n");
+    CHECK(only_first ==
+          "    idle gap           p50           p99          mean   p50 ratio\n"
+          "        0 ns             -             -             -           -\n"
+          "    1.000 ms             -             -             -           -\n");
 
     // A measured point after an empty reference: its numbers, but no ratio to compare with.
     points.push_back(gputime::IdleGapPoint{2ms, gputime::WarmupRunner(clock).warmup(1).iterations(3).run([] {})});

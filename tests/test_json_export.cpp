@@ -8,18 +8,18 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/measure/ab_compare.hpp>
-#include <gputime/cuda/event_clock.hpp>
-#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/core/version.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/idle_gap_sweep.hpp>
-#include <gputime/report/telemetry_text.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/run_context.hpp>
+#include <gputime/report/telemetry_text.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
-#include <gputime/core/version.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -113,8 +113,9 @@ TEST_CASE("JsonWriter one_line layout: items of a container on one line, inside 
     w.key("event").begin_object(gputime::detail::JsonWriter::Layout::one_line).key("ts").value(1.5);
     w.key("args").begin_object().key("name").value("x").end_object().end_object();
     w.key("empty").begin_array(gputime::detail::JsonWriter::Layout::one_line).end_array().end_object();
-    CHECK(std::move(w).str() ==
-          "{\n  \"samples\": [1, 2.5, 3],\n  \"event\": {\"ts\": 1.5, \"args\": {\"name\": \"x\"}},\n  \"empty\": []\n}");
+    CHECK(
+        std::move(w).str() ==
+        "{\n  \"samples\": [1, 2.5, 3],\n  \"event\": {\"ts\": 1.5, \"args\": {\"name\": \"x\"}},\n  \"empty\": []\n}");
     gputime::detail::JsonWriter compact(0);
     compact.begin_array(gputime::detail::JsonWriter::Layout::one_line).value(1).value(2).end_array();
     CHECK(std::move(compact).str() == "[1,2]");

@@ -17,15 +17,31 @@ using gputime::detail::JsonWriter;
 TEST_CASE("JsonWriter: compact output is exact") {
     JsonWriter w(0);
     w.begin_object()
-        .key("name").value("conv \"1\"\n")
-        .key("p50_ns").value(1234.5)
-        .key("count").value(std::size_t{3})
-        .key("delta").value(-7)
-        .key("min").value(std::numeric_limits<std::int64_t>::min())
-        .key("ok").value(true)
-        .key("nan").value(std::nan(""))
-        .key("none").null()
-        .key("list").begin_array().value(1).value(2.25).begin_object().end_object().begin_array().end_array().end_array()
+        .key("name")
+        .value("conv \"1\"\n")
+        .key("p50_ns")
+        .value(1234.5)
+        .key("count")
+        .value(std::size_t{3})
+        .key("delta")
+        .value(-7)
+        .key("min")
+        .value(std::numeric_limits<std::int64_t>::min())
+        .key("ok")
+        .value(true)
+        .key("nan")
+        .value(std::nan(""))
+        .key("none")
+        .null()
+        .key("list")
+        .begin_array()
+        .value(1)
+        .value(2.25)
+        .begin_object()
+        .end_object()
+        .begin_array()
+        .end_array()
+        .end_array()
         .end_object();
     CHECK(std::move(w).str() ==
           R"({"name":"conv \"1\"\n","p50_ns":1234.5,"count":3,"delta":-7,"min":-9223372036854775808,)"
@@ -45,12 +61,12 @@ TEST_CASE("JsonWriter: pretty output parses back to the same values") {
 }
 
 TEST_CASE("JsonWriter: misuse is a logic_error, not a broken file") {
-    CHECK_THROWS_AS(JsonWriter().begin_object().value(1), std::logic_error);        // value without key
-    CHECK_THROWS_AS(JsonWriter().begin_array().key("k"), std::logic_error);         // key in an array
+    CHECK_THROWS_AS(JsonWriter().begin_object().value(1), std::logic_error);  // value without key
+    CHECK_THROWS_AS(JsonWriter().begin_array().key("k"), std::logic_error);   // key in an array
     CHECK_THROWS_AS(JsonWriter().begin_object().key("a").key("b"), std::logic_error);
-    CHECK_THROWS_AS(JsonWriter().begin_object().end_array(), std::logic_error);     // unbalanced
+    CHECK_THROWS_AS(JsonWriter().begin_object().end_array(), std::logic_error);  // unbalanced
     CHECK_THROWS_AS(JsonWriter().begin_object().key("a").end_object(), std::logic_error);
-    CHECK_THROWS_AS(JsonWriter().value(1).value(2), std::logic_error);              // two documents
+    CHECK_THROWS_AS(JsonWriter().value(1).value(2), std::logic_error);  // two documents
     JsonWriter open;
     open.begin_array();
     CHECK_FALSE(open.complete());

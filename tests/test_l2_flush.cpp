@@ -7,13 +7,13 @@
 // bytes/ns; a sweep or memset costs the host a launch (5 us), every other call 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/gate.hpp>
 #include <gputime/cuda/l2_flush.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 #include <gputime/sim/gate_kernel.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -48,7 +48,8 @@ TEST_CASE("L2 flush: sweep, wait, then the call: a cold sample pays the launch l
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     gputime::L2Flush flush(clock);
-    static_assert(std::is_same<decltype(flush), gputime::L2Flush<gputime::sim::Runtime>>::value, "deduced from the clock");
+    static_assert(std::is_same<decltype(flush), gputime::L2Flush<gputime::sim::Runtime>>::value,
+                  "deduced from the clock");
     CHECK(flush.l2_bytes() == 50000000u);
     CHECK(flush.bytes() == (std::size_t{256} << 20));  // max(2 x L2, 256 MiB)
     CHECK_FALSE(flush.leaves_dirty_lines());           // the simulator has the read-only sweep
@@ -68,15 +69,16 @@ TEST_CASE("L2 flush: sweep, wait, then the call: a cold sample pays the launch l
     CHECK(cold.latency.first_call().count() == us(105));
     CHECK(cold.enqueue.p50().count() == us(7));  // the flush is outside the call
     CHECK(before.l2_sweeps == 0);
-    CHECK(rt.counters().l2_sweeps == 22);  // once per call, warm-up included
+    CHECK(rt.counters().l2_sweeps == 22);                                         // once per call, warm-up included
     CHECK(rt.counters().stream_synchronizes - before.stream_synchronizes == 22);  // each one waited for
-    CHECK(rt.counters().memsets == 1);     // the buffer's contents, once
-    CHECK(flush.flushes() == 22);          // the runner's copy shares the count
+    CHECK(rt.counters().memsets == 1);                                            // the buffer's contents, once
+    CHECK(flush.flushes() == 22);                                                 // the runner's copy shares the count
 }
 
 TEST_CASE("L2 flush: the buffer is twice the L2, and at least 256 MiB") {
-    for (const auto& [l2, buffer] : std::vector<std::pair<int, std::size_t>>{
-             {5000, std::size_t{256} << 20}, {50000000, std::size_t{256} << 20}, {200000000, 400000000}}) {
+    for (const auto& [l2, buffer] : std::vector<std::pair<int, std::size_t>>{{5000, std::size_t{256} << 20},
+                                                                             {50000000, std::size_t{256} << 20},
+                                                                             {200000000, 400000000}}) {
         gputime::sim::Config config;
         config.l2_cache_bytes = l2;
         gputime::sim::Runtime rt(config);
@@ -130,12 +132,11 @@ TEST_CASE("L2 flush: on the clock's device, whatever device is current") {
     SimClock clock(rt, s);
     gputime::L2Flush flush(clock);  // device 0 is current: the buffer goes to device 1
     CHECK(flush.device() == 1);
-    const gputime::RunResult cold =
-        gputime::WarmupRunner(clock).warmup(1).iterations(5).between_calls(flush).run([&] {
-            rt.set_device(1);
-            rt.launch(s, Kernel::fixed("k", 100us));
-            rt.set_device(0);
-        });
+    const gputime::RunResult cold = gputime::WarmupRunner(clock).warmup(1).iterations(5).between_calls(flush).run([&] {
+        rt.set_device(1);
+        rt.launch(s, Kernel::fixed("k", 100us));
+        rt.set_device(0);
+    });
     CHECK(cold.latency.count() == 5);
     CHECK(flush.flushes() == 6);
     CHECK(rt.current_device() == 0);
@@ -194,7 +195,8 @@ TEST_CASE("L2 flush: every failing call is a CudaError naming it, and nothing is
         gputime::L2Flush flush(clock);
         rt.inject(CallFault{Call::l2_sweep_async, 400, /*skip=*/3});
         auto runner = gputime::WarmupRunner(clock).warmup(1).iterations(10).between_calls(flush);
-        const gputime::CudaError e = cuda_error_of([&] { runner.run([&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); }); });
+        const gputime::CudaError e =
+            cuda_error_of([&] { runner.run([&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); }); });
         CHECK(e.call() == "L2 read sweep");
         CHECK(e.code() == 400);
         CHECK(flush.flushes() == 3);
@@ -272,8 +274,8 @@ TEST_CASE("sim L2: write-back lines: a memset leaves them, the kernel that evict
     void* buffer = nullptr;
     REQUIRE(rt.device_malloc(&buffer, 40000000) == 0);
     const Kernel reads = Kernel::fixed("reads", 10us).reading(2000000);  // evicts 2 MB: 0.8 us
-    REQUIRE(rt.memset_async(buffer, 0, 40000000, Stream{}) == 0);  // host 6; 16 us; leaves 10 MB dirty
-    REQUIRE(rt.launch(Stream{}, reads) == 0);                        // 16..26.8
+    REQUIRE(rt.memset_async(buffer, 0, 40000000, Stream{}) == 0);        // host 6; 16 us; leaves 10 MB dirty
+    REQUIRE(rt.launch(Stream{}, reads) == 0);                            // 16..26.8
     CHECK(rt.stream_tail(Stream{}).count() == 6000 + 16000 + 10000 + 800);
     REQUIRE(rt.launch(Stream{}, reads) == 0);  // 8 MB dirty left: another 0.8 us
     CHECK(rt.stream_tail(Stream{}).count() == 32800 + 10800);
@@ -299,8 +301,9 @@ TEST_CASE("L2 flush with the gate: the flush stays outside the gated region") {
     SimClock clock(rt);
     gputime::sim::Gate gate(rt);
     gputime::L2Flush flush(clock);
-    const gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); },
-                                                      [&](auto& runner) { runner.warmup(1).iterations(10).between_calls(flush); });
+    const gputime::GatedTimes t = gputime::time_gated(
+        clock, gate, [&] { rt.launch(Stream{}, Kernel::fixed("k", 100us)); },
+        [&](auto& runner) { runner.warmup(1).iterations(10).between_calls(flush); });
     CHECK(t.end_to_end.latency.p50().count() == us(105));  // the flush ended before the call: launch latency
     CHECK(t.device.latency.p50().count() == us(100));      // the gate removes it
     CHECK(flush.flushes() == 22);

@@ -6,12 +6,12 @@
 #include "support/manual_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/report/chrome_trace.hpp>
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/detail/escape.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/report/chrome_trace.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/layer_csv.hpp>
-#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>
@@ -220,10 +220,10 @@ TEST_CASE("layer csv: one row per layer plus unattributed and iteration, names q
     const auto rows = parse_csv(text);
     REQUIRE(rows.size() == 1 + 6 + 2);
     // label, layer, path, depth, then the statistic catalogue in its order, durations in ns.
-    const std::vector<std::string> header{"label", "layer", "path", "depth", "calls", "steady_calls",
-                                          "first_call_ns", "first_call_overhead_ns", "mean_ns", "stddev_ns",
-                                          "mdape", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
-                                          "total_ns", "share"};
+    const std::vector<std::string> header{
+        "label",   "layer",     "path",  "depth",  "calls",  "steady_calls", "first_call_ns", "first_call_overhead_ns",
+        "mean_ns", "stddev_ns", "mdape", "min_ns", "p50_ns", "p90_ns",       "p99_ns",        "p999_ns",
+        "max_ns",  "total_ns",  "share"};
     CHECK(rows[0] == header);
     for (const auto& row : rows) CHECK(row.size() == header.size());
     CHECK(rows[1][0] == "batch, 8");
@@ -246,7 +246,8 @@ TEST_CASE("layer csv: one row per layer plus unattributed and iteration, names q
     CHECK(rows[8][18] == "1");
 
     SECTION("several runs in one file: the header only once") {
-        const std::string two = gputime::to_csv(p) + gputime::to_csv(sample_profile("batch 32"), gputime::CsvHeader::omit);
+        const std::string two =
+            gputime::to_csv(p) + gputime::to_csv(sample_profile("batch 32"), gputime::CsvHeader::omit);
         const auto all = parse_csv(two);
         CHECK(all.size() == 1 + 2 * 8);
         CHECK(all[9][0] == "batch 32");
@@ -341,11 +342,13 @@ TEST_CASE("chrome trace: valid trace-event JSON, layers inside their iteration, 
     // The second profile is process 2, with its awkward names escaped and intact.
     bool found_awkward = false;
     for (const JsonValue& e : events)
-        if (e["pid"].number == 2 && e["name"].string == quoted) found_awkward = e["args"]["path"].string == gputime::layer_path({awkward, quoted});
+        if (e["pid"].number == 2 && e["name"].string == quoted)
+            found_awkward = e["args"]["path"].string == gputime::layer_path({awkward, quoted});
     CHECK(found_awkward);
 
     SECTION("a single profile, and no profile at all") {
-        CHECK(parse_json(gputime::to_chrome_trace(second))["traceEvents"].size() == 2 + 7 + 6 + 6);  // "once" only in iteration 0
+        CHECK(parse_json(gputime::to_chrome_trace(second))["traceEvents"].size() ==
+              2 + 7 + 6 + 6);  // "once" only in iteration 0
         CHECK(parse_json(gputime::to_chrome_trace(std::vector<const LayerProfile*>{}))["traceEvents"].size() == 0);
         CHECK(gputime::to_chrome_trace({}) == "{\n  \"traceEvents\": [],\n  \"displayTimeUnit\": \"ns\"\n}\n");
     }
@@ -447,7 +450,9 @@ TEST_CASE("chrome trace: a full trace releases its origin event, raising the lim
     prof.trace_iterations(2);
     const auto iteration = [&] {
         auto it = prof.iteration();
-        prof.time("k", [&] { gpu.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", std::chrono::microseconds(10))); });
+        prof.time("k", [&] {
+            gpu.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", std::chrono::microseconds(10)));
+        });
     };
     iteration();
     iteration();  // the trace is full: the origin event goes back to the pool
@@ -461,8 +466,8 @@ TEST_CASE("chrome trace: a full trace releases its origin event, raising the lim
 }
 
 TEST_CASE("json checker: it does refuse what other readers refuse") {
-    for (const char* bad : {"{\"a\": 1,}", "[1, 2", "{\"a\" 1}", "\"tab\there\"", "01", "NaN", "\"\\x\"", "{} x",
-                            "\"\\ud800\""}) {
+    for (const char* bad :
+         {"{\"a\": 1,}", "[1, 2", "{\"a\" 1}", "\"tab\there\"", "01", "NaN", "\"\\x\"", "{} x", "\"\\ud800\""}) {
         INFO(bad);
         CHECK_THROWS_AS(parse_json(bad), std::runtime_error);
     }

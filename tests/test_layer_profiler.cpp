@@ -7,11 +7,11 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_clock.hpp>
-#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/nvtx.hpp>
+#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/sim/runtime.hpp>
 
 #include <chrono>
@@ -190,7 +190,7 @@ TEST_CASE("layer profiler: iterations are detected when the first top-level laye
         }
         CHECK(prof.in_iteration());
     }
-    CHECK(clock.synchronizations() == 2);  // iterations 1 and 2 ended when "a" opened again
+    CHECK(clock.synchronizations() == 2);    // iterations 1 and 2 ended when "a" opened again
     const LayerProfile& p = prof.profile();  // ends the third
     CHECK(clock.synchronizations() == 3);
     CHECK_FALSE(prof.in_iteration());
@@ -274,7 +274,7 @@ TEST_CASE("layer profiler: scopes only take marks, one synchronisation per itera
         CHECK(clock.held() == 2 + 2 * 4 - 1);  // iteration start + 4 scopes, end not taken yet
         prof.end_iteration();
         CHECK(clock.synchronizations() == syncs + 1);
-        CHECK(elapsed_at_sync == elapsed);                     // synchronize() first, then elapsed()
+        CHECK(elapsed_at_sync == elapsed);  // synchronize() first, then elapsed()
         // The total, then per scope its duration and, while the trace records, its offset.
         CHECK(clock.elapsed_calls() == elapsed + 1 + (it < 2 ? 2 : 1) * 4);
         CHECK(clock.held() == 0);
@@ -334,8 +334,8 @@ TEST_CASE("layer profiler: steady statistics of synthetic durations (nearest-ran
     CHECK(t.min().count() == 20.0);
     CHECK(t.max().count() == 1000.0);
     CHECK(t.mean().count() == gputime_test::Approx(510.0));
-    CHECK(t.p50().count() == 510.0);  // rank ceil(0.50 * 99) = 50 -> 20 + 49 * 10
-    CHECK(t.p90().count() == 910.0);  // rank ceil(0.90 * 99) = 90
+    CHECK(t.p50().count() == 510.0);   // rank ceil(0.50 * 99) = 50 -> 20 + 49 * 10
+    CHECK(t.p90().count() == 910.0);   // rank ceil(0.90 * 99) = 90
     CHECK(t.p99().count() == 1000.0);  // rank ceil(0.99 * 99) = 99
     CHECK(t.first_call_overhead().count() == -500.0);
     CHECK(prof.profile().unattributed().max().count() == 0.0);
@@ -646,7 +646,9 @@ TEST_CASE("layer profiler on the simulated GPU: exact device time per layer, fir
     CHECK(p.iteration_total().p50().count() == 320'000.0);
 }
 
-TEST_CASE("layer profiler on the simulated GPU: scopes never wait, one wait per iteration, no event created after the second") {
+TEST_CASE(
+    "layer profiler on the simulated GPU: scopes never wait, one wait per iteration, no event created after the "
+    "second") {
     gputime::sim::Runtime runtime(exact_config());
     SimClock clock(runtime);
     LayerProfiler prof(clock);

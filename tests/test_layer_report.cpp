@@ -119,7 +119,9 @@ TEST_CASE("layer table: ordered by cost, children stay under their parent") {
     SECTION("by a chosen column") {
         gputime::LayerTable by_overhead;
         // first-call overhead: block2 0 ns, fc1 -1.1 us (its first call was the faster one)
-        by_overhead.column(b1, LayerMetric::first_call_overhead).column(b1, LayerMetric::p50).order(LayerOrder::cost, 0);
+        by_overhead.column(b1, LayerMetric::first_call_overhead)
+            .column(b1, LayerMetric::p50)
+            .order(LayerOrder::cost, 0);
         const std::string t = by_overhead.str();
         CHECK(t.find("block2") < t.find("fc1"));
     }
@@ -193,7 +195,9 @@ TEST_CASE("layer table and profile table of a profile that measured nothing: eve
     prof.label("idle");
     const LayerProfile& nothing = prof.profile();
     gputime::LayerTable table;
-    table.column(nothing, LayerMetric::first_call).column(nothing, LayerMetric::steady_calls, "calls", nothing.label()).column(nothing, LayerMetric::share);
+    table.column(nothing, LayerMetric::first_call)
+        .column(nothing, LayerMetric::steady_calls, "calls", nothing.label())
+        .column(nothing, LayerMetric::share);
     const std::string text = table.str();
     INFO(text);
     CHECK(row(text, "SUM") == "-         -");  // no sum of call counts
@@ -230,7 +234,8 @@ TEST_CASE("metric values: share and overhead of any Stats in a profile") {
     CHECK(*gputime::metric_value(conv1, LayerMetric::steady_calls, p) == 2.0);
     CHECK(*gputime::metric_value(conv1, LayerMetric::calls, p) == 3.0);  // the first call too, as Stats::calls()
     CHECK(*gputime::metric_value(p.iteration_total(), LayerMetric::share, p) == 1.0);
-    CHECK(*gputime::metric_value(conv1, LayerMetric::share, p) == gputime_test::Approx(p.share(*p.find("block1_conv1"))));
+    CHECK(*gputime::metric_value(conv1, LayerMetric::share, p) ==
+          gputime_test::Approx(p.share(*p.find("block1_conv1"))));
     CHECK_FALSE(gputime::metric_value(gputime::Stats{}, LayerMetric::p50, p).has_value());
     CHECK(std::string(gputime::metric_name(LayerMetric::first_call)) == "first call");
 }

@@ -63,8 +63,8 @@ TEST_CASE("number text: ratios, percentages and p-values, written one way for ev
     CHECK(ratio_text(0.96844) == "0.968");
     CHECK(ratio_text(1.0969) == "1.097");
     CHECK(ratio_text(1.2345, 2) == "1.23");
-    CHECK(ratio_text(123.456) == "123.5");  // from 100 up one decimal is enough
-    CHECK(ratio_text(0.0) == "0");          // an open lower end
+    CHECK(ratio_text(123.456) == "123.5");                                // from 100 up one decimal is enough
+    CHECK(ratio_text(0.0) == "0");                                        // an open lower end
     CHECK(ratio_text(std::numeric_limits<double>::infinity()) == "inf");  // an open upper end
     CHECK(ratio_text(std::nan("")) == "-");
     CHECK(percent_text(0.02) == "2%");
@@ -126,8 +126,9 @@ TEST_CASE("compare_measured: a whole Comparison of samples measured elsewhere, w
     CHECK(gputime::compare_measured({a, b}).variants[1].name == "b");
 
     CHECK(invalid_argument_of([&] { (void)gputime::compare_measured({a}); }).parameter() == "measured");
-    const gputime::InvalidArgument empty =
-        invalid_argument_of([&] { (void)gputime::compare_measured({a, gputime::Stats{}}); });
+    const gputime::InvalidArgument empty = invalid_argument_of([&] {
+        (void)gputime::compare_measured({a, gputime::Stats{}});
+    });
     CHECK(empty.parameter() == "measured");
     CHECK(std::string(empty.what()).find("index 1") != std::string::npos);
     gputime::CompareOptions bad;
@@ -150,8 +151,8 @@ TEST_CASE("one naming style: to_text for every result, and operator<< prints the
     CHECK(printed(comparison.contrasts[0]) == gputime::to_text(comparison.contrasts[0]));
     CHECK(gputime::to_text(comparison.contrasts[0]) ==
           "b vs a: 1.000x [" + gputime::detail::ratio_text(comparison.contrasts[0].ratio_lower) + ", " +
-              gputime::detail::ratio_text(comparison.contrasts[0].ratio_upper) + "] p=1.000 inconclusive (min effect 2%; " +
-              "the interval holds 1 and reaches past it)");
+              gputime::detail::ratio_text(comparison.contrasts[0].ratio_upper) +
+              "] p=1.000 inconclusive (min effect 2%; " + "the interval holds 1 and reaches past it)");
 
     const std::vector<gputime::IdleGapPoint> points{{std::chrono::nanoseconds(0), run},
                                                     {std::chrono::milliseconds(1), run}};

@@ -9,12 +9,12 @@
 // milliseconds of cudaEventElapsedTime convert back to exact nanoseconds.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
-#include <gputime/report/text.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/sim/runtime.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -114,8 +114,7 @@ TEST_CASE("pitfall 2: the first call carries the lazy-load cost") {
     SECTION("WarmupRunner: first-call overhead 40 ms, p50 = p99 = 1 ms") {
         gputime::sim::Runtime rt(config);
         SimClock clock(rt);
-        const RunResult r =
-            WarmupRunner(clock).warmup(10).iterations(100).run([&] { rt.launch(Stream{}, resnet); });
+        const RunResult r = WarmupRunner(clock).warmup(10).iterations(100).run([&] { rt.launch(Stream{}, resnet); });
         CHECK(r.first_call().count() == ms(41));
         CHECK(r.first_call_overhead().count() == ms(40));  // 41 ms - p50 1 ms: exactly the lazy load
         CHECK(r.latency.count() == 100);
@@ -135,8 +134,7 @@ TEST_CASE("pitfall 2: the first call carries the lazy-load cost") {
     SECTION("without warm-up calls the first measured call is still kept out of p50/p99") {
         gputime::sim::Runtime rt(config);
         SimClock clock(rt);
-        const RunResult r =
-            WarmupRunner(clock).warmup(0).iterations(10).run([&] { rt.launch(Stream{}, resnet); });
+        const RunResult r = WarmupRunner(clock).warmup(0).iterations(10).run([&] { rt.launch(Stream{}, resnet); });
         CHECK(r.first_call().count() == ms(41));
         CHECK(r.latency.count() == 9);
         CHECK(r.latency.p99().count() == ms(1));  // p99 of 9 samples is their maximum: 1 ms
@@ -171,11 +169,8 @@ TEST_CASE("pitfall 3: calls after idle gaps run slower than back-to-back calls")
     // The library: reproduce the service, where the next input arrives 5 ms after the last answer.
     gputime::sim::Runtime gap_rt(config);
     SimClock gap_clock(gap_rt);
-    const RunResult gapped = WarmupRunner(gap_clock)
-                                 .warmup(3)
-                                 .iterations(20)
-                                 .idle_gap(5ms)
-                                 .run([&] { gap_rt.launch(Stream{}, net); });
+    const RunResult gapped =
+        WarmupRunner(gap_clock).warmup(3).iterations(20).idle_gap(5ms).run([&] { gap_rt.launch(Stream{}, net); });
     // Every call wakes the device: 5 us launch latency + 1 ms at the ramping clock.
     CHECK(gapped.latency.p50().count() == us(1005));
     CHECK(gapped.latency.min().count() == us(1005));
@@ -193,9 +188,8 @@ TEST_CASE("pitfall 3: calls after idle gaps run slower than back-to-back calls")
     SECTION("a gap shorter than the idle threshold keeps the clock up") {
         gputime::sim::Runtime rt(config);
         SimClock clock(rt);
-        const RunResult r = WarmupRunner(clock).warmup(3).iterations(20).idle_gap(500us).run([&] {
-            rt.launch(Stream{}, net);
-        });
+        const RunResult r =
+            WarmupRunner(clock).warmup(3).iterations(20).idle_gap(500us).run([&] { rt.launch(Stream{}, net); });
         CHECK(r.latency.p50().count() == us(505));
         CHECK(r.latency.max().count() == us(505));
     }
@@ -269,7 +263,7 @@ TEST_CASE("pitfall 5: events on one stream do not cover work on another, JoinStr
     SECTION("naive: the scope measures only the main stream's 100 us kernel") {
         Stats stats;
         {
-            gputime::ScopedGpuTimer timer(stats, clock);        // record: host 5, start at 5
+            gputime::ScopedGpuTimer timer(stats, clock);      // record: host 5, start at 5
             rt.launch(main, Kernel::fixed("main_k", 100us));  // host 10; runs 10..110
             rt.launch(side, Kernel::fixed("side_k", 300us));  // host 15; runs 15..315
         }                                                     // record: host 16, stop at 110
@@ -280,8 +274,8 @@ TEST_CASE("pitfall 5: events on one stream do not cover work on another, JoinStr
     SECTION("JoinStreams: the scope ends when the side stream's 300 us kernel ends") {
         Stats stats;
         {
-            gputime::ScopedGpuTimer timer(stats, clock);        // record: host 5, start at 5
-            gputime::JoinStreams join(clock, {side});           // fork: record on main (host 6,
+            gputime::ScopedGpuTimer timer(stats, clock);      // record: host 5, start at 5
+            gputime::JoinStreams join(clock, {side});         // fork: record on main (host 6,
                                                               // at 6), side waits (host 7)
             rt.launch(main, Kernel::fixed("main_k", 100us));  // host 12; runs 12..112
             rt.launch(side, Kernel::fixed("side_k", 300us));  // host 17; runs 17..317

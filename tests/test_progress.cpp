@@ -170,7 +170,8 @@ TEST_CASE("Progress toward a precision target: time against the limit, the inter
     gputime::Progress progress(out, true, clock.function(), "run");
     // Not "10/10000000 calls": the sample cap rarely ends such a run; the time limit and the
     // width do.
-    CHECK(progress.line(10, target, 2500ms, &s) == "run  2.500 s of 15.00 s, 10 calls  p50 1.400 us +/-28.6% (target +/-1.0%)");
+    CHECK(progress.line(10, target, 2500ms, &s) ==
+          "run  2.500 s of 15.00 s, 10 calls  p50 1.400 us +/-28.6% (target +/-1.0%)");
     CHECK(progress.line(1, target, 2500ms, nullptr) == "run  2.500 s of 15.00 s, 1 call  (target +/-1.0%)");
 
     // The target's own percentile and confidence: the line names p90 and the interval
@@ -188,7 +189,8 @@ TEST_CASE("Progress toward a precision target: time against the limit, the inter
     // the label: the label gives way.)
     gputime::Stats few;
     for (const double ns : {9000.0, 2000.0, 3000.0, 1000.0}) few.add(gputime::Duration{ns});
-    CHECK(progress.line(3, target, 1s, &few) == "1.000 s of 15.00 s, 3 calls  p50 2.000 us (95% interval open) (target +/-1.0%)");
+    CHECK(progress.line(3, target, 1s, &few) ==
+          "1.000 s of 15.00 s, 3 calls  p50 2.000 us (95% interval open) (target +/-1.0%)");
 
     // update() draws the same text, throttled as ever; a narrow terminal keeps the +/-%.
     clock.now = 100ms;
@@ -214,7 +216,8 @@ TEST_CASE("WarmupRunner with a precision target draws time against its limit, no
     gputime_test::ScriptedClock clock(std::vector<double>(200, 1000.0));  // every call 1 us
     std::ostringstream terminal;
     long long now_ns = 0;  // the line's own clock: 150 ms per read, so every call redraws
-    gputime::Progress progress(terminal, true, [&] { return std::chrono::nanoseconds(now_ns += 150000000); }, "gemm");
+    gputime::Progress progress(
+        terminal, true, [&] { return std::chrono::nanoseconds(now_ns += 150000000); }, "gemm");
     gputime::PrecisionTarget target;
     target.min_samples = 20;
     target.min_time = std::chrono::nanoseconds(0);

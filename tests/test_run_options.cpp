@@ -70,9 +70,10 @@ TEST_CASE("RunOptions: the program's defaults without arguments, each option rea
     CHECK_FALSE(none.quick);
     CHECK_FALSE(none.help_requested);
 
-    const RunOptions o = parse({"--warmup", "4", "--iterations=17", "--target", "0.5%", "--min-time", "250ms",
-                                "--max-time=2.5", "--min-samples", "20", "--max-samples", "900", "--device=1",
-                                "--json", "r.json", "--html=r.html", "--markdown", "r.md", "--csv", "r.csv"});
+    const RunOptions o = parse(
+        {"--warmup",      "4",    "--iterations=17", "--target", "0.5%",       "--min-time", "250ms",  "--max-time=2.5",
+         "--min-samples", "20",   "--max-samples",   "900",      "--device=1", "--json",     "r.json", "--html=r.html",
+         "--markdown",    "r.md", "--csv",           "r.csv"});
     CHECK(o.warmup == 4);
     CHECK(o.iterations == 17);
     CHECK(o.target_percent == 0.5);
@@ -141,7 +142,9 @@ TEST_CASE("RunOptions: a bad value or an unknown option is refused, naming it") 
         {{"--device", "1024"}, "--device", "needs a whole number"},
         {{"--json", ""}, "--json", "needs a file name"},
         {{"--json"}, "--json", "needs a value (FILE)"},
-        {{"--target", "1", "--min-samples", "50", "--max-samples", "10"}, "--min-samples", "must not exceed --max-samples"},
+        {{"--target", "1", "--min-samples", "50", "--max-samples", "10"},
+         "--min-samples",
+         "must not exceed --max-samples"},
         {{"--target", "1", "--min-time", "20", "--max-time", "10"}, "--min-time", "must not exceed --max-time"},
     };
     for (const Case& c : cases) {
@@ -153,8 +156,10 @@ TEST_CASE("RunOptions: a bad value or an unknown option is refused, naming it") 
 }
 
 TEST_CASE("RunOptions: the command line wins over GPUTIME_* variables, which win over the defaults and --quick") {
-    const RunOptions::Environment env = {{"GPUTIME_ITERATIONS", "7"}, {"GPUTIME_JSON", "env.json"},
-                                         {"GPUTIME_TARGET", "2"}, {"GPUTIME_WARMUP", "auto"}};
+    const RunOptions::Environment env = {{"GPUTIME_ITERATIONS", "7"},
+                                         {"GPUTIME_JSON", "env.json"},
+                                         {"GPUTIME_TARGET", "2"},
+                                         {"GPUTIME_WARMUP", "auto"}};
     const RunOptions from_env = parse({}, env);
     CHECK(from_env.iterations == 7);
     CHECK(from_env.json == "env.json");
@@ -194,7 +199,9 @@ TEST_CASE("RunOptions: a program offers only the standard options it acts on") {
     ProgramInfo json_only = demo_program();
     json_only.standard = {"--iterations", "--json"};
     CHECK(RunOptions::parse({"--json", "r.json"}, {}, json_only).json == "r.json");
-    CHECK(invalid_argument_of([&] { (void)RunOptions::parse({"--csv", "r.csv"}, {}, json_only); }).parameter() == "--csv");
+    CHECK(invalid_argument_of([&] {
+              (void)RunOptions::parse({"--csv", "r.csv"}, {}, json_only);
+          }).parameter() == "--csv");
     // A variable for another program's output is not this program's business.
     CHECK(RunOptions::parse({}, {{"GPUTIME_CSV", "r.csv"}}, json_only).csv.empty());
     const std::string help = RunOptions::help(json_only);
@@ -203,8 +210,9 @@ TEST_CASE("RunOptions: a program offers only the standard options it acts on") {
     CHECK_FALSE(contains(help, "GPUTIME_MARKDOWN"));
     CHECK_FALSE(contains(help, "--target"));
     CHECK(contains(help, "--iterations N"));
-    CHECK(invalid_argument_of([&] { (void)RunOptions::parse({"--target", "1"}, {}, json_only); }).parameter() ==
-          "--target");
+    CHECK(invalid_argument_of([&] {
+              (void)RunOptions::parse({"--target", "1"}, {}, json_only);
+          }).parameter() == "--target");
     CHECK(RunOptions::parse({}, {{"GPUTIME_TARGET", "1"}}, json_only).target_percent == 0.0);
 }
 
@@ -297,7 +305,8 @@ TEST_CASE("RunOptions::apply_to sets the runner's warm-up and end: a count, or t
 
     // --target with --warmup N keeps the counted warm-up.
     gputime::WarmupRunner<gputime_test::ScriptedClock> runner3(clock);
-    const gputime::RunResult c = parse({"--target", "2", "--warmup", "6", "--min-time", "0"}).apply_to(runner3).run([] {});
+    const gputime::RunResult c =
+        parse({"--target", "2", "--warmup", "6", "--min-time", "0"}).apply_to(runner3).run([] {});
     CHECK(c.settings.warmup_rule == gputime::WarmupRule::fixed_count);
     CHECK(c.warmup.size() == 6);
 }

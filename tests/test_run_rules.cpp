@@ -6,13 +6,13 @@
 #include "support/scripted_clock.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/stats/percentile_interval.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/measure/progress.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 #include <gputime/sim/detail/random.hpp>
 #include <gputime/sim/runtime.hpp>
-#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/stats/percentile_interval.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -73,9 +73,9 @@ TEST_CASE("warmup_auto on a slow decay: the window-median rule stops at 7x, MSER
             WarmupRunner<ScriptedClock>(clock).warmup_until_stable(2000, 5, 0.05).iterations(200).run([] {});
         CHECK(r.warmup_settled);
         CHECK(r.warmup.size() <= 20);
-        CHECK(decay(r.warmup.size() - 1) > 6.0 * kSteady);        // still ~7x when it stopped
-        CHECK(r.latency.p50().count() > 2.0 * kSteady);           // and the steady numbers are wrong
-        CHECK_FALSE(r.transient.steady_from < r.warmup.size());   // MSER-5 over the run says so
+        CHECK(decay(r.warmup.size() - 1) > 6.0 * kSteady);       // still ~7x when it stopped
+        CHECK(r.latency.p50().count() > 2.0 * kSteady);          // and the steady numbers are wrong
+        CHECK_FALSE(r.transient.steady_from < r.warmup.size());  // MSER-5 over the run says so
     }
     {
         ScriptedClock clock(calls);
@@ -83,8 +83,8 @@ TEST_CASE("warmup_auto on a slow decay: the window-median rule stops at 7x, MSER
         CHECK(r.warmup_settled);
         CHECK(r.settings.warmup_rule == gputime::WarmupRule::mser5);
         CHECK(r.warmup.size() % 5 == 0);
-        CHECK(decay(r.warmup.size() - 1) < 1.05 * kSteady);       // the transient is over
-        CHECK(r.warmup.size() < 1500);                             // and not much later
+        CHECK(decay(r.warmup.size() - 1) < 1.05 * kSteady);  // the transient is over
+        CHECK(r.warmup.size() < 1500);                       // and not much later
         CHECK(std::fabs(r.latency.p50().count() / kSteady - 1.0) < 0.02);
         CHECK(r.transient.conclusive);
         CHECK(r.transient.steady_from <= r.warmup.size());
@@ -140,14 +140,16 @@ TEST_CASE("warmup_auto stops at its call cap or time cap when the transient outl
         std::vector<double> ramp;
         for (std::size_t i = 0; i < 400; ++i) ramp.push_back(kSteady * (10.0 - 0.02 * static_cast<double>(i)));
         ScriptedClock slow(ramp);  // 10 ms falling slowly: 50 ms of budget covers 5 calls
-        const gputime::RunResult r = WarmupRunner<ScriptedClock>(slow).warmup_auto(1000, 50ms).iterations(10).run([] {});
+        const gputime::RunResult r =
+            WarmupRunner<ScriptedClock>(slow).warmup_auto(1000, 50ms).iterations(10).run([] {});
         CHECK_FALSE(r.warmup_settled);
         CHECK(r.warmup.size() == 6);  // 49.7 ms after 5 calls, 59.6 ms after 6
     }
 }
 
 TEST_CASE("until: stops when the median's interval is within the target") {
-    const std::vector<double> calls = script(20000, [](std::size_t) { return kSteady; }, 0.05, 3);
+    const std::vector<double> calls = script(
+        20000, [](std::size_t) { return kSteady; }, 0.05, 3);
     ScriptedClock clock(calls);
     gputime::PrecisionTarget target;
     target.relative_half_width = 0.01;
@@ -179,7 +181,8 @@ TEST_CASE("until: the time limit and the sample limit end an unreachable target"
     impossible.min_time = 0ns;
     {
         impossible.max_time = 10ms;
-        ScriptedClock clock(script(1000, [](std::size_t) { return kSteady; }, 0.0));
+        ScriptedClock clock(script(
+            1000, [](std::size_t) { return kSteady; }, 0.0));
         const gputime::RunResult r = WarmupRunner<ScriptedClock>(clock).warmup(0).until(impossible).run([] {});
         CHECK(r.stop_reason == gputime::StopReason::time_limit);
         CHECK(r.latency.calls() == 10);  // 10 calls of 1 ms; the first is kept apart
@@ -187,7 +190,8 @@ TEST_CASE("until: the time limit and the sample limit end an unreachable target"
     {
         impossible.max_time = 15s;
         impossible.max_samples = 50;
-        ScriptedClock clock(script(1000, [](std::size_t) { return kSteady; }, 0.1));
+        ScriptedClock clock(script(
+            1000, [](std::size_t) { return kSteady; }, 0.1));
         const gputime::RunResult r = WarmupRunner<ScriptedClock>(clock).warmup(3).until(impossible).run([] {});
         CHECK(r.stop_reason == gputime::StopReason::sample_limit);
         CHECK(r.latency.count() == 50);
@@ -224,7 +228,8 @@ TEST_CASE("iterations() after until() measures a fixed count again, settings are
 }
 
 TEST_CASE("result.transient shows a fixed warm-up that was too short") {
-    ScriptedClock clock(script(200, [](std::size_t i) { return i < 30 ? 5 * kSteady : kSteady; }, 0.0));
+    ScriptedClock clock(script(
+        200, [](std::size_t i) { return i < 30 ? 5 * kSteady : kSteady; }, 0.0));
     const gputime::RunResult r = WarmupRunner<ScriptedClock>(clock).warmup(5).iterations(100).run([] {});
     CHECK(r.transient.conclusive);
     CHECK(r.transient.steady_from == 30);  // 25 slow calls were measured as steady
@@ -265,7 +270,8 @@ TEST_CASE("the runner draws its measured loop on a Progress, and clears it at th
     ScriptedClock clock(std::vector<double>(20, kSteady));
     std::ostringstream terminal;
     long long now_ns = 0;  // the progress line's own clock: 150 ms per call, so every call redraws
-    gputime::Progress progress(terminal, true, [&] { return std::chrono::nanoseconds(now_ns += 150000000); }, "vgg");
+    gputime::Progress progress(
+        terminal, true, [&] { return std::chrono::nanoseconds(now_ns += 150000000); }, "vgg");
     const gputime::RunResult r =
         WarmupRunner<ScriptedClock>(clock).name("vgg").warmup(2).iterations(5).progress(progress).run([] {});
     CHECK(r.latency.count() == 5);

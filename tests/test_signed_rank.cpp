@@ -116,7 +116,8 @@ TEST_CASE("signed rank: Walsh sums are selected exactly, with and without ties")
     std::sort(d.begin(), d.end());
     const std::vector<double> w = sorted_walsh_sums(d);
     bool all_match = true;
-    for (std::uint64_t k = 1; k <= w.size(); k += 977) all_match = all_match && detail::walsh_sum_order_statistic(d, k) == w[k - 1];
+    for (std::uint64_t k = 1; k <= w.size(); k += 977)
+        all_match = all_match && detail::walsh_sum_order_statistic(d, k) == w[k - 1];
     all_match = all_match && detail::walsh_sum_order_statistic(d, w.size()) == w.back();
     CHECK(all_match);
     CHECK_THROWS_AS(detail::walsh_sum_order_statistic(d, 0), gputime::InvalidArgument);

@@ -205,9 +205,8 @@ TEST_CASE("sim: an event pair around a kernel measures exactly the kernel when t
     SECTION("on an idle stream the pair also sees the launch overhead") {
         // host 159 us; two creates -> 161; start reached at 162; launch returns at 167;
         // kernel [167, 267]; stop reached 267: 105 us = kernel + launch_cost.
-        const float measured = time_with_events(runtime, [&] {
-            REQUIRE(runtime.launch(kDefaultStream, Kernel::fixed("timed", microseconds(100))) == 0);
-        });
+        const float measured = time_with_events(
+            runtime, [&] { REQUIRE(runtime.launch(kDefaultStream, Kernel::fixed("timed", microseconds(100))) == 0); });
         CHECK(measured == gputime_test::Approx(0.105));
     }
 }
@@ -247,10 +246,10 @@ TEST_CASE("sim: event timestamps are floored to the event resolution") {
 TEST_CASE("sim: a query is not ready until the host clock reaches the event") {
     Runtime runtime;
     const Event start = make_event(runtime);
-    const Event stop = make_event(runtime);                   // host 2 us
-    REQUIRE(runtime.event_record(start, kDefaultStream) == 0);  // host 3, reached 3
+    const Event stop = make_event(runtime);                                               // host 2 us
+    REQUIRE(runtime.event_record(start, kDefaultStream) == 0);                            // host 3, reached 3
     REQUIRE(runtime.launch(kDefaultStream, Kernel::fixed("k", microseconds(100))) == 0);  // [8, 108]
-    REQUIRE(runtime.event_record(stop, kDefaultStream) == 0);  // host 9, reached 108
+    REQUIRE(runtime.event_record(stop, kDefaultStream) == 0);                             // host 9, reached 108
     float ms = 0.0f;
     CHECK(runtime.event_elapsed_ms(&ms, start, stop) == status::not_ready);  // host 10
     CHECK(runtime.event_query(start) == status::success);                    // host 11
@@ -262,9 +261,9 @@ TEST_CASE("sim: a query is not ready until the host clock reaches the event") {
 
     SECTION("polling with yield advances by poll_cost per round") {
         Runtime polled;
-        const Event event = make_event(polled);  // host 1
+        const Event event = make_event(polled);                                             // host 1
         REQUIRE(polled.launch(kDefaultStream, Kernel::fixed("k", microseconds(20))) == 0);  // [6, 26]
-        REQUIRE(polled.event_record(event, kDefaultStream) == 0);  // host 7, reached 26
+        REQUIRE(polled.event_record(event, kDefaultStream) == 0);                           // host 7, reached 26
         int rounds = 0;
         while (polled.event_query(event) == status::not_ready) {
             polled.yield();
@@ -280,9 +279,9 @@ TEST_CASE("sim: a query is not ready until the host clock reaches the event") {
 
 TEST_CASE("sim: synchronize calls move the host clock to the device") {
     Runtime runtime;
-    const Event event = make_event(runtime);  // host 1
+    const Event event = make_event(runtime);                                              // host 1
     REQUIRE(runtime.launch(kDefaultStream, Kernel::fixed("k", microseconds(100))) == 0);  // [6, 106]
-    REQUIRE(runtime.event_record(event, kDefaultStream) == 0);  // host 7, reached 106
+    REQUIRE(runtime.event_record(event, kDefaultStream) == 0);                            // host 7, reached 106
 
     SECTION("event_synchronize: host = max(host, event) + api_cost") {
         CHECK(runtime.event_synchronize(event) == status::success);
@@ -317,17 +316,17 @@ TEST_CASE("sim: streams run concurrently and stream_wait_event orders them") {
         // The legacy default stream holds nothing of its own: its implicit synchronisation with
         // blocking streams applies to what is enqueued on it (test_sim_semantics.cpp).
         CHECK(runtime.stream_tail(kDefaultStream) == nanoseconds(0));
-        REQUIRE(runtime.stream_synchronize(one) == 0);  // host 106
-        REQUIRE(runtime.stream_synchronize(two) == 0);  // host 111
+        REQUIRE(runtime.stream_synchronize(one) == 0);   // host 106
+        REQUIRE(runtime.stream_synchronize(two) == 0);   // host 111
         CHECK(runtime.host_now() == microseconds(111));  // not 200+: the kernels overlapped
     }
     SECTION("the waiting stream starts after the event") {
-        const Event produced = make_event(runtime);                        // host 1
+        const Event produced = make_event(runtime);                                       // host 1
         REQUIRE(runtime.launch(one, Kernel::fixed("producer", microseconds(100))) == 0);  // [6, 106]
-        REQUIRE(runtime.event_record(produced, one) == 0);                 // host 7, reached 106
-        CHECK(runtime.stream_wait_event(two, produced) == status::success);  // host 8
+        REQUIRE(runtime.event_record(produced, one) == 0);                                // host 7, reached 106
+        CHECK(runtime.stream_wait_event(two, produced) == status::success);               // host 8
         CHECK(runtime.stream_tail(two) == microseconds(106));
-        CHECK(runtime.host_now() == microseconds(8));  // the host does not wait
+        CHECK(runtime.host_now() == microseconds(8));                                    // the host does not wait
         REQUIRE(runtime.launch(two, Kernel::fixed("consumer", microseconds(10))) == 0);  // [106, 116]
         CHECK(runtime.stream_tail(two) == microseconds(116));
     }
@@ -374,13 +373,13 @@ TEST_CASE("sim: DVFS slows cycle kernels after an idle gap, not fixed-time kerne
     const Kernel spin = Kernel::cycles("spin", 990000);
     CHECK(launch_and_measure(runtime, kDefaultStream, spin) == microseconds(500));  // [5, 505]
     CHECK(launch_and_measure(runtime, kDefaultStream, spin) == microseconds(500));  // back to back
-    REQUIRE(runtime.stream_synchronize(kDefaultStream) == 0);  // host 1006
+    REQUIRE(runtime.stream_synchronize(kDefaultStream) == 0);                       // host 1006
 
     runtime.host_work(milliseconds(10));  // the device idles 10 ms: clock drops to 660 MHz
     // Wakes at 11011 us. Cycles delivered in d ns from the wake:
     // 0.66 d + (1.32 / 2e6) d^2 / 2 = 990'000  ->  d = 1'000'000 ns exactly.
     CHECK(launch_and_measure(runtime, kDefaultStream, spin) == milliseconds(1));  // [11011, 12011]
-    REQUIRE(runtime.stream_synchronize(kDefaultStream) == 0);  // host 12012
+    REQUIRE(runtime.stream_synchronize(kDefaultStream) == 0);                     // host 12012
 
     runtime.host_work(milliseconds(10));
     const Kernel fixed = Kernel::fixed("fixed", microseconds(500));
@@ -414,14 +413,12 @@ TEST_CASE("sim: the ramp back to max clock is integrated exactly") {
     SECTION("a kernel that ends inside the ramp") {
         // Starts at 6005 us at 1.32 cycles/ns; slope 6.6e-7 cycles/ns^2.
         // 500'000 ns deliver 1.32 * 5e5 + 6.6e-7 * (5e5)^2 / 2 = 660'000 + 82'500 cycles.
-        CHECK(launch_and_measure(runtime, kDefaultStream, Kernel::cycles("mid", 742500)) ==
-              microseconds(500));
+        CHECK(launch_and_measure(runtime, kDefaultStream, Kernel::cycles("mid", 742500)) == microseconds(500));
     }
     SECTION("a kernel that crosses the end of the ramp") {
         // The last 1 ms of ramp delivers (1.32 + 1.98) / 2 * 1e6 = 1'650'000 cycles;
         // 990'000 more at 1.98 cycles/ns take 500 us: 1.5 ms in all.
-        CHECK(launch_and_measure(runtime, kDefaultStream, Kernel::cycles("cross", 2640000)) ==
-              microseconds(1500));
+        CHECK(launch_and_measure(runtime, kDefaultStream, Kernel::cycles("cross", 2640000)) == microseconds(1500));
         // [6005, 7505]: the clock is at max from 7005, and drops 1 ms after the last work.
         CHECK(runtime.clock_mhz_at(microseconds(7005)) == 1980.0);
         CHECK(runtime.clock_mhz_at(microseconds(8505)) == 1980.0);
@@ -431,15 +428,14 @@ TEST_CASE("sim: the ramp back to max clock is integrated exactly") {
         runtime.host_work(microseconds(7000) - runtime.host_now());
         // launch returns at 7005: the ramp is over, and the gap since the 6005 end is 1 ms,
         // not longer than the threshold, so no new wake
-        CHECK(launch_and_measure(runtime, kDefaultStream, Kernel::cycles("late", 990000)) ==
-              microseconds(500));
+        CHECK(launch_and_measure(runtime, kDefaultStream, Kernel::cycles("late", 990000)) == microseconds(500));
     }
     SECTION("telemetry before and between episodes") {
-        CHECK(runtime.clock_mhz_at(microseconds(0)) == 1980.0);      // just "worked" at t = 0
-        CHECK(runtime.clock_mhz_at(microseconds(1000)) == 1980.0);   // threshold not passed
-        CHECK(runtime.clock_mhz_at(microseconds(1001)) == 660.0);    // idle
+        CHECK(runtime.clock_mhz_at(microseconds(0)) == 1980.0);     // just "worked" at t = 0
+        CHECK(runtime.clock_mhz_at(microseconds(1000)) == 1980.0);  // threshold not passed
+        CHECK(runtime.clock_mhz_at(microseconds(1001)) == 660.0);   // idle
         CHECK(runtime.clock_mhz_at(microseconds(5004)) == 660.0);
-        CHECK(runtime.clock_mhz_at(microseconds(7100)) == 660.0);    // 1.095 ms after last work
+        CHECK(runtime.clock_mhz_at(microseconds(7100)) == 660.0);  // 1.095 ms after last work
     }
 }
 
@@ -451,10 +447,16 @@ TEST_CASE("sim: the random generator matches the published algorithms") {
 
     // The xoshiro256** reference vector for the state {1, 2, 3, 4}.
     auto generator = Xoshiro256StarStar::from_state({1, 2, 3, 4});
-    const std::uint64_t expected[] = {11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL,
-                                      1216172134540287360ULL, 607988272756665600ULL,
-                                      16172922978634559625ULL, 8476171486693032832ULL,
-                                      10595114339597558777ULL, 2904607092377533576ULL};
+    const std::uint64_t expected[] = {11520ULL,
+                                      0ULL,
+                                      1509978240ULL,
+                                      1215971899390074240ULL,
+                                      1216172134540287360ULL,
+                                      607988272756665600ULL,
+                                      16172922978634559625ULL,
+                                      8476171486693032832ULL,
+                                      10595114339597558777ULL,
+                                      2904607092377533576ULL};
     for (std::uint64_t value : expected) CHECK(generator.next_u64() == value);
 
     // N(0, 1): over 200'000 draws the mean is within 4 standard errors (4 / sqrt(n) =
@@ -628,10 +630,10 @@ TEST_CASE("sim: injected faults return CUDA's codes") {
         Runtime runtime;
         const Event event = make_event(runtime);  // host 1
         const Kernel bad = Kernel::fixed("bad", microseconds(100)).with_fault();
-        CHECK(runtime.launch(kDefaultStream, bad) == status::success);  // [6, 106]
+        CHECK(runtime.launch(kDefaultStream, bad) == status::success);          // [6, 106]
         CHECK(runtime.event_record(event, kDefaultStream) == status::success);  // reached 106
-        CHECK(runtime.event_query(event) == status::not_ready);  // host 8: not run yet
-        runtime.host_work(microseconds(98));                      // host 106: it has ended
+        CHECK(runtime.event_query(event) == status::not_ready);                 // host 8: not run yet
+        runtime.host_work(microseconds(98));                                    // host 106: it has ended
         CHECK(runtime.event_query(event) == status::launch_failure);
         int count = 0;
         CHECK(runtime.device_count(&count) == status::launch_failure);
@@ -746,11 +748,11 @@ TEST_CASE("sim: a CallFault fails chosen calls of one kind with a chosen status,
     SECTION("the next call of that kind fails, has no effect, costs its time and is counted") {
         runtime.inject(CallFault{Call::event_record, status::captured_event});
         CHECK(runtime.event_record(a, kDefaultStream) == status::captured_event);  // host 3
-        CHECK_FALSE(runtime.event_timestamp(a).has_value());  // not recorded
+        CHECK_FALSE(runtime.event_timestamp(a).has_value());                       // not recorded
         CHECK(runtime.host_now() == microseconds(3));
         CHECK(runtime.counters().event_records == 1u);
         CHECK(runtime.event_record(a, kDefaultStream) == status::success);  // only once
-        CHECK(runtime.event_query(a) == status::success);  // other kinds were never affected
+        CHECK(runtime.event_query(a) == status::success);                   // other kinds were never affected
     }
     SECTION("skip lets calls through first; times fails several in a row") {
         runtime.inject(CallFault{Call::event_query, status::invalid_resource_handle, 2, 3});
@@ -761,10 +763,11 @@ TEST_CASE("sim: a CallFault fails chosen calls of one kind with a chosen status,
         CHECK(runtime.event_query(a) == status::success);
     }
     SECTION("every call kind, launch included") {
-        const Call calls[] = {Call::event_create,      Call::event_destroy,     Call::event_record,
-                              Call::event_query,       Call::event_synchronize, Call::event_elapsed_ms,
-                              Call::stream_wait_event, Call::stream_synchronize, Call::device_count,
-                              Call::launch};
+        const Call calls[] = {Call::event_create,      Call::event_destroy,
+                              Call::event_record,      Call::event_query,
+                              Call::event_synchronize, Call::event_elapsed_ms,
+                              Call::stream_wait_event, Call::stream_synchronize,
+                              Call::device_count,      Call::launch};
         for (const Call call : calls) runtime.inject(CallFault{call, status::stream_capture_unsupported});
         const int failed = status::stream_capture_unsupported;
         Event created;

@@ -11,15 +11,15 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/cuda_status.hpp>
 #include <gputime/core/default_stream.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/sim/runtime.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -138,17 +138,17 @@ TEST_CASE("sim semantics: a stream waits for an event of another device, each de
     const Stream s0 = rt.create_stream();
     REQUIRE(rt.set_device(1) == 0);
     const Stream s1 = rt.create_stream();
-    const Event done = make_event(rt);                              // host 1
-    REQUIRE(rt.launch(s1, Kernel::fixed("far", 300us)) == 0);      // host 6: 6..306
-    REQUIRE(rt.event_record(done, s1) == 0);                       // host 7, reached at 306
+    const Event done = make_event(rt);                         // host 1
+    REQUIRE(rt.launch(s1, Kernel::fixed("far", 300us)) == 0);  // host 6: 6..306
+    REQUIRE(rt.event_record(done, s1) == 0);                   // host 7, reached at 306
     REQUIRE(rt.set_device(0) == 0);
-    REQUIRE(rt.stream_wait_event(s0, done) == 0);                  // host 8
-    REQUIRE(rt.launch(s0, Kernel::fixed("near", 10us)) == 0);      // host 13: starts at 306
+    REQUIRE(rt.stream_wait_event(s0, done) == 0);              // host 8
+    REQUIRE(rt.launch(s0, Kernel::fixed("near", 10us)) == 0);  // host 13: starts at 306
     CHECK(rt.stream_tail(s0) == 316us);
     REQUIRE(rt.launch(Stream{}, Kernel::fixed("legacy0", 10us)) == 0);  // device 0's legacy stream
     CHECK(rt.stream_tail(Stream{}) == 326us);  // waits for s0, a blocking stream of device 0 ...
     REQUIRE(rt.set_device(1) == 0);
-    CHECK(rt.stream_tail(Stream{}) == 0us);    // ... while device 1's legacy stream has nothing
+    CHECK(rt.stream_tail(Stream{}) == 0us);  // ... while device 1's legacy stream has nothing
 }
 
 // "Stream synchronization behavior": "The legacy default stream is an implicit stream which
@@ -161,27 +161,27 @@ TEST_CASE("sim semantics: the legacy default stream synchronises with blocking s
     Runtime rt;
     const Stream s = rt.create_stream();
     const Stream nb = rt.create_stream(status::stream_non_blocking);
-    REQUIRE(rt.launch(s, Kernel::fixed("k1", 100us)) == 0);            // host 5: 5..105
-    REQUIRE(rt.launch(Stream{}, Kernel::fixed("k2", 10us)) == 0);      // host 10: blocks on k1: 105..115
-    REQUIRE(rt.launch(s, Kernel::fixed("k3", 10us)) == 0);             // host 15: blocks on k2: 115..125
+    REQUIRE(rt.launch(s, Kernel::fixed("k1", 100us)) == 0);        // host 5: 5..105
+    REQUIRE(rt.launch(Stream{}, Kernel::fixed("k2", 10us)) == 0);  // host 10: blocks on k1: 105..115
+    REQUIRE(rt.launch(s, Kernel::fixed("k3", 10us)) == 0);         // host 15: blocks on k2: 115..125
     CHECK(rt.stream_tail(Stream{}) == 115us);
     CHECK(rt.stream_tail(s) == 125us);
-    REQUIRE(rt.launch(nb, Kernel::fixed("k4", 10us)) == 0);            // host 20: no implicit sync: 20..30
+    REQUIRE(rt.launch(nb, Kernel::fixed("k4", 10us)) == 0);  // host 20: no implicit sync: 20..30
     CHECK(rt.stream_tail(nb) == 30us);
     REQUIRE(rt.launch(Stream::per_thread(), Kernel::fixed("k5", 10us)) == 0);  // host 25: waits for k2
-    CHECK(rt.stream_tail(Stream::per_thread()) == 125us);  // 115..125 (legacy), not after k3 (s)
+    CHECK(rt.stream_tail(Stream::per_thread()) == 125us);                      // 115..125 (legacy), not after k3 (s)
 
     SECTION("the per-thread stream does not wait for other streams, only for the legacy one") {
-        REQUIRE(rt.launch(s, Kernel::fixed("long", 1000us)) == 0);            // host 30: 125..1125
+        REQUIRE(rt.launch(s, Kernel::fixed("long", 1000us)) == 0);                 // host 30: 125..1125
         REQUIRE(rt.launch(Stream::per_thread(), Kernel::fixed("k6", 10us)) == 0);  // host 35: 125..135
         CHECK(rt.stream_tail(Stream::per_thread()) == 135us);
     }
     SECTION("an event recorded on the legacy stream covers the blocking streams' work") {
-        const Event e = make_event(rt);                                       // host 26
-        REQUIRE(rt.launch(s, Kernel::fixed("long", 1000us)) == 0);            // host 31: 125..1125
-        REQUIRE(rt.event_record(e, Stream{}) == 0);                            // host 32: at 1125
+        const Event e = make_event(rt);                             // host 26
+        REQUIRE(rt.launch(s, Kernel::fixed("long", 1000us)) == 0);  // host 31: 125..1125
+        REQUIRE(rt.event_record(e, Stream{}) == 0);                 // host 32: at 1125
         CHECK(*rt.event_timestamp(e) == 1125us);
-        REQUIRE(rt.launch(nb, Kernel::fixed("free", 10us)) == 0);              // host 37: 37..47
+        REQUIRE(rt.launch(nb, Kernel::fixed("free", 10us)) == 0);  // host 37: 37..47
         CHECK(rt.stream_tail(nb) == 47us);
         REQUIRE(rt.stream_synchronize(Stream{}) == 0);  // waits for s as well
         CHECK(rt.host_now() == 1126us);
@@ -203,7 +203,7 @@ TEST_CASE("sim semantics: a full launch queue blocks the host inside the launch 
     CHECK(rt.host_now() == 110us);
     CHECK(rt.stream_tail(Stream{}) == 505us);
     CHECK(rt.counters().launch_queue_waits == 1u);
-    rt.host_work(1ms);                     // the queue drains
+    rt.host_work(1ms);  // the queue drains
     REQUIRE(rt.launch(Stream{}, k) == 0);
     CHECK(rt.counters().launch_queue_waits == 1u);
 
@@ -309,7 +309,7 @@ TEST_CASE("sim semantics: capture records work instead of running it, captured e
     REQUIRE(rt.stream_begin_capture(s, status::capture_mode_global) == 0);
     CHECK(capture_status(rt, s) == status::capture_status_active);
     REQUIRE(rt.launch(s, Kernel::fixed("k", 100us)) == 0);
-    CHECK(rt.stream_tail(s) == 0us);  // nothing ran
+    CHECK(rt.stream_tail(s) == 0us);                    // nothing ran
     REQUIRE(rt.event_record(e, s) == status::success);  // recording in a capture is allowed
     CHECK_FALSE(rt.event_timestamp(e).has_value());
 
@@ -357,7 +357,7 @@ TEST_CASE("sim semantics: the legacy stream is unusable while a blocking stream 
     REQUIRE(rt.stream_begin_capture(s, status::capture_mode_global) == 0);
     int value = -1;
     CHECK(rt.stream_is_capturing(Stream{}, &value) == status::stream_capture_implicit);
-    CHECK(capture_status(rt, s) == status::capture_status_active);  // asking does not invalidate
+    CHECK(capture_status(rt, s) == status::capture_status_active);      // asking does not invalidate
     CHECK(rt.launch(nb, Kernel::fixed("k", 10us)) == status::success);  // non-blocking streams go on
     CHECK(rt.event_record(e, Stream{}) == status::stream_capture_implicit);
     CHECK(capture_status(rt, s) == status::capture_status_invalidated);  // using it does
@@ -449,18 +449,18 @@ TEST_CASE("sim semantics: capture modes decide which threads may query and synch
 TEST_CASE("sim semantics: a graph runs its nodes back to back for one launch cost") {
     Runtime rt;
     const Stream s = rt.create_stream();
-    REQUIRE(rt.stream_begin_capture(s, status::capture_mode_global) == 0);  // host 1
+    REQUIRE(rt.stream_begin_capture(s, status::capture_mode_global) == 0);                // host 1
     for (int i = 0; i < 3; ++i) REQUIRE(rt.launch(s, Kernel::fixed("small", 2us)) == 0);  // host 16
     Graph graph;
     REQUIRE(rt.stream_end_capture(s, &graph) == 0);  // host 17
     GraphExec exec;
     REQUIRE(rt.graph_instantiate(&exec, graph) == 0);  // host 18 + 3 nodes x 2 us = 24
     CHECK(rt.host_now() == 24us);
-    const Event a = make_event(rt);  // host 25
-    const Event b = make_event(rt);  // host 26
-    REQUIRE(rt.event_record(a, s) == 0);         // host 27, at 27
-    REQUIRE(rt.graph_launch(exec, s) == 0);      // host 32: the nodes run 32..38
-    REQUIRE(rt.event_record(b, s) == 0);         // host 33, at 38
+    const Event a = make_event(rt);          // host 25
+    const Event b = make_event(rt);          // host 26
+    REQUIRE(rt.event_record(a, s) == 0);     // host 27, at 27
+    REQUIRE(rt.graph_launch(exec, s) == 0);  // host 32: the nodes run 32..38
+    REQUIRE(rt.event_record(b, s) == 0);     // host 33, at 38
     CHECK(rt.stream_tail(s) == 38us);
     rt.host_work(1ms);
     CHECK(elapsed_ms(rt, a, b) == gputime_test::Approx(0.011));  // 5 us launch + 3 x 2 us
@@ -555,11 +555,11 @@ TEST_CASE("sim semantics: strict handles turn the use of a destroyed event into 
 TEST_CASE("semantics: a clock keeps timing its stream after the application switches devices") {
     Runtime rt(devices(2));
     const Stream s0 = rt.create_stream();  // device 0
-    SimClock clock(rt, s0);                 // host 1
-    REQUIRE(rt.set_device(1) == 0);         // the application moves on to device 1
+    SimClock clock(rt, s0);                // host 1
+    REQUIRE(rt.set_device(1) == 0);        // the application moves on to device 1
     Stats stats;
     {
-        gputime::ScopedGpuTimer timer(stats, clock);      // create + record: host 3, start at 3
+        gputime::ScopedGpuTimer timer(stats, clock);  // create + record: host 3, start at 3
         REQUIRE(rt.set_device(0) == 0);
         REQUIRE(rt.launch(s0, Kernel::fixed("k", 100us)) == 0);  // host 8: 8..108
         REQUIRE(rt.set_device(1) == 0);
@@ -703,7 +703,7 @@ TEST_CASE("semantics: a long wait spins briefly, then sleeps") {
     SimClock clock(rt);  // host 1
     Stats stats;
     {
-        gputime::ScopedGpuTimer timer(stats, clock);                    // host 3: start at 3
+        gputime::ScopedGpuTimer timer(stats, clock);                     // host 3: start at 3
         REQUIRE(rt.launch(Stream{}, Kernel::fixed("long", 10ms)) == 0);  // host 8: 8..10008
     }                                                                    // host 10: stop at 10008
     const gputime::WaitBackoff backoff = clock.wait_backoff();
@@ -744,8 +744,9 @@ TEST_CASE("semantics: a long wait spins briefly, then sleeps") {
     SECTION("wait_backoff refuses what it cannot use and keeps its settings") {
         CHECK_THROWS_AS(clock.wait_backoff(gputime::WaitBackoff{-1ns, 10us, 200us}), gputime::InvalidArgument);
         CHECK_THROWS_AS(clock.wait_backoff(gputime::WaitBackoff{50us, 0ns, 200us}), gputime::InvalidArgument);
-        const auto refused = thrown<gputime::InvalidArgument>(
-            [&] { clock.wait_backoff(gputime::WaitBackoff{50us, 20us, 10us}); });
+        const auto refused = thrown<gputime::InvalidArgument>([&] {
+            clock.wait_backoff(gputime::WaitBackoff{50us, 20us, 10us});
+        });
         REQUIRE(refused);
         CHECK(refused->parameter() == "backoff.max_sleep");
         CHECK(refused->where() == "CudaEventClock::wait_backoff");
@@ -808,13 +809,13 @@ TEST_CASE("semantics: a clock on the legacy default stream measures the blocking
     SimClock clock(rt);  // host 1
     Stats blocking, non_blocking;
     {
-        gputime::ScopedGpuTimer timer(blocking, clock);          // host 3, start at 3
-        REQUIRE(rt.launch(s, Kernel::fixed("k", 300us)) == 0);   // host 8: 8..308
-    }                                                             // host 10: stop at 308
+        gputime::ScopedGpuTimer timer(blocking, clock);         // host 3, start at 3
+        REQUIRE(rt.launch(s, Kernel::fixed("k", 300us)) == 0);  // host 8: 8..308
+    }                                                           // host 10: stop at 308
     {
         gputime::ScopedGpuTimer timer(non_blocking, clock);      // host 12: start at 308
         REQUIRE(rt.launch(nb, Kernel::fixed("k", 300us)) == 0);  // host 17: 17..317
-    }                                                             // host 19: stop at 308
+    }                                                            // host 19: stop at 308
     CHECK(blocking.first_call().count() == us(305));
     CHECK(non_blocking.first_call().count() == 0.0);
     CHECK(clock.on_legacy_default_stream());
@@ -832,11 +833,10 @@ TEST_CASE("semantics: a clock on the legacy default stream measures the blocking
 TEST_CASE("semantics: a throughput loop that outruns the device fills the launch queue and blocks in launches") {
     Runtime rt;
     SimClock clock(rt);
-    const gputime::RunResult r = gputime::WarmupRunner(clock)
-                                     .warmup(0)
-                                     .iterations(2000)
-                                     .mode(gputime::RunMode::throughput)
-                                     .run([&] { rt.launch(Stream{}, Kernel::fixed("layer", 180us)); });
+    const gputime::RunResult r =
+        gputime::WarmupRunner(clock).warmup(0).iterations(2000).mode(gputime::RunMode::throughput).run([&] {
+            rt.launch(Stream{}, Kernel::fixed("layer", 180us));
+        });
     CHECK(r.latency.p50().count() == us(180));
     CHECK(rt.counters().launch_queue_waits > 0u);
     CHECK(r.enqueue.max().count() >= us(150));  // a blocked launch: about one kernel
@@ -855,8 +855,8 @@ TEST_CASE("semantics: the clock's failure paths never touch a destroyed event (s
     {
         SimClock clock(rt, s);
         clock.resolve_timeout(1ms);
-        for (const gputime::sim::Call call :
-             {gputime::sim::Call::event_record, gputime::sim::Call::event_query, gputime::sim::Call::event_elapsed_ms}) {
+        for (const gputime::sim::Call call : {gputime::sim::Call::event_record, gputime::sim::Call::event_query,
+                                              gputime::sim::Call::event_elapsed_ms}) {
             rt.inject(gputime::sim::CallFault{call, status::captured_event});
             try {
                 gputime::ScopedGpuTimer timer(stats, clock);

@@ -77,7 +77,7 @@ TEST_CASE("two steady samples: nearest-rank p50 is the lower one, stddev uses n 
     const Stats s = steady({20.0, 10.0});
     CHECK(s.mean().count() == 15.0);
     CHECK(s.stddev().count() == Approx(std::sqrt(50.0)).epsilon(1e-12));
-    CHECK(s.p50().count() == 10.0);   // ceil(0.5 * 2) = rank 1
+    CHECK(s.p50().count() == 10.0);  // ceil(0.5 * 2) = rank 1
     CHECK(s.percentile(50.1).count() == 20.0);
     CHECK(s.p90().count() == 20.0);
     CHECK(s.min().count() == 10.0);
@@ -238,12 +238,12 @@ TEST_CASE("mdape is cached: repeated reads agree, and the next read after add() 
     CHECK(s.mdape() == first);
 
     s.add(Duration{1000.0});
-    s.add_steady(Duration{1000.0});  // {100, 200, 300, 1000, 1000}: median 300
+    s.add_steady(Duration{1000.0});      // {100, 200, 300, 1000, 1000}: median 300
     CHECK(s.mdape() == 700.0 / 1000.0);  // errors {2, 0.5, 0, 0.7, 0.7} -> the middle one
 
     Stats other = steady({10.0, 20.0});
-    CHECK(other.mdape() == 0.0);  // median 10: errors {0, 0.5}
-    other.merge(s);  // {10, 20, 100, 200, 300, 1000, 1000}: median 200
+    CHECK(other.mdape() == 0.0);             // median 10: errors {0, 0.5}
+    other.merge(s);                          // {10, 20, 100, 200, 300, 1000, 1000}: median 200
     CHECK(other.mdape() == 800.0 / 1000.0);  // errors {19, 9, 1, 0, 1/3, 0.8, 0.8} -> 0.8
     Stats copy = other;
     CHECK(copy.mdape() == other.mdape());
@@ -252,7 +252,13 @@ TEST_CASE("mdape is cached: repeated reads agree, and the next read after add() 
 TEST_CASE("a NaN, infinite or negative duration is an InvalidArgument naming duration, nothing changes") {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
-    const std::vector<double> bad = {nan, -nan, inf, -inf, -1.0, -1e-300, -std::numeric_limits<double>::denorm_min(),
+    const std::vector<double> bad = {nan,
+                                     -nan,
+                                     inf,
+                                     -inf,
+                                     -1.0,
+                                     -1e-300,
+                                     -std::numeric_limits<double>::denorm_min(),
                                      std::numeric_limits<double>::signaling_NaN()};
 
     SECTION("the first add(), which would be the first call") {
@@ -485,22 +491,19 @@ std::vector<NamedData> selection_data_sets() {
     };
     // 30000 samples within 200 ns of 1 ms and one 1000 s stall: the first-level buckets span
     // [1 ms, 1000 s], so the whole cluster falls in one or two of them and must be narrowed.
-    make("cluster_and_outlier", 30001, [&](std::size_t i) {
-        return i == 17 ? 1e12 : 1e6 + std::floor(unit_random(rng) * 200.0);
-    });
+    make("cluster_and_outlier", 30001,
+         [&](std::size_t i) { return i == 17 ? 1e12 : 1e6 + std::floor(unit_random(rng) * 200.0); });
     // The same with fractional values: the cluster fills one first-level bucket with far more
     // samples than are ever collected at once, so ranks narrow it down pass by pass, and mdape
     // leaves its one-pass bracket for the general selection.
-    make("fractional_cluster_and_outlier", 60001, [&](std::size_t i) {
-        return i == 60000 ? 1e12 : 1e6 + unit_random(rng) * 200.0;
-    });
+    make("fractional_cluster_and_outlier", 60001,
+         [&](std::size_t i) { return i == 60000 ? 1e12 : 1e6 + unit_random(rng) * 200.0; });
     make("ties_5_values", 20000, [&](std::size_t) {
         static const double v[] = {0.0, 1000.0, 1000.0, 1001.0, 5e6};
         return v[next_random(rng) % 5];
     });
-    make("offset_1e15_eighths", 12000, [&](std::size_t) {
-        return 1e15 + static_cast<double>(next_random(rng) % 64) * 0.125;
-    });
+    make("offset_1e15_eighths", 12000,
+         [&](std::size_t) { return 1e15 + static_cast<double>(next_random(rng) % 64) * 0.125; });
     make("lognormal_wide", 25000, [&](std::size_t) {
         const double u1 = unit_random(rng), u2 = unit_random(rng);
         const double z = std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(6.283185307179586 * u2);

@@ -4,11 +4,11 @@
 // is in test_pitfalls.cpp. Simulator defaults: launch 5 us of host time, other calls 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/scoped_timer.hpp>
-#include <gputime/sim/runtime.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/stream_join.hpp>
+#include <gputime/sim/runtime.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <chrono>
@@ -37,7 +37,7 @@ TEST_CASE("JoinStreams: the scope ends with the last of several side streams") {
     {
         gputime::ScopedGpuTimer timer(stats, clock);  // start at 5
         const std::vector<Stream> sides{a, b};
-        JoinStreams join(clock, sides);                  // fork record 6, waits 7 and 8
+        JoinStreams join(clock, sides);  // fork record 6, waits 7 and 8
         CHECK(join.side_stream_count() == 2);
         rt.launch(main, Kernel::fixed("m", 100us));  // host 13: 13..113
         rt.launch(a, Kernel::fixed("a", 200us));     // host 18: 18..218
@@ -55,15 +55,15 @@ TEST_CASE("JoinStreams: side work is ordered after the fork point") {
     gputime::sim::Runtime rt;
     const Stream main = rt.create_stream();
     const Stream side = rt.create_stream();
-    SimClock clock(rt, main);                          // host 1
-    clock.reserve(2, 1);                               // host 4
+    SimClock clock(rt, main);                        // host 1
+    clock.reserve(2, 1);                             // host 4
     rt.launch(main, Kernel::fixed("before", 50us));  // host 9: main busy 9..59
     Stats stats;
     {
-        gputime::ScopedGpuTimer timer(stats, clock);       // record 10: start at 59 (behind "before")
-        JoinStreams join(clock, {side});                   // fork record 11 (at 59), side waits 12
+        gputime::ScopedGpuTimer timer(stats, clock);    // record 10: start at 59 (behind "before")
+        JoinStreams join(clock, {side});                // fork record 11 (at 59), side waits 12
         rt.launch(side, Kernel::fixed("side", 100us));  // host 17: starts at 59, not 17: 59..159
-    }  // join record 18 (at 159), wait 19; stop record 20, at 159
+    }                                                   // join record 18 (at 159), wait 19; stop record 20, at 159
     CHECK(rt.stream_tail(side).count() == us(159));
     CHECK(stats.first_call().count() == us(100));
 }
@@ -76,12 +76,12 @@ TEST_CASE("JoinStreams::join() joins early, the destructor then does nothing") {
     clock.reserve(2, 1);       // host 4
     Stats stats;
     {
-        gputime::ScopedGpuTimer timer(stats, clock);  // start at 5
-        JoinStreams join(clock, {side});              // fork record 6, wait 7
+        gputime::ScopedGpuTimer timer(stats, clock);     // start at 5
+        JoinStreams join(clock, {side});                 // fork record 6, wait 7
         rt.launch(side, Kernel::fixed("first", 300us));  // host 12: 12..312
         join.join();                                     // record 13 (at 312), wait 14
         CHECK(join.joined());
-        CHECK_NOTHROW(join.join());                        // idempotent: no more calls
+        CHECK_NOTHROW(join.join());  // idempotent: no more calls
         CHECK(rt.counters().stream_waits == 2);
         rt.launch(side, Kernel::fixed("after", 1000us));  // host 19: 312..1312, after the join
     }  // stop record 20, at 312: the kernel launched after join() is not covered
@@ -106,7 +106,7 @@ TEST_CASE("JoinStreams: bad input is refused at construction") {
             CHECK(e.name() == "cudaErrorInvalidResourceHandle");
         }
         CHECK(rt.counters().event_records == records);
-        { JoinStreams join(clock, {main}); }  // listing the clock's own stream is a harmless no-op
+        { JoinStreams join(clock, {main}); }          // listing the clock's own stream is a harmless no-op
         CHECK(clock.ordering_events_created() == 0);  // the reserved event, given back
         CHECK(clock.events_created() == 0);
     }

@@ -12,16 +12,16 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
-#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_context.hpp>
-#include <gputime/sim/runtime.hpp>
-#include <gputime/sim/telemetry.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/telemetry.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/telemetry_text.hpp>
-#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/sim/runtime.hpp>
+#include <gputime/sim/telemetry.hpp>
 
 #include <chrono>
 #include <cstring>
@@ -80,7 +80,9 @@ nvml::Return fake_shutdown() {
     ++fake.shutdowns;
     return nvml::success;
 }
-const char* fake_error_string(nvml::Return code) { return static_cast<int>(code) == 9 ? "Driver Not Loaded" : "Unknown Error"; }
+const char* fake_error_string(nvml::Return code) {
+    return static_cast<int>(code) == 9 ? "Driver Not Loaded" : "Unknown Error";
+}
 nvml::Return fake_by_index(unsigned index, nvml::Device* device) {
     fake.index = index;
     *device = fake_device();
@@ -176,8 +178,7 @@ TEST_CASE("NVML: without libnvidia-ml.so.1 the source says so, and a run goes on
     CHECK(t.calls == 10);
     CHECK(t.sampled == 0);
     CHECK(gputime::hints(t).empty());
-    CHECK(gputime::to_text(t) ==
-          "  telemetry    none: NVML not available: libgputime-no-such-nvml.so.1 not found\n");
+    CHECK(gputime::to_text(t) == "  telemetry    none: NVML not available: libgputime-no-such-nvml.so.1 not found\n");
 }
 
 TEST_CASE("NVML: a library that is not NVML is refused by name") {
@@ -254,7 +255,8 @@ TEST_CASE("NVML: each failure leaves the source unavailable, saying where it fai
         fake.handle = static_cast<nvml::Return>(6);  // NVML_ERROR_NOT_FOUND
         gputime::NvmlTelemetry nvml(api, gputime::NvmlOptions{"", 0, "0000:01:00.0"});
         CHECK(nvml.why_unavailable() ==
-              "NVML not available: nvmlDeviceGetHandleByPciBusId_v2(\"0000:01:00.0\") failed: Unknown Error (NVML error 6)");
+              "NVML not available: nvmlDeviceGetHandleByPciBusId_v2(\"0000:01:00.0\") failed: Unknown Error (NVML "
+              "error 6)");
     }
     SECTION("a function table without a required function") {
         nvml::Api api = fake_api();
@@ -334,7 +336,8 @@ TEST_CASE("sim telemetry: a thermal throttle window caps the clock, its calls ar
           "               SM clock min 990 MHz   mean 1650 MHz   max 1980 MHz   memory 2600 MHz\n"
           "               temperature max 90 C   power max 400 W   clocks locked\n"
           "  throttled    3 calls (33.3%): thermal\n"
-          "  hint: " + hints[0] + "\n");
+          "  hint: " +
+              hints[0] + "\n");
 
     const gputime::RunResult clean = gputime::discard_throttled(r, t);
     CHECK(clean.latency.count() == 6);
@@ -494,7 +497,8 @@ TEST_CASE("telemetry: classification, reason names, JSON, host hints, bad input"
     CHECK(t.throttled == 0);
 
     gputime::detail::JsonWriter w;
-    gputime::detail::write_telemetry(w, gputime::summarize_telemetry(r, {{1, held}}, device, gputime::ThrottleRule{0.8, std::nullopt}));
+    gputime::detail::write_telemetry(
+        w, gputime::summarize_telemetry(r, {{1, held}}, device, gputime::ThrottleRule{0.8, std::nullopt}));
     const std::string json = std::move(w).str();
     INFO(json);
     const gputime_test::JsonValue doc = gputime_test::parse_json(json);

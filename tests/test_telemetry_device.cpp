@@ -129,11 +129,13 @@ TEST_CASE("NVML: the GPU a clock times is found by its PCI bus id, never guessed
           "NVML not available: the NVML function table lacks nvmlDeviceGetHandleByUUID");
 
     char id[8];
-    CHECK(rt.device_pci_bus_id(id, sizeof id, 0) == 1);   // too short for "0000:17:00.0"
+    CHECK(rt.device_pci_bus_id(id, sizeof id, 0) == 1);    // too short for "0000:17:00.0"
     CHECK(rt.device_pci_bus_id(id, sizeof id, 2) == 101);  // no such device
 }
 
-TEST_CASE("telemetry: sampled while the calls run, a power cap that binds only under load is seen; between calls the GPU reads idle") {
+TEST_CASE(
+    "telemetry: sampled while the calls run, a power cap that binds only under load is seen; between calls the GPU "
+    "reads idle") {
     // NVML's way: "GPU idle" as soon as nothing runs, and no power to cap then. The whole run is in
     // a power-cap window at 1320 MHz: each 990 000-cycle kernel runs 750 us instead of 500 us.
     gputime::sim::Config config;

@@ -5,12 +5,12 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/report/text.hpp>
-#include <gputime/sim/runtime.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/integrations/testing.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/text.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -51,8 +51,9 @@ TEST_CASE("median_within: inclusive band around the expected duration, one-line 
     const Verdict v = gt::median_within(s, 100us, 0.02);
     CHECK(v.passed);
     CHECK(static_cast<bool>(v));
-    CHECK(v.message == "gputime: p50 within 2.00% of 100.0 us: passed: p50 is 100.0 us, 0.00% off "
-                       "(allowed 98.00 us to 102.0 us)");
+    CHECK(v.message ==
+          "gputime: p50 within 2.00% of 100.0 us: passed: p50 is 100.0 us, 0.00% off "
+          "(allowed 98.00 us to 102.0 us)");
     // Exactly on the edge passes: 0.5 is exact in binary, so 200 us +- 50% is exactly 100..300 us.
     CHECK(gt::median_within(s, 200us, 0.5).passed);
     CHECK(gt::median_within(s, 66us + 667ns, 0.5).passed);        // 100.0005 us is the top
@@ -103,8 +104,9 @@ TEST_CASE("first_call_overhead_above") {
     const Stats s = sample_stats();  // 4.9 ms
     const Verdict v = gt::first_call_overhead_above(s, 4ms);
     CHECK(v.passed);
-    CHECK(v.message == "gputime: first-call overhead above 4.000 ms: passed: overhead is 4.900 ms "
-                       "(first call 5.000 ms, steady p50 100.0 us)");
+    CHECK(v.message ==
+          "gputime: first-call overhead above 4.000 ms: passed: overhead is 4.900 ms "
+          "(first call 5.000 ms, steady p50 100.0 us)");
     CHECK_FALSE(gt::first_call_overhead_above(s, 4900us).passed);  // strict
     CHECK(contains(gt::first_call_overhead_above(s, 5ms).message, "FAILED: overhead is 4.900 ms"));
 }

@@ -7,13 +7,13 @@
 // host time, every other call 1 us.
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/measure/warmup_runner.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/stats/stats.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -90,7 +90,7 @@ TEST_CASE("threads: pairs timed on worker threads are resolved and read on the m
     for (std::size_t t = 0; t < kThreads; ++t) {
         CHECK(stats[t].calls() == 50);
         CHECK(stats[t].first_call().count() == us(105));  // the idle stream: launch latency too
-        CHECK(stats[t].min().count() == us(100));          // back to back: exactly the kernel
+        CHECK(stats[t].min().count() == us(100));         // back to back: exactly the kernel
         CHECK(stats[t].max().count() == us(100));
         all.merge(stats[t]);
     }

@@ -82,9 +82,9 @@ Timed latency_mode(const Durations& d, std::size_t warm, const gputime::sim::Con
     const gputime::sim::Counters after = rt.counters();
     const double calls = static_cast<double>(d.size());
     t.per_call = static_cast<double>(t.result.wall.count()) / static_cast<double>(d.size() - warm);
-    const double polls = static_cast<double>(after.event_queries - before.event_queries) *
-                             static_cast<double>(config.api_cost.count()) +
-                         static_cast<double>(after.yields - before.yields) * static_cast<double>(config.poll_cost.count());
+    const double polls =
+        static_cast<double>(after.event_queries - before.event_queries) * static_cast<double>(config.api_cost.count()) +
+        static_cast<double>(after.yields - before.yields) * static_cast<double>(config.poll_cost.count());
     t.busy_per_call = polls / calls;
     t.sleeps_per_call = static_cast<double>(after.sleeps - before.sleeps) / calls;
     return t;
@@ -99,9 +99,10 @@ std::string us(double nanoseconds) {
 
 TEST_CASE("wait: latency mode against the event-timing floor, 5 us to 10 ms (the table)") {
     const std::size_t warm = 10, calls = 110;  // WarmupRunner's default warm-up, then 100 calls
-    std::cout << "\nlatency mode on the simulator (launch 5 us, API call 1 us), per call:\n"
-              << "| kernel | launch + sync | event floor | gputime latency mode | ratio to the floor | host busy per wait |\n"
-              << "|---|---|---|---|---|---|\n";
+    std::cout
+        << "\nlatency mode on the simulator (launch 5 us, API call 1 us), per call:\n"
+        << "| kernel | launch + sync | event floor | gputime latency mode | ratio to the floor | host busy per wait |\n"
+        << "|---|---|---|---|---|---|\n";
     for (const ns kernel : {ns(5us), ns(20us), ns(100us), ns(300us), ns(1ms), ns(3ms), ns(10ms)}) {
         const Durations d = constant(kernel, calls);
         const double untimed = untimed_per_call(d, warm);
@@ -109,9 +110,9 @@ TEST_CASE("wait: latency mode against the event-timing floor, 5 us to 10 ms (the
         const Timed timed = latency_mode(d, warm);
         const double ratio = timed.per_call / floor;
         char row[200];
-        std::snprintf(row, sizeof row, "| %s | %s | %s | %s | %.4f | %s |\n", us(static_cast<double>(kernel.count())).c_str(),
-                      us(untimed).c_str(), us(floor).c_str(), us(timed.per_call).c_str(), ratio,
-                      us(timed.busy_per_call).c_str());
+        std::snprintf(row, sizeof row, "| %s | %s | %s | %s | %.4f | %s |\n",
+                      us(static_cast<double>(kernel.count())).c_str(), us(untimed).c_str(), us(floor).c_str(),
+                      us(timed.per_call).c_str(), ratio, us(timed.busy_per_call).c_str());
         std::cout << row;
         INFO(row);
         CHECK(ratio <= 1.01);
@@ -200,8 +201,8 @@ TEST_CASE("wait: a long wait sleeps; the core is busy only around the expected e
     std::cout << "\nhost cost of a wait in latency mode (simulator: a query or a yield costs 1 us):\n";
     for (const ns kernel : {ns(1ms), ns(10ms)}) {
         const Timed timed = latency_mode(constant(kernel, calls), warm);
-        std::cout << "  kernel " << us(static_cast<double>(kernel.count())) << ": busy polling " << us(timed.busy_per_call)
-                  << " per wait, " << timed.sleeps_per_call << " sleeps per wait\n";
+        std::cout << "  kernel " << us(static_cast<double>(kernel.count())) << ": busy polling "
+                  << us(timed.busy_per_call) << " per wait, " << timed.sleeps_per_call << " sleeps per wait\n";
         // About WaitBackoff::spin (50 us) of polling before the expected end, a few queries after
         // it, and the bookkeeping of the call before: far below the wait itself.
         CHECK(timed.busy_per_call <= 60e3);
@@ -248,10 +249,12 @@ TEST_CASE("wait: an idle gap of 990 us does not let the device drop its clock; 1
             gputime::CudaEventClock<gputime::sim::Runtime> clock(rt, s);
             const auto cycles = static_cast<std::uint64_t>(static_cast<double>(kernel.count()) * 1.98);  // at 1980 MHz
             auto runner = gputime::WarmupRunner(clock).warmup(20).iterations(50);
-            const auto points = gputime::sweep_idle_gaps(runner, {gap}, [&] { rt.launch(s, Kernel::cycles("k", cycles)); });
+            const auto points =
+                gputime::sweep_idle_gaps(runner, {gap}, [&] { rt.launch(s, Kernel::cycles("k", cycles)); });
             const double full_speed = std::floor(static_cast<double>((kernel + 5us).count()) / 500.0) * 500.0;
-            INFO("kernel " << us(static_cast<double>(kernel.count())) << ", gap " << us(static_cast<double>(gap.count()))
-                           << ": p50 " << us(points.front().result.latency.p50().count()));
+            INFO("kernel " << us(static_cast<double>(kernel.count())) << ", gap "
+                           << us(static_cast<double>(gap.count())) << ": p50 "
+                           << us(points.front().result.latency.p50().count()));
             if (gap < 1ms) {
                 CHECK(points.front().result.latency.max().count() == full_speed);
             } else {

@@ -63,27 +63,32 @@ std::size_t mser5_reference(const std::vector<Duration>& series) {
 
 TEST_CASE("MSER-5: noise-free transients are cut exactly where they end") {
     SECTION("a step of 10 slow calls") {
-        const auto s = series_of(100, [](std::size_t i) { return i < 10 ? 8 * kSteady : kSteady; }, 0.0);
+        const auto s = series_of(
+            100, [](std::size_t i) { return i < 10 ? 8 * kSteady : kSteady; }, 0.0);
         const auto t = gputime::mser5_truncation_of(s);
         CHECK(t.conclusive);
         CHECK(t.steady_from == 10);
     }
     SECTION("only the first call is slow: the batch holding it goes") {
-        const auto s = series_of(100, [](std::size_t i) { return i == 0 ? 20 * kSteady : kSteady; }, 0.0);
+        const auto s = series_of(
+            100, [](std::size_t i) { return i == 0 ? 20 * kSteady : kSteady; }, 0.0);
         CHECK(gputime::mser5_truncation(s) == 5);
     }
     SECTION("no transient at all") {
-        const auto s = series_of(100, [](std::size_t) { return kSteady; }, 0.0);
+        const auto s = series_of(
+            100, [](std::size_t) { return kSteady; }, 0.0);
         const auto t = gputime::mser5_truncation_of(s);
         CHECK(t.conclusive);
         CHECK(t.steady_from == 0);
     }
     SECTION("a step that ends inside a batch: the mixed batch goes too") {
-        const auto s = series_of(100, [](std::size_t i) { return i < 12 ? 3 * kSteady : kSteady; }, 0.0);
+        const auto s = series_of(
+            100, [](std::size_t i) { return i < 12 ? 3 * kSteady : kSteady; }, 0.0);
         CHECK(gputime::mser5_truncation(s) == 15);
     }
     SECTION("on a 1e12 ns offset") {
-        const auto s = series_of(100, [](std::size_t i) { return 1e12 + (i < 20 ? 50.0 : 0.0); }, 0.0);
+        const auto s = series_of(
+            100, [](std::size_t i) { return 1e12 + (i < 20 ? 50.0 : 0.0); }, 0.0);
         CHECK(gputime::mser5_truncation(s) == 20);
     }
 }
@@ -91,7 +96,8 @@ TEST_CASE("MSER-5: noise-free transients are cut exactly where they end") {
 TEST_CASE("MSER-5: noisy transients of several shapes (2% noise, seeded)") {
     const double sd = 0.02 * kSteady;
     SECTION("step: 40 calls at 8x") {
-        const auto s = series_of(400, [](std::size_t i) { return i < 40 ? 8 * kSteady : kSteady; }, sd);
+        const auto s = series_of(
+            400, [](std::size_t i) { return i < 40 ? 8 * kSteady : kSteady; }, sd);
         const auto t = gputime::mser5_truncation_of(s);
         CHECK(t.conclusive);
         CHECK(t.steady_from >= 40);
@@ -120,14 +126,16 @@ TEST_CASE("MSER-5: noisy transients of several shapes (2% noise, seeded)") {
         CHECK(t.steady_from == mser5_reference(s));
     }
     SECTION("first call only") {
-        const auto s = series_of(200, [](std::size_t i) { return i == 0 ? 15 * kSteady : kSteady; }, sd);
+        const auto s = series_of(
+            200, [](std::size_t i) { return i == 0 ? 15 * kSteady : kSteady; }, sd);
         const std::size_t cut = gputime::mser5_truncation(s);
         CHECK(cut >= 5);   // the batch holding the first call always goes
         CHECK(cut <= 25);  // noise may trim a few steady batches with it
         CHECK(cut == mser5_reference(s));
     }
     SECTION("none") {
-        const auto s = series_of(200, [](std::size_t) { return kSteady; }, sd);
+        const auto s = series_of(
+            200, [](std::size_t) { return kSteady; }, sd);
         const auto t = gputime::mser5_truncation_of(s);
         CHECK(t.conclusive);
         CHECK(t.steady_from <= 50);  // noise alone may trim a few batches, never most of the run
@@ -146,7 +154,8 @@ TEST_CASE("MSER-5: a series still in its transient at the midpoint is not conclu
 }
 
 TEST_CASE("MSER-5: fewer than four batches cannot be judged") {
-    const auto s = series_of(19, [](std::size_t) { return kSteady; }, 0.0);
+    const auto s = series_of(
+        19, [](std::size_t) { return kSteady; }, 0.0);
     const auto t = gputime::mser5_truncation_of(s);
     CHECK_FALSE(t.conclusive);
     CHECK(t.steady_from == 19);
@@ -190,7 +199,8 @@ TEST_CASE("warmup_end_of: the trend guard keeps MSER-5 from ending a warm-up tha
             gputime::sim::detail::Xoshiro256StarStar rng(seed);
             std::vector<Duration> s;
             for (std::size_t i = 0; i < n; ++i)
-                s.emplace_back(kSteady * (3.0 - 2.0 * static_cast<double>(i) / 200.0) * (1.0 + 0.02 * rng.standard_normal()));
+                s.emplace_back(kSteady * (3.0 - 2.0 * static_cast<double>(i) / 200.0) *
+                               (1.0 + 0.02 * rng.standard_normal()));
             ++prefixes;
             plain += gputime::mser5_truncation_of(s).conclusive ? 1 : 0;
             const gputime::WarmupTruncation t = gputime::warmup_end_of(s);
@@ -200,8 +210,8 @@ TEST_CASE("warmup_end_of: the trend guard keeps MSER-5 from ending a warm-up tha
     }
     INFO("plain MSER-5 concluded on " << plain << ", guarded on " << guarded << " of " << prefixes);
     CHECK(prefixes == 5400);
-    CHECK(plain > prefixes / 20);     // ~9%: MSER alone is fooled by noise on short series
-    CHECK(guarded < prefixes / 50);   // ~1%
+    CHECK(plain > prefixes / 20);    // ~9%: MSER alone is fooled by noise on short series
+    CHECK(guarded < prefixes / 50);  // ~1%
     // And the guard does not hold back a real end: a flat tail after the decay is accepted.
     std::vector<Duration> done;
     for (std::size_t i = 0; i < 600; ++i)
@@ -268,9 +278,9 @@ void check_ends(WarmupNoise noise, std::size_t seeds) {
             const gputime::WarmupTruncation whole = gputime::warmup_end_of(series);
             if (whole.conclusive) offline.add(whole.steady_from, shape.excess_near(whole.steady_from));
         }
-        INFO(shape.name << ": online settled in " << online.settled << " of " << seeds << " runs, after " << online.earliest
-                        << ".." << online.latest << " calls, worst level there " << online.worst_level
-                        << "; offline steady_from worst level " << offline.worst_level);
+        INFO(shape.name << ": online settled in " << online.settled << " of " << seeds << " runs, after "
+                        << online.earliest << ".." << online.latest << " calls, worst level there "
+                        << online.worst_level << "; offline steady_from worst level " << offline.worst_level);
         CHECK(online.too_early == 0);
         CHECK(offline.too_early == 0);
         if (noise != WarmupNoise::outliers) {
@@ -310,15 +320,18 @@ TEST_CASE("warmup_end_of: the damped oscillation and the slow decay of the issue
         const std::vector<Duration> d = noisy_series(slow, 500, WarmupNoise::normal2, seed);
         for (std::size_t n = 20; n <= 60; n += 5) {
             ++looks;
-            premature += gputime::warmup_end_of({o.begin(), o.begin() + static_cast<std::ptrdiff_t>(n)}).conclusive ? 1 : 0;
+            premature +=
+                gputime::warmup_end_of({o.begin(), o.begin() + static_cast<std::ptrdiff_t>(n)}).conclusive ? 1 : 0;
         }
         for (std::size_t n = 20; n <= 500; n += 5) {
             ++looks;
-            const gputime::WarmupTruncation t = gputime::warmup_end_of({d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)});
+            const gputime::WarmupTruncation t =
+                gputime::warmup_end_of({d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n)});
             premature += t.conclusive ? 1 : 0;
             if (!t.conclusive) CHECK(t.steady_from == n);
         }
     }
     CHECK(looks == 50 * (9 + 97));
-    CHECK(premature == 0);  // the oscillation's envelope is above 1.1x until call 27; 60 calls cannot show 40 flat ones after it
+    CHECK(premature ==
+          0);  // the oscillation's envelope is above 1.1x until call 27; 60 calls cannot show 40 flat ones after it
 }

@@ -5,8 +5,8 @@
 #include "support/transient_shapes.hpp"
 
 #include <gputime/core/error.hpp>
-#include <gputime/report/text.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/text.hpp>
 #include <gputime/sim/detail/random.hpp>
 
 #include <chrono>
@@ -249,14 +249,16 @@ TEST_CASE("warmup_auto never ends while the latency is more than 10% above stead
             for (std::size_t i = 0; i < 1200; ++i)
                 script.push_back(1e6 * shape.level(i) * (1.0 + 0.02 * rng.standard_normal()));
             ScriptedClock clock(script);
-            const gputime::RunResult r = WarmupRunner(clock).warmup_auto(1000, std::chrono::nanoseconds{0}).iterations(200).run([] {});
+            const gputime::RunResult r =
+                WarmupRunner(clock).warmup_auto(1000, std::chrono::nanoseconds{0}).iterations(200).run([] {});
             if (r.warmup_settled) {
                 ++settled;
                 too_early += shape.excess_near(r.warmup.size()) > 1.10 ? 1 : 0;
             } else {
                 CHECK(r.warmup.size() == 1000);  // its limit ended it
                 const std::vector<std::string> h = gputime::hints(r);
-                for (const std::string& line : h) hinted += line.find("warm-up not settled") != std::string::npos ? 1 : 0;
+                for (const std::string& line : h)
+                    hinted += line.find("warm-up not settled") != std::string::npos ? 1 : 0;
             }
         }
         INFO(shape.name << ": settled in " << settled << " of 50 runs");

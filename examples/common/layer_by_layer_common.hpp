@@ -4,12 +4,12 @@
 // keep only what differs (the network and the clock), so they can be read side by side.
 #pragma once
 
-#include <gputime/report/chrome_trace.hpp>
 #include <gputime/core/duration.hpp>
-#include <gputime/report/layer_csv.hpp>
-#include <gputime/measure/layer_profile.hpp>
-#include <gputime/report/layer_table.hpp>
 #include <gputime/integrations/run_options.hpp>
+#include <gputime/measure/layer_profile.hpp>
+#include <gputime/report/chrome_trace.hpp>
+#include <gputime/report/layer_csv.hpp>
+#include <gputime/report/layer_table.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -27,7 +27,7 @@ namespace layer_example {
 struct Options {
     std::size_t iterations = 30;
     std::string out_dir;
-    bool autotune = false;  // cuDNN only: autotune each conv on its first call
+    bool autotune = false;    // cuDNN only: autotune each conv on its first call
     gputime::RunOptions run;  // the standard options: --json, --html, --markdown, --csv files
 };
 
@@ -130,7 +130,8 @@ inline void write_outputs(const std::string& out_dir, const std::vector<gputime:
 inline void write_outputs(const Options& options, const std::vector<gputime::LayerProfile>& runs) {
     if (!options.run.markdown.empty()) {
         std::string markdown;
-        for (const gputime::LayerProfile& run : runs) markdown += "### " + run.label() + "\n\n" + gputime::to_markdown(run) + "\n";
+        for (const gputime::LayerProfile& run : runs)
+            markdown += "### " + run.label() + "\n\n" + gputime::to_markdown(run) + "\n";
         write_file(options.run.markdown, markdown);
     }
     if (!options.run.csv.empty()) {

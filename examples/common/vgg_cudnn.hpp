@@ -239,10 +239,11 @@ public:
                                                              "cudnnCreateActivationDescriptor");
         check(cudnnSetActivationDescriptor(relu_.get(), CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN, 0.0),
               "cudnnSetActivationDescriptor");
-        max_pool_ = make_descriptor<cudnnPoolingDescriptor_t>(cudnnCreatePoolingDescriptor,
-                                                             "cudnnCreatePoolingDescriptor");
-        check(cudnnSetPooling2dDescriptor(max_pool_.get(), CUDNN_POOLING_MAX, CUDNN_NOT_PROPAGATE_NAN, 2, 2, 0, 0, 2, 2),
-              "cudnnSetPooling2dDescriptor");
+        max_pool_ =
+            make_descriptor<cudnnPoolingDescriptor_t>(cudnnCreatePoolingDescriptor, "cudnnCreatePoolingDescriptor");
+        check(
+            cudnnSetPooling2dDescriptor(max_pool_.get(), CUDNN_POOLING_MAX, CUDNN_NOT_PROPAGATE_NAN, 2, 2, 0, 0, 2, 2),
+            "cudnnSetPooling2dDescriptor");
 
         input_ = DeviceFloats(elements(batch_, kInputChannels, image_size_, image_size_));
         input_desc_ = make_tensor(batch_, kInputChannels, image_size_, image_size_);
@@ -303,8 +304,8 @@ public:
     /// the GPU; an input larger than the staging buffers waits for the stream. Keep it out of
     /// the timed region.
     void set_input(std::uint64_t seed) {
-        host_input_ = cudnn_detail::uniform_values(input_.size(), 0x1A2B3C4DULL ^ (seed * 0x9E3779B97F4A7C15ULL),
-                                                   -1.0f, 1.0f);
+        host_input_ =
+            cudnn_detail::uniform_values(input_.size(), 0x1A2B3C4DULL ^ (seed * 0x9E3779B97F4A7C15ULL), -1.0f, 1.0f);
         cudnn_detail::check(
             cudaMemcpyAsync(input_.get(), host_input_.data(), input_.bytes(), cudaMemcpyHostToDevice, stream_),
             "cudaMemcpyAsync", "input");
@@ -333,9 +334,8 @@ public:
     std::vector<float> output() {
         const cudnn_detail::DeviceFloats& logits = layers_.back().output;
         std::vector<float> host(logits.size());
-        cudnn_detail::check(
-            cudaMemcpyAsync(host.data(), logits.get(), logits.bytes(), cudaMemcpyDeviceToHost, stream_),
-            "cudaMemcpyAsync", "output");
+        cudnn_detail::check(cudaMemcpyAsync(host.data(), logits.get(), logits.bytes(), cudaMemcpyDeviceToHost, stream_),
+                            "cudaMemcpyAsync", "output");
         cudnn_detail::check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "output");
         return host;
     }
@@ -387,7 +387,7 @@ private:
 
     static cudnn_detail::Owned<cudnnTensorDescriptor_t> make_tensor(int n, int c, int h, int w) {
         auto desc = cudnn_detail::make_descriptor<cudnnTensorDescriptor_t>(cudnnCreateTensorDescriptor,
-                                                                          "cudnnCreateTensorDescriptor");
+                                                                           "cudnnCreateTensorDescriptor");
         cudnn_detail::check(cudnnSetTensor4dDescriptor(desc.get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w),
                             "cudnnSetTensor4dDescriptor");
         return desc;
@@ -399,7 +399,8 @@ private:
         using namespace cudnn_detail;
         const float limit = std::sqrt(6.0f / static_cast<float>(fan_in));
         const std::vector<float> w = uniform_values(weight_count, weight_seed, -limit, limit);
-        const std::vector<float> b = uniform_values(static_cast<std::size_t>(out_channels), ~weight_seed, -0.05f, 0.05f);
+        const std::vector<float> b =
+            uniform_values(static_cast<std::size_t>(out_channels), ~weight_seed, -0.05f, 0.05f);
         layer.weight = DeviceFloats(w.size());
         layer.bias = DeviceFloats(b.size());
         // On the network's stream: a plain cudaMemcpy goes to the legacy default stream, which a
@@ -421,8 +422,8 @@ private:
         Layer layer;
         layer.name = name;
         layer.kind = Kind::conv;
-        upload_parameters(layer, elements(out_channels, in_channels, 3, 3), in_channels * 3 * 3,
-                          out_channels, weight_seed);
+        upload_parameters(layer, elements(out_channels, in_channels, 3, 3), in_channels * 3 * 3, out_channels,
+                          weight_seed);
 
         layer.filter_desc =
             make_descriptor<cudnnFilterDescriptor_t>(cudnnCreateFilterDescriptor, "cudnnCreateFilterDescriptor");
@@ -531,10 +532,9 @@ private:
         int returned = 0;
         // The trial runs overwrite the layer's output; the real convolution below rewrites it.
         check(cudnnFindConvolutionForwardAlgorithmEx(cudnn_.get(), in_desc, in, layer.filter_desc.get(),
-                                                     layer.weight.get(), layer.conv_desc.get(),
-                                                     layer.output_desc.get(), layer.output.get(),
-                                                     static_cast<int>(perf.size()), &returned, perf.data(),
-                                                     workspace_.get(), workspace_.bytes()),
+                                                     layer.weight.get(), layer.conv_desc.get(), layer.output_desc.get(),
+                                                     layer.output.get(), static_cast<int>(perf.size()), &returned,
+                                                     perf.data(), workspace_.get(), workspace_.bytes()),
               "cudnnFindConvolutionForwardAlgorithmEx", layer.name);
         for (int k = 0; k < returned; ++k) {
             const cudnnConvolutionFwdAlgoPerf_t& p = perf[static_cast<std::size_t>(k)];  // sorted by time
@@ -560,8 +560,8 @@ private:
         const float one = 1.0f;
         const float zero = 0.0f;
         check(cudnnConvolutionForward(cudnn_.get(), &one, in_desc, in, layer.filter_desc.get(), layer.weight.get(),
-                                      layer.conv_desc.get(), layer.algo, workspace_.get(), layer.workspace_bytes,
-                                      &zero, layer.output_desc.get(), layer.output.get()),
+                                      layer.conv_desc.get(), layer.algo, workspace_.get(), layer.workspace_bytes, &zero,
+                                      layer.output_desc.get(), layer.output.get()),
               "cudnnConvolutionForward", layer.name);
         add_bias_and_relu(layer, /*relu=*/true);
     }

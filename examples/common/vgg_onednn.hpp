@@ -151,13 +151,11 @@ public:
 
         std::uint64_t wseed = 0x5EEDULL * 1000003ULL + seed;
         auto conv = [&](const char* name, dnnl::memory::dim oc) {
-            add_layer(name, Kind::conv, {n, c, hw, hw}, {n, oc, hw, hw}, {oc, c, 3, 3}, tag::oihw,
-                      true, wseed++);
+            add_layer(name, Kind::conv, {n, c, hw, hw}, {n, oc, hw, hw}, {oc, c, 3, 3}, tag::oihw, true, wseed++);
             c = oc;
         };
         auto pool = [&](const char* name) {
-            add_layer(name, Kind::pool, {n, c, hw, hw}, {n, c, hw / 2, hw / 2}, {}, tag::undef,
-                      false, 0);
+            add_layer(name, Kind::pool, {n, c, hw, hw}, {n, c, hw / 2, hw / 2}, {}, tag::undef, false, 0);
             hw /= 2;
         };
         conv("block1_conv1", 32);
@@ -172,10 +170,8 @@ public:
         // fc1 takes the 4-D pooled tensor (oneDNN inner product flattens
         // it), so there is no flatten layer. Its gemm kernel wants NCHW, so
         // fc1's run includes a reorder of block3_pool's NHWC output.
-        add_layer("fc1", Kind::fc, {n, c, hw, hw}, {n, 256}, {256, c, hw, hw}, tag::oihw, true,
-                  wseed++);
-        add_layer("fc2", Kind::fc, {n, 256}, {n, kClasses}, {kClasses, 256}, tag::oi, false,
-                  wseed++);
+        add_layer("fc1", Kind::fc, {n, c, hw, hw}, {n, 256}, {256, c, hw, hw}, tag::oihw, true, wseed++);
+        add_layer("fc2", Kind::fc, {n, 256}, {n, kClasses}, {kClasses, 256}, tag::oi, false, wseed++);
 
         // Logits stay plain {batch, classes} so output() is directly readable;
         // allocated now so output() is valid (zeros) even before a forward.
@@ -254,8 +250,7 @@ private:
     };
 
     void add_layer(const char* name, Kind kind, dnnl::memory::dims src, dnnl::memory::dims dst,
-                   dnnl::memory::dims wdims, dnnl::memory::format_tag wtag, bool relu,
-                   std::uint64_t wseed) {
+                   dnnl::memory::dims wdims, dnnl::memory::format_tag wtag, bool relu, std::uint64_t wseed) {
         Layer L;
         L.name = name;
         L.kind = kind;
@@ -299,9 +294,8 @@ private:
             const dnnl::memory::desc any_w(L.user_weights.get_desc().dims(), dt::f32, tag::any);
             // convolution_direct, not _auto: a fixed algorithm keeps the
             // workload the same whatever heuristics the library version has.
-            dnnl::convolution_forward::desc d(
-                dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_src,
-                any_w, L.user_bias.get_desc(), any_dst, {1, 1}, {1, 1}, {1, 1});
+            dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                              any_src, any_w, L.user_bias.get_desc(), any_dst, {1, 1}, {1, 1}, {1, 1});
             dnnl::convolution_forward::primitive_desc pd(d, attr, engine_);
             L.prim = dnnl::convolution_forward(pd);
             src_md = pd.src_desc();
@@ -310,9 +304,8 @@ private:
         } else if (L.kind == Kind::pool) {
             // Pooling reads the previous layout as is (forward_inference: no
             // workspace needed).
-            dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference,
-                                          dnnl::algorithm::pooling_max, prev.get_desc(), any_dst,
-                                          {2, 2}, {2, 2}, {0, 0}, {0, 0});
+            dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
+                                          prev.get_desc(), any_dst, {2, 2}, {2, 2}, {0, 0}, {0, 0});
             dnnl::pooling_forward::primitive_desc pd(d, engine_);
             L.prim = dnnl::pooling_forward(pd);
             src_md = pd.src_desc();

@@ -9,11 +9,11 @@
 #include "support/allocation_counter.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/cuda/stream_join.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/stats/stats.hpp>
-#include <gputime/cuda/stream_join.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -9,9 +9,9 @@
 #include "support/gpu_presence.hpp"
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/gate_kernel.cuh>
+#include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/cuda/mock_kernels.cuh>
 #include <gputime/measure/warmup_runner.hpp>
 

@@ -11,8 +11,8 @@
 
 #include <gputime/cuda/gpu_clock.hpp>
 #include <gputime/cuda/graph_timing.hpp>
-#include <gputime/report/graph_comparison_text.hpp>
 #include <gputime/cuda/stream_join.hpp>
+#include <gputime/report/graph_comparison_text.hpp>
 
 #include <cuda_runtime_api.h>
 
@@ -60,7 +60,7 @@ TEST_CASE("CapturedGraph without a usable GPU fails with a CudaError naming the 
     (void)cudaGetLastError();
     gputime::CudaRuntime cuda;
     int mode = gputime::cuda_status::capture_mode_relaxed;
-    CHECK(cuda.thread_exchange_capture_mode(&mode) != 0);  // the driver is missing: a status, no crash
+    CHECK(cuda.thread_exchange_capture_mode(&mode) != 0);       // the driver is missing: a status, no crash
     CHECK(mode == gputime::cuda_status::capture_mode_relaxed);  // untouched on failure
     (void)cudaGetLastError();
 }

@@ -9,8 +9,8 @@
 // on the first launch (the host is blocked in that launch: the GPU sits idle between the events).
 #include "support/test_framework.hpp"
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/integrations/gbench.hpp>
 #include <gputime/sim/runtime.hpp>
 
@@ -44,7 +44,9 @@ sim::Config exact_timing() {
 class CapturingReporter : public benchmark::BenchmarkReporter {
 public:
     bool ReportContext(const Context&) override { return true; }
-    void ReportRuns(const std::vector<Run>& reported) override { runs.insert(runs.end(), reported.begin(), reported.end()); }
+    void ReportRuns(const std::vector<Run>& reported) override {
+        runs.insert(runs.end(), reported.begin(), reported.end());
+    }
     std::vector<Run> runs;
 };
 
@@ -88,13 +90,18 @@ TEST_CASE("gbench: each iteration's manual time is the kernel's device time, the
     const std::vector<double> kernel_ns = {40000, 10000, 13000, 11000, 17000, 12000, 10000, 15000};
     std::size_t launched = 0;
     gputime::gbench::Timings timings;
-    benchmark::RegisterBenchmark("gputime_exact", [&](benchmark::State& state) {
-        gputime::gbench::time_iterations(state, clock, timings, [&] {
-            sim::Kernel k = sim::Kernel::fixed("conv", std::chrono::nanoseconds(static_cast<long long>(kernel_ns[launched])));
-            gpu.launch(sim::Stream{}, k.with_lazy_load_cost(300us));
-            ++launched;
-        });
-    })->UseManualTime()->Iterations(8);
+    benchmark::RegisterBenchmark(
+        "gputime_exact",
+        [&](benchmark::State& state) {
+            gputime::gbench::time_iterations(state, clock, timings, [&] {
+                sim::Kernel k =
+                    sim::Kernel::fixed("conv", std::chrono::nanoseconds(static_cast<long long>(kernel_ns[launched])));
+                gpu.launch(sim::Stream{}, k.with_lazy_load_cost(300us));
+                ++launched;
+            });
+        })
+        ->UseManualTime()
+        ->Iterations(8);
     const auto runs = run_registered("gputime_exact");
 
     REQUIRE(runs.size() == 1);
@@ -119,8 +126,7 @@ TEST_CASE("gbench: each iteration's manual time is the kernel's device time, the
     CHECK(counter(run, "p50_ns") == 12000.0);
     CHECK(counter(run, "p99_ns") == 17000.0);
     CHECK(timings.runs() == 1);
-    CHECK(timings.latest_run().samples() ==
-          std::vector<gputime::Duration>(steady.begin(), steady.end()));
+    CHECK(timings.latest_run().samples() == std::vector<gputime::Duration>(steady.begin(), steady.end()));
     // Manual time means each iteration is resolved before the next: 2 events per iteration,
     // recorded from a pool (no event created after the first iteration).
     CHECK(gpu.counters().event_records == 16);
@@ -135,19 +141,27 @@ TEST_CASE("gbench: a Timings kept across Google Benchmark's runs reports the col
     static gputime::gbench::Timings kept;  // as a benchmark function would hold it
     kept.reset();
     gputime::gbench::Timings last_run_only;
-    benchmark::RegisterBenchmark("gputime_kept", [&](benchmark::State& state) {
-        gputime::gbench::time_iterations(state, clock, kept, [&] { gpu.launch(sim::Stream{}, kernel); });
-    })->UseManualTime()->MinTime(0.01);
-    benchmark::RegisterBenchmark("gputime_fresh", [&](benchmark::State& state) {
-        last_run_only = gputime::gbench::time_iterations(state, clock, [&] { gpu.launch(sim::Stream{}, kernel); });
-    })->UseManualTime()->MinTime(0.01);
+    benchmark::RegisterBenchmark("gputime_kept",
+                                 [&](benchmark::State& state) {
+                                     gputime::gbench::time_iterations(state, clock, kept,
+                                                                      [&] { gpu.launch(sim::Stream{}, kernel); });
+                                 })
+        ->UseManualTime()
+        ->MinTime(0.01);
+    benchmark::RegisterBenchmark("gputime_fresh",
+                                 [&](benchmark::State& state) {
+                                     last_run_only = gputime::gbench::time_iterations(
+                                         state, clock, [&] { gpu.launch(sim::Stream{}, kernel); });
+                                 })
+        ->UseManualTime()
+        ->MinTime(0.01);
     const auto runs = run_registered("gputime_(kept|fresh)");
 
     REQUIRE(runs.size() == 2);
     // Google Benchmark grew the iteration count over several runs; only the last is reported.
     CHECK(kept.runs() > 1);
     const auto& kept_run = runs[0];
-    CHECK(kept_run.iterations >= 200);  // at least 10 ms of 50 us iterations
+    CHECK(kept_run.iterations >= 200);                       // at least 10 ms of 50 us iterations
     CHECK(counter(kept_run, "first_call_ns") == 2050000.0);  // the lazy load, seen once in the process
     CHECK(counter(kept_run, "p50_ns") == 50000.0);
     CHECK(counter(kept_run, "p99_ns") == 50000.0);
@@ -167,15 +181,19 @@ TEST_CASE("gbench::ManualTimer times one iteration as a scope and fills a Stats"
     SimClock clock(gpu);
     gputime::Stats stats;
     std::vector<double> returned;
-    benchmark::RegisterBenchmark("gputime_manual_timer", [&](benchmark::State& state) {
-        std::size_t i = 0;
-        for (auto _ : state) {
-            gputime::gbench::ManualTimer timer(state, clock, stats);
-            gpu.launch(sim::Stream{}, sim::Kernel::fixed("k", std::chrono::microseconds(20 + 5 * (i++ % 3))));
-            if (i == 2) returned.push_back(timer.stop().count());  // stop() early: the destructor then does nothing
-        }
-        gputime::gbench::set_counters(state, stats);
-    })->UseManualTime()->Iterations(6);
+    benchmark::RegisterBenchmark(
+        "gputime_manual_timer",
+        [&](benchmark::State& state) {
+            std::size_t i = 0;
+            for (auto _ : state) {
+                gputime::gbench::ManualTimer timer(state, clock, stats);
+                gpu.launch(sim::Stream{}, sim::Kernel::fixed("k", std::chrono::microseconds(20 + 5 * (i++ % 3))));
+                if (i == 2) returned.push_back(timer.stop().count());  // stop() early: the destructor then does nothing
+            }
+            gputime::gbench::set_counters(state, stats);
+        })
+        ->UseManualTime()
+        ->Iterations(6);
     const auto runs = run_registered("gputime_manual_timer");
 
     REQUIRE(runs.size() == 1);
@@ -195,12 +213,15 @@ TEST_CASE("gbench: an exception from the timed call ends the benchmark with Goog
     SimClock clock(gpu);
     std::size_t calls = 0;
     gputime::gbench::Timings timings;
-    benchmark::RegisterBenchmark("gputime_throws", [&](benchmark::State& state) {
-        gputime::gbench::time_iterations(state, clock, timings, [&] {
-            if (++calls == 3) throw std::runtime_error("kernel launch failed");
-            gpu.launch(sim::Stream{}, sim::Kernel::fixed("k", 10us));
-        });
-    })->UseManualTime()->Iterations(5);
+    benchmark::RegisterBenchmark("gputime_throws",
+                                 [&](benchmark::State& state) {
+                                     gputime::gbench::time_iterations(state, clock, timings, [&] {
+                                         if (++calls == 3) throw std::runtime_error("kernel launch failed");
+                                         gpu.launch(sim::Stream{}, sim::Kernel::fixed("k", 10us));
+                                     });
+                                 })
+        ->UseManualTime()
+        ->Iterations(5);
     const auto runs = run_registered("gputime_throws");
 
     REQUIRE(runs.size() == 1);

@@ -85,30 +85,30 @@
 //    "checks": [{"name", "status": "pass"|"fail"|"skip", "detail", "values": {name: number}}],
 //    "info": ["..."], "telemetry": {...} or null (gputime::detail::write_telemetry),
 //    "passed": N, "failed": M, "skipped": K}
-#include <gputime/cuda/gpu_clock.hpp>
-#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/cuda/gate_kernel.cuh>
-#include <gputime/cuda/gate.hpp>
-#include <gputime/cuda/graph_timing.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/host_context.hpp>
-#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/gate.hpp>
+#include <gputime/cuda/gate_kernel.cuh>
+#include <gputime/cuda/gpu_clock.hpp>
+#include <gputime/cuda/graph_timing.hpp>
 #include <gputime/cuda/l2_flush.hpp>
 #include <gputime/cuda/l2_sweep_kernel.cuh>
-#include <gputime/measure/layer_profiler.hpp>
 #include <gputime/cuda/mock_kernels.cuh>
 #include <gputime/cuda/nvtx.hpp>
+#include <gputime/cuda/stream_join.hpp>
+#include <gputime/cuda/telemetry.hpp>
+#include <gputime/measure/idle_gap_sweep.hpp>
+#include <gputime/measure/layer_profiler.hpp>
+#include <gputime/measure/warmup_runner.hpp>
+#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/report/gated_text.hpp>
 #include <gputime/report/idle_gap_text.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
-#include <gputime/core/scoped_timer.hpp>
 #include <gputime/stats/stats.hpp>
-#include <gputime/cuda/stream_join.hpp>
-#include <gputime/cuda/telemetry.hpp>
-#include <gputime/measure/warmup_runner.hpp>
 
 #include <cuda_runtime.h>
 
@@ -176,7 +176,8 @@ struct Report {
         std::fflush(stdout);
     }
     int count(const char* status) const {
-        return static_cast<int>(std::count_if(checks.begin(), checks.end(), [&](const Check& c) { return c.status == status; }));
+        return static_cast<int>(
+            std::count_if(checks.begin(), checks.end(), [&](const Check& c) { return c.status == status; }));
     }
 
 private:
@@ -252,7 +253,8 @@ template <class T>
 class DeviceBuffer {
 public:
     explicit DeviceBuffer(std::size_t count) {
-        require("cudaMalloc", cudaMalloc(reinterpret_cast<void**>(&data_), std::max<std::size_t>(count, 1) * sizeof(T)));
+        require("cudaMalloc",
+                cudaMalloc(reinterpret_cast<void**>(&data_), std::max<std::size_t>(count, 1) * sizeof(T)));
     }
     ~DeviceBuffer() { (void)cudaFree(data_); }
     DeviceBuffer(const DeviceBuffer&) = delete;
@@ -317,8 +319,8 @@ int child_first_call() {
         first_call_probe_kernel<<<1, 1, 0, stream>>>(50000);
         require("first_call_probe_kernel<<<>>>", cudaGetLastError());
     });
-    std::printf("CHILD first_call_ns=%.0f p50_ns=%.0f overhead_ns=%.0f\n", r.first_call().count(), r.latency.p50().count(),
-                r.first_call_overhead().count());
+    std::printf("CHILD first_call_ns=%.0f p50_ns=%.0f overhead_ns=%.0f\n", r.first_call().count(),
+                r.latency.p50().count(), r.first_call_overhead().count());
     return 0;
 }
 
@@ -344,7 +346,8 @@ int child_gated_first_call() {
     } catch (const gputime::TimeoutError&) {
         ++timeouts_reported;
     }
-    const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const double wall_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     std::size_t calls = 0;
     try {
         calls = s.calls();  // a lost call's error, if any, was reported above
@@ -464,17 +467,20 @@ void first_call(Report& report, const Options& o) {
     const double lazy_ns = child_value(lazy.output, "overhead_ns");
     const double eager_ns = child_value(eager.output, "overhead_ns");
     if (lazy.status != 0 || std::isnan(lazy_ns)) {
-        report.check(false, "first_call_lazy", "child failed (status " + std::to_string(lazy.status) + "): " + lazy.output);
+        report.check(false, "first_call_lazy",
+                     "child failed (status " + std::to_string(lazy.status) + "): " + lazy.output);
     } else {
         report.check(lazy_ns >= o.first_call_min_us * 1000.0, "first_call_lazy",
                      format("first call %.2f us, steady p50 %.2f us: overhead %.2f us (required >= %.0f us)",
-                            child_value(lazy.output, "first_call_ns") / 1000.0, child_value(lazy.output, "p50_ns") / 1000.0,
-                            lazy_ns / 1000.0, o.first_call_min_us),
-                     {{"overhead_ns", lazy_ns}, {"first_call_ns", child_value(lazy.output, "first_call_ns")},
+                            child_value(lazy.output, "first_call_ns") / 1000.0,
+                            child_value(lazy.output, "p50_ns") / 1000.0, lazy_ns / 1000.0, o.first_call_min_us),
+                     {{"overhead_ns", lazy_ns},
+                      {"first_call_ns", child_value(lazy.output, "first_call_ns")},
                       {"p50_ns", child_value(lazy.output, "p50_ns")}});
     }
     if (eager.status != 0 || std::isnan(eager_ns)) {
-        report.check(false, "first_call_eager", "child failed (status " + std::to_string(eager.status) + "): " + eager.output);
+        report.check(false, "first_call_eager",
+                     "child failed (status " + std::to_string(eager.status) + "): " + eager.output);
     } else {
         report.check(!std::isnan(lazy_ns) && eager_ns < lazy_ns, "first_call_eager",
                      format("overhead %.2f us with EAGER module loading, %.2f us with LAZY (EAGER must be lower)",
@@ -526,9 +532,10 @@ void event_tick(Report& report) {
     }
     // Why 1 us: CUDA documents cudaEventElapsedTime's resolution as about 0.5 us; spins of 0 to 2 us
     // in 25 ns steps make elapsed times that differ by every step the counter can show.
-    report.check(tick_us > 0.0 && tick_us <= 1.0, "event_tick",
-                 format("smallest step of cudaEventElapsedTime %.3f us (allowed <= 1 us; CUDA documents ~0.5 us)", tick_us),
-                 {{"tick_ns", tick_us * 1000.0}});
+    report.check(
+        tick_us > 0.0 && tick_us <= 1.0, "event_tick",
+        format("smallest step of cudaEventElapsedTime %.3f us (allowed <= 1 us; CUDA documents ~0.5 us)", tick_us),
+        {{"tick_ns", tick_us * 1000.0}});
 }
 
 void capture_check_cost(Report& report, const Options& o) {
@@ -580,8 +587,8 @@ void spin_accuracy(Report& report, const Options& o) {
     Stream stream;
     gputime::GpuClock clock(stream);
     const std::size_t n = static_cast<std::size_t>(o.samples);
-    clock.reserve(4 * n + 4);         // every pending pair's events, so the timed loop creates none
-    clock.max_pending(2 * n + 16);    // keep them all pending until the read
+    clock.reserve(4 * n + 4);       // every pending pair's events, so the timed loop creates none
+    clock.max_pending(2 * n + 16);  // keep them all pending until the read
     gputime::CudaGate gate;
     spin(stream, 0ns);  // load the kernels before anything is timed
     gate.hold(stream);
@@ -625,8 +632,8 @@ void spin_accuracy(Report& report, const Options& o) {
     report.check(std::abs(error) <= tolerance && timeouts == 0, "spin_100us",
                  "median 100 us spin " + us(spin_stats.p50()) + ", median 0 ns spin " + us(zero_stats.p50()) +
                      ", difference " + us(net) +
-                     format(" (%+.2f%%, allowed +-%.2f%%: %.2f%% + two %%globaltimer updates of %.0f ns)", error * 100.0,
-                            tolerance * 100.0, o.spin_tolerance * 100.0, tick_ns) +
+                     format(" (%+.2f%%, allowed +-%.2f%%: %.2f%% + two %%globaltimer updates of %.0f ns)",
+                            error * 100.0, tolerance * 100.0, o.spin_tolerance * 100.0, tick_ns) +
                      format(", gate timeouts %.0f", static_cast<double>(timeouts)),
                  {{"spin_p50_ns", spin_stats.p50().count()},
                   {"zero_p50_ns", zero_stats.p50().count()},
@@ -641,9 +648,10 @@ void gate_checks(Report& report, const Options& o) {
     gputime::CudaGate gate;
     const double tolerance = o.spin_tolerance + 2.0 * globaltimer_tick_ns(stream) / 100000.0;
     const auto settings = [](auto& runner) { runner.warmup(10).iterations(200); };
-    const gputime::GatedTimes spin_times =
-        gputime::time_gated(clock, gate, [&] { spin(stream, 100us); }, settings);
-    const gputime::GatedTimes zero_times = gputime::time_gated(clock, gate, [&] { spin(stream, 0ns); }, settings);
+    const gputime::GatedTimes spin_times = gputime::time_gated(
+        clock, gate, [&] { spin(stream, 100us); }, settings);
+    const gputime::GatedTimes zero_times = gputime::time_gated(
+        clock, gate, [&] { spin(stream, 0ns); }, settings);
     std::printf("%s", gputime::to_text(spin_times).c_str());
     const Duration net = spin_times.device.latency.p50() - zero_times.device.latency.p50();
     const double error = (net.count() - 100000.0) / 100000.0;
@@ -673,8 +681,10 @@ void gate_checks(Report& report, const Options& o) {
         timed_out = true;
     }
     report.check(timed_out && short_gate.timeouts() == 1, "gate_timeout",
-                 std::string(timed_out ? "TimeoutError" : "no TimeoutError") + " from a call that synchronises under a "
-                     "50 ms gate; gate timeouts " + std::to_string(short_gate.timeouts()) + " (expected 1)",
+                 std::string(timed_out ? "TimeoutError" : "no TimeoutError") +
+                     " from a call that synchronises under a "
+                     "50 ms gate; gate timeouts " +
+                     std::to_string(short_gate.timeouts()) + " (expected 1)",
                  {{"timeouts", static_cast<double>(short_gate.timeouts())}});
 }
 void l2_flush(Report& report, const Options& o, const DeviceFacts& facts) {
@@ -715,39 +725,43 @@ void l2_flush(Report& report, const Options& o, const DeviceFacts& facts) {
     // Why 1 +- 5%: reading 0 bytes caches nothing, and the two runs do the same work before the
     // start mark: their samples are the same ~22 us of kernels, resolved to 0.5 us (2%). A flush
     // still running at the start mark, or a cold path that differs otherwise, shows here.
-    report.check(std::abs(control - 1.0) <= o.l2_control_tolerance, "l2_flush_control",
-                 format("0 bytes read: hot p50 %.2f us, cold p50 %.2f us, cold/hot %.3f (allowed 1 +- %.2f)",
-                        control_hot.latency.p50().count() / 1000.0, control_cold.latency.p50().count() / 1000.0, control,
-                        o.l2_control_tolerance),
-                 {{"hot_p50_ns", control_hot.latency.p50().count()}, {"cold_p50_ns", control_cold.latency.p50().count()}});
-    const double dram_ns = facts.peak_dram_bytes_per_ns > 0.0 ? static_cast<double>(bytes) / facts.peak_dram_bytes_per_ns : 0.0;
+    report.check(
+        std::abs(control - 1.0) <= o.l2_control_tolerance, "l2_flush_control",
+        format("0 bytes read: hot p50 %.2f us, cold p50 %.2f us, cold/hot %.3f (allowed 1 +- %.2f)",
+               control_hot.latency.p50().count() / 1000.0, control_cold.latency.p50().count() / 1000.0, control,
+               o.l2_control_tolerance),
+        {{"hot_p50_ns", control_hot.latency.p50().count()}, {"cold_p50_ns", control_cold.latency.p50().count()}});
+    const double dram_ns =
+        facts.peak_dram_bytes_per_ns > 0.0 ? static_cast<double>(bytes) / facts.peak_dram_bytes_per_ns : 0.0;
     const double difference = cold.latency.p50().count() - hot.latency.p50().count();
     // Why a quarter of the read at peak DRAM bandwidth: cold, the read comes from HBM (at most
     // 3.35 TB/s on an H100 SXM); hot, from the L2 (about 2.5 times faster on an H100), so cold - hot
     // is about 60% of the peak-bandwidth time, more at the read kernel's real bandwidth. A flush
     // that leaves the data in the L2 makes the difference 0.
-    report.check(dram_ns > 0.0 && difference >= o.l2_min_dram_fraction * dram_ns && !flush.leaves_dirty_lines() &&
-                     flush.bytes() >= 2 * flush.l2_bytes() && flush.flushes() == 4 * 210,
-                 "l2_flush",
-                 format("read of %.1f MB (L2 %.1f MB, flush buffer %.1f MB, read-only sweep): hot p50 %.2f us, ",
-                        bytes / 1e6, flush.l2_bytes() / 1e6, flush.bytes() / 1e6, hot.latency.p50().count() / 1000.0) +
-                     format("cold p50 %.2f us: cold - hot %.2f us (required >= %.2f x %.2f us, the read at peak DRAM "
-                            "bandwidth)",
-                            cold.latency.p50().count() / 1000.0, difference / 1000.0, o.l2_min_dram_fraction, dram_ns / 1000.0),
-                 {{"hot_p50_ns", hot.latency.p50().count()},
-                  {"cold_p50_ns", cold.latency.p50().count()},
-                  {"bytes", static_cast<double>(bytes)},
-                  {"dram_ns", dram_ns},
-                  {"l2_bytes", static_cast<double>(flush.l2_bytes())},
-                  {"flush_bytes", static_cast<double>(flush.bytes())}});
+    report.check(
+        dram_ns > 0.0 && difference >= o.l2_min_dram_fraction * dram_ns && !flush.leaves_dirty_lines() &&
+            flush.bytes() >= 2 * flush.l2_bytes() && flush.flushes() == 4 * 210,
+        "l2_flush",
+        format("read of %.1f MB (L2 %.1f MB, flush buffer %.1f MB, read-only sweep): hot p50 %.2f us, ", bytes / 1e6,
+               flush.l2_bytes() / 1e6, flush.bytes() / 1e6, hot.latency.p50().count() / 1000.0) +
+            format("cold p50 %.2f us: cold - hot %.2f us (required >= %.2f x %.2f us, the read at peak DRAM "
+                   "bandwidth)",
+                   cold.latency.p50().count() / 1000.0, difference / 1000.0, o.l2_min_dram_fraction, dram_ns / 1000.0),
+        {{"hot_p50_ns", hot.latency.p50().count()},
+         {"cold_p50_ns", cold.latency.p50().count()},
+         {"bytes", static_cast<double>(bytes)},
+         {"dram_ns", dram_ns},
+         {"l2_bytes", static_cast<double>(flush.l2_bytes())},
+         {"flush_bytes", static_cast<double>(flush.bytes())}});
 }
 
 void runner_and_pool(Report& report, const Options& o) {
     Stream stream;
     gputime::GpuClock clock(stream);
     auto run = [&] {
-        return gputime::WarmupRunner(clock).warmup(10).iterations(200).name("spin 100 us, latency mode").run(
-            [&] { spin(stream, 100us); });
+        return gputime::WarmupRunner(clock).warmup(10).iterations(200).name("spin 100 us, latency mode").run([&] {
+            spin(stream, 100us);
+        });
     };
     const gputime::RunResult r = run();
     std::cout << r;
@@ -791,20 +805,20 @@ void telemetry_checks(Report& report, const Options& o, const DeviceFacts& facts
     constexpr std::size_t measured = 200;
     DeviceBuffer<unsigned long long> rates(2 * (warmup + measured));
     gputime::TelemetrySampler sampler(nvml);
-    const gputime::RunResult r = gputime::WarmupRunner(clock)
-                                     .warmup(warmup)
-                                     .iterations(measured)
-                                     .mode(gputime::RunMode::throughput)
-                                     .during_calls(sampler)
-                                     .run([&](std::size_t call) {
-                                         clock_rate_kernel<<<1, 1, 0, stream>>>(200000, rates.get(),
-                                                                                static_cast<unsigned>(call));
-                                         require("clock_rate_kernel<<<>>>", cudaGetLastError());
-                                     });
+    const gputime::RunResult r =
+        gputime::WarmupRunner(clock)
+            .warmup(warmup)
+            .iterations(measured)
+            .mode(gputime::RunMode::throughput)
+            .during_calls(sampler)
+            .run([&](std::size_t call) {
+                clock_rate_kernel<<<1, 1, 0, stream>>>(200000, rates.get(), static_cast<unsigned>(call));
+                require("clock_rate_kernel<<<>>>", cudaGetLastError());
+            });
     require("cudaStreamSynchronize", cudaStreamSynchronize(stream));
     std::vector<unsigned long long> host(2 * (warmup + measured));
-    require("cudaMemcpy", cudaMemcpy(host.data(), rates.get(), host.size() * sizeof(unsigned long long),
-                                     cudaMemcpyDeviceToHost));
+    require("cudaMemcpy",
+            cudaMemcpy(host.data(), rates.get(), host.size() * sizeof(unsigned long long), cudaMemcpyDeviceToHost));
     std::vector<double> kernel_mhz;
     for (std::size_t call = warmup; call < warmup + measured; ++call)
         if (host[2 * call + 1] > 0) kernel_mhz.push_back(1000.0 * host[2 * call] / host[2 * call + 1]);
@@ -823,31 +837,36 @@ void telemetry_checks(Report& report, const Options& o, const DeviceFacts& facts
     // rate of clock64 against %globaltimer inside each kernel); under a steady load an H100 holds
     // its clock within a few 15 MHz bins over this ~50 ms run, and NVML's reading lags by its
     // update period. Sampled during the calls, every measured call has a busy-GPU sample.
-    report.check(std::abs(ratio - 1.0) <= o.telemetry_clock_tolerance && t.sampled == t.calls, "telemetry_clock",
-                 format("NVML SM clock median %.0f MHz, clock64/%%globaltimer median %.0f MHz: ratio %.3f (allowed 1 +- "
-                        "%.2f); ",
-                        reported_mhz, measured_mhz, ratio, o.telemetry_clock_tolerance) +
-                     std::to_string(t.sampled) + " of " + std::to_string(t.calls) + " calls sampled, " +
-                     std::to_string(t.throttled) + " throttled",
-                 {{"nvml_sm_clock_mhz", reported_mhz},
-                  {"kernel_sm_clock_mhz", measured_mhz},
-                  {"sampled", static_cast<double>(t.sampled)},
-                  {"throttled", static_cast<double>(t.throttled)}});
+    report.check(
+        std::abs(ratio - 1.0) <= o.telemetry_clock_tolerance && t.sampled == t.calls, "telemetry_clock",
+        format("NVML SM clock median %.0f MHz, clock64/%%globaltimer median %.0f MHz: ratio %.3f (allowed 1 +- "
+               "%.2f); ",
+               reported_mhz, measured_mhz, ratio, o.telemetry_clock_tolerance) +
+            std::to_string(t.sampled) + " of " + std::to_string(t.calls) + " calls sampled, " +
+            std::to_string(t.throttled) + " throttled",
+        {{"nvml_sm_clock_mhz", reported_mhz},
+         {"kernel_sm_clock_mhz", measured_mhz},
+         {"sampled", static_cast<double>(t.sampled)},
+         {"throttled", static_cast<double>(t.throttled)}});
 }
 
 void throughput_and_overflow(Report& report, const Options& o) {
     Stream stream;
     gputime::GpuClock clock(stream);
-    const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(10).iterations(200).mode(gputime::RunMode::throughput).run(
-        [&] { spin(stream, 100us); });
+    const gputime::RunResult r =
+        gputime::WarmupRunner(clock).warmup(10).iterations(200).mode(gputime::RunMode::throughput).run([&] {
+            spin(stream, 100us);
+        });
     report.check(within_slack(r.latency.p50(), 100.0, o.latency_slack_us), "throughput_mode",
                  format("back to back: p50 %.2f us (allowed 100 to %.0f us), %.1f calls/s",
                         r.latency.p50().count() / 1000.0, 100.0 + o.latency_slack_us, r.throughput_per_second()),
                  {{"p50_ns", r.latency.p50().count()}});
 
     clock.max_pending(16);
-    const gputime::RunResult over = gputime::WarmupRunner(clock).warmup(0).iterations(400).mode(gputime::RunMode::throughput).run(
-        [&] { spin(stream, 100us); });
+    const gputime::RunResult over =
+        gputime::WarmupRunner(clock).warmup(0).iterations(400).mode(gputime::RunMode::throughput).run([&] {
+            spin(stream, 100us);
+        });
     report.check(over.latency.calls() == 400 && clock.pending_count() == 0 &&
                      within_slack(over.latency.p50(), 100.0, o.latency_slack_us),
                  "max_pending_overflow",
@@ -1098,7 +1117,8 @@ void capture_checks(Report& report, const Options& o) {
         }
         // Why 300 us + join slack: the fork and join are edges of the graph, so a replay ends with
         // the 300 us side kernel; a replay's launch costs a few us on an H100.
-        report.check(error.empty() && kernels == 2 && within_slack(replay.p50(), 300.0, o.join_slack_us), "capture_join",
+        report.check(error.empty() && kernels == 2 && within_slack(replay.p50(), 300.0, o.join_slack_us),
+                     "capture_join",
                      error.empty() ? "JoinStreams captured: " + std::to_string(kernels) +
                                          " kernel nodes (expected 2), replay p50 " + us(replay.p50()) +
                                          format(" (allowed 300 to %.0f us)", 300.0 + o.join_slack_us)
@@ -1154,10 +1174,12 @@ void layer_profiler(Report& report, const Options& o) {
         }
         const double nominal = static_cast<double>(duration.count()) / 1000.0;
         ok = ok && within_slack(layer->time.p50(), nominal, o.latency_slack_us);
-        detail += std::string(name) + " p50 " + us(layer->time.p50()) + format(" (allowed %.0f to %.0f us); ", nominal, nominal + o.latency_slack_us);
+        detail += std::string(name) + " p50 " + us(layer->time.p50()) +
+                  format(" (allowed %.0f to %.0f us); ", nominal, nominal + o.latency_slack_us);
         values.emplace_back(std::string(name) + "_p50_ns", layer->time.p50().count());
     }
-    const double unattributed_us = profile.unattributed().count() > 0 ? profile.unattributed().p50().count() / 1000.0 : 0.0;
+    const double unattributed_us =
+        profile.unattributed().count() > 0 ? profile.unattributed().p50().count() / 1000.0 : 0.0;
     ok = ok && unattributed_us < o.latency_slack_us;
     detail += format("unattributed p50 %.2f us (allowed < %.0f us)", unattributed_us, o.latency_slack_us);
     values.emplace_back("unattributed_p50_ns", unattributed_us * 1000.0);
@@ -1169,7 +1191,8 @@ void layer_profiler(Report& report, const Options& o) {
 
 void default_stream(Report& report, const Options& o) {
     gputime::GpuClock clock;  // stream 0: the legacy default stream
-    const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(10).iterations(100).run([&] { spin(nullptr, 100us); });
+    const gputime::RunResult r =
+        gputime::WarmupRunner(clock).warmup(10).iterations(100).run([&] { spin(nullptr, 100us); });
     report.check(within_slack(r.latency.p50(), 100.0, o.latency_slack_us), "default_stream",
                  format("legacy default stream: p50 %.2f us (allowed 100 to %.0f us)", r.latency.p50().count() / 1000.0,
                         100.0 + o.latency_slack_us),
@@ -1207,8 +1230,9 @@ void default_stream_device(Report& report, int count, int home) {
     // Why: stream 0 names the current device's stream; the clock was made for device 0's, and
     // cannot bracket device 1's work: a clear error, not a time that misses the kernel.
     report.check(!refusal.empty(), "default_stream_device",
-                 refusal.empty() ? std::string("a stream-0 clock made on device 0 timed after cudaSetDevice(1) without an error")
-                                 : "a stream-0 clock made on device 0, after cudaSetDevice(1): " + refusal);
+                 refusal.empty()
+                     ? std::string("a stream-0 clock made on device 0 timed after cudaSetDevice(1) without an error")
+                     : "a stream-0 clock made on device 0, after cudaSetDevice(1): " + refusal);
 }
 void devices(Report& report, const Options& o, int count, int home) {
     if (count < 2) {
@@ -1223,14 +1247,16 @@ void devices(Report& report, const Options& o, int count, int home) {
         {
             Stream stream;
             gputime::GpuClock clock(stream);
-            const gputime::RunResult r = gputime::WarmupRunner(clock).warmup(10).iterations(100).run([&] { spin(stream, 100us); });
+            const gputime::RunResult r =
+                gputime::WarmupRunner(clock).warmup(10).iterations(100).run([&] { spin(stream, 100us); });
             ok = ok && within_slack(r.latency.p50(), 100.0, o.latency_slack_us);
             detail += "device " + std::to_string(d) + " p50 " + us(r.latency.p50()) + "; ";
             values.emplace_back("device" + std::to_string(d) + "_p50_ns", r.latency.p50().count());
         }
     }
     require("cudaSetDevice", cudaSetDevice(home));
-    report.check(ok, "devices", detail + format("allowed 100 to %.0f us", 100.0 + o.latency_slack_us), std::move(values));
+    report.check(ok, "devices", detail + format("allowed 100 to %.0f us", 100.0 + o.latency_slack_us),
+                 std::move(values));
 }
 
 void fault_in_child(Report& report) {
@@ -1241,7 +1267,8 @@ void fault_in_child(Report& report) {
     const double calls = child_value(child.output, "calls");
     // Why: a write to address 8 is an illegal address (700), which CUDA documents as leaving the
     // process unable to use CUDA: the next call fails with 700 too, and is_sticky says so.
-    report.check(child.status == 0 && code == 700.0 && sticky == 1.0 && after == 700.0 && calls == 3.0, "fault_in_child",
+    report.check(child.status == 0 && code == 700.0 && sticky == 1.0 && after == 700.0 && calls == 3.0,
+                 "fault_in_child",
                  format("child exit %.0f: CUDA error %.0f (expected 700), sticky %.0f, next call %.0f (expected 700), ",
                         static_cast<double>(child.status), code, sticky, after) +
                      format("%.0f calls kept (expected 3) | ", calls) + child.output.substr(0, child.output.find('\n')),
@@ -1256,11 +1283,10 @@ void idle_gap_info(Report& report) {
     const std::vector<gputime::IdleGapPoint> points = gputime::sweep_idle_gaps(
         runner, {0ms, 50ms}, [&] { require("launch_spin_cycles", gputime::mock::launch_spin_cycles(stream, cycles)); });
     std::printf("%s", gputime::to_text(points, gputime::read_host_context()).c_str());
-    report.info(format("idle_gap: 2e6-cycle spin p50 %.1f us back to back (%.0f MHz), %.1f us after 50 ms gaps (%.0f MHz)",
-                       points[0].result.latency.p50().count() / 1000.0,
-                       cycles / (points[0].result.latency.p50().count() / 1000.0),
-                       points[1].result.latency.p50().count() / 1000.0,
-                       cycles / (points[1].result.latency.p50().count() / 1000.0)));
+    report.info(format(
+        "idle_gap: 2e6-cycle spin p50 %.1f us back to back (%.0f MHz), %.1f us after 50 ms gaps (%.0f MHz)",
+        points[0].result.latency.p50().count() / 1000.0, cycles / (points[0].result.latency.p50().count() / 1000.0),
+        points[1].result.latency.p50().count() / 1000.0, cycles / (points[1].result.latency.p50().count() / 1000.0)));
 }
 
 // ---- options and output -------------------------------------------------------------------------------
@@ -1423,9 +1449,9 @@ int main(int argc, char** argv) {
     DeviceFacts device;
     const cudaError_t status = cudaGetDeviceCount(&device.count);
     if (status != cudaSuccess || device.count == 0) {
-        const std::string reason =
-            status != cudaSuccess ? std::string(cudaGetErrorString(status)) + " (" + cudaGetErrorName(status) + ")"
-                                  : std::string("no CUDA device");
+        const std::string reason = status != cudaSuccess
+                                       ? std::string(cudaGetErrorString(status)) + " (" + cudaGetErrorName(status) + ")"
+                                       : std::string("no CUDA device");
         std::printf("SKIPPED: no GPU: %s\n", reason.c_str());
         return write_json(options.json_path, options, device, nullptr, "no GPU: " + reason) ? 77 : 1;
     }
@@ -1447,10 +1473,11 @@ int main(int argc, char** argv) {
         device.peak_dram_bytes_per_ns = 2.0 * memory_khz * 1e3 * (bus_bits / 8.0) / 1e9;
         (void)cudaRuntimeGetVersion(&device.runtime_version);
         (void)cudaDriverGetVersion(&device.driver_version);
-        std::printf("INFO device %d of %d: %s, compute capability %d.%d, %d SMs, peak SM clock %d MHz, L2 %d bytes, "
-                    "peak DRAM %.0f GB/s, %s\n",
-                    device.index, device.count, prop.name, prop.major, prop.minor, prop.multiProcessorCount,
-                    device.peak_khz / 1000, device.l2_bytes, device.peak_dram_bytes_per_ns, device.uuid.c_str());
+        std::printf(
+            "INFO device %d of %d: %s, compute capability %d.%d, %d SMs, peak SM clock %d MHz, L2 %d bytes, "
+            "peak DRAM %.0f GB/s, %s\n",
+            device.index, device.count, prop.name, prop.major, prop.minor, prop.multiProcessorCount,
+            device.peak_khz / 1000, device.l2_bytes, device.peak_dram_bytes_per_ns, device.uuid.c_str());
     }
     if (options.probe_only) return 0;
 

@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
             int border = 0;
             fields >> n >> p >> confidence >> lower >> upper >> coverage >> border;
             const gputime::PercentileRanks got = gputime::percentile_ranks(n, p, confidence);
-            const std::string where = line + "  got " + std::to_string(got.lower) + " " +
-                                      std::to_string(got.upper) + " " + std::to_string(got.coverage);
+            const std::string where = line + "  got " + std::to_string(got.lower) + " " + std::to_string(got.upper) +
+                                      " " + std::to_string(got.coverage);
             checks += 3;
             if (border != 0) {
                 ++borderline;

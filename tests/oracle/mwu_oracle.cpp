@@ -31,9 +31,9 @@
 namespace {
 
 struct DataSet {
-    std::vector<double> x, y;              // as written
-    std::vector<double> raw_x, raw_y;      // sorted
-    std::vector<double> log_x, log_y;      // sorted logarithms
+    std::vector<double> x, y;          // as written
+    std::vector<double> raw_x, raw_y;  // sorted
+    std::vector<double> log_x, log_y;  // sorted logarithms
 };
 
 std::vector<double> read_values(const std::string& line, char tag, std::size_t count, bool& ok) {
@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
             if (got.u != u) fail(line + detail_text);
             if (got.exact != (method == "exact")) fail(line + detail_text);
             if (p > 0.0) worst_p = std::max(worst_p, std::fabs(got.p_value - p) / p);
-            if (!(std::fabs(got.p_value - p) <= 1e-9 * p) && !(p == 0.0 && got.p_value < 1e-300)) fail(line + detail_text);
+            if (!(std::fabs(got.p_value - p) <= 1e-9 * p) && !(p == 0.0 && got.p_value < 1e-300))
+                fail(line + detail_text);
         } else if (kind == "hl") {
             ++hl_records;
             std::string id, scale, lower_text, upper_text, estimate_text;
@@ -171,7 +172,8 @@ int main(int argc, char** argv) {
                 continue;
             }
             const double bound_tolerance = log_scale ? tolerance : 0.0;
-            if (!(std::fabs(got.lower - lower) <= bound_tolerance) || !(std::fabs(got.upper - upper) <= bound_tolerance))
+            if (!(std::fabs(got.lower - lower) <= bound_tolerance) ||
+                !(std::fabs(got.upper - upper) <= bound_tolerance))
                 fail(line + detail_text);
         } else if (kind == "pair") {
             std::string id;
@@ -211,15 +213,16 @@ int main(int argc, char** argv) {
             if (got_t != t) fail(line + detail_text);
             if (got.exact != (method == "exact")) fail(line + detail_text);
             if (p > 0.0) worst_p = std::max(worst_p, std::fabs(got.p_value - p) / p);
-            if (!(std::fabs(got.p_value - p) <= 1e-9 * p) && !(p == 0.0 && got.p_value < 1e-300)) fail(line + detail_text);
+            if (!(std::fabs(got.p_value - p) <= 1e-9 * p) && !(p == 0.0 && got.p_value < 1e-300))
+                fail(line + detail_text);
         } else if (kind == "whl") {
             ++whl_records;
             std::string id, lower_text, upper_text, estimate_text;
             double confidence = 0;
             int exact = 0, border = 0;
             std::uint64_t lower_rank = 0, upper_rank = 0;
-            fields >> id >> confidence >> exact >> estimate_text >> lower_rank >> upper_rank >> lower_text >> upper_text >>
-                border;
+            fields >> id >> confidence >> exact >> estimate_text >> lower_rank >> upper_rank >> lower_text >>
+                upper_text >> border;
             const double estimate = std::strtod(estimate_text.c_str(), nullptr);
             const double lower = std::strtod(lower_text.c_str(), nullptr);
             const double upper = std::strtod(upper_text.c_str(), nullptr);
@@ -254,9 +257,10 @@ int main(int argc, char** argv) {
             fail("unknown record: " + line);
         }
     }
-    std::printf("mwu oracle: %zu data sets, %zu mwu, %zu hl, %zu wsr and %zu whl records, %zu checks, %zu borderline, "
-                "%zu where scipy's auto method differs, largest relative p difference %.2g, %zu failed\n",
-                data_sets, mwu_records, hl_records, wsr_records, whl_records, checks, borderline, scipy_auto_differs,
-                worst_p, failures);
+    std::printf(
+        "mwu oracle: %zu data sets, %zu mwu, %zu hl, %zu wsr and %zu whl records, %zu checks, %zu borderline, "
+        "%zu where scipy's auto method differs, largest relative p difference %.2g, %zu failed\n",
+        data_sets, mwu_records, hl_records, wsr_records, whl_records, checks, borderline, scipy_auto_differs, worst_p,
+        failures);
     return failures == 0 && mwu_records > 0 && hl_records > 0 && wsr_records > 0 && whl_records > 0 ? 0 : 1;
 }

@@ -25,9 +25,9 @@ namespace gputime_oracle {
 struct DataSet {
     std::string name;
     std::size_t n = 0;
-    std::vector<std::pair<std::string, double>> exact;        ///< bit for bit: min, max, mdape
-    std::vector<std::pair<std::string, double>> close;        ///< to rounding: mean, stddev
-    std::vector<std::pair<std::string, double>> percentiles;  ///< p as written, value
+    std::vector<std::pair<std::string, double>> exact;         ///< bit for bit: min, max, mdape
+    std::vector<std::pair<std::string, double>> close;         ///< to rounding: mean, stddev
+    std::vector<std::pair<std::string, double>> percentiles;   ///< p as written, value
     double min = 0, max = 0, mdape = 0, mean = 0, stddev = 0;  ///< the same values, by name
 };
 
@@ -36,7 +36,8 @@ struct DataSet {
 inline std::vector<DataSet> read_expected(const std::string& dir) {
     std::ifstream in(dir + "/expected.txt");
     if (!in)
-        throw std::runtime_error("no " + dir + "/expected.txt; run the oracle's generator first (ctest runs it "
+        throw std::runtime_error("no " + dir +
+                                 "/expected.txt; run the oracle's generator first (ctest runs it "
                                  "as a fixture; it needs Python 3 with numpy)");
     std::vector<DataSet> sets;
     std::string line;

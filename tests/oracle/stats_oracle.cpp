@@ -35,8 +35,8 @@ struct Tally {
     void fail(const std::string& where, const std::string& what, double expected, double got) {
         ++failures;
         char line[512];
-        std::snprintf(line, sizeof line, "FAIL %s: %s expected %.17g, got %.17g", where.c_str(), what.c_str(),
-                      expected, got);
+        std::snprintf(line, sizeof line, "FAIL %s: %s expected %.17g, got %.17g", where.c_str(), what.c_str(), expected,
+                      got);
         std::cout << line << '\n';
     }
     void exact(const std::string& where, const std::string& what, double expected, double got) {
@@ -102,8 +102,8 @@ int run_oracle(const std::string& dir) {
             check(e, merged, e.name + " (merged halves)", t);
         }
     }
-    std::cout << "gputime_stats_oracle: " << sets.size() << " data sets (n = " << smallest << " .. " << largest
-              << "), " << t.checks << " checks, " << t.failures << " failed\n";
+    std::cout << "gputime_stats_oracle: " << sets.size() << " data sets (n = " << smallest << " .. " << largest << "), "
+              << t.checks << " checks, " << t.failures << " failed\n";
     return t.failures == 0 ? 0 : 1;
 }
 

@@ -69,11 +69,10 @@ inline std::string golden_mismatch(const std::string& name, const std::string& a
         const bool more_a = static_cast<bool>(std::getline(a, al));
         if (!more_e && !more_a) break;
         if (!more_e || !more_a || el != al) {
-            return path.string() + " differs at line " + std::to_string(line) + "\n  expected: " +
-                   (more_e ? el : std::string("(end of file)")) + "\n  actual:   " +
-                   (more_a ? al : std::string("(end of file)")) +
-                   "\n(the whole output is in golden_actual/" + name +
-                   "; GPUTIME_APPROVE=1 approves it)";
+            return path.string() + " differs at line " + std::to_string(line) +
+                   "\n  expected: " + (more_e ? el : std::string("(end of file)")) +
+                   "\n  actual:   " + (more_a ? al : std::string("(end of file)")) +
+                   "\n(the whole output is in golden_actual/" + name + "; GPUTIME_APPROVE=1 approves it)";
         }
     }
     return path.string() + " differs only in its line ends or final newline";
@@ -82,9 +81,9 @@ inline std::string golden_mismatch(const std::string& name, const std::string& a
 }  // namespace gputime_test
 
 /// Checks `text` against tests/golden/<name> (see the top of this file).
-#define CHECK_GOLDEN(name, text)                                                     \
-    do {                                                                             \
+#define CHECK_GOLDEN(name, text)                                                                  \
+    do {                                                                                          \
         const std::string gputime_golden_problem = gputime_test::golden_mismatch((name), (text)); \
-        INFO(gputime_golden_problem);                                                \
-        CHECK(gputime_golden_problem.empty());                                       \
+        INFO(gputime_golden_problem);                                                             \
+        CHECK(gputime_golden_problem.empty());                                                    \
     } while (false)

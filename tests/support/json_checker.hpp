@@ -39,7 +39,8 @@ struct JsonValue {
     }
     /// The member `key` of an object; throws if absent or not an object.
     const JsonValue& operator[](std::string_view key) const {
-        if (kind != Kind::object) throw std::runtime_error("json: not an object, looking for '" + std::string(key) + "'");
+        if (kind != Kind::object)
+            throw std::runtime_error("json: not an object, looking for '" + std::string(key) + "'");
         for (const auto& member : object)
             if (member.first == key) return member.second;
         throw std::runtime_error("json: no member '" + std::string(key) + "'");

@@ -59,8 +59,10 @@ public:
                 return base * jitter * (1.0 + 0.05 * (pareto - 1.0));
             }
             case NoiseShape::sine_drift:
-                return base * (1.0 + 0.03 * rng_.standard_normal()) * (1.0 + 0.2 * std::sin(2.0 * pi * position / 400.0));
-            case NoiseShape::step: return base * (1.0 + 0.03 * rng_.standard_normal()) * (position >= 350.0 ? 1.3 : 1.0);
+                return base * (1.0 + 0.03 * rng_.standard_normal()) *
+                       (1.0 + 0.2 * std::sin(2.0 * pi * position / 400.0));
+            case NoiseShape::step:
+                return base * (1.0 + 0.03 * rng_.standard_normal()) * (position >= 350.0 ? 1.3 : 1.0);
         }
         return base;
     }

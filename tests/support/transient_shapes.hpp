@@ -37,7 +37,9 @@ inline std::vector<TransientShape> transient_shapes() {
     return {
         // The two shapes of the issue that fooled MSER-5 with its half-means trend guard.
         {"damped oscillation: +-30% alternating, decaying to 0 over 40 calls",
-         [](std::size_t i) { return 1.0 + 0.3 * (i % 2 ? -1.0 : 1.0) * std::max(0.0, 1.0 - static_cast<double>(i) / 40.0); }},
+         [](std::size_t i) {
+             return 1.0 + 0.3 * (i % 2 ? -1.0 : 1.0) * std::max(0.0, 1.0 - static_cast<double>(i) / 40.0);
+         }},
         {"slow decay: 0.2% per call from 3x (above 1.1x until call 501)",
          [power](std::size_t i) { return std::max(1.0, 3.0 * power(0.998, i)); }, false},
         {"no transient", [](std::size_t) { return 1.0; }},
@@ -45,7 +47,8 @@ inline std::vector<TransientShape> transient_shapes() {
         {"step: 10 calls at 8x", [](std::size_t i) { return i < 10 ? 8.0 : 1.0; }},
         {"step: 30 calls at 4x", [](std::size_t i) { return i < 30 ? 4.0 : 1.0; }},
         {"fast decay: 1 + 4 * 0.8^i", [power](std::size_t i) { return 1.0 + 4.0 * power(0.8, i); }},
-        {"decay: 1 + 2 exp(-i / 50)", [](std::size_t i) { return 1.0 + 2.0 * std::exp(-static_cast<double>(i) / 50.0); }},
+        {"decay: 1 + 2 exp(-i / 50)",
+         [](std::size_t i) { return 1.0 + 2.0 * std::exp(-static_cast<double>(i) / 50.0); }},
         {"linear decay: 2x to 1x over 300 calls",
          [](std::size_t i) { return i < 300 ? 2.0 - static_cast<double>(i) / 300.0 : 1.0; }},
         {"restart: decay, then 20 calls at 2x from call 60",

@@ -37,6 +37,7 @@
 // when no result name appears on both sides (nothing compared: a renamed benchmark must not pass
 // the gate); 0 otherwise (without --fail-above the tool only reports).
 // The library itself has no third-party dependency; this tool reads JSON with nlohmann/json.
+#include <gputime/core/duration.hpp>
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/comparison.hpp>
 #include <gputime/measure/run_to_run.hpp>
@@ -44,7 +45,6 @@
 #include <gputime/report/comparison_text.hpp>
 #include <gputime/report/detail/number_text.hpp>
 #include <gputime/report/detail/text_table.hpp>
-#include <gputime/core/duration.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -59,8 +59,8 @@
 #include <iostream>
 #include <limits>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -164,12 +164,12 @@ struct Measurement {
 
 // What one side knows: every run of every result, by name.
 struct Side {
-    std::string description;                                 // "a.json" or "dir/ (3 files)"
-    std::vector<std::string> order;                          // result names in file order
+    std::string description;                                  // "a.json" or "dir/ (3 files)"
+    std::vector<std::string> order;                           // result names in file order
     std::map<std::string, std::vector<Measurement>> results;  // runs of each result
-    std::vector<std::string> notes;                          // skipped files
-    std::map<std::string, std::string> context;              // a few context fields, to warn when they differ
-    std::set<std::string> in_this_file;                      // names seen in the file being read
+    std::vector<std::string> notes;                           // skipped files
+    std::map<std::string, std::string> context;               // a few context fields, to warn when they differ
+    std::set<std::string> in_this_file;                       // names seen in the file being read
 };
 
 std::optional<double> number_at(const json& object, const char* key) {
@@ -226,8 +226,8 @@ Measurement measurement_of(const json& stats, const std::string& where) {
         for (std::size_t k = 0; k < samples->size(); ++k) {
             const json& v = (*samples)[k];
             if (!v.is_number() || !(v.get<double>() >= 0.0) || !std::isfinite(v.get<double>()))
-                bad_field(where, "samples[" + std::to_string(k) + "]", "must be a duration in ns (a finite number >= 0)",
-                          v);
+                bad_field(where, "samples[" + std::to_string(k) + "]",
+                          "must be a duration in ns (a finite number >= 0)", v);
             m.samples.push_back(v.get<double>());
         }
         // The file's own statistics must be those of its samples (gputime writes both).
@@ -245,8 +245,8 @@ Measurement measurement_of(const json& stats, const std::string& where) {
             for (const auto& [key, values] : own)
                 if (values.first && *values.first != values.second)
                     bad_field(where, key,
-                              "contradicts the samples (they give " + gputime::format_duration(gputime::Duration{values.second}) +
-                                  ")",
+                              "contradicts the samples (they give " +
+                                  gputime::format_duration(gputime::Duration{values.second}) + ")",
                               stats.at(key));
         }
     }
@@ -280,8 +280,7 @@ void add_result(Side& side, const std::string& name, const json& stats, const st
 }
 
 const json& member(const json& object, const char* key, const std::string& where) {
-    if (!object.is_object() || !object.contains(key))
-        throw InputError(where + ": no \"" + key + "\" member");
+    if (!object.is_object() || !object.contains(key)) throw InputError(where + ": no \"" + key + "\" member");
     return object.at(key);
 }
 
@@ -304,8 +303,9 @@ bool read_file(Side& side, const fs::path& path, bool skip_foreign) {
             side.notes.push_back("skipped " + file + ": not a gputime results file");
             return false;
         }
-        throw InputError(file + " is not a gputime results file (no \"schema\": \"gputime-results\"; write it "
-                                "with gputime::to_json or gputime::JsonReport)");
+        throw InputError(file +
+                         " is not a gputime results file (no \"schema\": \"gputime-results\"; write it "
+                         "with gputime::to_json or gputime::JsonReport)");
     }
     const auto version = doc.find("schema_version");
     if (version == doc.end())
@@ -355,7 +355,8 @@ bool read_file(Side& side, const fs::path& path, bool skip_foreign) {
                 add_result(side, name + " / " + text_field(layer, "path", at), member(layer, "stats", file), file);
         } else if (kind == "comparison") {
             for (const json& variant : member(r, "variants", file))
-                add_result(side, name + " / " + text_field(variant, "name", at), member(variant, "latency", file), file);
+                add_result(side, name + " / " + text_field(variant, "name", at), member(variant, "latency", file),
+                           file);
         } else {
             side.notes.push_back("skipped result '" + name + "' of " + file + ": unknown kind '" + kind + "'");
         }
@@ -489,7 +490,6 @@ std::string duration_cell(const std::optional<double>& ns) {
     return ns ? gputime::format_duration(gputime::Duration{*ns}) : std::string("-");
 }
 
-
 int run(const Options& o) {
     const Side a = read_side(o.baseline);
     const Side b = read_side(o.candidate);
@@ -498,10 +498,9 @@ int run(const Options& o) {
     const char* p99 = gputime::statistic_info(gputime::Statistic::p99)->heading;
     const char* first = gputime::statistic_info(gputime::Statistic::first_call)->heading;
     const std::string confidence = percent_text(o.confidence);
-    gputime::detail::TextTable table(
-        {"result", "base", "new", "base", "new", "base", "new", "ratio", confidence + " interval", "p",
-         "verdict", "evidence"},
-        {"", p50, p50, p99, p99, first, first, "", "", "", "", ""});
+    gputime::detail::TextTable table({"result", "base", "new", "base", "new", "base", "new", "ratio",
+                                      confidence + " interval", "p", "verdict", "evidence"},
+                                     {"", p50, p50, p99, p99, first, first, "", "", "", "", ""});
 
     std::vector<std::string> names = a.order;
     for (const std::string& n : b.order)
@@ -522,7 +521,8 @@ int run(const Options& o) {
             const auto base = [&](const std::optional<double>& v) { return baseline_only ? duration_cell(v) : "-"; };
             const auto cand = [&](const std::optional<double>& v) { return baseline_only ? "-" : duration_cell(v); };
             table.row({name, base(p50_of(m)), cand(p50_of(m)), base(p99_of(m)), cand(p99_of(m)), base(first_of(m)),
-                       cand(first_of(m)), "-", "-", "-", baseline_only ? "only in baseline" : "only in candidate", "-"});
+                       cand(first_of(m)), "-", "-", "-", baseline_only ? "only in baseline" : "only in candidate",
+                       "-"});
             continue;
         }
         ++matched;
@@ -539,12 +539,13 @@ int run(const Options& o) {
         }
         const std::string interval =
             out.compared ? "[" + ratio_text(out.lower) + ", " + ratio_text(out.upper) + "]" : std::string("-");
-        table.row({name, duration_cell(p50_of(ma)), duration_cell(p50_of(mb)), duration_cell(p99_of(ma)),
-                   duration_cell(p99_of(mb)), duration_cell(first_of(ma)), duration_cell(first_of(mb)),
-                   out.compared ? ratio_text(out.ratio) + "x" : std::string("-"), interval,
-                   out.compared && !std::isnan(out.p_value) ? gputime::detail::p_value_text(out.p_value) : std::string("-"),
-                   out.compared ? std::string(gputime::to_string(out.verdict)) : std::string("n/a"),
-                   out.compared ? out.evidence : std::string("-")});
+        table.row(
+            {name, duration_cell(p50_of(ma)), duration_cell(p50_of(mb)), duration_cell(p99_of(ma)),
+             duration_cell(p99_of(mb)), duration_cell(first_of(ma)), duration_cell(first_of(mb)),
+             out.compared ? ratio_text(out.ratio) + "x" : std::string("-"), interval,
+             out.compared && !std::isnan(out.p_value) ? gputime::detail::p_value_text(out.p_value) : std::string("-"),
+             out.compared ? std::string(gputime::to_string(out.verdict)) : std::string("n/a"),
+             out.compared ? out.evidence : std::string("-")});
         if (o.fail_above && out.compared && out.verdict == gputime::Verdict::slower && out.ratio > 1.0 + *o.fail_above)
             regressions.push_back(name + " (" + ratio_text(out.ratio) + "x)");
     }
@@ -568,10 +569,11 @@ int run(const Options& o) {
                   std::to_string(sample_rows) + (sample_rows == 1 ? " result)" : " results)");
     if (one_run_rows > 0) {
         if (!method.empty()) method += "; ";
-        method += "one run each: Hodges-Lehmann interval of the ratio of medians from the samples, widened by the "
-                  "drift the runs show between their segments; a load change the runs do not show cannot be told "
-                  "from a change of code: repeat the runs (" +
-                  std::to_string(one_run_rows) + (one_run_rows == 1 ? " result)" : " results)");
+        method +=
+            "one run each: Hodges-Lehmann interval of the ratio of medians from the samples, widened by the "
+            "drift the runs show between their segments; a load change the runs do not show cannot be told "
+            "from a change of code: repeat the runs (" +
+            std::to_string(one_run_rows) + (one_run_rows == 1 ? " result)" : " results)");
     }
     if (interval_rows > 0) {
         if (!method.empty()) method += "; ";
@@ -586,7 +588,8 @@ int run(const Options& o) {
     }
     std::string verdicts = "SLOWER/FASTER: the whole " + confidence + " interval at least " +
                            percent_text(o.min_effect) + " from 1; SAME: the interval within " +
-                           percent_text(o.min_effect) + " of 1; otherwise what the interval shows (inconclusive: "
+                           percent_text(o.min_effect) +
+                           " of 1; otherwise what the interval shows (inconclusive: "
                            "measure more, or on a quieter machine)";
     std::string gate;
     if (o.fail_above)

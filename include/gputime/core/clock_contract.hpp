@@ -55,17 +55,19 @@ struct has_mark<C, std::enable_if_t<std::is_same<decltype(std::declval<C&>().mar
 template <class C, class A, class = void>
 struct has_noexcept_stop : std::false_type {};
 template <class C, class A>
-struct has_noexcept_stop<C, A, std::enable_if_t<noexcept(std::declval<C&>().stop(
-                                   std::declval<const typename C::Mark&>(), std::declval<A&>()))>>
+struct has_noexcept_stop<
+    C, A,
+    std::enable_if_t<noexcept(std::declval<C&>().stop(std::declval<const typename C::Mark&>(), std::declval<A&>()))>>
     : std::true_type {};
 
 template <class C, class = void>
 struct has_elapsed : std::false_type {};
 template <class C>
-struct has_elapsed<C, std::enable_if_t<std::is_convertible<decltype(std::declval<C&>().elapsed(
-                                                               std::declval<const typename C::Mark&>(),
-                                                               std::declval<const typename C::Mark&>())),
-                                                           Duration>::value>> : std::true_type {};
+struct has_elapsed<
+    C,
+    std::enable_if_t<std::is_convertible<decltype(std::declval<C&>().elapsed(std::declval<const typename C::Mark&>(),
+                                                                             std::declval<const typename C::Mark&>())),
+                                         Duration>::value>> : std::true_type {};
 
 template <class C, class = void>
 struct has_noexcept_release : std::false_type {};
@@ -82,8 +84,8 @@ struct has_synchronize<C, std::void_t<decltype(std::declval<C&>().synchronize())
 template <class C, class = void>
 struct has_host_now : std::false_type {};
 template <class C>
-struct has_host_now<C, std::enable_if_t<std::is_convertible<decltype(std::declval<C&>().host_now()),
-                                                            std::chrono::nanoseconds>::value>>
+struct has_host_now<
+    C, std::enable_if_t<std::is_convertible<decltype(std::declval<C&>().host_now()), std::chrono::nanoseconds>::value>>
     : std::true_type {};
 
 template <class C, class = void>
@@ -99,15 +101,15 @@ struct has_idle_for<C, std::void_t<decltype(std::declval<C&>().idle_for(std::chr
 template <class C, class Accumulator = detail::any_accumulator>
 inline constexpr bool is_clock_v =
     std::conjunction<detail::has_mark_type<C>, detail::has_measures_device<C>, detail::has_mark<C>,
-                     detail::has_noexcept_stop<C, Accumulator>, detail::has_elapsed<C>,
-                     detail::has_noexcept_release<C>, detail::has_synchronize<C>, detail::has_host_now<C>,
-                     detail::has_idle_for<C>>::value;
+                     detail::has_noexcept_stop<C, Accumulator>, detail::has_elapsed<C>, detail::has_noexcept_release<C>,
+                     detail::has_synchronize<C>, detail::has_host_now<C>, detail::has_idle_for<C>>::value;
 
 namespace detail {
 /// Every member but stop(), one message per missing member, instead of a page of template errors.
 template <class C>
 constexpr bool check_clock_members() {
-    static_assert(has_mark_type<C>::value, "gputime clock contract: the clock needs a `Mark` type (see gputime/core/clock_contract.hpp)");
+    static_assert(has_mark_type<C>::value,
+                  "gputime clock contract: the clock needs a `Mark` type (see gputime/core/clock_contract.hpp)");
     if constexpr (has_mark_type<C>::value) {
         static_assert(has_measures_device<C>::value,
                       "gputime clock contract: the clock needs `static constexpr bool measures_device`");

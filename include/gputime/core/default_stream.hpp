@@ -31,8 +31,9 @@ template <class Clock, class = void>
 struct has_on_legacy_default_stream : std::false_type {};
 template <class Clock>
 struct has_on_legacy_default_stream<
-    Clock, std::enable_if_t<std::is_convertible<decltype(std::declval<const Clock&>().on_legacy_default_stream()),
-                                                bool>::value>> : std::true_type {};
+    Clock, std::enable_if_t<
+               std::is_convertible<decltype(std::declval<const Clock&>().on_legacy_default_stream()), bool>::value>>
+    : std::true_type {};
 
 /// True for a clock that times on CUDA's legacy default stream; false for any other clock
 /// (host clocks, clocks of your own without on_legacy_default_stream()).

@@ -33,18 +33,18 @@ public:
           name_(std::move(name)),
           description_(std::move(description)) {}
 
-    const std::string& call() const noexcept { return call_; }                 ///< The call that failed: "cudaEventRecord".
-    int code() const noexcept { return code_; }                                ///< CUDA's numeric code: 35.
-    const std::string& name() const noexcept { return name_; }                 ///< "cudaErrorInsufficientDriver".
+    const std::string& call() const noexcept { return call_; }  ///< The call that failed: "cudaEventRecord".
+    int code() const noexcept { return code_; }                 ///< CUDA's numeric code: 35.
+    const std::string& name() const noexcept { return name_; }  ///< "cudaErrorInsufficientDriver".
     const std::string& description() const noexcept { return description_; }  ///< CUDA's own text for the code.
 
 private:
     static std::string compose(const std::string& call, int code, const std::string& name,
                                const std::string& description) {
-        std::string text = "gputime: " + call + " failed: " + name + " (" + std::to_string(code) +
-                           "): " + description;
+        std::string text = "gputime: " + call + " failed: " + name + " (" + std::to_string(code) + "): " + description;
         // The two errors every machine without a working GPU produces deserve a plain hint.
-        if (code == cuda_status::insufficient_driver) text += " [the NVIDIA driver is missing or older than this CUDA runtime; no usable GPU here?]";
+        if (code == cuda_status::insufficient_driver)
+            text += " [the NVIDIA driver is missing or older than this CUDA runtime; no usable GPU here?]";
         if (code == cuda_status::no_device) text += " [no GPU is visible to this process; check CUDA_VISIBLE_DEVICES]";
         return text;
     }

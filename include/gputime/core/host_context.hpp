@@ -46,17 +46,17 @@ struct LoadAverage {
 
 /// The machine and build a measurement came from (read_host_context()); empty where unknown.
 struct HostContext {
-    std::string host_name;         ///< gethostname().
-    std::string date_utc;          ///< ISO 8601, e.g. "2026-11-22T04:17:18Z".
-    std::string cpu_model;         ///< "AMD EPYC 7B13", from /proc/cpuinfo.
-    unsigned logical_cores = 0;    ///< std::thread::hardware_concurrency().
-    std::string scaling_governor;  ///< "performance", "powersave", "schedutil"...; empty when unknown.
-    std::optional<bool> turbo;     ///< CPU boost on/off when the kernel says.
-    std::string compiler;          ///< "g++ 12.2.0", "clang++ 14.0.6".
-    std::string build_type;        ///< "optimised (NDEBUG)" or "debug (assertions on)".
+    std::string host_name;                          ///< gethostname().
+    std::string date_utc;                           ///< ISO 8601, e.g. "2026-11-22T04:17:18Z".
+    std::string cpu_model;                          ///< "AMD EPYC 7B13", from /proc/cpuinfo.
+    unsigned logical_cores = 0;                     ///< std::thread::hardware_concurrency().
+    std::string scaling_governor;                   ///< "performance", "powersave", "schedutil"...; empty when unknown.
+    std::optional<bool> turbo;                      ///< CPU boost on/off when the kernel says.
+    std::string compiler;                           ///< "g++ 12.2.0", "clang++ 14.0.6".
+    std::string build_type;                         ///< "optimised (NDEBUG)" or "debug (assertions on)".
     std::string library_version = GPUTIME_VERSION;  ///< The gputime version that measured.
-    std::optional<LoadAverage> load;         ///< When the context was read: the start of a run.
-    std::optional<LoadAverage> load_at_end;  ///< record_load_at_end(), after the run.
+    std::optional<LoadAverage> load;                ///< When the context was read: the start of a run.
+    std::optional<LoadAverage> load_at_end;         ///< record_load_at_end(), after the run.
 };
 
 namespace detail {
@@ -138,7 +138,9 @@ inline std::optional<LoadAverage> read_load_average(const std::string& root = "/
 }
 
 /// Reads the load average again at the end of a run, into c.load_at_end.
-inline void record_load_at_end(HostContext& c, const std::string& root = "/") { c.load_at_end = read_load_average(root); }
+inline void record_load_at_end(HostContext& c, const std::string& root = "/") {
+    c.load_at_end = read_load_average(root);
+}
 
 /// The host's context, reading Linux's /proc and /sys under `root` ("/" normally).
 inline HostContext read_host_context(const std::string& root = "/") {
@@ -175,8 +177,9 @@ inline std::vector<std::string> host_hints(const HostContext& c) {
                         "'): host-side times (enqueue, framework overhead) will vary; for stable numbers "
                         "set the 'performance' governor (cpupower frequency-set -g performance)");
     if (c.turbo.has_value() && *c.turbo)
-        hints.push_back("CPU turbo/boost is on: the host clock depends on temperature and load; "
-                        "disable it for A/B comparisons of host-bound code");
+        hints.push_back(
+            "CPU turbo/boost is on: the host clock depends on temperature and load; "
+            "disable it for A/B comparisons of host-bound code");
     // The 1-minute average, at the start and at the end: a run of seconds to minutes sits inside it.
     const bool loaded_at_start = c.load && c.logical_cores > 0 && c.load->one_minute > c.logical_cores;
     const bool loaded_at_end = c.load_at_end && c.logical_cores > 0 && c.load_at_end->one_minute > c.logical_cores;
@@ -190,8 +193,9 @@ inline std::vector<std::string> host_hints(const HostContext& c) {
                         "overhead, CPU inference) are stretched; measure on an idle machine");
     }
     if (c.build_type.rfind("debug", 0) == 0)
-        hints.push_back("this program was built without NDEBUG (a debug build): host-side numbers do not "
-                        "describe an optimised build");
+        hints.push_back(
+            "this program was built without NDEBUG (a debug build): host-side numbers do not "
+            "describe an optimised build");
     return hints;
 }
 

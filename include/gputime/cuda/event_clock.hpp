@@ -67,8 +67,7 @@ public:
 
     /// For a stateless runtime policy (CudaRuntime): uses a shared instance of it.
     template <class R = Runtime, std::enable_if_t<std::is_empty<R>::value, int> = 0>
-    explicit CudaEventClock(stream_type stream = stream_type{})
-        : CudaEventClock(stateless_instance(), stream) {}
+    explicit CudaEventClock(stream_type stream = stream_type{}) : CudaEventClock(stateless_instance(), stream) {}
 
     CudaEventClock(const CudaEventClock&) = delete;
     CudaEventClock& operator=(const CudaEventClock&) = delete;
@@ -239,7 +238,9 @@ public:
     /// Events the pool had to create after reserve() (timing events for marks), and the
     /// ordering-only ones it created for JoinStreams after reserve().
     std::size_t events_created() const noexcept { return events_.created(); }
-    std::size_t ordering_events_created() const noexcept { return events_.ordering_created(); }  ///< See events_created().
+    std::size_t ordering_events_created() const noexcept {
+        return events_.ordering_created();
+    }  ///< See events_created().
     /// Host time the last stop() spent waiting on the device: resolving the oldest pair past
     /// max_pending(), settling another clock's pairs for the same Stats, or waiting for the
     /// sample of an accumulator that cannot be owed. It is the library's wait, not the caller's
@@ -434,7 +435,7 @@ private:
     detail::EventPool<Runtime> events_;
     Pairs pairs_;  // pairs owed to accumulators, in stream order
     detail::EventWait<Runtime> waiting_;
-    std::exception_ptr parked_error_;  // for no accumulator: the next mark() or synchronize()
+    std::exception_ptr parked_error_;   // for no accumulator: the next mark() or synchronize()
     std::optional<event_type> passed_;  // after a timeout: reached once the stream moves again
     std::chrono::nanoseconds last_stop_wait_{0};
     std::size_t max_pending_ = 4096;

@@ -54,15 +54,15 @@
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
-#include <gputime/core/duration.hpp>
 #include <gputime/core/cuda_status.hpp>
+#include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/gated_times.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/measure/run_result.hpp>
-#include <gputime/stats/stats.hpp>
 #include <gputime/measure/warmup_runner.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -79,14 +79,16 @@ namespace detail {
 template <class C, class = void>
 struct has_runtime_and_device : std::false_type {};
 template <class C>
-struct has_runtime_and_device<C, std::void_t<decltype(std::declval<const C&>().runtime()),
-                                             decltype(int{std::declval<const C&>().device()})>> : std::true_type {};
+struct has_runtime_and_device<
+    C, std::void_t<decltype(std::declval<const C&>().runtime()), decltype(int{std::declval<const C&>().device()})>>
+    : std::true_type {};
 
 // A clock that can file an error for an accumulator in place of a sample (CudaEventClock).
 template <class C, class A, class = void>
 struct has_owe_error : std::false_type {};
 template <class C, class A>
-struct has_owe_error<C, A, std::void_t<decltype(std::declval<C&>().owe_error(std::declval<A&>(), std::exception_ptr{}))>>
+struct has_owe_error<C, A,
+                     std::void_t<decltype(std::declval<C&>().owe_error(std::declval<A&>(), std::exception_ptr{}))>>
     : std::true_type {};
 
 template <class C, class = void>
@@ -97,27 +99,30 @@ struct has_stream_member<C, std::void_t<decltype(std::declval<const C&>().stream
 template <class G, class Stream, class = void>
 struct is_gate_policy : std::false_type {};
 template <class G, class Stream>
-struct is_gate_policy<G, Stream,
-                      std::void_t<decltype(std::declval<G&>().hold(std::declval<Stream>())),
-                                  std::enable_if_t<noexcept(std::declval<G&>().release())>,
-                                  std::enable_if_t<std::is_convertible<decltype(std::declval<const G&>().timeouts()),
-                                                                       std::uint64_t>::value>,
-                                  std::enable_if_t<std::is_convertible<decltype(std::declval<const G&>().timeout()),
-                                                                       std::chrono::nanoseconds>::value>>>
+struct is_gate_policy<
+    G, Stream,
+    std::void_t<
+        decltype(std::declval<G&>().hold(std::declval<Stream>())),
+        std::enable_if_t<noexcept(std::declval<G&>().release())>,
+        std::enable_if_t<std::is_convertible<decltype(std::declval<const G&>().timeouts()), std::uint64_t>::value>,
+        std::enable_if_t<
+            std::is_convertible<decltype(std::declval<const G&>().timeout()), std::chrono::nanoseconds>::value>>>
     : std::true_type {};
 
 // A clock with a bound on pending pairs past which stop() waits (CudaEventClock).
 template <class C, class = void>
 struct has_pending_limit : std::false_type {};
 template <class C>
-struct has_pending_limit<C, std::void_t<decltype(std::declval<const C&>().pending_count() <
-                                                  std::declval<const C&>().max_pending())>> : std::true_type {};
+struct has_pending_limit<
+    C, std::void_t<decltype(std::declval<const C&>().pending_count() < std::declval<const C&>().max_pending())>>
+    : std::true_type {};
 
 template <class M, class = void>
 struct is_equality_comparable : std::false_type {};
 template <class M>
-struct is_equality_comparable<M, std::enable_if_t<std::is_convertible<
-                                     decltype(std::declval<const M&>() == std::declval<const M&>()), bool>::value>>
+struct is_equality_comparable<
+    M,
+    std::enable_if_t<std::is_convertible<decltype(std::declval<const M&>() == std::declval<const M&>()), bool>::value>>
     : std::true_type {};
 
 // reports_stop_wait is WarmupRunner's trait (warmup_runner.hpp).
@@ -193,7 +198,8 @@ public:
             try {
                 std::exception_ptr error = timeout_error(1);
                 clock_->release(started);
-                if constexpr (detail::has_owe_error<Clock, Accumulator>::value) clock_->owe_error(into, std::move(error));
+                if constexpr (detail::has_owe_error<Clock, Accumulator>::value)
+                    clock_->owe_error(into, std::move(error));
                 filed = true;
             } catch (...) {
                 // Out of memory for the message: the sample is filed as it is.
@@ -248,7 +254,7 @@ public:
         return *this;
     }
 
-    std::chrono::nanoseconds host_now() { return clock_->host_now(); }  ///< The wrapped clock's.
+    std::chrono::nanoseconds host_now() { return clock_->host_now(); }      ///< The wrapped clock's.
     void idle_for(std::chrono::nanoseconds gap) { clock_->idle_for(gap); }  ///< The wrapped clock's.
 
     /// Host time of the last gated call that was the library's own, not the caller's: holding
@@ -339,8 +345,8 @@ private:
 
     Clock* clock_;
     Gate* gate_;
-    bool held_ = false;        // the gate kernel is holding the stream
-    bool owner_live_ = false;  // owner_ is the outermost mark of the current region
+    bool held_ = false;              // the gate kernel is holding the stream
+    bool owner_live_ = false;        // owner_ is the outermost mark of the current region
     bool region_gated_ = false;      // the current region held the gate
     bool region_timed_out_ = false;  // ... and a gate ended by its timeout during it
     std::size_t ungated_left_ = 1;   // regions still to run ungated (ungated_first)

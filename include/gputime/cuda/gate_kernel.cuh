@@ -41,9 +41,8 @@ namespace {
 
 /// Spins until *released >= generation, or until timeout_ns of %globaltimer time have passed
 /// since it started, which it then counts in *timeouts.
-[[maybe_unused]] __global__ void gate_kernel(const volatile unsigned long long* released,
-                                             unsigned long long generation, unsigned long long timeout_ns,
-                                             volatile unsigned long long* timeouts) {
+[[maybe_unused]] __global__ void gate_kernel(const volatile unsigned long long* released, unsigned long long generation,
+                                             unsigned long long timeout_ns, volatile unsigned long long* timeouts) {
     const std::uint64_t start = mock::read_globaltimer_ns();
     while (*released < generation) {
         if (mock::read_globaltimer_ns() - start >= timeout_ns) {
@@ -63,7 +62,8 @@ public:
     /// (e.g. no device), or InvalidArgument (parameter "timeout") for a timeout <= 0.
     explicit CudaGate(std::chrono::nanoseconds timeout = std::chrono::seconds(10)) : timeout_(timeout) {
         if (timeout.count() <= 0)
-            throw InvalidArgument("CudaGate", "timeout", "must be > 0 ns, got " + std::to_string(timeout.count()) + " ns");
+            throw InvalidArgument("CudaGate", "timeout",
+                                  "must be > 0 ns, got " + std::to_string(timeout.count()) + " ns");
         void* host = nullptr;
         check("cudaHostAlloc", cudaHostAlloc(&host, 2 * sizeof(unsigned long long), cudaHostAllocMapped));
         host_ = static_cast<unsigned long long*>(host);

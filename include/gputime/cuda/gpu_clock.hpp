@@ -28,9 +28,7 @@ public:
     /// cudaEventDestroy.
     int event_destroy(event_type event) { return static_cast<int>(cudaEventDestroy(event)); }
     /// cudaEventRecord.
-    int event_record(event_type event, stream_type stream) {
-        return static_cast<int>(cudaEventRecord(event, stream));
-    }
+    int event_record(event_type event, stream_type stream) { return static_cast<int>(cudaEventRecord(event, stream)); }
     /// cudaEventQuery: 0 when complete, 600 (cudaErrorNotReady) before.
     int event_query(event_type event) { return static_cast<int>(cudaEventQuery(event)); }
     /// cudaEventSynchronize.
@@ -110,7 +108,9 @@ public:
     }
     /// The stream's device as the driver tells it: cuStreamGetCtx, then that context's device,
     /// reached through cudaGetDriverEntryPoint (nothing links libcuda).
-    int stream_device_via_driver(stream_type stream, int* device) { return detail::driver_stream_device(stream, device); }
+    int stream_device_via_driver(stream_type stream, int* device) {
+        return detail::driver_stream_device(stream, device);
+    }
     /// cudaStreamIsCapturing; *capture_status is a cudaStreamCaptureStatus.
     int stream_is_capturing(stream_type stream, int* capture_status) {
         cudaStreamCaptureStatus value = cudaStreamCaptureStatusNone;
@@ -155,7 +155,9 @@ public:
 #endif
     }
     /// cudaGraphLaunch.
-    int graph_launch(graph_exec_type exec, stream_type stream) { return static_cast<int>(cudaGraphLaunch(exec, stream)); }
+    int graph_launch(graph_exec_type exec, stream_type stream) {
+        return static_cast<int>(cudaGraphLaunch(exec, stream));
+    }
     /// cudaGraphExecDestroy.
     int graph_exec_destroy(graph_exec_type exec) { return static_cast<int>(cudaGraphExecDestroy(exec)); }
     /// cudaGraphDestroy.

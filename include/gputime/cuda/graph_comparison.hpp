@@ -17,9 +17,9 @@ namespace gputime {
 
 /// Eager calls and CUDA graph replays of the same work, measured alike (compare_eager_and_graph).
 struct GraphComparison {
-    std::string name;  ///< The runners' name (RunResult::name of eager).
-    RunResult eager;  ///< the callable called as it is, one call per measured call
-    RunResult graph;  ///< one replay of its captured graph per measured call
+    std::string name;       ///< The runners' name (RunResult::name of eager).
+    RunResult eager;        ///< the callable called as it is, one call per measured call
+    RunResult graph;        ///< one replay of its captured graph per measured call
     Duration capture{0.0};  ///< host time of the capture and the instantiation (once)
 
     /// Per call, what the graph saves at the median: eager p50 - graph p50 (the launch overhead

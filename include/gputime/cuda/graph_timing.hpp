@@ -31,10 +31,10 @@
 // sim::Runtime have them, and tests/test_graph_timing.cpp checks every number on the simulator.
 #pragma once
 
-#include <gputime/cuda/event_clock.hpp>
 #include <gputime/core/cuda_status.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/event_clock.hpp>
 #include <gputime/cuda/graph_comparison.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/measure/warmup_runner.hpp>
@@ -130,10 +130,10 @@ public:
 
     /// Host time the capture and the instantiation took (once, before any replay).
     std::chrono::nanoseconds capture_time() const noexcept { return capture_time_; }
-    stream_type stream() const noexcept { return stream_; }    ///< The stream it was captured from.
-    graph_type graph() const noexcept { return graph_; }       ///< The captured graph (cudaGraph_t).
-    graph_exec_type exec() const noexcept { return exec_; }    ///< Its executable graph (cudaGraphExec_t).
-    Runtime& runtime() const noexcept { return *runtime_; }    ///< The runtime policy it calls.
+    stream_type stream() const noexcept { return stream_; }  ///< The stream it was captured from.
+    graph_type graph() const noexcept { return graph_; }     ///< The captured graph (cudaGraph_t).
+    graph_exec_type exec() const noexcept { return exec_; }  ///< Its executable graph (cudaGraphExec_t).
+    Runtime& runtime() const noexcept { return *runtime_; }  ///< The runtime policy it calls.
 
 private:
     static Runtime& stateless_instance() {

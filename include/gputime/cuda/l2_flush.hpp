@@ -76,10 +76,10 @@ struct has_l2_flush_members<
 template <class R, class = void>
 struct has_l2_sweep_async : std::false_type {};
 template <class R>
-struct has_l2_sweep_async<R, std::enable_if_t<std::is_convertible<
-                                 decltype(std::declval<R&>().l2_sweep_async(std::declval<const void*>(), std::size_t{},
-                                                                            std::declval<typename R::stream_type>())),
-                                 int>::value>> : std::true_type {};
+struct has_l2_sweep_async<R, std::enable_if_t<std::is_convertible<decltype(std::declval<R&>().l2_sweep_async(
+                                                                      std::declval<const void*>(), std::size_t{},
+                                                                      std::declval<typename R::stream_type>())),
+                                                                  int>::value>> : std::true_type {};
 
 }  // namespace detail
 
@@ -115,7 +115,8 @@ public:
         if (s.bytes > 0) {
             detail::DeviceScope<Runtime> scope(*s.runtime, s.device);
             if (scope.status() != cuda_status::success) throw s.error(scope.call(), scope.status());
-            const int swept = s.sweep ? s.sweep(s.buffer, s.bytes, s.stream) : s.runtime->memset_async(s.buffer, 0, s.bytes, s.stream);
+            const int swept = s.sweep ? s.sweep(s.buffer, s.bytes, s.stream)
+                                      : s.runtime->memset_async(s.buffer, 0, s.bytes, s.stream);
             if (swept != cuda_status::success) throw s.error(s.sweep ? "L2 read sweep" : "cudaMemsetAsync", swept);
             const int synced = s.runtime->stream_synchronize(s.stream);
             if (synced != cuda_status::success) throw s.error("cudaStreamSynchronize", synced);
@@ -157,7 +158,8 @@ private:
     }
 
     struct State {
-        State(Runtime& r, stream_type s, int d, Sweep given) : runtime(&r), stream(s), device(d), sweep(std::move(given)) {
+        State(Runtime& r, stream_type s, int d, Sweep given)
+            : runtime(&r), stream(s), device(d), sweep(std::move(given)) {
             // Checked here, not in the class: class template argument deduction may instantiate
             // L2Flush<CudaEventClock<...>> while it picks the clock's deduction guide.
             static_assert(detail::has_l2_flush_members<Runtime>::value,

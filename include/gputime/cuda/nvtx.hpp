@@ -71,7 +71,7 @@ public:
 /// LayerProfiler range policy: one NVTX range per scope, named like the scope. Enabled only
 /// when NVTX is available, so a profiler using it costs nothing extra without NVTX.
 struct NvtxRanges {
-    static constexpr bool enabled = nvtx::available;  ///< False without NVTX: the profiler skips the calls.
+    static constexpr bool enabled = nvtx::available;            ///< False without NVTX: the profiler skips the calls.
     void push(const char* name) noexcept { nvtx::push(name); }  ///< Opens the scope's range.
     void pop() noexcept { nvtx::pop(); }                        ///< Closes it.
 };

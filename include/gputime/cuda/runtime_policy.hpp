@@ -41,18 +41,21 @@ template <class R>
 struct has_runtime_types<R, std::void_t<typename R::stream_type, typename R::event_type>> : std::true_type {};
 
 // One trait per member: `expr` must compile and convert to `Result`.
-#define GPUTIME_DETAIL_RUNTIME_MEMBER(trait, Result, expr)                                                \
-    template <class R, class = void>                                                                      \
-    struct trait : std::false_type {};                                                                    \
-    template <class R>                                                                                    \
+#define GPUTIME_DETAIL_RUNTIME_MEMBER(trait, Result, expr) \
+    template <class R, class = void>                       \
+    struct trait : std::false_type {};                     \
+    template <class R>                                     \
     struct trait<R, std::enable_if_t<std::is_convertible<decltype(expr), Result>::value>> : std::true_type {};
 
-GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_create, int, std::declval<R&>().event_create(std::declval<typename R::event_type*>()))
-GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_destroy, int, std::declval<R&>().event_destroy(std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_create, int,
+                              std::declval<R&>().event_create(std::declval<typename R::event_type*>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_destroy, int,
+                              std::declval<R&>().event_destroy(std::declval<typename R::event_type>()))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_record, int,
                               std::declval<R&>().event_record(std::declval<typename R::event_type>(),
                                                               std::declval<typename R::stream_type>()))
-GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_query, int, std::declval<R&>().event_query(std::declval<typename R::event_type>()))
+GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_query, int,
+                              std::declval<R&>().event_query(std::declval<typename R::event_type>()))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_synchronize, int,
                               std::declval<R&>().event_synchronize(std::declval<typename R::event_type>()))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_elapsed_ms, int,
@@ -73,8 +76,7 @@ GPUTIME_DETAIL_RUNTIME_MEMBER(has_sleep_for, void, std::declval<R&>().sleep_for(
 
 // ---- optional members: devices, capture, graphs (detected; see the list at the top) ----
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_event_create_with_flags, int,
-                              std::declval<R&>().event_create_with_flags(std::declval<typename R::event_type*>(),
-                                                                         0u))
+                              std::declval<R&>().event_create_with_flags(std::declval<typename R::event_type*>(), 0u))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_get_device, int, std::declval<R&>().get_device(std::declval<int*>()))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_set_device, int, std::declval<R&>().set_device(0))
 GPUTIME_DETAIL_RUNTIME_MEMBER(has_stream_get_device, int,
@@ -117,7 +119,7 @@ GPUTIME_DETAIL_RUNTIME_MEMBER(has_graph_destroy, int,
 /// The clock binds to its stream's device when the policy can tell it and switch to it.
 template <class R>
 inline constexpr bool has_device_binding_v =
-    has_get_device<R>::value && has_set_device<R>::value && has_stream_get_device<R>::value;
+    has_get_device<R>::value&& has_set_device<R>::value&& has_stream_get_device<R>::value;
 
 /// Fails compilation naming the missing member, instead of a page of template errors.
 template <class R>
@@ -141,8 +143,7 @@ constexpr bool check_runtime_policy() {
         static_assert(has_device_count<R>::value, "gputime runtime policy: needs `int device_count(int*)`");
         static_assert(has_error_name<R>::value, "gputime runtime policy: needs `const char* error_name(int)`");
         static_assert(has_error_string<R>::value, "gputime runtime policy: needs `const char* error_string(int)`");
-        static_assert(has_host_now_ns<R>::value,
-                      "gputime runtime policy: needs `std::chrono::nanoseconds host_now()`");
+        static_assert(has_host_now_ns<R>::value, "gputime runtime policy: needs `std::chrono::nanoseconds host_now()`");
         static_assert(has_yield<R>::value, "gputime runtime policy: needs `void yield()`");
         static_assert(has_sleep_for<R>::value,
                       "gputime runtime policy: needs `void sleep_for(std::chrono::nanoseconds)`");
@@ -161,8 +162,9 @@ constexpr bool check_graph_policy() {
                       "gputime runtime policy: graph timing needs `int stream_begin_capture(stream_type, int)`");
         static_assert(has_stream_end_capture<R>::value,
                       "gputime runtime policy: graph timing needs `int stream_end_capture(stream_type, graph_type*)`");
-        static_assert(has_graph_instantiate<R>::value,
-                      "gputime runtime policy: graph timing needs `int graph_instantiate(graph_exec_type*, graph_type)`");
+        static_assert(
+            has_graph_instantiate<R>::value,
+            "gputime runtime policy: graph timing needs `int graph_instantiate(graph_exec_type*, graph_type)`");
         static_assert(has_graph_launch<R>::value,
                       "gputime runtime policy: graph timing needs `int graph_launch(graph_exec_type, stream_type)`");
         static_assert(has_graph_exec_destroy<R>::value,

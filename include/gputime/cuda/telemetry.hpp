@@ -45,10 +45,10 @@
 // gputime/report/telemetry_text.hpp, its JSON in gputime/report/json.hpp.
 #pragma once
 
-#include <gputime/cuda/detail/nvml_loader.hpp>
-#include <gputime/cuda/telemetry_summary.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/cuda/detail/nvml_loader.hpp>
+#include <gputime/cuda/telemetry_summary.hpp>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -118,18 +118,18 @@ inline std::string describe(std::uint64_t reasons) {
 /// One reading of the device's counters. A metric the device or driver does not report is
 /// absent.
 struct TelemetrySample {
-    std::chrono::nanoseconds time{0};  ///< when it was taken, on the source's clock
-    std::optional<double> sm_clock_mhz;      ///< SM (graphics) clock [MHz]
-    std::optional<double> memory_clock_mhz;  ///< memory clock [MHz]
-    std::optional<double> temperature_c;     ///< GPU temperature [degrees C]
-    std::optional<double> power_w;           ///< board power draw [W]
+    std::chrono::nanoseconds time{0};                  ///< when it was taken, on the source's clock
+    std::optional<double> sm_clock_mhz;                ///< SM (graphics) clock [MHz]
+    std::optional<double> memory_clock_mhz;            ///< memory clock [MHz]
+    std::optional<double> temperature_c;               ///< GPU temperature [degrees C]
+    std::optional<double> power_w;                     ///< board power draw [W]
     std::optional<std::uint64_t> clock_event_reasons;  ///< clock_event:: bits
 };
 
 /// What a source knows about its device, read once.
 struct TelemetryDevice {
-    std::string source;  ///< "NVML (driver 550.54.15)", "simulator"
-    std::string name;    ///< "NVIDIA H100 80GB HBM3"
+    std::string source;                      ///< "NVML (driver 550.54.15)", "simulator"
+    std::string name;                        ///< "NVIDIA H100 80GB HBM3"
     std::optional<double> max_sm_clock_mhz;  ///< the expected clock of the 75% rule
     /// True/false when the source knows whether the SM clock is locked; absent when it can only
     /// be inferred from the samples (the applications-clocks reason: see summarize_telemetry).
@@ -149,11 +149,12 @@ template <class S, class = void>
 struct is_telemetry_source : std::false_type {};
 template <class S>
 struct is_telemetry_source<
-    S, std::enable_if_t<std::is_convertible<decltype(std::declval<const S&>().available()), bool>::value &&
-                        std::is_convertible<decltype(std::declval<const S&>().why_unavailable()), std::string>::value &&
-                        std::is_convertible<decltype(std::declval<const S&>().device()), TelemetryDevice>::value &&
-                        std::is_convertible<decltype(std::declval<S&>().sample()),
-                                            std::optional<TelemetrySample>>::value>> : std::true_type {};
+    S,
+    std::enable_if_t<std::is_convertible<decltype(std::declval<const S&>().available()), bool>::value &&
+                     std::is_convertible<decltype(std::declval<const S&>().why_unavailable()), std::string>::value &&
+                     std::is_convertible<decltype(std::declval<const S&>().device()), TelemetryDevice>::value &&
+                     std::is_convertible<decltype(std::declval<S&>().sample()), std::optional<TelemetrySample>>::value>>
+    : std::true_type {};
 }  // namespace detail
 
 /// Samples a telemetry source between calls: `runner.between_calls(sampler)`. Copies share the
@@ -332,8 +333,8 @@ inline RunResult discard_throttled(const RunResult& run, const TelemetrySummary&
     RunResult out = run;
     out.latency = filtered(run.latency);
     out.enqueue = filtered(run.enqueue);
-    out.name += (out.name.empty() ? "" : " ") + std::string("[") + std::to_string(dropped.size()) +
-                " throttled call" + (dropped.size() == 1 ? "" : "s") + " discarded]";
+    out.name += (out.name.empty() ? "" : " ") + std::string("[") + std::to_string(dropped.size()) + " throttled call" +
+                (dropped.size() == 1 ? "" : "s") + " discarded]";
     return out;
 }
 
@@ -355,9 +356,9 @@ namespace detail {
 template <class R, class = void>
 struct has_device_pci_bus_id : std::false_type {};
 template <class R>
-struct has_device_pci_bus_id<R, std::enable_if_t<std::is_convertible<decltype(std::declval<R&>().device_pci_bus_id(
-                                                                          std::declval<char*>(), 0, 0)),
-                                                                      int>::value>> : std::true_type {};
+struct has_device_pci_bus_id<
+    R, std::enable_if_t<std::is_convertible<decltype(std::declval<R&>().device_pci_bus_id(std::declval<char*>(), 0, 0)),
+                                            int>::value>> : std::true_type {};
 }  // namespace detail
 
 /// `options` naming the GPU that `clock` times (its device's PCI bus id, from the runtime
@@ -415,8 +416,8 @@ public:
     std::optional<TelemetrySample> sample() {
         if (!available()) return std::nullopt;
         TelemetrySample s;
-        s.time = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::steady_clock::now().time_since_epoch());
+        s.time =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
         unsigned int value = 0;
         if (api_.clock_info(handle_, detail::nvml::clock_sm, &value) == detail::nvml::success) s.sm_clock_mhz = value;
         if (api_.clock_info(handle_, detail::nvml::clock_mem, &value) == detail::nvml::success)

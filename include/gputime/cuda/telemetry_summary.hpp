@@ -18,11 +18,11 @@ namespace gputime {
 
 /// Telemetry of one run, over its measured (steady) calls.
 struct TelemetrySummary {
-    std::string source;       ///< TelemetryDevice::source
-    std::string device_name;  ///< TelemetryDevice::name
-    std::string unavailable;  ///< why there is no telemetry ("NVML not available: ..."); empty when there is
-    std::size_t calls = 0;    ///< measured calls (latency.samples())
-    std::size_t sampled = 0;  ///< of them, calls with a sample
+    std::string source;         ///< TelemetryDevice::source
+    std::string device_name;    ///< TelemetryDevice::name
+    std::string unavailable;    ///< why there is no telemetry ("NVML not available: ..."); empty when there is
+    std::size_t calls = 0;      ///< measured calls (latency.samples())
+    std::size_t sampled = 0;    ///< of them, calls with a sample
     std::size_t throttled = 0;  ///< of them, calls whose sample is throttled (ThrottleRule, classify())
     std::size_t thermal = 0;    ///< throttled with a thermal reason (a call may count as thermal and power)
     std::size_t power = 0;      ///< throttled with a power reason
@@ -32,14 +32,17 @@ struct TelemetrySummary {
     std::optional<double> sm_clock_min_mhz;    ///< lowest SM clock sampled [MHz]
     std::optional<double> sm_clock_mean_mhz;   ///< mean SM clock over the samples [MHz]
     std::optional<double> sm_clock_max_mhz;    ///< highest SM clock sampled [MHz]
-    std::optional<double> memory_clock_mhz;  ///< of the last sample
-    std::optional<double> temperature_max_c;  ///< hottest sample [degrees C]
-    std::optional<double> power_max_w;        ///< highest power sample [W]
-    std::optional<bool> clocks_locked;        ///< SM clock locked (source, or the applications-clocks reason); absent: unknown
+    std::optional<double> memory_clock_mhz;    ///< of the last sample
+    std::optional<double> temperature_max_c;   ///< hottest sample [degrees C]
+    std::optional<double> power_max_w;         ///< highest power sample [W]
+    std::optional<bool>
+        clocks_locked;  ///< SM clock locked (source, or the applications-clocks reason); absent: unknown
     std::vector<std::size_t> throttled_calls;  ///< their call indices, ascending
 
     /// throttled / sampled; 0 without samples.
-    double throttled_fraction() const { return sampled > 0 ? static_cast<double>(throttled) / static_cast<double>(sampled) : 0.0; }
+    double throttled_fraction() const {
+        return sampled > 0 ? static_cast<double>(throttled) / static_cast<double>(sampled) : 0.0;
+    }
 };
 
 }  // namespace gputime

@@ -18,7 +18,8 @@ namespace gputime {
 /// first, each twice the last up to `max_sleep`, never past the timeout. The defaults notice the
 /// end of a steady kernel within one query and keep a core busy for about `spin` per wait.
 struct WaitBackoff {
-    std::chrono::nanoseconds spin = std::chrono::microseconds(50);         ///< Polling before a predicted end (else with yield() first); >= 0.
+    std::chrono::nanoseconds spin =
+        std::chrono::microseconds(50);  ///< Polling before a predicted end (else with yield() first); >= 0.
     std::chrono::nanoseconds first_sleep = std::chrono::microseconds(10);  ///< The first sleep; > 0.
     std::chrono::nanoseconds max_sleep = std::chrono::microseconds(200);   ///< The longest sleep; >= first_sleep.
 };
@@ -28,7 +29,8 @@ namespace detail {
 // ("backoff.first_sleep"), max_sleep < first_sleep ("backoff.max_sleep").
 inline void check_wait_backoff(const char* where, const WaitBackoff& backoff) {
     if (backoff.spin < std::chrono::nanoseconds{0})
-        throw InvalidArgument(where, "backoff.spin", "must be >= 0 ns, got " + std::to_string(backoff.spin.count()) + " ns");
+        throw InvalidArgument(where, "backoff.spin",
+                              "must be >= 0 ns, got " + std::to_string(backoff.spin.count()) + " ns");
     if (backoff.first_sleep <= std::chrono::nanoseconds{0})
         throw InvalidArgument(where, "backoff.first_sleep",
                               "must be > 0 ns, got " + std::to_string(backoff.first_sleep.count()) + " ns");

@@ -16,7 +16,8 @@
 
 #if defined(__has_include)
 #if !__has_include(<benchmark/benchmark.h>)
-#error "gputime/integrations/gbench.hpp needs Google Benchmark: <benchmark/benchmark.h> was not found (Debian: apt-get install libbenchmark-dev; CMake: find_package(benchmark) and link benchmark::benchmark)"
+#error \
+    "gputime/integrations/gbench.hpp needs Google Benchmark: <benchmark/benchmark.h> was not found (Debian: apt-get install libbenchmark-dev; CMake: find_package(benchmark) and link benchmark::benchmark)"
 #endif
 #endif
 

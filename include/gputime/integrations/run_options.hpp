@@ -78,10 +78,10 @@ public:
     double target_percent = 0.0;   ///< --target PERCENT: measure until p50 is known to +-PERCENT; 0: off
     std::chrono::nanoseconds min_time = std::chrono::milliseconds(500);  ///< --min-time (with --target)
     std::chrono::nanoseconds max_time = std::chrono::seconds(15);        ///< --max-time (with --target)
-    std::size_t min_samples = 10;        ///< --min-samples N (with --target)
-    std::size_t max_samples = 10000000;  ///< --max-samples N (with --target)
-    int device = 0;                      ///< --device N: the CUDA device
-    bool quick = false;                  ///< --quick: the program's short settings (CI smoke tests)
+    std::size_t min_samples = 10;                                        ///< --min-samples N (with --target)
+    std::size_t max_samples = 10000000;                                  ///< --max-samples N (with --target)
+    int device = 0;                                                      ///< --device N: the CUDA device
+    bool quick = false;  ///< --quick: the program's short settings (CI smoke tests)
     // --- output files (empty: not written) -----------------------------------------------------
     std::string json;      ///< --json FILE
     std::string html;      ///< --html FILE
@@ -162,9 +162,9 @@ private:
 /// What --help says about a program: its name and purpose, its defaults of the standard
 /// settings (and with --quick), and its own options.
 struct RunOptions::Program {
-    std::string name;     ///< "demo"
-    std::string summary;  ///< what it measures, one or two lines
-    RunOptions defaults;  ///< the program's defaults of the standard settings
+    std::string name;                    ///< "demo"
+    std::string summary;                 ///< what it measures, one or two lines
+    RunOptions defaults;                 ///< the program's defaults of the standard settings
     std::optional<RunOptions> quick;     ///< the settings --quick selects; none: --quick is not offered
     std::vector<ProgramOption> options;  ///< its own options
     std::string quick_text;              ///< what --quick does, for --help ("3 warm-up + 30 calls")
@@ -193,8 +193,8 @@ inline std::size_t whole_number(const std::string& parameter, const std::string&
     const char* end = text.data() + text.size();
     const std::from_chars_result r = std::from_chars(text.data(), end, n);
     if (text.empty() || r.ec != std::errc{} || r.ptr != end || n < low || n > high)
-        fail(parameter, "needs a whole number" + (low > 0 ? " >= " + std::to_string(low) : std::string()) +
-                            ", got " + quoted(text));
+        fail(parameter, "needs a whole number" + (low > 0 ? " >= " + std::to_string(low) : std::string()) + ", got " +
+                            quoted(text));
     return n;
 }
 
@@ -205,7 +205,8 @@ inline double decimal(const std::string& parameter, const std::string& text, con
     const char* begin = text.data();
     const char* end = text.data() + text.size();
     const std::from_chars_result r = std::from_chars(begin, end, x);
-    if (text.empty() || r.ec != std::errc{} || !std::isfinite(x)) fail(parameter, "needs " + expected + ", got " + quoted(text));
+    if (text.empty() || r.ec != std::errc{} || !std::isfinite(x))
+        fail(parameter, "needs " + expected + ", got " + quoted(text));
     const std::string rest(r.ptr, end);
     if (suffix != nullptr) *suffix = rest;
     else if (!rest.empty()) fail(parameter, "needs " + expected + ", got " + quoted(text));
@@ -223,8 +224,8 @@ inline std::chrono::nanoseconds seconds(const std::string& parameter, const std:
     else if (!suffix.empty() && suffix != "s") fail(parameter, "needs " + expected + ", got " + quoted(text));
     const double ns = x * scale;
     if (ns < 0.0 || (!allow_zero && ns == 0.0) || ns > 1e18)
-        fail(parameter, "needs a time " + std::string(allow_zero ? ">= 0" : "> 0") + " (and below 30 years), got " +
-                            quoted(text));
+        fail(parameter,
+             "needs a time " + std::string(allow_zero ? ">= 0" : "> 0") + " (and below 30 years), got " + quoted(text));
     return std::chrono::nanoseconds(static_cast<long long>(std::llround(ns)));
 }
 
@@ -255,10 +256,10 @@ inline std::string file_name(const std::string& parameter, const std::string& va
 
 // One standard option: its names, its variable, its help and how it sets RunOptions.
 struct Standard {
-    const char* name;          // "--iterations"
-    const char* alias;         // "--timeout" (nvbench), or nullptr
-    const char* variable;      // "GPUTIME_ITERATIONS"
-    const char* value_name;    // "N", or nullptr for a flag
+    const char* name;        // "--iterations"
+    const char* alias;       // "--timeout" (nvbench), or nullptr
+    const char* variable;    // "GPUTIME_ITERATIONS"
+    const char* value_name;  // "N", or nullptr for a flag
     const char* help;
     std::string (*show_default)(const RunOptions&);
     void (*set)(RunOptions&, const std::string& parameter, const std::string& value);
@@ -279,8 +280,7 @@ inline const std::vector<Standard>& standard_options() {
         {"--iterations", nullptr, "GPUTIME_ITERATIONS", "N", "measured calls (without --target)",
          [](const RunOptions& o) { return std::to_string(o.iterations); },
          [](RunOptions& o, const std::string& p, const std::string& v) { o.iterations = whole_number(p, v, 1); }},
-        {"--target", nullptr, "GPUTIME_TARGET", "PERCENT",
-         "measure until the median is known to +-PERCENT (95%)",
+        {"--target", nullptr, "GPUTIME_TARGET", "PERCENT", "measure until the median is known to +-PERCENT (95%)",
          [](const RunOptions& o) {
              return o.target_percent > 0.0 ? decimal_text(o.target_percent) + "%" : std::string("off (a fixed count)");
          },
@@ -320,7 +320,8 @@ inline const std::vector<Standard>& standard_options() {
 
 inline bool truthy(const std::string& parameter, const std::string& value) {
     if (value == "1" || value == "ON" || value == "on" || value == "true" || value == "yes") return true;
-    if (value == "0" || value == "OFF" || value == "off" || value == "false" || value == "no" || value.empty()) return false;
+    if (value == "0" || value == "OFF" || value == "off" || value == "false" || value == "no" || value.empty())
+        return false;
     fail(parameter, "needs 1 or 0 (on/off, true/false, yes/no), got " + quoted(value));
 }
 
@@ -391,7 +392,8 @@ inline std::vector<std::string> RunOptions::environment_names() {
     return names;
 }
 
-inline RunOptions RunOptions::parse(const std::vector<std::string>& args, const Environment& env, const Program& program) {
+inline RunOptions RunOptions::parse(const std::vector<std::string>& args, const Environment& env,
+                                    const Program& program) {
     namespace d = detail::run_options;
     // --help first: it wins over anything else on the line, bad values included.
     for (const std::string& a : args) {
@@ -407,8 +409,8 @@ inline RunOptions RunOptions::parse(const std::vector<std::string>& args, const 
     if (const auto it = env.find("GPUTIME_QUICK"); it != env.end()) quick = d::truthy("GPUTIME_QUICK", it->second);
     for (const std::string& a : args)
         if (a == "--quick") quick = true;
-    if (quick && !program.quick) d::fail(env.count("GPUTIME_QUICK") != 0 ? "GPUTIME_QUICK" : "--quick",
-                                         "is not offered by " + program.name);
+    if (quick && !program.quick)
+        d::fail(env.count("GPUTIME_QUICK") != 0 ? "GPUTIME_QUICK" : "--quick", "is not offered by " + program.name);
     RunOptions o = quick ? *program.quick : program.defaults;
     o.quick = quick;
     o.help_requested = false;
@@ -451,7 +453,8 @@ inline RunOptions RunOptions::parse(const std::vector<std::string>& args, const 
         } else {
             std::string value = take_value(own->value_name);
             if (value.empty()) d::fail(name, "needs a value (" + own->value_name + "), got ''");
-            if (own->kind == ProgramOption::Kind::whole_number) value = std::to_string(d::whole_number(name, value, own->minimum));
+            if (own->kind == ProgramOption::Kind::whole_number)
+                value = std::to_string(d::whole_number(name, value, own->minimum));
             o.program_values_[name] = std::move(value);
         }
     }
@@ -466,8 +469,10 @@ inline RunOptions RunOptions::parse(const std::vector<std::string>& args, const 
 
 inline void RunOptions::check_outputs(const Program& program) const {
     namespace d = detail::run_options;
-    const std::pair<const char*, const std::string*> files[] = {
-        {"--json", &json}, {"--html", &html}, {"--markdown", &markdown}, {"--csv", &csv}};
+    const std::pair<const char*, const std::string*> files[] = {{"--json", &json},
+                                                                {"--html", &html},
+                                                                {"--markdown", &markdown},
+                                                                {"--csv", &csv}};
     for (const auto& [name, path] : files) {
         if (path->empty()) continue;
         const std::string problem = d::file_problem(*path);
@@ -538,10 +543,11 @@ inline std::string RunOptions::help(const Program& program) {
     }
     out += "\n";
     line("-h, --help", "this text");
-    out += "\n--name VALUE or --name=VALUE; SECONDS as 2, 0.5, 0.5s or 500ms. The command\n"
-           "line wins over GPUTIME_* variables, which win over the defaults. An unknown\n"
-           "option, a bad value or an output file that cannot be written exits with\n"
-           "status 2 before anything is measured.\n";
+    out +=
+        "\n--name VALUE or --name=VALUE; SECONDS as 2, 0.5, 0.5s or 500ms. The command\n"
+        "line wins over GPUTIME_* variables, which win over the defaults. An unknown\n"
+        "option, a bad value or an output file that cannot be written exits with\n"
+        "status 2 before anything is measured.\n";
     return out;
 }
 
@@ -552,7 +558,8 @@ inline RunOptions RunOptions::from_args(int argc, char** argv, const Program& pr
     for (const std::string& name : environment_names())
         if (const char* value = std::getenv(name.c_str())) env[name] = value;
     Program named = program;
-    if (named.name.empty()) named.name = argc > 0 && argv[0] != nullptr ? std::filesystem::path(argv[0]).filename().string() : "program";
+    if (named.name.empty())
+        named.name = argc > 0 && argv[0] != nullptr ? std::filesystem::path(argv[0]).filename().string() : "program";
     try {
         RunOptions o = parse(args, env, named);
         if (o.help_requested) {

@@ -31,8 +31,8 @@
 
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
-#include <gputime/report/text.hpp>
 #include <gputime/measure/run_result.hpp>
+#include <gputime/report/text.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <cmath>
@@ -140,15 +140,14 @@ template <class Measured>
 Verdict first_call_overhead_above(const Stats& s, const Measured& measured, Duration bound) {
     require_duration("first_call_overhead_above", "bound", bound);
     const std::string head = "first-call overhead above " + format_duration(bound) + ": ";
-    if (!s.has_first_call())
-        return verdict(false, head + "FAILED: no first call recorded", measured);
+    if (!s.has_first_call()) return verdict(false, head + "FAILED: no first call recorded", measured);
     if (s.count() == 0) return verdict(false, head + no_samples(s), measured);
     const Duration overhead = s.first_call_overhead();
     const bool passed = overhead > bound;
     return verdict(passed,
                    head + (passed ? "passed: " : "FAILED: ") + "overhead is " + format_duration(overhead) +
-                       " (first call " + format_duration(s.first_call()) + ", steady p50 " +
-                       format_duration(s.p50()) + ")",
+                       " (first call " + format_duration(s.first_call()) + ", steady p50 " + format_duration(s.p50()) +
+                       ")",
                    measured);
 }
 
@@ -217,11 +216,11 @@ inline Verdict first_call_overhead_above(const RunResult& r, Duration bound) {
 #endif
 
 // Evaluates the verdict once, attaches its message, then asserts it passed.
-#define GPUTIME_DETAIL_ASSERT_VERDICT(assertion, ...)                          \
-    do {                                                                       \
-        const ::gputime::testing::Verdict gputime_verdict_ = (__VA_ARGS__);    \
-        GPUTIME_TESTING_INFO(gputime_verdict_.message);                        \
-        assertion(gputime_verdict_.passed);                                    \
+#define GPUTIME_DETAIL_ASSERT_VERDICT(assertion, ...)                       \
+    do {                                                                    \
+        const ::gputime::testing::Verdict gputime_verdict_ = (__VA_ARGS__); \
+        GPUTIME_TESTING_INFO(gputime_verdict_.message);                     \
+        assertion(gputime_verdict_.passed);                                 \
     } while (false)
 
 /// Any Verdict: GPUTIME_CHECK_VERDICT(gputime::testing::percentile_below(stats, 90, 1ms)).

@@ -174,8 +174,8 @@ public:
     }
     /// Uniform in [0, bound), unbiased (rejection), bound >= 1.
     std::uint64_t below(std::uint64_t bound) noexcept {
-        const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                    std::numeric_limits<std::uint64_t>::max() % bound;
+        const std::uint64_t limit =
+            std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
         std::uint64_t r = next();
         while (r >= limit) r = next();
         return r % bound;
@@ -208,10 +208,12 @@ inline std::string describe_compare_value(double value) {
 
 inline void check_compare_statistics(const char* where, double confidence, double min_effect) {
     if (!(confidence > 0.0 && confidence < 1.0))
-        throw InvalidArgument(where, "confidence", "must be in (0, 1), e.g. 0.95, got " + describe_compare_value(confidence));
+        throw InvalidArgument(where, "confidence",
+                              "must be in (0, 1), e.g. 0.95, got " + describe_compare_value(confidence));
     if (!(min_effect >= 0.0 && min_effect < 1.0))
-        throw InvalidArgument(where, "min_effect",
-                              "must be a fraction in [0, 1), e.g. 0.02 for 2%, got " + describe_compare_value(min_effect));
+        throw InvalidArgument(
+            where, "min_effect",
+            "must be a fraction in [0, 1), e.g. 0.02 for 2%, got " + describe_compare_value(min_effect));
 }
 
 inline void check_names(const char* where, const std::vector<std::string>& names, std::size_t variants) {
@@ -311,7 +313,7 @@ inline Contrast paired_contrast_of(const std::vector<Duration>& baseline, const 
 // Looks at samples, 2 samples, 4 samples, ... blocks and a last one at max_samples.
 inline std::size_t planned_looks(std::size_t samples, std::size_t max_samples) noexcept {
     std::size_t looks = 1;
-    for (std::size_t n = samples; n < max_samples; n = n > max_samples / 2 ? max_samples : 2 * n) ++looks;
+    for (std::size_t n = samples; n<max_samples; n = n> max_samples / 2 ? max_samples : 2 * n) ++looks;
     return looks;
 }
 
@@ -353,9 +355,9 @@ inline Contrast compare_stats(const Stats& baseline, const Stats& candidate, con
 inline Comparison compare_measured(const std::vector<Stats>& measured, const CompareOptions& options = {}) {
     const char* where = "compare_measured";
     if (measured.size() < 2)
-        throw InvalidArgument(where, "measured",
-                              "must hold at least 2 Stats (a baseline and a candidate), got " +
-                                  std::to_string(measured.size()));
+        throw InvalidArgument(
+            where, "measured",
+            "must hold at least 2 Stats (a baseline and a candidate), got " + std::to_string(measured.size()));
     detail::check_compare_statistics(where, options.confidence, options.min_effect);
     detail::check_names(where, options.names, measured.size());
     for (std::size_t i = 0; i < measured.size(); ++i)
@@ -389,21 +391,23 @@ Comparison compare(Clock& clock, const std::vector<Variant>& variants, const Com
     static_assert(detail::check_clock<Clock, Stats>());
     const char* where = "compare";
     if (variants.size() < 2)
-        throw InvalidArgument(where, "variants",
-                              "must hold at least 2 callables (a baseline and a candidate), got " +
-                                  std::to_string(variants.size()));
+        throw InvalidArgument(
+            where, "variants",
+            "must hold at least 2 callables (a baseline and a candidate), got " + std::to_string(variants.size()));
     for (std::size_t i = 0; i < variants.size(); ++i)
-        if (!variants[i]) throw InvalidArgument(where, "variants", "holds an empty callable at index " + std::to_string(i));
+        if (!variants[i])
+            throw InvalidArgument(where, "variants", "holds an empty callable at index " + std::to_string(i));
     if (options.samples == 0) throw InvalidArgument(where, "samples", "must be >= 1 measured call per variant");
     if (options.warmup == 0 && options.samples < 2)
         throw InvalidArgument(where, "samples",
                               "must be >= 2 when warmup is 0: the first call is kept apart, the rest are the samples");
     if (options.max_samples < options.samples)
-        throw InvalidArgument(where, "max_samples",
-                              "must be >= samples (" + std::to_string(options.samples) + "), got " +
-                                  std::to_string(options.max_samples));
+        throw InvalidArgument(
+            where, "max_samples",
+            "must be >= samples (" + std::to_string(options.samples) + "), got " + std::to_string(options.max_samples));
     if (options.max_time.count() <= 0)
-        throw InvalidArgument(where, "max_time", "must be > 0 ns, got " + std::to_string(options.max_time.count()) + " ns");
+        throw InvalidArgument(where, "max_time",
+                              "must be > 0 ns, got " + std::to_string(options.max_time.count()) + " ns");
     detail::check_compare_statistics(where, options.confidence, options.min_effect);
     detail::check_names(where, options.names, variants.size());
 
@@ -494,12 +498,12 @@ Comparison compare(Clock& clock, const std::vector<Variant>& variants, const Com
 }
 
 /// compare(clock, {a, b}, options): `b` against the baseline `a`.
-template <class Clock, class A, class B,
-          std::enable_if_t<(std::is_invocable<std::decay_t<A>&>::value ||
-                            std::is_invocable<std::decay_t<A>&, std::size_t>::value) &&
-                               (std::is_invocable<std::decay_t<B>&>::value ||
-                                std::is_invocable<std::decay_t<B>&, std::size_t>::value),
-                           int> = 0>
+template <
+    class Clock, class A, class B,
+    std::enable_if_t<
+        (std::is_invocable<std::decay_t<A>&>::value || std::is_invocable<std::decay_t<A>&, std::size_t>::value) &&
+            (std::is_invocable<std::decay_t<B>&>::value || std::is_invocable<std::decay_t<B>&, std::size_t>::value),
+        int> = 0>
 Comparison compare(Clock& clock, A&& a, B&& b, const CompareOptions& options = {}) {
     std::vector<Variant> variants;
     variants.emplace_back(std::forward<A>(a));

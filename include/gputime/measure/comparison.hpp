@@ -79,8 +79,8 @@ struct Contrast {
     /// The whole interval lies within [1 - min_effect, 1 + min_effect] (rules_out_effect): a
     /// difference of the minimum effect or more is ruled out.
     bool equivalent = false;
-    double confidence = 0.95;  ///< The confidence the interval was asked for.
-    double min_effect = 0.02;  ///< The smallest relative difference worth a verdict.
+    double confidence = 0.95;          ///< The confidence the interval was asked for.
+    double min_effect = 0.02;          ///< The smallest relative difference worth a verdict.
     std::size_t samples = 0;           ///< steady samples of the variant
     std::size_t baseline_samples = 0;  ///< steady samples of the baseline
 };

@@ -58,11 +58,11 @@ struct LayerStats {
     /// `parent` of a top-level layer.
     static constexpr std::size_t no_parent = static_cast<std::size_t>(-1);
 
-    std::string name;                 ///< As given to scope(): "conv".
-    std::string path;                 ///< Unique in its profile: "block1/conv" (see layer_path()).
-    std::size_t parent = no_parent;   ///< Index of the enclosing layer in LayerProfile::layers().
-    std::size_t depth = 0;            ///< 0 for a top-level layer.
-    Stats time;                       ///< One sample per call; the first call kept apart.
+    std::string name;                ///< As given to scope(): "conv".
+    std::string path;                ///< Unique in its profile: "block1/conv" (see layer_path()).
+    std::size_t parent = no_parent;  ///< Index of the enclosing layer in LayerProfile::layers().
+    std::size_t depth = 0;           ///< 0 for a top-level layer.
+    Stats time;                      ///< One sample per call; the first call kept apart.
 
     /// No enclosing layer.
     bool top_level() const noexcept { return parent == no_parent; }
@@ -70,9 +70,9 @@ struct LayerStats {
 
 /// One layer call in the trace, relative to the start of its iteration.
 struct TraceSpan {
-    std::size_t layer = 0;  ///< Index in LayerProfile::layers().
-    Duration offset{0.0};   ///< From the iteration's start mark to the scope's start mark.
-    Duration duration{0.0}; ///< The scope's own time, as in LayerStats::time.
+    std::size_t layer = 0;   ///< Index in LayerProfile::layers().
+    Duration offset{0.0};    ///< From the iteration's start mark to the scope's start mark.
+    Duration duration{0.0};  ///< The scope's own time, as in LayerStats::time.
 };
 
 /// One traced iteration: its spans are trace_spans()[first_span, first_span + span_count).

@@ -68,9 +68,9 @@
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
-#include <gputime/measure/detail/layer_names.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/measure/detail/layer_names.hpp>
 #include <gputime/measure/layer_profile.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -171,7 +171,8 @@ public:
         }
         /// Ends the iteration now; throws what end_iteration() throws.
         void end() {
-            if (profiler_ == nullptr) throw std::logic_error("gputime::LayerProfiler::IterationScope::end: already ended");
+            if (profiler_ == nullptr)
+                throw std::logic_error("gputime::LayerProfiler::IterationScope::end: already ended");
             LayerProfiler* p = std::exchange(profiler_, nullptr);
             if (!p->owns_iteration(serial_))
                 throw std::logic_error("gputime::LayerProfiler::IterationScope::end: its iteration was already ended");
@@ -276,11 +277,13 @@ public:
     void end_iteration() {
         rethrow_parked();
         if (state_ == State::none)
-            throw std::logic_error("gputime::LayerProfiler::end_iteration: no iteration in progress (end_iteration() "
-                                   "without begin_iteration())");
+            throw std::logic_error(
+                "gputime::LayerProfiler::end_iteration: no iteration in progress (end_iteration() "
+                "without begin_iteration())");
         if (state_ == State::implicit_iteration)
-            throw std::logic_error("gputime::LayerProfiler::end_iteration: the iteration in progress was started "
-                                   "implicitly by a scope, not by begin_iteration(); call finish()");
+            throw std::logic_error(
+                "gputime::LayerProfiler::end_iteration: the iteration in progress was started "
+                "implicitly by a scope, not by begin_iteration(); call finish()");
         require_no_open_scope("end_iteration");
         Mark end{};
         try {
@@ -423,7 +426,8 @@ private:
             try {
                 std::string what = "gputime::LayerProfiler: scope '" + path_of(records_[index].layer) + "' ";
                 if (records_[index].closed || open_.empty()) what += "was closed twice";
-                else what += "was closed while '" + path_of(records_[open_.back()].layer) + "' inside it was still open";
+                else
+                    what += "was closed while '" + path_of(records_[open_.back()].layer) + "' inside it was still open";
                 park(std::make_exception_ptr(std::logic_error(what + "; the iteration was dropped")));
             } catch (...) {
                 park(std::current_exception());
@@ -625,17 +629,17 @@ private:
     Mark iteration_start_{};
     Id first_top_layer_ = detail::LayerNames::none;
     std::size_t last_top_record_ = 0;
-    std::vector<Record> records_;             // this iteration's scopes, in opening order
-    std::vector<std::size_t> open_;           // indices into records_ of the open scopes
-    std::vector<Duration> durations_;         // scratch for complete()
-    std::vector<Duration> offsets_;           // scratch for complete()
-    std::vector<Id> previous_sequence_;       // the last iteration's layers, in opening order
+    std::vector<Record> records_;        // this iteration's scopes, in opening order
+    std::vector<std::size_t> open_;      // indices into records_ of the open scopes
+    std::vector<Duration> durations_;    // scratch for complete()
+    std::vector<Duration> offsets_;      // scratch for complete()
+    std::vector<Id> previous_sequence_;  // the last iteration's layers, in opening order
 
     std::size_t trace_capacity_ = 100;
-    Mark origin_{};                                 // a device clock's trace origin, while held
+    Mark origin_{};  // a device clock's trace origin, while held
     bool holds_origin_mark_ = false;
-    bool has_origin_ = false;                       // the trace origin is set (profile_.trace_origin_)
-    bool trace_closed_ = false;                     // the trace was full: no more traced iterations
+    bool has_origin_ = false;                           // the trace origin is set (profile_.trace_origin_)
+    bool trace_closed_ = false;                         // the trace was full: no more traced iterations
     std::chrono::nanoseconds iteration_start_host_{0};  // host time before this iteration's start mark
     bool detect_ = true;
     std::exception_ptr parked_;

@@ -25,9 +25,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <iosfwd>
-#include <type_traits>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #if defined(_WIN32)
@@ -68,7 +68,9 @@ public:
 
     /// Draws on stderr when stderr is a terminal, else nothing; host time is steady_clock.
     explicit Progress(std::string label = {})
-        : write_(&write_stderr), terminal_(detail::stderr_is_terminal()), host_now_(&detail::steady_now),
+        : write_(&write_stderr),
+          terminal_(detail::stderr_is_terminal()),
+          host_now_(&detail::steady_now),
           label_(std::move(label)) {
         if (terminal_) start_ = last_draw_ = host_now_();
     }
@@ -77,7 +79,10 @@ public:
     /// (tests: a string stream, true, and a manual clock).
     template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
     Progress(Ostream& out, bool terminal, HostNow host_now, std::string label = {})
-        : out_(&out), write_(&write_stream<Ostream>), terminal_(terminal), host_now_(std::move(host_now)),
+        : out_(&out),
+          write_(&write_stream<Ostream>),
+          terminal_(terminal),
+          host_now_(std::move(host_now)),
           label_(std::move(label)) {
         if (terminal_ && host_now_) start_ = last_draw_ = host_now_();
         else terminal_ = false;
@@ -105,7 +110,9 @@ public:
 
     /// `done` of `total` calls so far, and the steady samples to summarise. Redraws when the
     /// interval has passed since the last redraw; otherwise returns without reading `steady`.
-    void update(std::size_t done, std::size_t total, const Stats& steady) noexcept { draw_if_due(done, total, &steady); }
+    void update(std::size_t done, std::size_t total, const Stats& steady) noexcept {
+        draw_if_due(done, total, &steady);
+    }
     /// As above, without statistics (see the header comment: throughput mode on a GPU clock).
     void update(std::size_t done, std::size_t total) noexcept { draw_if_due(done, total, nullptr); }
     /// A run that ends at a precision target: `done` calls so far, the target (its percentile,
@@ -198,7 +205,8 @@ private:
             std::snprintf(name, sizeof name, "p%g ", percentile);
             char open[48];
             std::snprintf(open, sizeof open, " (%g%% interval open)", confidence * 100.0);
-            return name + format_duration(i.estimate) + (i.bounded() ? " +/-" + percent(i.relative_half_width()) : open);
+            return name + format_duration(i.estimate) +
+                   (i.bounded() ? " +/-" + percent(i.relative_half_width()) : open);
         } catch (...) {
             return {};  // a Stats that cannot be read now (a parked GPU error): no statistics
         }

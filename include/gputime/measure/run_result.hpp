@@ -47,7 +47,7 @@ struct PrecisionTarget {
     std::size_t min_samples = 10;       ///< Never stop on precision before this many measured calls.
     std::chrono::nanoseconds min_time = std::chrono::milliseconds(500);  ///< ... nor before this much host time.
     std::chrono::nanoseconds max_time = std::chrono::seconds(15);        ///< Stop after this much host time.
-    std::size_t max_samples = 10000000;  ///< Stop after this many measured calls.
+    std::size_t max_samples = 10000000;                                  ///< Stop after this many measured calls.
 };
 
 /// Why the measured loop ended.
@@ -83,32 +83,32 @@ inline const char* to_string(WarmupRule rule) noexcept {
 /// was measured.
 struct RunSettings {
     WarmupRule warmup_rule = WarmupRule::fixed_count;  ///< How the warm-up ends.
-    std::size_t warmup_calls = 10;                ///< The count, or the cap of an adaptive rule.
-    std::chrono::nanoseconds warmup_time{0};      ///< The budget (time_budget) or cap (mser5); 0: none.
-    std::size_t stable_window = 0;                ///< Calls per window (window_median only).
-    double stable_tolerance = 0.0;                ///< Relative median change allowed (window_median only).
-    std::size_t iterations = 100;                 ///< Fixed count; unused with a precision target.
-    std::optional<PrecisionTarget> target;        ///< until(): measure to a precision.
-    RunMode mode = RunMode::latency;              ///< How calls are paced.
-    std::chrono::nanoseconds idle_gap{0};         ///< Idle host time before each call (idle_gap()).
+    std::size_t warmup_calls = 10;                     ///< The count, or the cap of an adaptive rule.
+    std::chrono::nanoseconds warmup_time{0};           ///< The budget (time_budget) or cap (mser5); 0: none.
+    std::size_t stable_window = 0;                     ///< Calls per window (window_median only).
+    double stable_tolerance = 0.0;                     ///< Relative median change allowed (window_median only).
+    std::size_t iterations = 100;                      ///< Fixed count; unused with a precision target.
+    std::optional<PrecisionTarget> target;             ///< until(): measure to a precision.
+    RunMode mode = RunMode::latency;                   ///< How calls are paced.
+    std::chrono::nanoseconds idle_gap{0};              ///< Idle host time before each call (idle_gap()).
 };
 
 /// Everything one WarmupRunner::run measured: the warm-up calls in order, the measured calls
 /// (latency, and enqueue for device clocks), the settings, and why the run stopped.
 struct RunResult {
-    std::string name;                 ///< The runner's name().
-    RunSettings settings;             ///< How it was measured.
-    RunMode mode = RunMode::latency;  ///< settings.mode, repeated for readers of a result alone.
-    bool device_timed = false;  ///< latency holds device time (GPU clock), not host time.
-    bool complete = false;      ///< false when the callable threw: what was measured is kept.
-    bool warmup_settled = false;  ///< An adaptive warm-up rule ended the warm-up before its limit.
+    std::string name;                    ///< The runner's name().
+    RunSettings settings;                ///< How it was measured.
+    RunMode mode = RunMode::latency;     ///< settings.mode, repeated for readers of a result alone.
+    bool device_timed = false;           ///< latency holds device time (GPU clock), not host time.
+    bool complete = false;               ///< false when the callable threw: what was measured is kept.
+    bool warmup_settled = false;         ///< An adaptive warm-up rule ended the warm-up before its limit.
     bool legacy_default_stream = false;  ///< A device clock on CUDA's legacy default stream.
     StopReason stop_reason = StopReason::iteration_count;  ///< Why the measured loop ended.
     /// With a precision target: the target percentile's interval when the run stopped.
     std::optional<PercentileInterval> target_interval;
     /// warmup_end_of() (MSER-5 with a trend guard) over every call of the run in order
-    /// (calls_in_order()): where the transient ended, whatever rule ended the warm-up. steady_from indexes calls_in_order(); not
-    /// conclusive when the run was too short to tell. Filled by WarmupRunner::run.
+    /// (calls_in_order()): where the transient ended, whatever rule ended the warm-up. steady_from indexes
+    /// calls_in_order(); not conclusive when the run was too short to tell. Filled by WarmupRunner::run.
     WarmupTruncation transient;
 
     /// Every warm-up call in order; warmup.front() is the first call. Kept, not thrown away,

@@ -81,11 +81,11 @@ struct RunToRunOptions {
 /// One result compared across runs: candidate runs against baseline runs.
 struct RunToRunComparison {
     double ratio = 1.0;  ///< candidate / baseline: ratio of medians (geometric mean of run medians with repetitions)
-    double ratio_lower = 0.0;  ///< lower end of the ratio's interval
+    double ratio_lower = 0.0;                                      ///< lower end of the ratio's interval
     double ratio_upper = std::numeric_limits<double>::infinity();  ///< upper end of the ratio's interval
-    double p_value = 1.0;  ///< two-sided, from the same interval's distribution
-    Verdict verdict = Verdict::inconclusive;  ///< what the interval shows (see verdict.hpp)
-    RunEvidence evidence = RunEvidence::one_run_each;  ///< what the interval was built from
+    double p_value = 1.0;                                          ///< two-sided, from the same interval's distribution
+    Verdict verdict = Verdict::inconclusive;                       ///< what the interval shows (see verdict.hpp)
+    RunEvidence evidence = RunEvidence::one_run_each;              ///< what the interval was built from
     /// One run per side: the relative half-width the drift added to the interval (0.03: about
     /// +-3% on top of the samples' own interval); 0 otherwise or without drift.
     double drift_allowance = 0.0;
@@ -104,8 +104,9 @@ inline void check_runs(const char* name, const std::vector<std::vector<Duration>
             throw InvalidArgument("compare_runs", name, "run " + std::to_string(r) + " has no samples");
         for (const Duration d : runs[r])
             if (!(d.count() >= 0.0) || !std::isfinite(d.count()))
-                throw InvalidArgument("compare_runs", name,
-                                      "run " + std::to_string(r) + " holds a duration that is NaN, infinite or negative");
+                throw InvalidArgument(
+                    "compare_runs", name,
+                    "run " + std::to_string(r) + " holds a duration that is NaN, infinite or negative");
     }
 }
 
@@ -238,7 +239,8 @@ inline RunToRunComparison compare_single_runs(const std::vector<double>& a_logs,
             // p from the widened interval: its half-width as z standard errors.
             const double z = normal_quantile(1.0 - (1.0 - o.confidence) / 2.0);
             const double half = (upper - lower) / 2.0;
-            if (std::isfinite(half) && half > 0.0) c.p_value = two_sided_normal_p(std::fabs(shift.estimate) / (half / z));
+            if (std::isfinite(half) && half > 0.0)
+                c.p_value = two_sided_normal_p(std::fabs(shift.estimate) / (half / z));
         }
     }
     c.ratio = std::exp(shift.estimate);

@@ -26,14 +26,14 @@ namespace gputime {
 
 /// What an interval for the ratio candidate / baseline shows (see the top of verdict.hpp).
 enum class Verdict {
-    same,                  ///< equivalence shown: the interval lies within [1 - e, 1 + e] and holds 1
-    faster,                ///< faster by at least the minimum effect: the whole interval is <= 1 - e
-    slower,                ///< slower by at least the minimum effect: the whole interval is >= 1 + e
-    faster_within_effect,  ///< faster, but by less than the minimum effect: the interval lies in [1 - e, 1)
-    slower_within_effect,  ///< slower, but by less than the minimum effect: the interval lies in (1, 1 + e]
-    faster_effect_unclear, ///< faster (the interval is below 1) but it reaches past 1 - e
-    slower_effect_unclear, ///< slower (the interval is above 1) but it reaches past 1 + e
-    inconclusive,          ///< the interval holds 1 and reaches past the band: nothing shown
+    same,                   ///< equivalence shown: the interval lies within [1 - e, 1 + e] and holds 1
+    faster,                 ///< faster by at least the minimum effect: the whole interval is <= 1 - e
+    slower,                 ///< slower by at least the minimum effect: the whole interval is >= 1 + e
+    faster_within_effect,   ///< faster, but by less than the minimum effect: the interval lies in [1 - e, 1)
+    slower_within_effect,   ///< slower, but by less than the minimum effect: the interval lies in (1, 1 + e]
+    faster_effect_unclear,  ///< faster (the interval is below 1) but it reaches past 1 - e
+    slower_effect_unclear,  ///< slower (the interval is above 1) but it reaches past 1 + e
+    inconclusive,           ///< the interval holds 1 and reaches past the band: nothing shown
 };
 
 /// The verdict as every output writes it: "SAME", "FASTER", "SLOWER", or what was shown instead

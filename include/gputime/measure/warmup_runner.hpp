@@ -11,8 +11,8 @@
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
-#include <gputime/core/detail/callback.hpp>
 #include <gputime/core/default_stream.hpp>
+#include <gputime/core/detail/callback.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/progress.hpp>
 #include <gputime/measure/run_result.hpp>
@@ -45,8 +45,7 @@ template <class C, class = void>
 struct reports_stop_wait : std::false_type {};
 template <class C>
 struct reports_stop_wait<C, std::enable_if_t<std::is_convertible<decltype(std::declval<const C&>().last_stop_wait()),
-                                                                  std::chrono::nanoseconds>::value>>
-    : std::true_type {};
+                                                                 std::chrono::nanoseconds>::value>> : std::true_type {};
 }  // namespace detail
 
 /// Runs a callable through a warm-up (kept, not thrown away), then measures it for a count or
@@ -108,9 +107,9 @@ public:
         if (window == 0) throw InvalidArgument(where, "window", "must be >= 1, got 0");
         // max_calls >= 2 * window + 1, written so that a huge window cannot wrap around.
         if (max_calls == 0 || (max_calls - 1) / 2 < window)
-            throw InvalidArgument(where, "max_calls",
-                                  "must be >= 2 * window + 1 (window " + std::to_string(window) + "), got " +
-                                      std::to_string(max_calls));
+            throw InvalidArgument(
+                where, "max_calls",
+                "must be >= 2 * window + 1 (window " + std::to_string(window) + "), got " + std::to_string(max_calls));
         if (!(tolerance > 0.0) || !std::isfinite(tolerance)) {
             char value[32];
             std::snprintf(value, sizeof value, "%g", tolerance);
@@ -135,19 +134,23 @@ public:
     WarmupRunner& until(const PrecisionTarget& target) {
         const char* where = "WarmupRunner::until";
         if (!(target.percentile >= 0.0 && target.percentile <= 100.0))
-            throw InvalidArgument(where, "target.percentile", "must be in [0, 100], got " + std::to_string(target.percentile));
+            throw InvalidArgument(where, "target.percentile",
+                                  "must be in [0, 100], got " + std::to_string(target.percentile));
         if (!(target.relative_half_width > 0.0) || !std::isfinite(target.relative_half_width))
-            throw InvalidArgument(where, "target.relative_half_width",
-                                  "must be finite and > 0 (0.01 = +-1%), got " + std::to_string(target.relative_half_width));
+            throw InvalidArgument(
+                where, "target.relative_half_width",
+                "must be finite and > 0 (0.01 = +-1%), got " + std::to_string(target.relative_half_width));
         if (!(target.confidence > 0.0 && target.confidence < 1.0))
-            throw InvalidArgument(where, "target.confidence", "must be in (0, 1), got " + std::to_string(target.confidence));
+            throw InvalidArgument(where, "target.confidence",
+                                  "must be in (0, 1), got " + std::to_string(target.confidence));
         if (target.max_samples == 0 || target.max_samples < target.min_samples)
             throw InvalidArgument(where, "target.max_samples",
                                   "must be >= 1 and >= min_samples (" + std::to_string(target.min_samples) + "), got " +
                                       std::to_string(target.max_samples));
         if (target.max_time.count() <= 0 || target.max_time < target.min_time)
-            throw InvalidArgument(where, "target.max_time",
-                                  "must be > 0 and >= min_time, got " + std::to_string(target.max_time.count()) + " ns");
+            throw InvalidArgument(
+                where, "target.max_time",
+                "must be > 0 and >= min_time, got " + std::to_string(target.max_time.count()) + " ns");
         settings_.target = target;
         return *this;
     }

@@ -29,9 +29,9 @@
 // profiles' process numbers do not shift. Names are escaped (invalid UTF-8 becomes U+FFFD).
 #pragma once
 
-#include <gputime/report/detail/json_writer.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/measure/layer_profile.hpp>
+#include <gputime/report/detail/json_writer.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -43,14 +43,15 @@ inline std::string to_text(const Contrast& c) {
 /// a legend of the method.
 inline std::string to_text(const Comparison& r) {
     const std::string how =
-        r.samples == 0 ? std::string("samples measured elsewhere)\n")
-                       : std::to_string(r.variants.size()) + " variants interleaved: " + std::to_string(r.warmup) +
-                             " warm-up + " + std::to_string(r.samples) +
-                             " measured blocks, each variant once per block in random order; one synchronisation "
-                             "per call; stopped: " + to_string(r.stop) + " after " + std::to_string(r.looks) +
-                             (r.looks == 1 ? " look" : " looks") + ")\n";
-    std::string out = "gputime: A/B comparison  (" + std::string(r.device_timed ? "device time" : "host time") + ", " +
-                      how;
+        r.samples == 0
+            ? std::string("samples measured elsewhere)\n")
+            : std::to_string(r.variants.size()) + " variants interleaved: " + std::to_string(r.warmup) + " warm-up + " +
+                  std::to_string(r.samples) +
+                  " measured blocks, each variant once per block in random order; one synchronisation "
+                  "per call; stopped: " +
+                  to_string(r.stop) + " after " + std::to_string(r.looks) + (r.looks == 1 ? " look" : " looks") + ")\n";
+    std::string out =
+        "gputime: A/B comparison  (" + std::string(r.device_timed ? "device time" : "host time") + ", " + how;
     detail::TextTable table({"variant", "p50", "p99", "first call", "samples"});
     for (const VariantTiming& v : r.variants) {
         const bool steady = v.latency.count() > 0;

@@ -28,8 +28,8 @@ inline std::string to_text(const GatedTimes& t) {
     out += line;
     const Stats& a = t.end_to_end.latency;
     const Stats& b = t.device.latency;
-    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "end to end", cell(a, 0).c_str(), cell(a, 1).c_str(),
-                  cell(a, 2).c_str(), "not gated: launch latency + device time");
+    std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "end to end", cell(a, 0).c_str(),
+                  cell(a, 1).c_str(), cell(a, 2).c_str(), "not gated: launch latency + device time");
     out += line;
     std::snprintf(line, sizeof line, "%-13s %11s %11s %11s   %s\n", "device only", cell(b, 0).c_str(),
                   cell(b, 1).c_str(), cell(b, 2).c_str(), "gated: the call enqueued before the device started it");

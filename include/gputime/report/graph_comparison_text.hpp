@@ -35,9 +35,8 @@ inline std::string to_text(const GraphComparison& c) {
     const Stats& e = c.eager.latency;
     const Stats& g = c.graph.latency;
     std::string out = "gputime: " + (c.name.empty() ? std::string("work") : c.name) +
-                      ": eager calls vs CUDA graph replays (" +
-                      (c.eager.device_timed ? "device time" : "host time") + ", " +
-                      (c.eager.mode == RunMode::latency ? "latency mode" : "throughput mode") + ")\n";
+                      ": eager calls vs CUDA graph replays (" + (c.eager.device_timed ? "device time" : "host time") +
+                      ", " + (c.eager.mode == RunMode::latency ? "latency mode" : "throughput mode") + ")\n";
     out += detail::graph_row("", "eager", "graph", "");
     out += detail::graph_row("first call", e.has_first_call() ? format_duration(e.first_call()) : "-",
                              g.has_first_call() ? format_duration(g.first_call()) : "-",

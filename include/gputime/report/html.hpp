@@ -74,8 +74,9 @@ public:
                            svg_escaped(std::string(run.device_timed ? "device time (GPU clock)" : "host time") + ", " +
                                        (run.mode == RunMode::latency ? "latency mode: one synchronisation per call"
                                                                      : "throughput mode: calls back to back") +
-                                       (run.complete ? "" : "; INTERRUPTED: the callable threw, what was measured "
-                                                            "before is shown")) +
+                                       (run.complete ? ""
+                                                     : "; INTERRUPTED: the callable threw, what was measured "
+                                                       "before is shown")) +
                            "</p>";
         html += detail::html::numbers_table(run);
         const std::vector<std::string> warnings = hints(run);
@@ -134,12 +135,12 @@ public:
         for (std::size_t i = 0; i < comparison.variants.size(); ++i)
             heading += (i == 0 ? "" : " vs ") + comparison.variants[i].name;
         // compare() interleaves its own calls; add_ab() pairs samples measured elsewhere (samples == 0).
-        const std::string settings =
-            comparison.samples == 0
-                ? std::string("samples measured elsewhere; verdict by compare_stats")
-                : std::string(comparison.device_timed ? "device time" : "host time") + ", " +
-                      std::to_string(comparison.warmup) + " warm-up + " + std::to_string(comparison.samples) +
-                      " measured calls per variant, interleaved in random order";
+        const std::string settings = comparison.samples == 0
+                                         ? std::string("samples measured elsewhere; verdict by compare_stats")
+                                         : std::string(comparison.device_timed ? "device time" : "host time") + ", " +
+                                               std::to_string(comparison.warmup) + " warm-up + " +
+                                               std::to_string(comparison.samples) +
+                                               " measured calls per variant, interleaved in random order";
         std::string html = "<p class=\"summary\">" + svg_escaped(settings) + "</p>";
         bool any = false;
         for (const VariantTiming& v : comparison.variants) any = any || v.latency.count() > 0;
@@ -227,7 +228,8 @@ public:
             out += "<section id=\"" + s.id + "\"><h2>" + svg_escaped(s.heading) + "</h2>" + s.html + "</section>";
         }
         out += "</main><footer>" +
-               svg_escaped("Written by gputime " GPUTIME_VERSION ". Percentiles are nearest-rank; intervals are "
+               svg_escaped("Written by gputime " GPUTIME_VERSION
+                           ". Percentiles are nearest-rank; intervals are "
                            "distribution-free (binomial order statistics); MSER-5 after White, Cobb and Spratt "
                            "(2000).") +
                "</footer></body></html>\n";
@@ -278,11 +280,11 @@ private:
             if (g.multiprocessors > 0) gpu += ", " + std::to_string(g.multiprocessors) + " SMs";
             item("GPU", gpu);
             if (g.sm_clock_khz > 0)
-                item("GPU clocks", "SM " + std::to_string(g.sm_clock_khz / 1000) + " MHz" +
-                                       (g.memory_clock_khz > 0
-                                            ? ", memory " + std::to_string(g.memory_clock_khz / 1000) + " MHz"
-                                            : std::string()) +
-                                       " (peak)");
+                item("GPU clocks",
+                     "SM " + std::to_string(g.sm_clock_khz / 1000) + " MHz" +
+                         (g.memory_clock_khz > 0 ? ", memory " + std::to_string(g.memory_clock_khz / 1000) + " MHz"
+                                                 : std::string()) +
+                         " (peak)");
             const std::string driver = cuda_version_text(g.driver_cuda_version);
             const std::string runtime = cuda_version_text(g.runtime_cuda_version);
             if (!driver.empty() || !runtime.empty())

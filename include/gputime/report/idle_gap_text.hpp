@@ -75,15 +75,14 @@ inline std::string to_text(const std::vector<IdleGapPoint>& points) {
         const bool enqueue_known = first_enqueue.count() > 0 && worst_enqueue.count() > 0;
         const double latency_rise = worst_point->result.latency.p50().count() - reference;
         const double enqueue_rise = enqueue_known ? worst_enqueue.p50().count() - first_enqueue.p50().count() : 0.0;
-        const std::string enqueue_change =
-            enqueue_known ? "(p50 " + format_duration(first_enqueue.p50()) + " at " +
-                                format_duration(Duration(points.front().gap)) + ", " +
-                                format_duration(worst_enqueue.p50()) + " at " +
-                                format_duration(Duration(worst_point->gap)) + ")"
-                          : std::string();
+        const std::string enqueue_change = enqueue_known ? "(p50 " + format_duration(first_enqueue.p50()) + " at " +
+                                                               format_duration(Duration(points.front().gap)) + ", " +
+                                                               format_duration(worst_enqueue.p50()) + " at " +
+                                                               format_duration(Duration(worst_point->gap)) + ")"
+                                                         : std::string();
         if (enqueue_known && enqueue_rise >= 0.5 * latency_rise) {
-            out += "hint: latency grows with the idle gap (up to " + up_to +
-                   "), and so does the host's enqueue time " + enqueue_change +
+            out += "hint: latency grows with the idle gap (up to " + up_to + "), and so does the host's enqueue time " +
+                   enqueue_change +
                    ": the host is slower after idling (CPU frequency scaling, deep idle states), so the rise is "
                    "host-side, not the GPU clock; keep the CPU busy or pinned at a fixed frequency between calls\n";
         } else {
@@ -91,8 +90,8 @@ inline std::string to_text(const std::vector<IdleGapPoint>& points) {
                    "): the device likely lowers its clock between calls; report latency at the gaps your "
                    "service sees, not only back to back";
             if (enqueue_known && enqueue_rise >= 0.1 * latency_rise)
-                out += " (the host's enqueue time rises too, by " + format_duration(Duration(enqueue_rise)) + " of the " +
-                       format_duration(Duration(latency_rise)) + ")";
+                out += " (the host's enqueue time rises too, by " + format_duration(Duration(enqueue_rise)) +
+                       " of the " + format_duration(Duration(latency_rise)) + ")";
             out += "\n";
         }
     }

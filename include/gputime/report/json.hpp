@@ -35,18 +35,18 @@
 
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/core/version.hpp>
 #include <gputime/cuda/telemetry_summary.hpp>
 #include <gputime/measure/comparison.hpp>
 #include <gputime/measure/idle_gap_point.hpp>
 #include <gputime/measure/layer_profile.hpp>
+#include <gputime/measure/run_result.hpp>
 #include <gputime/report/detail/json_writer.hpp>
+#include <gputime/report/run_context.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
-#include <gputime/report/run_context.hpp>
-#include <gputime/measure/run_result.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
-#include <gputime/core/version.hpp>
 
 #include <cmath>
 #include <cstddef>
@@ -112,7 +112,11 @@ void positive_or_null(JsonWriter& w, Number n) {
 
 // [1 min, 5 min, 15 min], as /proc/loadavg.
 inline void write_load_average(JsonWriter& w, const LoadAverage& l) {
-    w.begin_array(JsonWriter::Layout::one_line).value(l.one_minute).value(l.five_minutes).value(l.fifteen_minutes).end_array();
+    w.begin_array(JsonWriter::Layout::one_line)
+        .value(l.one_minute)
+        .value(l.five_minutes)
+        .value(l.fifteen_minutes)
+        .end_array();
 }
 
 // The load average again when the document is finished, i.e. after the run, and the host hints
@@ -416,9 +420,9 @@ inline void write_telemetry(JsonWriter& w, const TelemetrySummary& t) {
 
 inline void check_json_options(const char* where, const JsonOptions& options) {
     if (!(options.interval_confidence > 0.0 && options.interval_confidence < 1.0))
-        throw InvalidArgument(where, "options",
-                              "interval_confidence must be in (0, 1), e.g. 0.95, got " +
-                                  std::to_string(options.interval_confidence));
+        throw InvalidArgument(
+            where, "options",
+            "interval_confidence must be in (0, 1), e.g. 0.95, got " + std::to_string(options.interval_confidence));
     if (options.indent < 0)
         throw InvalidArgument(where, "options", "indent must be >= 0, got " + std::to_string(options.indent));
 }
@@ -465,7 +469,7 @@ public:
     /// "points": [{"idle_gap" (ns), "run": {...as a run...}}]}.
     JsonReport& add(const std::vector<IdleGapPoint>& sweep) {
         const std::string name = sweep.empty() || sweep.front().result.name.empty() ? std::string("idle gap sweep")
-                                                                                     : sweep.front().result.name;
+                                                                                    : sweep.front().result.name;
         begin("idle_gap_sweep", name);
         writer_.key("points").begin_array();
         for (const IdleGapPoint& point : sweep) {

@@ -17,8 +17,8 @@
 #pragma once
 
 #include <gputime/core/detail/escape.hpp>
-#include <gputime/report/json.hpp>
 #include <gputime/measure/layer_profile.hpp>
+#include <gputime/report/json.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 

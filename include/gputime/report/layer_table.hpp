@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// gputime/report/layer_table.hpp - per-layer tables from LayerProfiles, as people draw them by hand and as trtexec prints them.
+// gputime/report/layer_table.hpp - per-layer tables from LayerProfiles, as people draw them by hand and as trtexec
+// prints them.
 //
 //   // layers as rows, runs as columns, a SUM row
 //   gputime::LayerTable table;
@@ -33,10 +34,10 @@
 // measured nothing gives a well-defined table: no layer rows, "-" (calls: 0) in the totals.
 #pragma once
 
-#include <gputime/report/detail/text_table.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/layer_profile.hpp>
+#include <gputime/report/detail/text_table.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -187,10 +188,10 @@ private:
                 // Counts, spreads and relative errors do not add up across layers.
                 const bool summable = statistic_info(col.metric)->summable;
                 sum.push_back(summable ? format_statistic(col.metric, total) : std::string());
-                between.push_back(format_statistic(
-                    col.metric, metric_value(col.run->unattributed(), col.metric, *col.run)));
-                iteration.push_back(format_statistic(
-                    col.metric, metric_value(col.run->iteration_total(), col.metric, *col.run)));
+                between.push_back(
+                    format_statistic(col.metric, metric_value(col.run->unattributed(), col.metric, *col.run)));
+                iteration.push_back(
+                    format_statistic(col.metric, metric_value(col.run->iteration_total(), col.metric, *col.run)));
             }
             table.row(std::move(sum));
             table.row(std::move(between));
@@ -221,7 +222,8 @@ private:
             if (std::find(seen.begin(), seen.end(), column.run) != seen.end()) continue;
             seen.push_back(column.run);
             for (const LayerStats& layer : column.run->layers()) {
-                const auto found = std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.path == layer.path; });
+                const auto found =
+                    std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.path == layer.path; });
                 if (found != rows.end()) continue;
                 Row row;
                 row.path = layer.path;

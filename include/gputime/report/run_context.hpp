@@ -34,23 +34,23 @@ namespace gputime {
 
 /// One GPU, as the CUDA runtime describes it.
 struct GpuContext {
-    int device = 0;                      ///< the CUDA device ordinal
-    std::string name;                    ///< "NVIDIA H100 80GB HBM3"
-    int compute_capability_major = 0;    ///< 9 for sm_90
-    int compute_capability_minor = 0;    ///< 0 for sm_90
-    int multiprocessors = 0;             ///< SM count
-    std::uint64_t memory_bytes = 0;      ///< global memory
-    int sm_clock_khz = 0;                ///< peak SM clock; 0 when unknown
-    int memory_clock_khz = 0;            ///< peak memory clock; 0 when unknown
-    int driver_cuda_version = 0;         ///< the newest CUDA the driver supports, as CUDA encodes it: 12040 = 12.4
-    int runtime_cuda_version = 0;        ///< the CUDA runtime in use, same encoding
+    int device = 0;                    ///< the CUDA device ordinal
+    std::string name;                  ///< "NVIDIA H100 80GB HBM3"
+    int compute_capability_major = 0;  ///< 9 for sm_90
+    int compute_capability_minor = 0;  ///< 0 for sm_90
+    int multiprocessors = 0;           ///< SM count
+    std::uint64_t memory_bytes = 0;    ///< global memory
+    int sm_clock_khz = 0;              ///< peak SM clock; 0 when unknown
+    int memory_clock_khz = 0;          ///< peak memory clock; 0 when unknown
+    int driver_cuda_version = 0;       ///< the newest CUDA the driver supports, as CUDA encodes it: 12040 = 12.4
+    int runtime_cuda_version = 0;      ///< the CUDA runtime in use, same encoding
 };
 
 /// The context of a measurement: the host, the build and, when there is one, the GPU.
 struct RunContext {
     HostContext host;               ///< The machine and the build.
     std::optional<GpuContext> gpu;  ///< The GPU, when one was usable.
-    std::string no_gpu_reason;  ///< why gpu is empty ("built without the CUDA toolkit", CUDA's error)
+    std::string no_gpu_reason;      ///< why gpu is empty ("built without the CUDA toolkit", CUDA's error)
 };
 
 /// "12.4" from CUDA's version encoding (12040); "" for 0.

@@ -50,16 +50,16 @@ inline std::vector<std::string> hints(const TelemetrySummary& t) {
                         : " (the SM clock ranged from " + detail::mhz(*t.sm_clock_min_mhz) + " to " +
                               detail::mhz(*t.sm_clock_max_mhz) + ")";
         out.push_back("clocks not locked" + range +
-                        ": the GPU picks its clock from load, temperature and power, so runs are comparable "
-                        "only under the same conditions; lock them (nvidia-smi --lock-gpu-clocks) for A/B "
-                        "comparisons, or report the clock with the result");
+                      ": the GPU picks its clock from load, temperature and power, so runs are comparable "
+                      "only under the same conditions; lock them (nvidia-smi --lock-gpu-clocks) for A/B "
+                      "comparisons, or report the clock with the result");
     }
     if (t.throttled > 0) {
         out.push_back("throttled during " + detail::percent_text(t.throttled_fraction(), 1) + " of samples (" +
-                        detail::throttle_causes(t) +
-                        "): " + std::to_string(t.throttled) + " of " + std::to_string(t.sampled) +
-                        " sampled calls ran at a capped clock; discard_throttled() drops them, or let the GPU "
-                        "cool down and measure again");
+                      detail::throttle_causes(t) + "): " + std::to_string(t.throttled) + " of " +
+                      std::to_string(t.sampled) +
+                      " sampled calls ran at a capped clock; discard_throttled() drops them, or let the GPU "
+                      "cool down and measure again");
     }
     return out;
 }
@@ -84,7 +84,8 @@ inline std::string to_text(const TelemetrySummary& t) {
     if (t.sm_clock_min_mhz && t.sm_clock_max_mhz && t.sm_clock_mean_mhz)
         clocks = "SM clock min " + detail::mhz(*t.sm_clock_min_mhz) + "   mean " + detail::mhz(*t.sm_clock_mean_mhz) +
                  "   max " + detail::mhz(*t.sm_clock_max_mhz);
-    if (t.memory_clock_mhz) clocks += (clocks.empty() ? "" : "   ") + std::string("memory ") + detail::mhz(*t.memory_clock_mhz);
+    if (t.memory_clock_mhz)
+        clocks += (clocks.empty() ? "" : "   ") + std::string("memory ") + detail::mhz(*t.memory_clock_mhz);
     if (!clocks.empty()) out += labelled("", clocks);
     std::string conditions;
     char buffer[64];
@@ -96,7 +97,9 @@ inline std::string to_text(const TelemetrySummary& t) {
         std::snprintf(buffer, sizeof buffer, "power max %.0f W", *t.power_max_w);
         conditions += (conditions.empty() ? "" : "   ") + std::string(buffer);
     }
-    if (t.clocks_locked) conditions += (conditions.empty() ? "" : "   ") + std::string(*t.clocks_locked ? "clocks locked" : "clocks not locked");
+    if (t.clocks_locked)
+        conditions +=
+            (conditions.empty() ? "" : "   ") + std::string(*t.clocks_locked ? "clocks locked" : "clocks not locked");
     if (!conditions.empty()) out += labelled("", conditions);
     if (t.throttled > 0) {
         out += labelled("throttled", std::to_string(t.throttled) + " calls (" +

@@ -17,9 +17,9 @@
 
 #include <gputime/core/default_stream.hpp>
 #include <gputime/core/duration.hpp>
-#include <gputime/stats/percentile_interval.hpp>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/report/detail/number_text.hpp>
+#include <gputime/stats/percentile_interval.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 
@@ -28,8 +28,8 @@
 #include <cstdio>
 #include <initializer_list>
 #include <iosfwd>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace gputime {
@@ -111,7 +111,8 @@ inline std::vector<std::string> hints(const RunResult& r) {
         // room, so in throughput mode enqueue time follows device time once the queue is full.
         // The first calls, issued into the queue the warm-up left empty, show the host's own cost.
         const std::vector<Duration>& issued = r.enqueue.samples();
-        std::vector<Duration> first(issued.begin(), issued.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(8, issued.size())));
+        std::vector<Duration> first(
+            issued.begin(), issued.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(8, issued.size())));
         std::sort(first.begin(), first.end());
         const Duration unblocked = first.empty() ? r.enqueue.p50() : first[(first.size() - 1) / 2];
         if (r.mode == RunMode::throughput && unblocked.count() <= 0.8 * s.p50().count())
@@ -120,8 +121,9 @@ inline std::vector<std::string> hints(const RunResult& r) {
                           ": the host waited inside launches for room in the launch queue, so the device, not the "
                           "host, sets the pace");
         else
-            out.push_back("enqueue-bound: the host needs " + format_duration(r.enqueue.p50()) + " to issue a call that runs " +
-                          format_duration(s.p50()) + " on the device; host overhead, not the GPU, sets the pace");
+            out.push_back("enqueue-bound: the host needs " + format_duration(r.enqueue.p50()) +
+                          " to issue a call that runs " + format_duration(s.p50()) +
+                          " on the device; host overhead, not the GPU, sets the pace");
     }
     // cudaEventElapsedTime resolves about 0.5 us: under 10 ticks, rounding is up to a tenth of a sample.
     if (r.device_timed && s.p50().count() < 10 * 500.0)
@@ -142,7 +144,8 @@ inline std::vector<std::string> hints(const RunResult& r) {
     // warmup_auto() could not show the calls steady before its limit: a slow decay, an
     // oscillation still going on, or scatter that needs more calls to tell.
     if (r.settings.warmup_rule == WarmupRule::mser5 && !r.warmup_settled && !r.warmup.empty())
-        out.push_back("warm-up not settled: warmup_auto() stopped at its limit after " + std::to_string(r.warmup.size()) +
+        out.push_back("warm-up not settled: warmup_auto() stopped at its limit after " +
+                      std::to_string(r.warmup.size()) +
                       " calls without showing the latency steady; the steady numbers may still hold the transient "
                       "(raise max_calls, or look at the warm-up calls)");
     // Over the whole run the rule could not place the end of the transient (runs of 40 calls
@@ -167,54 +170,54 @@ inline std::vector<std::string> hints(const RunResult& r) {
     return out;
 }
 
-
 /// A Stats: the first call, then the steady samples' statistics and the intervals of p50 and p99.
 inline std::string to_text(const Stats& s) { return detail::stats_lines(s); }
 
 /// A run: how it was measured, its calls, the statistics, the T(N) model and the hints.
 inline std::string to_text(const RunResult& r) {
     std::string out = "gputime: " + (r.name.empty() ? std::string("run") : r.name) + "  (" +
-                     (r.device_timed ? "device time" : "host time") + ", " +
-                     (r.mode == RunMode::latency ? "latency mode: one synchronisation per call"
-                                                 : "throughput mode: calls back to back") +
-                     (r.complete ? "" : ", INTERRUPTED: the callable threw") + ")\n";
+                      (r.device_timed ? "device time" : "host time") + ", " +
+                      (r.mode == RunMode::latency ? "latency mode: one synchronisation per call"
+                                                  : "throughput mode: calls back to back") +
+                      (r.complete ? "" : ", INTERRUPTED: the callable threw") + ")\n";
     // Without warm-up the first measured call is latency's first call; with warm-up that first
     // call is the first warm-up call, not a measured one.
     const std::size_t measured = r.warmup.empty() ? r.latency.calls() : r.latency.count();
-    out += detail::labelled("calls", std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) +
-                                        " measured");
+    out += detail::labelled("calls",
+                            std::to_string(r.warmup.size()) + " warm-up + " + std::to_string(measured) + " measured");
     if (!r.warmup.empty()) {
         std::string rule;
         if (r.settings.warmup_rule == WarmupRule::mser5)
-            rule = r.warmup_settled ? ", ended by MSER-5 when the transient was over" : ", MSER-5 saw no end before its limit";
+            rule = r.warmup_settled ? ", ended by MSER-5 when the transient was over"
+                                    : ", MSER-5 saw no end before its limit";
         else if (r.settings.warmup_rule == WarmupRule::window_median)
-            rule = r.warmup_settled ? ", ended when the timings settled" : ", the timings did not settle before the limit";
+            rule =
+                r.warmup_settled ? ", ended when the timings settled" : ", the timings did not settle before the limit";
         else if (r.settings.warmup_rule == WarmupRule::time_budget)
             rule = ", a " + format_duration(Duration(r.settings.warmup_time)) + " budget";
         out += detail::labelled("warm-up", std::to_string(r.warmup.size()) + " calls, " +
-                                              format_duration(r.warmup_total()) + " in all" + rule);
+                                               format_duration(r.warmup_total()) + " in all" + rule);
     }
     if (r.settings.target && r.target_interval) {
         const PrecisionTarget& t = *r.settings.target;
         const std::string target = "+-" + detail::percent_text(t.relative_half_width, 2);
-        out += detail::labelled("stopped", std::string(to_string(r.stop_reason)) + ": " +
-                                              detail::interval_text(*r.target_interval) + ", " +
-                                              detail::half_width_text(*r.target_interval) + " (target " + target +
-                                              ") at " + detail::percent(t.confidence) + " after " +
-                                              format_duration(r.wall));
+        out += detail::labelled(
+            "stopped", std::string(to_string(r.stop_reason)) + ": " + detail::interval_text(*r.target_interval) + ", " +
+                           detail::half_width_text(*r.target_interval) + " (target " + target + ") at " +
+                           detail::percent(t.confidence) + " after " + format_duration(r.wall));
     }
     out += detail::stats_lines(r.latency);
     if (r.enqueue.count() > 0)
         out += detail::labelled("enqueue", "p50 " + format_duration(r.enqueue.p50()) + "   p99 " +
-                                              format_duration(r.enqueue.p99()) + "   (host time inside the call)");
+                                               format_duration(r.enqueue.p99()) + "   (host time inside the call)");
     if (r.latency.count() > 0) {
         out += detail::labelled("throughput", detail::per_second(r.throughput_per_second()) + " at the mean latency");
     }
     if (r.latency.count() > 0 && r.latency.has_first_call()) {  // the model needs both
         const std::size_t n = r.calls_in_order().size();
         out += detail::labelled("model", "T(N) = first + (N-1) * p50: T(" + std::to_string(n) + ") predicted " +
-                                            format_duration(r.predicted_total(n)) + ", measured " +
-                                            format_duration(r.measured_total(n)));
+                                             format_duration(r.predicted_total(n)) + ", measured " +
+                                             format_duration(r.measured_total(n)));
     }
     for (const std::string& h : hints(r)) out += "  hint: " + h + "\n";
     return out;

@@ -17,7 +17,8 @@ namespace gputime::sim {
 /// Dynamic voltage and frequency scaling (DVFS). A real GPU lowers its SM clock when it
 /// has been idle and raises it again once work arrives, so work that comes after idle
 /// gaps (loading the next image between inferences) runs slower than a tight loop
-/// (NVIDIA/TensorRT issue 2107: "TensorRT runs much slower for non-continuous inference"). Only cycle-count kernels (Kernel::cycles) feel the clock.
+/// (NVIDIA/TensorRT issue 2107: "TensorRT runs much slower for non-continuous inference"). Only cycle-count kernels
+/// (Kernel::cycles) feel the clock.
 struct ClockModel {
     /// Off by default: the device then always runs at max_clock_mhz.
     bool enabled = false;
@@ -58,8 +59,8 @@ struct Noise {
 /// Failures to inject with Runtime::inject(), so error paths can be tested without a GPU.
 /// (A kernel that fails is a Kernel with `faulty = true`; one failing call is a CallFault.)
 enum class Fault {
-    no_device,              ///< every call returns 100 cudaErrorNoDevice
-    insufficient_driver,    ///< every call returns 35 cudaErrorInsufficientDriver
+    no_device,            ///< every call returns 100 cudaErrorNoDevice
+    insufficient_driver,  ///< every call returns 35 cudaErrorInsufficientDriver
     /// The stream hangs at the next event recorded (a kernel before it never finishes): that
     /// event, everything enqueued on its stream after it, and every stream that waits for it
     /// never complete. Kernel::hang() hangs a stream the same way at a kernel.
@@ -109,9 +110,9 @@ enum class Call {
 /// takes precedence, as for every call. Inject with Runtime::inject(CallFault).
 struct CallFault {
     Call call = Call::event_record;  ///< the runtime call that fails
-    int status = 400;          ///< the cudaError_t to return; not 0
-    std::uint64_t skip = 0;    ///< calls of `call` that succeed before the first failure
-    std::uint64_t times = 1;   ///< calls that fail, from then on; at least 1
+    int status = 400;                ///< the cudaError_t to return; not 0
+    std::uint64_t skip = 0;          ///< calls of `call` that succeed before the first failure
+    std::uint64_t times = 1;         ///< calls that fail, from then on; at least 1
 };
 
 // ---- throttling and telemetry (docs/telemetry.md) ------------------------------------------
@@ -245,8 +246,8 @@ struct Config {
     /// back (Kernel::l2_bytes). 2500 bytes/ns: a full default L2 takes 20 us.
     double l2_writeback_bytes_per_ns = 2500.0;
 
-    Throttle throttle{};          ///< a window of capped SM clock; none by default
-    TelemetryModel telemetry{};   ///< what sim::Telemetry reports besides the SM clock
+    Throttle throttle{};         ///< a window of capped SM clock; none by default
+    TelemetryModel telemetry{};  ///< what sim::Telemetry reports besides the SM clock
 };
 
 }  // namespace gputime::sim

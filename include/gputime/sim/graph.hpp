@@ -13,14 +13,14 @@ namespace gputime::sim {
 
 /// A captured graph (cudaGraph_t) from Runtime::stream_end_capture(); Graph{} (id -1) is none.
 struct Graph {
-    int id = -1;  ///< -1: no graph.
+    int id = -1;                                                       ///< -1: no graph.
     friend bool operator==(Graph a, Graph b) { return a.id == b.id; }  ///< Same id.
     friend bool operator!=(Graph a, Graph b) { return !(a == b); }     ///< Different ids.
 };
 
 /// An executable graph (cudaGraphExec_t) from Runtime::graph_instantiate(); GraphExec{} is none.
 struct GraphExec {
-    int id = -1;  ///< -1: no executable graph.
+    int id = -1;                                                               ///< -1: no executable graph.
     friend bool operator==(GraphExec a, GraphExec b) { return a.id == b.id; }  ///< Same id.
     friend bool operator!=(GraphExec a, GraphExec b) { return !(a == b); }     ///< Different ids.
 };

@@ -43,10 +43,10 @@ namespace gputime::sim {
 /// timeline (docs/simulator.md). Its policy calls return CUDA's status codes.
 class Runtime {
 public:
-    using stream_type = Stream;        ///< Stream handle (cudaStream_t).
-    using event_type = Event;          ///< Event handle (cudaEvent_t).
-    using graph_type = Graph;          ///< Captured graph (cudaGraph_t).
-    using graph_exec_type = GraphExec; ///< Executable graph (cudaGraphExec_t).
+    using stream_type = Stream;         ///< Stream handle (cudaStream_t).
+    using event_type = Event;           ///< Event handle (cudaEvent_t).
+    using graph_type = Graph;           ///< Captured graph (cudaGraph_t).
+    using graph_exec_type = GraphExec;  ///< Executable graph (cudaGraphExec_t).
 
     /// A runtime with the default Config. Not explicit, so `Runtime r = {};` works.
     Runtime();
@@ -286,7 +286,7 @@ private:
     ThreadState& thread_state();
     std::size_t add_stream(int device, StreamKind kind);
     std::optional<std::size_t> find_stream(Stream stream) const;  // never creates
-    StreamState* stream_state(Stream stream);  // creates a per-thread stream on first use
+    StreamState* stream_state(Stream stream);                     // creates a per-thread stream on first use
     std::size_t index_of(const StreamState& state) const;
     static bool syncs_with_legacy(StreamKind kind);
     ns implicit_tail(const StreamState& stream) const;
@@ -327,9 +327,9 @@ private:
 
     Config config_;
     ns host_{0};
-    std::vector<StreamState> streams_;  // every stream: default streams and created ones
-    std::vector<std::size_t> created_;  // Stream::id - 1 -> index into streams_
-    std::vector<std::size_t> legacy_;   // device -> its legacy default stream
+    std::vector<StreamState> streams_;                       // every stream: default streams and created ones
+    std::vector<std::size_t> created_;                       // Stream::id - 1 -> index into streams_
+    std::vector<std::size_t> legacy_;                        // device -> its legacy default stream
     std::map<std::pair<int, int>, std::size_t> per_thread_;  // (thread, device) -> stream
     std::map<int, detail::ThreadState> threads_;
     int thread_ = 0;
@@ -344,7 +344,7 @@ private:
     int fault_status_ = status::success;
     bool next_event_never_completes_ = false;
     std::vector<CallFault> call_faults_;  // armed; removed once spent
-    std::optional<ns> poisoned_at_;  // earliest end of a faulty kernel
+    std::optional<ns> poisoned_at_;       // earliest end of a faulty kernel
     detail::Xoshiro256StarStar random_;
     // the gate and device memory
     std::optional<detail::HeldGate> gate_;
@@ -356,19 +356,19 @@ private:
         int device;
     };
     std::map<std::uintptr_t, Allocation> allocations_;  // fake device address -> its allocation
-    std::vector<double> l2_dirty_;  // per device: dirty bytes in its L2 (Kernel::l2_bytes)
-    std::map<ns, ns> busy_;         // when work runs (any device): start -> end, merged
+    std::vector<double> l2_dirty_;                      // per device: dirty bytes in its L2 (Kernel::l2_bytes)
+    std::map<ns, ns> busy_;                             // when work runs (any device): start -> end, merged
     std::uintptr_t next_allocation_ = std::uintptr_t{1} << 40;
 };
 
 }  // namespace gputime::sim
 
 // The member definitions, one header per concern.
-#include "gputime/sim/detail/runtime_core.hpp"
-#include "gputime/sim/detail/device_model.hpp"
-#include "gputime/sim/detail/streams.hpp"
-#include "gputime/sim/detail/placement.hpp"
-#include "gputime/sim/detail/events.hpp"
 #include "gputime/sim/detail/capture.hpp"
+#include "gputime/sim/detail/device_model.hpp"
+#include "gputime/sim/detail/events.hpp"
 #include "gputime/sim/detail/gate.hpp"
 #include "gputime/sim/detail/memory.hpp"
+#include "gputime/sim/detail/placement.hpp"
+#include "gputime/sim/detail/runtime_core.hpp"
+#include "gputime/sim/detail/streams.hpp"

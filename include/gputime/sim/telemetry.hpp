@@ -21,8 +21,8 @@
 // model is off (the device then always runs at max_clock_mhz). docs/telemetry.md has the model.
 #pragma once
 
-#include <gputime/sim/runtime.hpp>
 #include <gputime/cuda/telemetry.hpp>
+#include <gputime/sim/runtime.hpp>
 
 #include <chrono>
 #include <optional>
@@ -66,15 +66,14 @@ public:
         const bool throttled = c.throttle.start < c.throttle.end && t >= c.throttle.start && t < c.throttle.end;
         const bool thermal = throttled && c.throttle.reason == Throttle::Reason::thermal;
         // An idle GPU draws no power to cap (with idle_between_kernels: as soon as no kernel runs).
-        const bool power = throttled && c.throttle.reason == Throttle::Reason::power && !(m.idle_between_kernels && idle);
+        const bool power =
+            throttled && c.throttle.reason == Throttle::Reason::power && !(m.idle_between_kernels && idle);
         std::uint64_t reasons = idle ? clock_event::gpu_idle : 0;
         if (thermal) reasons |= clock_event::sw_thermal_slowdown;
         if (power) reasons |= clock_event::sw_power_cap;
         s.clock_event_reasons = reasons;
         s.temperature_c = thermal ? m.throttle_temperature_c : dropped ? m.idle_temperature_c : m.busy_temperature_c;
-        s.power_w = power  ? m.power_limit_w
-                    : idle ? m.idle_power_w
-                           : m.busy_power_w * clock / c.clock.max_clock_mhz;
+        s.power_w = power ? m.power_limit_w : idle ? m.idle_power_w : m.busy_power_w * clock / c.clock.max_clock_mhz;
         if (m.sample_cost.count() > 0) runtime_->host_work(m.sample_cost);
         return s;
     }

@@ -42,10 +42,10 @@ struct MannWhitneyResult {
 };
 
 struct ShiftEstimate {
-    double estimate = 0.0;  ///< Hodges-Lehmann: median of x_i - y_j
+    double estimate = 0.0;                                    ///< Hodges-Lehmann: median of x_i - y_j
     double lower = -std::numeric_limits<double>::infinity();  ///< -inf when open
     double upper = std::numeric_limits<double>::infinity();   ///< +inf when open
-    double coverage = 1.0;  ///< the interval's exact (or approximated) coverage, >= confidence
+    double coverage = 1.0;         ///< the interval's exact (or approximated) coverage, >= confidence
     std::uint64_t lower_rank = 0;  ///< k (1-based), 0 when open
     std::uint64_t upper_rank = 0;  ///< nm + 1 - k, 0 when open
     bool exact = false;            ///< k from the exact null distribution of U
@@ -139,10 +139,10 @@ inline double two_sided_normal_p(double z) noexcept {
 /// (relative error < 1.2e-9), then one Halley step on erfc, which brings it to about 1e-15.
 inline double normal_quantile(double p) {
     if (!(p > 0.0 && p < 1.0)) throw InvalidArgument("detail::normal_quantile", "p", "must be in (0, 1)");
-    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                                    1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
     static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                                   6.680131188771972e+01,  -1.328068155288572e+01};
+                                   6.680131188771972e+01, -1.328068155288572e+01};
     static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                                    -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -298,8 +298,8 @@ inline double difference_order_statistic(const std::vector<double>& xs, const st
     const double* x = xs.data();
     const double* y = ys.data();
     std::vector<std::size_t> first(n, 0), last(n, m);
-    std::uint64_t at_most_lo = 0;     // #(D <= lo): lo = -infinity at first
-    std::uint64_t below_hi = total;   // #(D < hi): hi = +infinity at first
+    std::uint64_t at_most_lo = 0;    // #(D <= lo): lo = -infinity at first
+    std::uint64_t below_hi = total;  // #(D < hi): hi = +infinity at first
     std::uint64_t state = 0x243F6A8885A308D3ULL ^ (total * 0x9E3779B97F4A7C15ULL) ^ k;
     auto next_random = [&state] {  // splitmix64: deterministic, so the work is too
         std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -315,7 +315,7 @@ inline double difference_order_statistic(const std::vector<double>& xs, const st
     std::vector<std::size_t> lt1(n), le1(n), lt2(n), le2(n);
     for (;;) {
         const std::uint64_t candidates = below_hi - at_most_lo;  // >= 1 by the invariant
-        const std::uint64_t rank = k - at_most_lo;              // the answer's rank among them
+        const std::uint64_t rank = k - at_most_lo;               // the answer's rank among them
         if (candidates <= few) {
             std::vector<double> left;
             left.reserve(static_cast<std::size_t>(candidates));
@@ -328,8 +328,8 @@ inline double difference_order_statistic(const std::vector<double>& xs, const st
         for (std::size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + (last[i] - first[i]);
         for (double& s : sample) {
             // Uniform in [0, candidates): rejection keeps it unbiased.
-            const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                        std::numeric_limits<std::uint64_t>::max() % candidates;
+            const std::uint64_t limit =
+                std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % candidates;
             std::uint64_t r = next_random();
             while (r >= limit) r = next_random();
             r %= candidates;
@@ -392,7 +392,8 @@ inline double difference_order_statistic(const std::vector<double>& xs, const st
 }
 
 /// The smallest difference xs[i] - ys[j] above `d` (+infinity if none). O(n + m).
-inline double smallest_difference_above(const std::vector<double>& xs, const std::vector<double>& ys, double d) noexcept {
+inline double smallest_difference_above(const std::vector<double>& xs, const std::vector<double>& ys,
+                                        double d) noexcept {
     const std::size_t m = ys.size();
     const double* y = ys.data();
     double best = std::numeric_limits<double>::infinity();
@@ -419,9 +420,8 @@ inline ShiftEstimate hodges_lehmann_sorted(const std::vector<double>& xs, const 
         s.estimate = difference_order_statistic(xs, ys, (nm + 1) / 2);
     } else {
         const double low = difference_order_statistic(xs, ys, nm / 2);
-        const double high = count_differences_below(xs, ys, low, false) > nm / 2
-                                ? low
-                                : smallest_difference_above(xs, ys, low);
+        const double high =
+            count_differences_below(xs, ys, low, false) > nm / 2 ? low : smallest_difference_above(xs, ys, low);
         s.estimate = low + (high - low) / 2.0;
     }
     const double half_alpha = (1.0 - confidence) / 2.0;

@@ -85,8 +85,9 @@ namespace detail {
 template <class A, class = void>
 struct accepts_owed_samples : std::false_type {};
 template <class A>
-struct accepts_owed_samples<A, std::enable_if_t<std::is_same<decltype(owed_samples_of(std::declval<A&>())),
-                                                             OwedSamples&>::value>> : std::true_type {};
+struct accepts_owed_samples<
+    A, std::enable_if_t<std::is_same<decltype(owed_samples_of(std::declval<A&>())), OwedSamples&>::value>>
+    : std::true_type {};
 }  // namespace detail
 
 /// True when `A` can be owed samples (it embeds an OwedSamples, found by owed_samples_of(a)).

@@ -19,9 +19,9 @@
 // Nonparametric Statistics", 3rd ed., sec. 3.2.
 #pragma once
 
-#include <gputime/stats/detail/binomial.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/stats/detail/binomial.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -124,8 +124,9 @@ inline PercentileRanks detail::percentile_ranks_for(const char* where, std::size
 inline std::size_t samples_needed(double p, double confidence = 0.95) {
     detail::check_percentile_and_confidence("samples_needed", p, confidence);
     if (p == 0.0 || p == 100.0)
-        throw InvalidArgument("samples_needed", "p", "must be strictly between 0 and 100: the interval of the "
-                                                     "minimum or maximum never closes on its outer side");
+        throw InvalidArgument("samples_needed", "p",
+                              "must be strictly between 0 and 100: the interval of the "
+                              "minimum or maximum never closes on its outer side");
     const double q = p / 100.0;
     const double half_alpha = (1.0 - confidence) / 2.0;
     // Closed below needs P(B = 0) = (1-q)^n <= alpha/2; closed above needs P(B = n) = q^n <= alpha/2.

@@ -325,8 +325,12 @@ class SharedBoundedStats {
         std::map<std::int64_t, std::uint64_t> outside;  // buckets outside the window (guarded)
     };
     // The fixed window of a shard: buckets of (2^-40 s, 2^24 s], as indices at `scale`.
-    static std::int64_t window_lo(int scale) noexcept { return detail::floor_shift(std::int64_t{-40} * 256, 8 - scale); }
-    static std::int64_t window_hi(int scale) noexcept { return detail::floor_shift(std::int64_t{24} * 256 - 1, 8 - scale); }
+    static std::int64_t window_lo(int scale) noexcept {
+        return detail::floor_shift(std::int64_t{-40} * 256, 8 - scale);
+    }
+    static std::int64_t window_hi(int scale) noexcept {
+        return detail::floor_shift(std::int64_t{24} * 256 - 1, 8 - scale);
+    }
 
 public:
     /// Throws InvalidArgument ("scale") for a scale outside [-4, 8].

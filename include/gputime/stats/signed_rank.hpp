@@ -48,13 +48,13 @@
 namespace gputime::detail {
 
 struct SignedRankResult {
-    double w_plus = 0.0;   ///< sum of the ranks of the positive differences (zeros dropped)
-    double p_value = 1.0;  ///< two-sided
-    bool exact = false;    ///< exact null distribution (else the normal approximation)
-    bool ties = false;     ///< ties among the non-zero |d|
-    double z = 0.0;        ///< the normal approximation's z; 0 when exact
-    std::size_t n = 0;     ///< non-zero differences
-    std::size_t zeros = 0; ///< differences equal to 0 (dropped)
+    double w_plus = 0.0;    ///< sum of the ranks of the positive differences (zeros dropped)
+    double p_value = 1.0;   ///< two-sided
+    bool exact = false;     ///< exact null distribution (else the normal approximation)
+    bool ties = false;      ///< ties among the non-zero |d|
+    double z = 0.0;         ///< the normal approximation's z; 0 when exact
+    std::size_t n = 0;      ///< non-zero differences
+    std::size_t zeros = 0;  ///< differences equal to 0 (dropped)
 };
 
 /// The exact null distribution of W+ for n untied, non-zero differences: counts[w] for
@@ -65,8 +65,7 @@ public:
     static bool available(std::size_t n) noexcept { return n >= 1 && n <= max_n; }
 
     explicit ExactSignedRankDistribution(std::size_t n) : n_(n) {
-        if (!available(n))
-            throw InvalidArgument("detail::ExactSignedRankDistribution", "n", "must be in [1, 63]");
+        if (!available(n)) throw InvalidArgument("detail::ExactSignedRankDistribution", "n", "must be in [1, 63]");
         const std::size_t top = n * (n + 1) / 2;
         std::vector<std::uint64_t> counts(top + 1, 0);
         counts[0] = 1;
@@ -201,8 +200,8 @@ inline double walsh_sum_order_statistic(const std::vector<double>& ds, std::uint
     const double* d = ds.data();
     std::vector<std::size_t> first(n), last(n, n);
     for (std::size_t i = 0; i < n; ++i) first[i] = i;
-    std::uint64_t at_most_lo = 0;   // #(sums <= lo): lo = -infinity at first
-    std::uint64_t below_hi = total; // #(sums < hi): hi = +infinity at first
+    std::uint64_t at_most_lo = 0;    // #(sums <= lo): lo = -infinity at first
+    std::uint64_t below_hi = total;  // #(sums < hi): hi = +infinity at first
     std::uint64_t state = 0x13198A2E03707344ULL ^ (total * 0x9E3779B97F4A7C15ULL) ^ k;
     auto next_random = [&state] {  // splitmix64: deterministic, so the work is too
         std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -218,7 +217,7 @@ inline double walsh_sum_order_statistic(const std::vector<double>& ds, std::uint
     std::vector<std::size_t> lt1(n), le1(n), lt2(n), le2(n);
     for (;;) {
         const std::uint64_t candidates = below_hi - at_most_lo;  // >= 1 by the invariant
-        const std::uint64_t rank = k - at_most_lo;              // the answer's rank among them
+        const std::uint64_t rank = k - at_most_lo;               // the answer's rank among them
         if (candidates <= few) {
             std::vector<double> left;
             left.reserve(static_cast<std::size_t>(candidates));
@@ -230,8 +229,8 @@ inline double walsh_sum_order_statistic(const std::vector<double>& ds, std::uint
         }
         for (std::size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + (last[i] - first[i]);
         for (double& s : sample) {
-            const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                        std::numeric_limits<std::uint64_t>::max() % candidates;
+            const std::uint64_t limit =
+                std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % candidates;
             std::uint64_t r = next_random();
             while (r >= limit) r = next_random();
             r %= candidates;

@@ -43,16 +43,16 @@ enum class Statistic {
     first_call,           ///< the first call, kept apart
     first_call_overhead,  ///< first call - steady p50
     mean,                 ///< mean of the steady samples
-    stddev,  ///< sample standard deviation (n - 1)
-    mdape,   ///< nanobench's err%: median of |x - p50| / x
-    min,    ///< smallest steady sample
-    p50,    ///< nearest-rank median
-    p90,    ///< nearest-rank 90th percentile
-    p99,    ///< nearest-rank 99th percentile
-    p999,   ///< p99.9
-    max,    ///< largest steady sample
-    total,  ///< sum of the steady calls
-    share,  ///< steady total / the whole's steady total (a layer within its iterations)
+    stddev,               ///< sample standard deviation (n - 1)
+    mdape,                ///< nanobench's err%: median of |x - p50| / x
+    min,                  ///< smallest steady sample
+    p50,                  ///< nearest-rank median
+    p90,                  ///< nearest-rank 90th percentile
+    p99,                  ///< nearest-rank 99th percentile
+    p999,                 ///< p99.9
+    max,                  ///< largest steady sample
+    total,                ///< sum of the steady calls
+    share,                ///< steady total / the whole's steady total (a layer within its iterations)
 };
 
 /// How a statistic's value reads: the formatting hint every output follows.

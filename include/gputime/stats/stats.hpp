@@ -11,10 +11,10 @@
 // the error rules: docs/statistics.md, "Stats".
 #pragma once
 
-#include <gputime/stats/detail/rank_select.hpp>
 #include <gputime/core/detail/sample_checks.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/stats/detail/rank_select.hpp>
 #include <gputime/stats/owed_samples.hpp>
 #include <gputime/stats/percentile_interval.hpp>
 
@@ -104,7 +104,8 @@ public:
     /// Heap bytes this Stats holds: its samples (capacity included) and what reads cached
     /// (bounded by a constant, not by the number of samples).
     std::size_t memory_bytes() const noexcept {
-        return samples_.capacity() * sizeof(Duration) + buckets_.buckets.capacity() * sizeof(detail::KeyBuckets::Bucket);
+        return samples_.capacity() * sizeof(Duration) +
+               buckets_.buckets.capacity() * sizeof(detail::KeyBuckets::Bucket);
     }
 
     /// Pools `other` into this accumulator: its samples and its first calls.
@@ -190,8 +191,9 @@ public:
     Duration order_statistic(std::size_t rank) const {
         checked("order_statistic");
         if (rank == 0 || rank > samples_.size())
-            throw InvalidArgument("Stats::order_statistic", "rank",
-                                  "must be in [1, " + std::to_string(samples_.size()) + "], got " + std::to_string(rank));
+            throw InvalidArgument(
+                "Stats::order_statistic", "rank",
+                "must be in [1, " + std::to_string(samples_.size()) + "], got " + std::to_string(rank));
         return Duration{value_at(rank - 1)};
     }
     /// The percentile with its distribution-free confidence interval (order statistics chosen
@@ -199,7 +201,8 @@ public:
     /// few samples to bound it is reported open. Throws InvalidArgument for a bad p
     /// (parameter "p") or a confidence outside (0, 1) (parameter "confidence").
     PercentileInterval percentile_interval(double p, double confidence = 0.95) const {
-        const PercentileRanks ranks = detail::percentile_ranks_for("Stats::percentile_interval", count(), p, confidence);
+        const PercentileRanks ranks =
+            detail::percentile_ranks_for("Stats::percentile_interval", count(), p, confidence);
         PercentileInterval interval;
         interval.p = p;
         interval.confidence = confidence;
@@ -524,10 +527,8 @@ private:
                 const double x = s[i].count();
                 if (state[static_cast<std::size_t>((detail::order_key(x) - lo_key) >> shift)] != 2) continue;
                 const double e = error_of(x);
-                if (e < a)
-                    ++below;
-                else if (e <= b_bound)
-                    collected.push_back(e);
+                if (e < a) ++below;
+                else if (e <= b_bound) collected.push_back(e);
             }
             for (const double e : collected) settled.push_back(Bound{e, 1});
         }
@@ -570,7 +571,7 @@ private:
     double first_call_sum_ = 0.0;
     std::size_t first_call_count_ = 0;
     std::uint64_t steady_below_ = 0;  // see add(): 0 without a first call, else the bits of +inf
-    OwedSamples owed_;  // a clock that still owes this Stats samples (or an error)
+    OwedSamples owed_;                // a clock that still owes this Stats samples (or an error)
     mutable std::size_t cache_count_ = no_cache;
     mutable unsigned char cached_ = 0;
     mutable std::size_t recent_used_ = 0;

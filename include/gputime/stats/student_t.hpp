@@ -70,7 +70,8 @@ inline double student_t_two_sided_p(double t, double df) {
 /// The t with P(|T| > t) = alpha (two-sided), 0 < alpha < 1, df > 0: the half-width, in standard
 /// errors, of a 1 - alpha confidence interval.
 inline double student_t_quantile(double alpha, double df) {
-    if (!(alpha > 0.0 && alpha < 1.0)) throw InvalidArgument("detail::student_t_quantile", "alpha", "must be in (0, 1)");
+    if (!(alpha > 0.0 && alpha < 1.0))
+        throw InvalidArgument("detail::student_t_quantile", "alpha", "must be in (0, 1)");
     if (!(df > 0.0)) throw InvalidArgument("detail::student_t_quantile", "df", "must be > 0");
     double low = 0.0, high = 1.0;
     while (student_t_two_sided_p(high, df) > alpha && high < 1e300) high *= 2.0;

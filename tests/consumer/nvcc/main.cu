@@ -27,7 +27,7 @@ int main() {
     clock.stop(started, stats);
 
     const std::size_t expected = 3;
-    std::printf("gputime nvcc consumer: %zu steady samples (expected %zu), %d GPU(s)\n", stats.count(),
-                expected, devices);
+    std::printf("gputime nvcc consumer: %zu steady samples (expected %zu), %d GPU(s)\n", stats.count(), expected,
+                devices);
     return stats.count() == expected ? 0 : 1;
 }

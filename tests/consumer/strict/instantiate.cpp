@@ -42,18 +42,21 @@ std::string host_side(int argc, char** argv) {
     bounded.add(gputime::Duration{100.0});
     gputime::SharedStats shared;
     shared.add(gputime::Duration{100.0});
-    const auto comparison = gputime::compare(clock, [] { work(); }, [] { work(); });
+    const auto comparison = gputime::compare(
+        clock, [] { work(); }, [] { work(); });
     const auto sweep = gputime::sweep_idle_gaps(gputime::WarmupRunner(clock).warmup(1).iterations(3),
                                                 {std::chrono::nanoseconds(0)}, [] { work(); });
     gputime::JsonReport json;
     json.add(result).add("stats", stats).add(profiler.profile()).add(sweep);
     gputime::HtmlReport html("strict");
     html.add(result).add(gputime::read_host_context());
-    const gputime::testing::Verdict verdict = gputime::testing::median_within(result, std::chrono::microseconds(1), 0.5);
+    const gputime::testing::Verdict verdict =
+        gputime::testing::median_within(result, std::chrono::microseconds(1), 0.5);
     std::ostringstream text;
     text << result << comparison << stats;
-    return json.str() + html.str() + gputime::to_chrome_trace({&profiler.profile()}) + gputime::to_csv(profiler.profile()) +
-           text.str() + verdict.message + std::to_string(bounded.count()) + std::to_string(stats.p99().count());
+    return json.str() + html.str() + gputime::to_chrome_trace({&profiler.profile()}) +
+           gputime::to_csv(profiler.profile()) + text.str() + verdict.message + std::to_string(bounded.count()) +
+           std::to_string(stats.p99().count());
 }
 
 std::string simulated_gpu() {

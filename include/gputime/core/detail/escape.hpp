@@ -30,10 +30,19 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     std::uint32_t min = 0;
     std::uint32_t code = 0;
     if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) { n = 2; min = 0x80; code = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 3; min = 0x800; code = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 4; min = 0x10000; code = c & 0x07; }
-    else return 0;
+    if ((c & 0xE0) == 0xC0) {
+        n = 2;
+        min = 0x80;
+        code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3;
+        min = 0x800;
+        code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4;
+        min = 0x10000;
+        code = c & 0x07;
+    } else return 0;
     if (i + n > s.size()) return 0;
     for (std::size_t k = 1; k < n; ++k) {
         if ((byte(i + k) & 0xC0) != 0x80) return 0;
@@ -95,8 +104,9 @@ inline void append_json_number(std::string& out, double value) {
     const double magnitude = std::fabs(value);
     const bool fixed = value == 0.0 || (magnitude >= 1e-6 && magnitude < 1e15);
     char buffer[64];
-    const std::to_chars_result r = fixed ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed)
-                                         : std::to_chars(buffer, buffer + sizeof buffer, value);
+    const std::to_chars_result r = fixed
+                                       ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed)
+                                       : std::to_chars(buffer, buffer + sizeof buffer, value);
     if (r.ec != std::errc{}) {
         out += "null";
         return;

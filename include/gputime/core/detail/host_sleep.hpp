@@ -8,9 +8,9 @@
 
 #if defined(__has_include)
 #if __has_include(<time.h>) && __has_include(<unistd.h>) && !defined(_WIN32)
-#include <cerrno>
 #include <time.h>
 #include <unistd.h>
+#include <cerrno>
 #if defined(_POSIX_TIMERS) || defined(__unix__) || defined(__APPLE__)
 #define GPUTIME_DETAIL_HAVE_NANOSLEEP 1
 #endif

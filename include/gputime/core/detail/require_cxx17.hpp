@@ -13,7 +13,8 @@
 #endif
 
 #if GPUTIME_DETAIL_CPLUSPLUS < 201703L
-#error "gputime needs C++17 or newer: compile with -std=c++17 (MSVC: /std:c++17; CMake: link gputime::gputime, which asks for cxx_std_17)"
+#error \
+    "gputime needs C++17 or newer: compile with -std=c++17 (MSVC: /std:c++17; CMake: link gputime::gputime, which asks for cxx_std_17)"
 #include <gputime_stops_here_because_it_needs_cxx17>
 #endif
 

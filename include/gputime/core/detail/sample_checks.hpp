@@ -25,9 +25,7 @@ namespace gputime {
 namespace detail {
 
 /// False for NaN, negatives and +infinity; true for -0 (stored as +0 by the caller).
-inline bool valid_duration(double x) noexcept {
-    return x >= 0.0 && x < std::numeric_limits<double>::infinity();
-}
+inline bool valid_duration(double x) noexcept { return x >= 0.0 && x < std::numeric_limits<double>::infinity(); }
 
 /// A double as error-message text: shortest round trip, "nan", "inf", "-inf".
 inline std::string describe_number(double value) {
@@ -43,8 +41,7 @@ inline std::string describe_number(double value) {
 }
 
 inline void check_percent(const char* where, double p) {
-    if (!(p >= 0.0 && p <= 100.0))
-        throw InvalidArgument(where, "p", "must be in [0, 100], got " + describe_number(p));
+    if (!(p >= 0.0 && p <= 100.0)) throw InvalidArgument(where, "p", "must be in [0, 100], got " + describe_number(p));
 }
 
 }  // namespace detail

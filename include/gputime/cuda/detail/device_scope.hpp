@@ -64,8 +64,8 @@ void refuse_other_device(Runtime& runtime, int device) {
         throw Error("gputime: CudaEventClock::mark: this clock times the default stream of device " +
                     std::to_string(device) + " (current when it was made), but device " + std::to_string(current) +
                     " is current now, and the default stream handle names the current device's stream: the work "
-                    "launched there would not be timed. Make a clock while device " + std::to_string(current) +
-                    " is current, or time a stream of your own");
+                    "launched there would not be timed. Make a clock while device " +
+                    std::to_string(current) + " is current, or time a stream of your own");
     } else {
         (void)runtime;
         (void)device;

@@ -27,8 +27,10 @@ namespace gputime::detail {
 template <class E, class = void>
 struct comparable_events : std::false_type {};
 template <class E>
-struct comparable_events<E, std::enable_if_t<std::is_convertible<decltype(std::declval<const E&>() == std::declval<const E&>()),
-                                                                 bool>::value>> : std::true_type {};
+struct comparable_events<
+    E,
+    std::enable_if_t<std::is_convertible<decltype(std::declval<const E&>() == std::declval<const E&>()), bool>::value>>
+    : std::true_type {};
 
 template <class Runtime>
 class EventWait {
@@ -58,7 +60,8 @@ public:
                 sleep(std::min(wake - started, timeout));  // the loop below decides at the timeout
                 status = runtime_->event_query(e);
             }
-            const ns latest = std::min(started_at + recent.longest, earliest + std::max(recent.shortest / 8, max_spread));
+            const ns latest =
+                std::min(started_at + recent.longest, earliest + std::max(recent.shortest / 8, max_spread));
             spin_until = std::max(runtime_->host_now(), latest) + backoff.spin;
             sleep_cap = std::clamp(recent.shortest / 128, backoff.first_sleep, backoff.max_sleep);
         }
@@ -137,7 +140,8 @@ private:
     }
     ns overshoot() const noexcept {
         const std::size_t n = std::min(slept_, overshoots_.size());
-        return n == 0 ? ns{0} : *std::max_element(overshoots_.begin(), overshoots_.begin() + static_cast<std::ptrdiff_t>(n));
+        return n == 0 ? ns{0}
+                      : *std::max_element(overshoots_.begin(), overshoots_.begin() + static_cast<std::ptrdiff_t>(n));
     }
 
     TimeoutError already_hung() const {
@@ -155,7 +159,7 @@ private:
     };
 
     Runtime* runtime_;
-    std::optional<ns> hung_at_;  // host time a wait timed out
+    std::optional<ns> hung_at_;        // host time a wait timed out
     std::array<MarkTime, 8> marks_{};  // the last marks and when they were recorded
     std::size_t next_mark_ = 0;
     std::array<ns, 8> durations_{};

@@ -40,12 +40,12 @@ inline constexpr TemperatureSensor temperature_gpu = NVML_TEMPERATURE_GPU;
 #else
 using Return = int;  // nvmlReturn_t
 struct DeviceHandle;
-using Device = DeviceHandle*;  // nvmlDevice_t
-using ClockType = int;          // nvmlClockType_t
-using TemperatureSensor = int;  // nvmlTemperatureSensors_t
-inline constexpr Return success = 0;            // NVML_SUCCESS
-inline constexpr ClockType clock_sm = 1;        // NVML_CLOCK_SM
-inline constexpr ClockType clock_mem = 2;       // NVML_CLOCK_MEM
+using Device = DeviceHandle*;                            // nvmlDevice_t
+using ClockType = int;                                   // nvmlClockType_t
+using TemperatureSensor = int;                           // nvmlTemperatureSensors_t
+inline constexpr Return success = 0;                     // NVML_SUCCESS
+inline constexpr ClockType clock_sm = 1;                 // NVML_CLOCK_SM
+inline constexpr ClockType clock_mem = 2;                // NVML_CLOCK_MEM
 inline constexpr TemperatureSensor temperature_gpu = 0;  // NVML_TEMPERATURE_GPU
 #endif
 
@@ -69,9 +69,9 @@ using TemperatureFn = Return (*)(Device, TemperatureSensor, unsigned int*);
 using TemperatureVFn = Return (*)(Device, TemperatureV1*);
 using PowerUsageFn = Return (*)(Device, unsigned int*);  // milliwatts
 using DriverVersionFn = Return (*)(char*, unsigned int);
-using CountFn = Return (*)(unsigned int*);                      // nvmlDeviceGetCount_v2
-using HandleByUuidFn = Return (*)(const char*, Device*);        // nvmlDeviceGetHandleByUUID
-using UuidFn = Return (*)(Device, char*, unsigned int);         // nvmlDeviceGetUUID
+using CountFn = Return (*)(unsigned int*);                // nvmlDeviceGetCount_v2
+using HandleByUuidFn = Return (*)(const char*, Device*);  // nvmlDeviceGetHandleByUUID
+using UuidFn = Return (*)(Device, char*, unsigned int);   // nvmlDeviceGetUUID
 
 #if defined(GPUTIME_DETAIL_HAVE_NVML_H)
 static_assert(std::is_same<InitFn, decltype(&nvmlInit_v2)>::value, "nvmlInit_v2");
@@ -106,14 +106,14 @@ static_assert(std::is_same<TemperatureVFn, Return (*)(Device, TemperatureV1*)>::
 /// The functions gputime uses. init, shutdown, error_string, the handle lookup and clock_info
 /// are required; the others may be null (an older driver), and their metric is then absent.
 struct Api {
-    InitFn init = nullptr;                            // nvmlInit_v2
-    ShutdownFn shutdown = nullptr;                    // nvmlShutdown
-    ErrorStringFn error_string = nullptr;             // nvmlErrorString
-    HandleByIndexFn handle_by_index = nullptr;        // nvmlDeviceGetHandleByIndex_v2
+    InitFn init = nullptr;                              // nvmlInit_v2
+    ShutdownFn shutdown = nullptr;                      // nvmlShutdown
+    ErrorStringFn error_string = nullptr;               // nvmlErrorString
+    HandleByIndexFn handle_by_index = nullptr;          // nvmlDeviceGetHandleByIndex_v2
     HandleByPciBusIdFn handle_by_pci_bus_id = nullptr;  // nvmlDeviceGetHandleByPciBusId_v2
-    NameFn name = nullptr;                            // nvmlDeviceGetName
-    ClockInfoFn clock_info = nullptr;                 // nvmlDeviceGetClockInfo
-    ClockInfoFn max_clock_info = nullptr;             // nvmlDeviceGetMaxClockInfo
+    NameFn name = nullptr;                              // nvmlDeviceGetName
+    ClockInfoFn clock_info = nullptr;                   // nvmlDeviceGetClockInfo
+    ClockInfoFn max_clock_info = nullptr;               // nvmlDeviceGetMaxClockInfo
     ReasonsFn clock_event_reasons = nullptr;  // nvmlDeviceGetCurrentClocksEventReasons, or the older ...ThrottleReasons
     TemperatureVFn temperature_v = nullptr;   // nvmlDeviceGetTemperatureV
     TemperatureFn temperature = nullptr;      // nvmlDeviceGetTemperature (when there is no V)

@@ -23,7 +23,7 @@ namespace gputime::detail {
 template <class Owner>
 class OwedLink final : public OwedSamples::Source {
 public:
-    Owner* pairs = nullptr;  // the clock's pairs; null once the clock is gone
+    Owner* pairs = nullptr;       // the clock's pairs; null once the clock is gone
     OwedSamples* slot = nullptr;  // the accumulator's slot, pointing here
     void* accumulator = nullptr;  // where samples go, through add_to
     void (*add_to)(void*, Duration) = nullptr;

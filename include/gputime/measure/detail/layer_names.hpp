@@ -28,7 +28,7 @@ public:
     Id find(Id parent, std::string_view name) const noexcept {
         if (slots_.empty()) return none;
         const std::uint64_t h = hash(parent, name);
-        for (std::size_t i = h & mask(); ; i = (i + 1) & mask()) {
+        for (std::size_t i = h & mask();; i = (i + 1) & mask()) {
             const Slot& s = slots_[i];
             if (s.id == none) return none;
             if (s.hash == h && parents_[s.id] == parent && names_[s.id] == name) return s.id;

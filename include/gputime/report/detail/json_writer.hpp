@@ -73,7 +73,8 @@ public:
         append_json_number(out_, number);
         return *this;
     }
-    template <class Integer, std::enable_if_t<std::is_integral<Integer>::value && !std::is_same<Integer, bool>::value, int> = 0>
+    template <class Integer,
+              std::enable_if_t<std::is_integral<Integer>::value && !std::is_same<Integer, bool>::value, int> = 0>
     JsonWriter& value(Integer number) {
         before_value();
         if constexpr (std::is_signed<Integer>::value) {

@@ -96,8 +96,8 @@ public:
         body_ += "\" class=\"" + std::string(cls) + "\"/>";
     }
     /// `anchor`: "start", "middle" or "end". `rotate`: degrees about (x, y).
-    void text(double x, double y, std::string_view content, std::string_view cls = "", std::string_view anchor = "start",
-              double rotate = 0.0) {
+    void text(double x, double y, std::string_view content, std::string_view cls = "",
+              std::string_view anchor = "start", double rotate = 0.0) {
         body_ += "<text x=\"" + number(x) + "\" y=\"" + number(y) + "\"";
         if (anchor != "start") body_ += " text-anchor=\"" + std::string(anchor) + "\"";
         if (!cls.empty()) body_ += " class=\"" + std::string(cls) + "\"";

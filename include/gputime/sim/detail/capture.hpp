@@ -202,7 +202,7 @@ inline int Runtime::legacy_capture_conflict(const StreamState& stream) {
 inline int Runtime::capture_state_status(const StreamState& stream) const {
     if (stream.capture < 0) return status::success;
     return captures_[static_cast<std::size_t>(stream.capture)].invalidated ? int{status::stream_capture_invalidated}
-                                                                            : int{status::success};
+                                                                           : int{status::success};
 }
 
 // event_query, event_synchronize and stream_synchronize are "potentially unsafe" calls

@@ -34,9 +34,8 @@ inline void Runtime::note_kernel_start(ns start) {
 }
 
 inline std::chrono::nanoseconds Runtime::kernel_duration(const Kernel& kernel, ns start) {
-    double duration_ns = kernel.is_cycle_kernel()
-                             ? cycles_to_ns(static_cast<double>(*kernel.cycle_count), start)
-                             : static_cast<double>(kernel.duration.count());
+    double duration_ns = kernel.is_cycle_kernel() ? cycles_to_ns(static_cast<double>(*kernel.cycle_count), start)
+                                                  : static_cast<double>(kernel.duration.count());
     const Noise& noise = config_.noise;
     if (noise.relative_stddev > 0.0 || noise.outlier_probability > 0.0) {
         // Always draw both variates, so the jitter sequence for a seed does not change
@@ -111,8 +110,8 @@ inline double Runtime::cycles_to_ns_throttled(double cycles, ns start) const {
         const double span = next - t;
         const double capacity = next == infinity ? infinity : rate * span + 0.5 * accel * span * span;
         if (left <= capacity) {
-            const double d = accel > 0.0 ? 2.0 * left / (rate + std::sqrt(rate * rate + 2.0 * accel * left))
-                                         : left / rate;
+            const double d =
+                accel > 0.0 ? 2.0 * left / (rate + std::sqrt(rate * rate + 2.0 * accel * left)) : left / rate;
             return t + d - begin;
         }
         left -= capacity;
@@ -179,8 +178,7 @@ inline double Runtime::dvfs_clock_mhz_at(ns device_time) const {
     const ns since_wake = device_time - episode.wake;
     if (since_wake >= clock.ramp_time) return clock.max_clock_mhz;
     if (since_wake <= ns{0}) return clock.idle_clock_mhz;
-    const double fraction = static_cast<double>(since_wake.count()) /
-                            static_cast<double>(clock.ramp_time.count());
+    const double fraction = static_cast<double>(since_wake.count()) / static_cast<double>(clock.ramp_time.count());
     return clock.idle_clock_mhz + (clock.max_clock_mhz - clock.idle_clock_mhz) * fraction;
 }
 

@@ -171,14 +171,13 @@ inline int Runtime::stream_wait_event(stream_type stream, event_type event) {
             capture.streams.push_back(index_of(*target));
         }
         for (const std::size_t node : state->capture_deps) {
-            if (std::find(target->capture_deps.begin(), target->capture_deps.end(), node) ==
-                target->capture_deps.end())
+            if (std::find(target->capture_deps.begin(), target->capture_deps.end(), node) == target->capture_deps.end())
                 target->capture_deps.push_back(node);
         }
         return status::success;
     }
     if (!state->recorded) return status::success;  // a never-recorded event: a no-op, as in CUDA
-    if (target->capture >= 0) {  // a capture may not depend on work outside it
+    if (target->capture >= 0) {                    // a capture may not depend on work outside it
         invalidate(target->capture);
         return status::stream_capture_isolation;
     }

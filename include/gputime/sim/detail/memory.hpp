@@ -48,12 +48,14 @@ inline int Runtime::device_free(void* ptr) {
 inline int Runtime::memset_async(void* ptr, int value, std::size_t bytes, stream_type stream) {
     (void)value;  // the model times the memset; there is no memory to store into
     ++counters_.memsets;
-    return device_memory_op(ptr, bytes, stream, Call::memset_async, Kernel::fixed("gputime::sim memset", ns{0}).writing(bytes));
+    return device_memory_op(ptr, bytes, stream, Call::memset_async,
+                            Kernel::fixed("gputime::sim memset", ns{0}).writing(bytes));
 }
 
 inline int Runtime::l2_sweep_async(const void* ptr, std::size_t bytes, stream_type stream) {
     ++counters_.l2_sweeps;
-    return device_memory_op(ptr, bytes, stream, Call::l2_sweep_async, Kernel::fixed("gputime::sim L2 sweep", ns{0}).reading(bytes));
+    return device_memory_op(ptr, bytes, stream, Call::l2_sweep_async,
+                            Kernel::fixed("gputime::sim L2 sweep", ns{0}).reading(bytes));
 }
 
 // A launch of `work` over [ptr, ptr + bytes) on `stream`: bytes / memset_bytes_per_ns of device

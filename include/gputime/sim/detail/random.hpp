@@ -64,9 +64,7 @@ public:
     double uniform() noexcept { return static_cast<double>(next_u64() >> 11U) * kTwoToMinus53; }
 
     /// Uniform in (0, 1]: safe to take the logarithm of.
-    double uniform_open_at_zero() noexcept {
-        return static_cast<double>((next_u64() >> 11U) + 1U) * kTwoToMinus53;
-    }
+    double uniform_open_at_zero() noexcept { return static_cast<double>((next_u64() >> 11U) + 1U) * kTwoToMinus53; }
 
     /// Standard normal N(0, 1) by Box-Muller. Uses exactly two outputs per call and keeps
     /// no spare variate, so the n-th draw depends only on the seed and n.

@@ -21,8 +21,7 @@ namespace gputime::sim {
 
 inline Runtime::Runtime() : Runtime(Config{}) {}
 
-inline Runtime::Runtime(Config config)
-    : config_(validated(std::move(config))), random_(config_.noise.seed) {
+inline Runtime::Runtime(Config config) : config_(validated(std::move(config))), random_(config_.noise.seed) {
     for (int device = 0; device < config_.device_count; ++device) {  // each device's legacy stream
         legacy_.push_back(add_stream(device, StreamKind::legacy));
     }
@@ -86,8 +85,10 @@ inline void Runtime::validate_gate_and_telemetry(const Config& config) {
     require(std::isfinite(t.idle_temperature_c), "telemetry.idle_temperature_c", "must be finite");
     require(std::isfinite(t.busy_temperature_c), "telemetry.busy_temperature_c", "must be finite");
     require(std::isfinite(t.throttle_temperature_c), "telemetry.throttle_temperature_c", "must be finite");
-    require(std::isfinite(t.idle_power_w) && t.idle_power_w >= 0.0, "telemetry.idle_power_w", "must be finite and >= 0");
-    require(std::isfinite(t.busy_power_w) && t.busy_power_w >= 0.0, "telemetry.busy_power_w", "must be finite and >= 0");
+    require(std::isfinite(t.idle_power_w) && t.idle_power_w >= 0.0, "telemetry.idle_power_w",
+            "must be finite and >= 0");
+    require(std::isfinite(t.busy_power_w) && t.busy_power_w >= 0.0, "telemetry.busy_power_w",
+            "must be finite and >= 0");
     require(std::isfinite(t.power_limit_w) && t.power_limit_w >= 0.0, "telemetry.power_limit_w",
             "must be finite and >= 0");
     require(t.sample_cost >= ns{0}, "telemetry.sample_cost", "must be >= 0");
@@ -228,8 +229,7 @@ inline const char* Runtime::error_string(int code) {
     switch (code) {
         case status::success: return "no error";
         case status::invalid_value: return "invalid argument";
-        case status::insufficient_driver:
-            return "CUDA driver version is insufficient for CUDA runtime version";
+        case status::insufficient_driver: return "CUDA driver version is insufficient for CUDA runtime version";
         case status::no_device: return "no CUDA-capable device is detected";
         case status::invalid_device: return "invalid device ordinal";
         case status::invalid_resource_handle: return "invalid resource handle";

@@ -26,14 +26,14 @@ inline constexpr ns never = ns::max();
 struct EventState {
     bool alive = true;
     bool recorded = false;
-    ns reached{0};    // exact device time the stream reaches the event (never: a hung stream)
-    ns timestamp{0};  // `reached` floored to event_resolution: what elapsed reports
-    int device = 0;       // the device current when it was created
-    unsigned flags = 0;   // cuda_status::event_disable_timing, ...
-    bool captured = false;  // last recorded in a capturing stream (907 for query, elapsed...)
-    int capture = -1;       // ... of this capture sequence
+    ns reached{0};                          // exact device time the stream reaches the event (never: a hung stream)
+    ns timestamp{0};                        // `reached` floored to event_resolution: what elapsed reports
+    int device = 0;                         // the device current when it was created
+    unsigned flags = 0;                     // cuda_status::event_disable_timing, ...
+    bool captured = false;                  // last recorded in a capturing stream (907 for query, elapsed...)
+    int capture = -1;                       // ... of this capture sequence
     std::vector<std::size_t> capture_deps;  // the nodes its record depended on
-    bool behind_gate = false;  // recorded behind a held gate: not reached until it ends
+    bool behind_gate = false;               // recorded behind a held gate: not reached until it ends
 };
 
 // A stretch of device activity that began with a wake-up from idle: the clock ramps from
@@ -50,8 +50,8 @@ struct StreamState {
     int device = 0;
     StreamKind kind = StreamKind::blocking;
     ns tail{0};
-    std::deque<ns> queued;  // ends of its kernels and graph launches, for the launch queue
-    int capture = -1;       // the capture sequence it takes part in, or -1
+    std::deque<ns> queued;                  // ends of its kernels and graph launches, for the launch queue
+    int capture = -1;                       // the capture sequence it takes part in, or -1
     std::vector<std::size_t> capture_deps;  // nodes its next captured op depends on
 };
 
@@ -76,7 +76,7 @@ struct GraphState {
 };
 
 struct ExecState {
-    bool alive = true;          // destroyed: launches already enqueued still run (CUDA frees it on completion)
+    bool alive = true;  // destroyed: launches already enqueued still run (CUDA frees it on completion)
     std::vector<GraphNode> nodes;
     ns last_end{0};  // launches of one GraphExec run one after the other
 };
@@ -91,11 +91,11 @@ struct ThreadState {
 struct Work {
     enum class Kind { kernel, record, wait, graph };
     Kind kind = Kind::kernel;
-    std::size_t stream = 0;  // index into the runtime's streams
-    ns host{0};              // host time it was enqueued at: it starts no earlier
-    Kernel kernel{};         // kernel (and memset)
-    int handle = -1;         // record, wait: the event; graph: the GraphExec
-    bool never = false;      // record: Fault::event_never_completes was armed for it
+    std::size_t stream = 0;   // index into the runtime's streams
+    ns host{0};               // host time it was enqueued at: it starts no earlier
+    Kernel kernel{};          // kernel (and memset)
+    int handle = -1;          // record, wait: the event; graph: the GraphExec
+    bool never = false;       // record: Fault::event_never_completes was armed for it
     bool superseded = false;  // record: a later record of the event, not behind the gate, replaced it
 
     static Work kernel_on(std::size_t stream, ns host, Kernel kernel) {

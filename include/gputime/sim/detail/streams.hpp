@@ -41,9 +41,9 @@ inline int Runtime::get_device(int* device) {
 
 inline Stream Runtime::create_stream(unsigned flags) {
     if (flags != status::stream_default && flags != status::stream_non_blocking) {
-        throw InvalidArgument("sim::Runtime::create_stream", "flags",
-                              "must be cuda_status::stream_default or stream_non_blocking, got " +
-                                  std::to_string(flags));
+        throw InvalidArgument(
+            "sim::Runtime::create_stream", "flags",
+            "must be cuda_status::stream_default or stream_non_blocking, got " + std::to_string(flags));
     }
     const StreamKind kind = flags == status::stream_non_blocking ? StreamKind::non_blocking : StreamKind::blocking;
     created_.push_back(add_stream(current_device(), kind));
@@ -236,7 +236,8 @@ inline void Runtime::set_tail(StreamState& stream, ns tail) {
     stream.tail = std::max(stream.tail, tail);
     if (stream.kind != StreamKind::legacy) return;
     for (StreamState& other : streams_) {
-        if (other.device == stream.device && syncs_with_legacy(other.kind)) other.tail = std::max(other.tail, stream.tail);
+        if (other.device == stream.device && syncs_with_legacy(other.kind))
+            other.tail = std::max(other.tail, stream.tail);
     }
 }
 

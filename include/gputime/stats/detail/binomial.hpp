@@ -55,8 +55,8 @@ inline double binomial_pmf(std::uint64_t k, std::uint64_t n, double p) {
     if (k == n) return std::exp(dn * std::log(p));
     const double dk = static_cast<double>(k);
     const double rest = dn - dk;
-    const double exponent = stirling_error(dn) - stirling_error(dk) - stirling_error(rest) -
-                            deviance_term(dk, dn * p) - deviance_term(rest, dn * q);
+    const double exponent = stirling_error(dn) - stirling_error(dk) - stirling_error(rest) - deviance_term(dk, dn * p) -
+                            deviance_term(rest, dn * q);
     const double two_pi = 6.283185307179586476925286766559;
     return std::exp(exponent) / std::sqrt(two_pi * dk * rest / dn);
 }

@@ -14,5 +14,5 @@ struct ReadmeModel {
     void forward(cudaStream_t) {}
 };
 // --- locals ---
-    cudaStream_t stream = nullptr;
-    ReadmeModel model;
+cudaStream_t stream = nullptr;
+ReadmeModel model;

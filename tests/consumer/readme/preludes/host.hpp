@@ -17,9 +17,9 @@ struct ReadmeNet {  // the `net` of the layer-by-layer fragment
     void run_layer(std::size_t) {}
 };
 // --- locals ---
-    gputime::HostClock clock;
-    ReadmeNet net;
-    gputime::RunResult result, cpu_result, gpu_result;
-    std::vector<gputime::IdleGapPoint> sweep;
-    gputime::LayerProfile profile;
-    gputime::Stats stats;
+gputime::HostClock clock;
+ReadmeNet net;
+gputime::RunResult result, cpu_result, gpu_result;
+std::vector<gputime::IdleGapPoint> sweep;
+gputime::LayerProfile profile;
+gputime::Stats stats;

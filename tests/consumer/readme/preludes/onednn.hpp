@@ -4,6 +4,6 @@
 
 #include <dnnl.hpp>
 // --- locals ---
-    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    dnnl::convolution_forward::primitive_desc conv_pd;
-    dnnl::memory src, weights, bias, dst;
+dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+dnnl::convolution_forward::primitive_desc conv_pd;
+dnnl::memory src, weights, bias, dst;

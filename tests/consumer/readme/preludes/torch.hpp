@@ -13,7 +13,7 @@ struct ReadmeNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(ReadmeNet);
 // --- locals ---
-    ReadmeNet net;
-    torch::Tensor x = torch::zeros({1, 3, 8, 8});
-    gputime::HostClock prof_clock;
-    gputime::LayerProfiler prof(prof_clock);
+ReadmeNet net;
+torch::Tensor x = torch::zeros({1, 3, 8, 8});
+gputime::HostClock prof_clock;
+gputime::LayerProfiler prof(prof_clock);

@@ -53,7 +53,8 @@ inline std::string ab_figure(const Comparison& r, const std::string& id) {
     svg::Canvas c(chart_width, height, "chart-" + id, "ab", "Steady durations of each variant on one axis");
     c.data("variants", std::to_string(k));
     std::string verdicts;
-    for (const Contrast& contrast : r.contrasts) verdicts += (verdicts.empty() ? "" : ",") + std::string(to_string(contrast.verdict));
+    for (const Contrast& contrast : r.contrasts)
+        verdicts += (verdicts.empty() ? "" : ",") + std::string(to_string(contrast.verdict));
     c.data("verdicts", verdicts);
     c.data("scale", x.scale.log ? "log" : "linear");
     svg::draw_x_axis(c, area, x.scale, x.ticks, svg::tick_label, axis_title("duration of the call", x.scale));
@@ -71,11 +72,13 @@ inline std::string ab_figure(const Comparison& r, const std::string& id) {
         c.text(area.left - 8.0, row_top + row_height / 2.0, svg::truncated(v.name, max_chars > 4 ? max_chars : 4),
                "row-label", "end");
         const std::string sub = i == 0 ? std::string("baseline")
-                                : contrast != nullptr ? detail::ratio_text(contrast->ratio) + "x " + verdict_label(*contrast)
-                                                      : std::string();
-        c.text(area.left - 8.0, row_top + row_height / 2.0 + 16.0, sub,
-               contrast != nullptr ? std::string("row-sub ") + verdict_class(contrast->verdict) : std::string("row-sub"),
-               "end");
+                                : contrast != nullptr
+                                    ? detail::ratio_text(contrast->ratio) + "x " + verdict_label(*contrast)
+                                    : std::string();
+        c.text(
+            area.left - 8.0, row_top + row_height / 2.0 + 16.0, sub,
+            contrast != nullptr ? std::string("row-sub ") + verdict_class(contrast->verdict) : std::string("row-sub"),
+            "end");
         if (v.latency.count() == 0) {
             c.text(area.left + 8.0, row_top + row_height / 2.0, "no steady sample", "value muted");
             c.end_group();
@@ -107,8 +110,9 @@ inline std::string ab_figure(const Comparison& r, const std::string& id) {
         fig += "<li class=\"verdict " + std::string(verdict_class(contrast.verdict)) + "\"><span class=\"badge\">" +
                to_string(contrast.verdict) + "</span> " + svg::escaped(to_text(contrast)) + "</li>";
     fig += "</ul>";
-    fig += "<table class=\"numbers\"><thead><tr><th>variant</th><th>p50</th><th>p99</th><th>first call</th>"
-           "<th>steady samples</th></tr></thead><tbody>";
+    fig +=
+        "<table class=\"numbers\"><thead><tr><th>variant</th><th>p50</th><th>p99</th><th>first call</th>"
+        "<th>steady samples</th></tr></thead><tbody>";
     for (const VariantTiming& v : r.variants) {
         const bool steady = v.latency.count() > 0;
         fig += "<tr><td>" + svg::escaped(v.name) + "</td><td>" + (steady ? format_duration(v.latency.p50()) : "-") +

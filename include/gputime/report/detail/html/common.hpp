@@ -31,7 +31,8 @@ inline constexpr double char_width = 6.6;  // average advance of a 12px sans-ser
 // A number with `decimals` digits after the point, for data attributes and counts per second.
 inline std::string fixed(double value, int decimals) {
     char buffer[64];
-    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
+    const std::to_chars_result r =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
     return r.ec == std::errc{} ? std::string(buffer, r.ptr) : std::string("?");
 }
 // Whole nanoseconds, as the charts' data-*-ns attributes hold them.
@@ -80,8 +81,7 @@ inline std::string axis_title(const char* what, const svg::Scale& s) {
 /// "2.13 ms to 2.16 ms", or what is known when a side is open.
 inline std::string interval_text(const PercentileInterval& i) {
     const std::string confidence = percent_text(i.confidence);
-    if (i.bounded())
-        return confidence + " interval " + format_duration(i.lower) + " to " + format_duration(i.upper);
+    if (i.bounded()) return confidence + " interval " + format_duration(i.lower) + " to " + format_duration(i.upper);
     std::string text = confidence + " interval ";
     if (!i.lower_open) text += "from " + format_duration(i.lower) + ", ";
     if (!i.upper_open) text += "up to " + format_duration(i.upper) + ", ";
@@ -150,8 +150,7 @@ inline void percentile_marker(svg::Canvas& c, const svg::PlotArea& area, const s
     const double upper = i.upper_open ? area.right : x(i.upper.count());
     const std::string key(name);
     // An open side reaches the plot's edge, drawn fainter: the percentile could lie anywhere there.
-    c.rect(lower, top, std::max(1.0, upper - lower), bottom - top,
-           "band band-" + key + (i.bounded() ? "" : " open"),
+    c.rect(lower, top, std::max(1.0, upper - lower), bottom - top, "band band-" + key + (i.bounded() ? "" : " open"),
            key + " " + format_duration(i.estimate) + ", " + interval_text(i));
     const double px = x(i.estimate.count());
     c.line(px, top, px, bottom, "marker-" + key);

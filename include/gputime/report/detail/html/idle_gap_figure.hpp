@@ -21,7 +21,8 @@
 namespace gputime::detail::html {
 
 inline std::string idle_gap_figure(const std::vector<IdleGapPoint>& points, const std::string& id) {
-    std::string fig = "<figure id=\"" + id + "\" class=\"chart-figure\"><h3>Latency against the idle gap before each call</h3>";
+    std::string fig =
+        "<figure id=\"" + id + "\" class=\"chart-figure\"><h3>Latency against the idle gap before each call</h3>";
     fig += how_to_read(
         "each point is a whole run with the host idle that long before every call; a curve that rises to the right "
         "means the device slows down when calls arrive spaced out (it lowers its clock), so quote the latency at "
@@ -132,15 +133,18 @@ inline std::string idle_gap_figure(const std::vector<IdleGapPoint>& points, cons
     for (const Point& p : valid) {
         const double px = gap_x(p.gap);
         const std::string gap_text = p.gap > 0.0 ? format_duration(Duration{p.gap}) : std::string("0");
-        c.circle(px, y.scale(p.p99), 3.0, "dot-p99", "idle gap " + gap_text + ": p99 " + format_duration(Duration{p.p99}));
+        c.circle(px, y.scale(p.p99), 3.0, "dot-p99",
+                 "idle gap " + gap_text + ": p99 " + format_duration(Duration{p.p99}));
         const double py = y.scale(p.p50.estimate.count());
         c.circle(px, py, 4.0, "dot-p50",
                  "idle gap " + gap_text + ": p50 " + format_duration(p.p50.estimate) + ", " + interval_text(p.p50));
-        if (reference > 0.0) c.text(px, py + 18.0, detail::ratio_text(p.p50.estimate.count() / reference, 2) + "x", "ratio", "middle");
+        if (reference > 0.0)
+            c.text(px, py + 18.0, detail::ratio_text(p.p50.estimate.count() / reference, 2) + "x", "ratio", "middle");
     }
     fig += c.str();
     fig += "<ul class=\"legend\">" + legend_item("line-swatch p50", "p50 (and its 95% interval)") +
-           legend_item("line-swatch p99", "p99") + "<li>numbers under the p50 points: p50 relative to the smallest gap</li></ul>";
+           legend_item("line-swatch p99", "p99") +
+           "<li>numbers under the p50 points: p50 relative to the smallest gap</li></ul>";
     if (worst >= 1.2)
         fig += "<p class=\"verdict-text warn\">" +
                svg::escaped("Latency grows with the idle gap (up to " + detail::ratio_text(worst, 2) + "x" +

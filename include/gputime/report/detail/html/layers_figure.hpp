@@ -51,7 +51,8 @@ inline std::string layers_figure(const LayerProfile& p, const std::string& id) {
         "pays a one-time cost (JIT, autotuning, lazy loading). The last rows are the time between layers and the "
         "whole iteration.");
     std::vector<LayerRow> rows;
-    for (const LayerStats& layer : p.layers()) rows.push_back(layer_row(layer.name, layer.path, layer.depth, layer.time));
+    for (const LayerStats& layer : p.layers())
+        rows.push_back(layer_row(layer.name, layer.path, layer.depth, layer.time));
     const std::size_t layer_rows = rows.size();
     if (p.unattributed().calls() > 0)
         rows.push_back(layer_row("between layers", "time between top-level layers", 0, p.unattributed()));

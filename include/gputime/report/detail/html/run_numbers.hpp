@@ -24,8 +24,8 @@ inline std::string numbers_table(const RunResult& run) {
     const Stats& s = run.latency;
     std::string t = "<table class=\"numbers\"><tbody>";
     const auto row = [&t](std::string_view what, const std::string& value, const std::string& note = {}) {
-        t += "<tr><th scope=\"row\">" + svg::escaped(what) + "</th><td>" + svg::escaped(value) + "</td><td class=\"note\">" +
-             svg::escaped(note) + "</td></tr>";
+        t += "<tr><th scope=\"row\">" + svg::escaped(what) + "</th><td>" + svg::escaped(value) +
+             "</td><td class=\"note\">" + svg::escaped(note) + "</td></tr>";
     };
     const std::size_t measured = run.warmup.empty() ? s.calls() : s.count();
     row("calls", std::to_string(run.warmup.size()) + " warm-up + " + std::to_string(measured) + " measured",
@@ -37,7 +37,8 @@ inline std::string numbers_table(const RunResult& run) {
         // Every percentile of the catalogue, each with its confidence interval.
         for (const StatisticInfo& info : statistic_catalogue) {
             if (info.percentile < 0.0) continue;
-            row(std::string("steady ") + info.heading, format_statistic(info.statistic, statistic_value(s, info.statistic)),
+            row(std::string("steady ") + info.heading,
+                format_statistic(info.statistic, statistic_value(s, info.statistic)),
                 interval_text(s.percentile_interval(info.percentile, 0.95)));
         }
         row("min / max", format_duration(s.min()) + " / " + format_duration(s.max()), "");
@@ -48,8 +49,7 @@ inline std::string numbers_table(const RunResult& run) {
                 format_statistic(Statistic::mdape, statistic_value(s, Statistic::mdape)));
         row("throughput", fixed(run.throughput_per_second(), 1) + " calls/s", "at the mean latency");
     }
-    if (run.enqueue.count() > 0)
-        row("enqueue p50", format_duration(run.enqueue.p50()), "host time inside the call");
+    if (run.enqueue.count() > 0) row("enqueue p50", format_duration(run.enqueue.p50()), "host time inside the call");
     if (s.count() > 0 && s.has_first_call()) {
         const std::size_t all = run.calls_in_order().size();
         row("T(N) model", "T(" + std::to_string(all) + ") predicted " + format_duration(run.predicted_total(all)),

@@ -26,12 +26,13 @@
 
 namespace gputime::detail::html {
 
-inline std::string warmup_figure(const RunResult& run, const std::vector<Duration>& calls,
-                                 const WarmupTruncation& mser, const std::string& id) {
-    std::string fig = "<figure id=\"" + id + "\" class=\"chart-figure\"><h3>Warm-up transient: every call in order</h3>";
+inline std::string warmup_figure(const RunResult& run, const std::vector<Duration>& calls, const WarmupTruncation& mser,
+                                 const std::string& id) {
+    std::string fig =
+        "<figure id=\"" + id + "\" class=\"chart-figure\"><h3>Warm-up transient: every call in order</h3>";
     const std::size_t n = calls.size();
-    const bool binned = n > 2000;           // beyond that, even a line merges into a band: bins instead
-    const bool dotted = n <= 400;           // beyond that, dots would merge: the line alone
+    const bool binned = n > 2000;  // beyond that, even a line merges into a band: bins instead
+    const bool dotted = n <= 400;  // beyond that, dots would merge: the line alone
     fig += how_to_read(
         std::string(binned   ? "each vertical stroke is a bin of consecutive calls (its fastest to slowest, the line "
                                "through their medians), in the order they ran"
@@ -80,8 +81,9 @@ inline std::string warmup_figure(const RunResult& run, const std::vector<Duratio
         c.path(line, "series-line");
         if (dotted) {
             for (std::size_t i = 1; i < n; ++i)
-                c.circle(call_x(i), y.scale(values[i]), 2.4, i < warm ? "dot warm" : "dot measured",
-                         "call " + std::to_string(i + 1) + (i < warm ? " (warm-up): " : ": ") + format_duration(calls[i]));
+                c.circle(
+                    call_x(i), y.scale(values[i]), 2.4, i < warm ? "dot warm" : "dot measured",
+                    "call " + std::to_string(i + 1) + (i < warm ? " (warm-up): " : ": ") + format_duration(calls[i]));
         }
     } else {
         const std::size_t per_bin = (n + 799) / 800;
@@ -92,13 +94,16 @@ inline std::string warmup_figure(const RunResult& run, const std::vector<Duratio
         for (const auto& [begin, end] : {std::pair<std::size_t, std::size_t>{0, warm}, {warm, n}}) {
             for (std::size_t b = begin; b < end; b += per_bin) {
                 const std::size_t e = std::min(end, b + per_bin);
-                bin.assign(values.begin() + static_cast<std::ptrdiff_t>(b), values.begin() + static_cast<std::ptrdiff_t>(e));
+                bin.assign(values.begin() + static_cast<std::ptrdiff_t>(b),
+                           values.begin() + static_cast<std::ptrdiff_t>(e));
                 const auto middle = bin.begin() + static_cast<std::ptrdiff_t>(bin.size() / 2);
                 std::nth_element(bin.begin(), middle, bin.end());
                 const double median = *middle;
                 const auto [bin_min, bin_max] = std::minmax_element(bin.begin(), bin.end());
                 const double px = x((static_cast<double>(b) + static_cast<double>(e) + 1.0) / 2.0);
-                (b < warm ? warm_ranges : measured_ranges).move_to(px, y.scale(*bin_min)).line_to(px, y.scale(*bin_max));
+                (b < warm ? warm_ranges : measured_ranges)
+                    .move_to(px, y.scale(*bin_min))
+                    .line_to(px, y.scale(*bin_max));
                 if (first_median) medians.move_to(px, y.scale(median));
                 else medians.line_to(px, y.scale(median));
                 first_median = false;
@@ -121,10 +126,10 @@ inline std::string warmup_figure(const RunResult& run, const std::vector<Duratio
     if (warm > 0 && warm < n) {
         const double px = x(static_cast<double>(warm) + 0.5);
         c.line(px, area.top - 30.0, px, area.bottom, "marker-warmup");
-        marker_label(c, area, px, area.top - 20.0,
-                     (run.warmup_settled ? "warm-up settled after " : "end of warm-up: ") + std::to_string(warm) +
-                         " calls",
-                     "marker-text");
+        marker_label(
+            c, area, px, area.top - 20.0,
+            (run.warmup_settled ? "warm-up settled after " : "end of warm-up: ") + std::to_string(warm) + " calls",
+            "marker-text");
     }
     if (mser.conclusive) {
         const double px = x(static_cast<double>(mser.steady_from) + 0.5);
@@ -138,7 +143,8 @@ inline std::string warmup_figure(const RunResult& run, const std::vector<Duratio
     const double fx = call_x(0);
     const double fy = y.scale(values.front());
     c.circle(fx, fy, 5.5, "first", "first call: " + format_duration(calls.front()));
-    c.text(fx + 10.0, std::max(area.top + 12.0, fy + 4.0), "first call " + format_duration(calls.front()), "first-text");
+    c.text(fx + 10.0, std::max(area.top + 12.0, fy + 4.0), "first call " + format_duration(calls.front()),
+           "first-text");
 
     fig += c.str();
     // The legend names what is drawn, and only that.
@@ -163,8 +169,9 @@ inline std::string warmup_figure(const RunResult& run, const std::vector<Duratio
     // What MSER-5 says about the warm-up count, in words.
     std::string verdict;
     if (!mser.conclusive) {
-        verdict = "MSER-5 cannot place the end of the transient: the series is too short (fewer than 20 calls) or "
-                  "still changing at its midpoint. Measure more calls before trusting the steady numbers.";
+        verdict =
+            "MSER-5 cannot place the end of the transient: the series is too short (fewer than 20 calls) or "
+            "still changing at its midpoint. Measure more calls before trusting the steady numbers.";
     } else if (mser.steady_from > warm) {
         verdict = "MSER-5 finds the transient over after call " + std::to_string(mser.steady_from) + ", " +
                   std::to_string(mser.steady_from - warm) + " calls past the " + std::to_string(warm) +
