@@ -227,7 +227,8 @@ int main(int argc, char** argv) {
     if (shape_seeds > 0) {
         const auto started = std::chrono::steady_clock::now();
         std::printf(
-            "\nA/B verdicts per noise shape on the simulated GPU: %zu seeds per case, defaults (first look "
+            "\nA/B verdicts per noise shape on the simulated GPU: %zu runs per case, each with its own noise, defaults "
+            "(first look "
             "after %zu blocks, up to %zu blocks or %.0f s), min effect 2%%, 95%% confidence\n",
             shape_seeds, first_look, gputime::CompareOptions{}.max_samples,
             std::chrono::duration<double>(gputime::CompareOptions{}.max_time).count());
@@ -272,7 +273,7 @@ int main(int argc, char** argv) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf(
-        "\nA/B verdicts on the simulated GPU: %zu noise seeds per scenario, first look after %zu blocks, "
+        "\nA/B verdicts on the simulated GPU: %zu runs per scenario, first look after %zu blocks, "
         "5%% jitter + 1%% outliers at 3x, min effect 2%%, 95%% confidence (%.1f s)\n",
         seeds, first_look, seconds);
     const char* format = "  %-26s SLOWER %4zu  FASTER %4zu  SAME %4zu  other %4zu   mean blocks %6.0f\n";
