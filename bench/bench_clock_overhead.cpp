@@ -14,6 +14,7 @@
 #include <gputime/core/scoped_timer.hpp>
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/sim/runtime.hpp>
+#include <gputime/stats/stats.hpp>
 
 #include <chrono>
 #include <vector>

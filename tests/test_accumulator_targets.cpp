@@ -257,7 +257,7 @@ TEST_CASE("owed: copying a Stats whose pending event faulted neither waits nor t
         const WaitProbe probe(rt);
         Stats copy;
         CHECK_NOTHROW(copy = stats);
-        CHECK_NOTHROW(Stats(stats));
+        CHECK_NOTHROW(Stats{stats});
         CHECK(probe.same(rt));
         CHECK(copy.calls() == 1);
         const auto code = [&]() -> int {

@@ -86,7 +86,10 @@ TEST_CASE("cuda_status::is_sticky agrees with driver_types.h of the toolkit on t
     REQUIRE(errors.size() > 100);  // CUDA 13 names 130 codes: the parser found the enum
     REQUIRE(errors.count(719) == 1);
     std::size_t sticky = 0;
-    for (const auto& [code, description] : errors) {
+    for (const auto& entry : errors) {
+        // a copy, not a structured binding: C++17 lambdas (inside the check macros) cannot capture those
+        const int code = entry.first;
+        const std::string& description = entry.second;
         const bool documented = description.find("must be terminated and relaunched") != std::string::npos;
         INFO(code << " " << description);
         CHECK(gputime::cuda_status::is_sticky(code) == documented);

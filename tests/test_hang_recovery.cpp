@@ -82,7 +82,7 @@ TEST_CASE(
             << us_of(rt.host_now() - thrown_at) / 1e3 << " ms after the throw) measured " << us_of(later.first_call())
             << ", " << us_of(later.samples()[0]) << " and " << us_of(later.samples()[1])
             << " us (the first on an idle stream: 5 us of launch latency)";
-    WARN(numbers.str());
+    WARN(numbers.str().c_str());
     std::cout << numbers.str() << "\n";
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("hang recovery: while the stream has not passed the timed-out point, e
     std::ostringstream numbers;
     numbers << "hang recovery (simulator): 3 ms after the timeout, with the 10 ms kernel still running, a read failed "
             << "fast in " << us_of(fast.took) << " us";
-    WARN(numbers.str());
+    WARN(numbers.str().c_str());
 
     rt.host_work(10ms);  // past the slow kernel and the scope queued behind it
     Stats after;

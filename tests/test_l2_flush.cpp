@@ -76,9 +76,11 @@ TEST_CASE("L2 flush: sweep, wait, then the call: a cold sample pays the launch l
 }
 
 TEST_CASE("L2 flush: the buffer is twice the L2, and at least 256 MiB") {
-    for (const auto& [l2, buffer] : std::vector<std::pair<int, std::size_t>>{{5000, std::size_t{256} << 20},
+    for (const auto& l2_and_buffer : std::vector<std::pair<int, std::size_t>>{{5000, std::size_t{256} << 20},
                                                                              {50000000, std::size_t{256} << 20},
                                                                              {200000000, 400000000}}) {
+        const int l2 = l2_and_buffer.first;  // not a structured binding: the check macros' lambdas capture it
+        const std::size_t buffer = l2_and_buffer.second;
         gputime::sim::Config config;
         config.l2_cache_bytes = l2;
         gputime::sim::Runtime rt(config);
