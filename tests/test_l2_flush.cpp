@@ -77,8 +77,8 @@ TEST_CASE("L2 flush: sweep, wait, then the call: a cold sample pays the launch l
 
 TEST_CASE("L2 flush: the buffer is twice the L2, and at least 256 MiB") {
     for (const auto& l2_and_buffer : std::vector<std::pair<int, std::size_t>>{{5000, std::size_t{256} << 20},
-                                                                             {50000000, std::size_t{256} << 20},
-                                                                             {200000000, 400000000}}) {
+                                                                              {50000000, std::size_t{256} << 20},
+                                                                              {200000000, 400000000}}) {
         const int l2 = l2_and_buffer.first;  // not a structured binding: the check macros' lambdas capture it
         const std::size_t buffer = l2_and_buffer.second;
         gputime::sim::Config config;
