@@ -39,6 +39,7 @@
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/measure/progress.hpp>
 #include <gputime/measure/run_result.hpp>
+#include <gputime/measure/run_to_run.hpp>
 #include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/chrome_trace.hpp>
 #include <gputime/report/comparison_text.hpp>
@@ -49,6 +50,7 @@
 #include <gputime/report/json.hpp>
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/report/layer_table.hpp>
+#include <gputime/report/prometheus.hpp>
 #include <gputime/report/run_context.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
