@@ -239,7 +239,7 @@ TEST_CASE("owed: copying a Stats takes what the device has finished, never waits
     CHECK(copy.calls() == 1);  // the copy is not owed anything
 }
 
-TEST_CASE("owed: copying a Stats whose pending event faulted neither waits nor throws; the original's read does") {
+TEST_CASE("owed: copying a Stats whose pending event faulted neither waits nor throws, the original's read does") {
     gputime::sim::Runtime rt;
     SimClock clock(rt);
     Stats stats;
@@ -336,7 +336,7 @@ TEST_CASE("owed: copy-assigning over a Stats that is owed drops its pairs, witho
     CHECK(target.first_call().count() == us(7));
 }
 
-TEST_CASE("owed: a Stats that outlives its clock keeps the error it was owed; copies of it do not throw") {
+TEST_CASE("owed: a Stats that outlives its clock keeps the error it was owed, copies of it do not throw") {
     gputime::sim::Runtime rt;
     Stats stats;
     {

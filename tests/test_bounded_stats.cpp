@@ -376,7 +376,7 @@ TEST_CASE("BoundedStats merge: the sketch of the parts is the sketch of the whol
     }
 }
 
-TEST_CASE("BoundedStats::histogram: the exported counts, recounted from index_of; from_histogram reads it back") {
+TEST_CASE("BoundedStats::histogram: the exported counts, recounted from index_of, from_histogram reads it back") {
     for (const Distribution& d : distributions(5000)) {
         INFO("distribution " << d.name);
         BoundedStats b = filled<BoundedStats>(d.values, 2e6);

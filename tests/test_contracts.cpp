@@ -80,7 +80,7 @@ TEST_CASE("contracts: gputime's clocks and the test clocks are clocks, near-miss
     CHECK(gputime::is_clock_v<gputime::HostClock>);  // the checks above ran at compile time
 }
 
-TEST_CASE("contracts: an accumulator is anything with add(Duration); Stats alone can be owed samples") {
+TEST_CASE("contracts: an accumulator is anything with add(Duration), Stats alone can be owed samples") {
     static_assert(gputime::is_accumulator_v<gputime::Stats>);
     static_assert(gputime::is_accumulator_v<gputime::BoundedStats>);
     static_assert(gputime::is_accumulator_v<gputime::SharedStats>);

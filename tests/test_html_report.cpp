@@ -494,7 +494,7 @@ TEST_CASE("HtmlReport of a RunContext: the GPU, or why there is none") {
     CHECK(gputime::HtmlReport("r").add(without.host).str().find("<dt>GPU</dt>") == std::string::npos);
 }
 
-TEST_CASE("HtmlReport: the title can change once it is known what ran; to_html makes a one-result page") {
+TEST_CASE("HtmlReport: the title can change once it is known what ran, to_html makes a one-result page") {
     gputime::HtmlReport report("demo: the CPU, and the GPU");
     report.add(scripted_run("cpu"));
     report.title("demo: the CPU (GPU part skipped)").add_note("The GPU part was skipped: no usable GPU.");

@@ -99,7 +99,7 @@ struct MemsetOnlyRuntime : gputime::sim::Runtime {
 };
 }  // namespace
 
-TEST_CASE("L2 flush: a read-only sweep leaves no dirty lines for the timed call; a memset leaves an L2 of them") {
+TEST_CASE("L2 flush: a read-only sweep leaves no dirty lines for the timed call, a memset leaves an L2 of them") {
     // The call reads 8 MB. Each dirty line it evicts is written back first: 8 MB at 2500
     // bytes/ns is 3.2 us, which a memset flush adds to every cold sample and a sweep does not.
     const Kernel reads_8mb = Kernel::fixed("k", 100us).reading(8000000);

@@ -196,7 +196,7 @@ TEST_CASE("wait: the bound holds whatever the shape of the durations") {
     }
 }
 
-TEST_CASE("wait: a long wait sleeps; the core is busy only around the expected end") {
+TEST_CASE("wait: a long wait sleeps, the core is busy only around the expected end") {
     const std::size_t warm = 10, calls = 110;
     std::cout << "\nhost cost of a wait in latency mode (simulator: a query or a yield costs 1 us):\n";
     for (const ns kernel : {ns(1ms), ns(10ms)}) {
@@ -235,7 +235,7 @@ TEST_CASE("wait: a host whose sleeps overshoot is woken early enough") {
     }
 }
 
-TEST_CASE("wait: an idle gap of 990 us does not let the device drop its clock; 1010 us does") {
+TEST_CASE("wait: an idle gap of 990 us does not let the device drop its clock, 1010 us does") {
     // The clock model drops the SM clock after more than 1 ms of idle device time. The device's
     // gap between calls is the host's gap plus what the host does between noticing the end of a
     // call and launching the next: the start record (1 us), the launch (5 us) and the wait's
