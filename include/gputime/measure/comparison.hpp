@@ -105,12 +105,12 @@ struct Comparison {
     /// Looks taken at the intervals (after samples, 2x samples, 4x ... blocks), and how many the
     /// sample limit allows: each interval is made at 1 - (1 - confidence) / planned_looks.
     std::size_t looks = 1;
-    std::size_t planned_looks = 1;
-    double look_confidence = 0.95;
-    std::uint64_t seed = 0;     ///< seed of the block order (CompareOptions::seed)
-    double confidence = 0.95;   ///< CompareOptions::confidence
-    double min_effect = 0.02;   ///< CompareOptions::min_effect
-    bool device_timed = false;  ///< samples are device time (a GPU clock), not host time
+    std::size_t planned_looks = 1;  ///< looks the sample limit allows (1, 2, 4 ... x samples)
+    double look_confidence = 0.95;  ///< confidence of each look's interval: 1 - (1 - confidence) / planned_looks
+    std::uint64_t seed = 0;         ///< seed of the block order (CompareOptions::seed)
+    double confidence = 0.95;       ///< CompareOptions::confidence
+    double min_effect = 0.02;       ///< CompareOptions::min_effect
+    bool device_timed = false;      ///< samples are device time (a GPU clock), not host time
     /// Host wall time of the measured blocks, synchronisation included.
     Duration wall{0.0};
 };
