@@ -22,7 +22,7 @@ def main():
         for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
             for name in NAME.findall(line):
                 count += 1
-                if ";" in name or "[" in name:
+                if ";" in name or "[" in name or "]" in name:
                     bad.append(f"{source}:{number}: {name}")
     if bad:
         print("test names with ';' or '[' (ctest discovery folds them into other tests):")

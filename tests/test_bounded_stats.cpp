@@ -120,7 +120,7 @@ std::int64_t floor_half(std::int64_t i) { return i >= 0 ? i / 2 : -((-i + 1) / 2
 
 }  // namespace
 
-TEST_CASE("ExponentialHistogram::index_of: (base^i, base^(i+1)] in seconds, without log()") {
+TEST_CASE("ExponentialHistogram::index_of: buckets from base^i (excluded) to base^(i+1) in seconds, without log()") {
     std::uint64_t rng = 7;
     for (int s = ExponentialHistogram::min_scale; s <= ExponentialHistogram::max_scale; ++s) {
         INFO("scale " << s);
