@@ -414,9 +414,10 @@ private:
 class NanRuntime : public gputime::sim::Runtime {
 public:
     bool broken = false;
+    float reading = std::numeric_limits<float>::quiet_NaN();  // what a broken read reports [ms]
     int event_elapsed_ms(float* ms, event_type start, event_type stop) {
         const int status = gputime::sim::Runtime::event_elapsed_ms(ms, start, stop);
-        if (broken && ms != nullptr) *ms = std::numeric_limits<float>::quiet_NaN();
+        if (broken && ms != nullptr) *ms = reading;
         return status;
     }
 };
@@ -465,6 +466,46 @@ TEST_CASE("bad input: a runtime that reports a NaN elapsed time: the read says s
     rt.broken = false;
     time_kernel();
     CHECK(stats.calls() == 3);
+}
+
+TEST_CASE("bad input: impossible elapsed times from the runtime do not steer the clock's later waits") {
+    // The clock predicts when a pair ends from the durations it measured; a NaN, an infinity, a
+    // negative or a year-long reading must not become that prediction (it overflowed the wake-up
+    // time). Each later scope still waits for its kernel, and no longer than a good one does.
+    for (const float reading : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                                -std::numeric_limits<float>::infinity(), -5.0f, 3.2e10f, 0.0f}) {
+        CAPTURE(reading);
+        NanRuntime rt;
+        rt.reading = reading;
+        gputime::CudaEventClock<NanRuntime> clock(rt);
+        Stats stats;
+        const auto time_kernel = [&] {
+            {
+                gputime::ScopedGpuTimer timer(stats, clock);
+                rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", 100us));
+            }
+            try {
+                (void)stats.count();  // the read that waits; a refused reading is lost, nothing else
+            } catch (const gputime::InvalidArgument&) {
+            }
+        };
+        for (int i = 0; i < 4; ++i) time_kernel();
+        const auto good_host = rt.host_now();
+        time_kernel();
+        const auto one_good_scope = rt.host_now() - good_host;
+        const std::size_t before = stats.calls();
+        rt.broken = true;
+        for (int i = 0; i < 4; ++i) time_kernel();
+        rt.broken = false;
+        const std::size_t kept = stats.calls() - before;  // finite, non-negative readings are samples
+        const auto from = rt.host_now();
+        for (int i = 0; i < 8; ++i) time_kernel();
+        const auto eight_scopes = rt.host_now() - from;
+        CHECK(stats.calls() == before + kept + 8);
+        CHECK(stats.max().count() >= 100000.0);
+        CHECK(eight_scopes >= 8 * 100us);                 // each scope waited for its kernel...
+        CHECK(eight_scopes <= 8 * one_good_scope + 8us);  // ...and no longer than before the bad readings
+    }
 }
 
 // ---- documented results instead of errors ------------------------------------------------------

@@ -101,11 +101,16 @@ public:
         return ns{-1};
     }
 
-    /// A measured duration (device time of a pair): what later waits predict from.
+    /// A measured duration (device time of a pair): what later waits predict from. A reading that
+    /// is not a plausible duration (NaN, negative, longer than max_learned) is not learned: it
+    /// would make the predicted wake-up time overflow.
     void learn(Duration d) noexcept {
+        if (!(d.count() >= 0.0 && d.count() <= static_cast<double>(max_learned.count()))) return;
         durations_[learned_ % durations_.size()] = ns{static_cast<ns::rep>(d.count())};
         ++learned_;
     }
+    /// The longest duration a prediction is made from (a day: far beyond any kernel).
+    static constexpr ns max_learned = std::chrono::hours(24);
 
     /// True after a wait timed out, until recover(): the stream is taken as hung.
     bool hung() const noexcept { return hung_at_.has_value(); }
