@@ -188,3 +188,16 @@ TEST_CASE("sim: the device is busy while work runs, and a spinning gate is work"
     CHECK(rt.device_busy_at(900us));
     REQUIRE(rt.gate_release() == 0);
 }
+
+TEST_CASE("sim: without a busy history, device_busy_at refuses to answer, and NVML-style idleness is refused") {
+    gputime::sim::Config config;
+    config.busy_history = false;  // a long run's bookkeeping stays small: no interval per idle gap
+    gputime::sim::Runtime rt(config);
+    REQUIRE(rt.launch(Stream{}, Kernel::fixed("a", 100us)) == 0);
+    const gputime::InvalidArgument e = gputime_test::invalid_argument_of([&] { (void)rt.device_busy_at(50us); });
+    CHECK(e.parameter() == "config.busy_history");
+    config.telemetry.idle_between_kernels = true;  // it reads the history that is not kept
+    const gputime::InvalidArgument refused =
+        gputime_test::invalid_argument_of([&] { gputime::sim::Runtime other(config); });
+    CHECK(refused.parameter() == "config.telemetry.idle_between_kernels");
+}

@@ -27,11 +27,12 @@ using SimClock = gputime::CudaEventClock<gputime::sim::Runtime>;
 
 namespace {
 
-// The simulator's own bookkeeping must not allocate either: no launch queue to track, and no
-// idle gap long enough to start a new clock-model episode.
+// The simulator's own bookkeeping must not allocate either: no launch queue to track, no history
+// of busy intervals, and no idle gap long enough to start a new clock-model episode.
 gputime::sim::Config quiet_config() {
     gputime::sim::Config config;
     config.launch_queue_depth = 0;
+    config.busy_history = false;
     config.clock.idle_threshold = std::chrono::hours(1);
     return config;
 }
@@ -46,12 +47,6 @@ bool skip_without_counter() {
 }  // namespace
 
 TEST_CASE("steady state: a GPU scope, its stop() and the resolution of its pair allocate nothing") {
-    // Known regression, open: since this release's simulator and owed-samples rework, each
-    // latency-mode scope on the simulator allocates once (5000 allocations in 5000 scopes). Shown
-    // as skipped, with the reason, until it is found.
-    std::cout << "GPUTIME_TEST_SKIPPED: known regression: one allocation per scope on the simulator" << std::endl;
-    WARN("known regression: one allocation per scope on the simulator");
-    return;
     if (skip_without_counter()) return;
     gputime::sim::Runtime rt(quiet_config());
     SimClock clock(rt);
@@ -105,12 +100,6 @@ TEST_CASE("steady state: a GPU scope, its stop() and the resolution of its pair 
 }
 
 TEST_CASE("steady state: JoinStreams allocates nothing, on one device or two") {
-    // Known regression, open: since this release's simulator and owed-samples rework, each
-    // latency-mode scope on the simulator allocates once (5000 allocations in 5000 scopes). Shown
-    // as skipped, with the reason, until it is found.
-    std::cout << "GPUTIME_TEST_SKIPPED: known regression: one allocation per scope on the simulator" << std::endl;
-    WARN("known regression: one allocation per scope on the simulator");
-    return;
     if (skip_without_counter()) return;
     gputime::sim::Config config = quiet_config();
     config.device_count = 2;

@@ -246,6 +246,11 @@ struct Config {
     /// back (Kernel::l2_bytes). 2500 bytes/ns: a full default L2 takes 20 us.
     double l2_writeback_bytes_per_ns = 2500.0;
 
+    /// Keep the history of when work ran (Runtime::device_busy_at, which telemetry's
+    /// idle_between_kernels reads). It grows by one entry per idle gap between kernels; false
+    /// keeps none, so a long run's bookkeeping neither grows nor allocates.
+    bool busy_history = true;
+
     Throttle throttle{};         ///< a window of capped SM clock; none by default
     TelemetryModel telemetry{};  ///< what sim::Telemetry reports besides the SM clock
 };

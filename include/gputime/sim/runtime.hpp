@@ -242,7 +242,8 @@ public:
     /// device's last work, and no gate kernel spinning (telemetry's "GPU idle" reason).
     bool clock_idle_at(std::chrono::nanoseconds device_time) const;
     /// True when work runs at device time t on any device: a kernel, a memset or sweep, a graph
-    /// node, a spinning gate (free; TelemetryModel::idle_between_kernels).
+    /// node, a spinning gate (free; TelemetryModel::idle_between_kernels). Throws InvalidArgument
+    /// when Config::busy_history is false.
     bool device_busy_at(std::chrono::nanoseconds device_time) const;
     /// cudaDeviceGetPCIBusId: "0000:BB:00.0" with bus BB = 0x17 + 0x10 x device, into `id` (at most
     /// `length` bytes, NUL included); 101 for an unknown device, 1 for a short buffer; host_state_cost.

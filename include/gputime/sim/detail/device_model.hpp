@@ -144,7 +144,7 @@ inline std::chrono::nanoseconds Runtime::run_kernel(const Kernel& kernel, ns sta
 
 // Work runs over [start, end): merged into the busy intervals (device_busy_at).
 inline void Runtime::note_busy(ns start, ns end) {
-    if (end <= start) return;
+    if (end <= start || !config_.busy_history) return;
     auto next = busy_.upper_bound(start);
     if (next != busy_.begin()) {
         const auto before = std::prev(next);
@@ -162,6 +162,10 @@ inline void Runtime::note_busy(ns start, ns end) {
 }
 
 inline bool Runtime::device_busy_at(ns device_time) const {
+    if (!config_.busy_history) {
+        throw InvalidArgument("sim::Runtime::device_busy_at", "config.busy_history",
+                              "is false: this runtime keeps no history of when work ran");
+    }
     if (gate_spinning_at(device_time)) return true;
     auto after = busy_.upper_bound(device_time);
     if (after == busy_.begin()) return false;

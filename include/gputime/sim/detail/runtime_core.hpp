@@ -92,6 +92,8 @@ inline void Runtime::validate_gate_and_telemetry(const Config& config) {
     require(std::isfinite(t.power_limit_w) && t.power_limit_w >= 0.0, "telemetry.power_limit_w",
             "must be finite and >= 0");
     require(t.sample_cost >= ns{0}, "telemetry.sample_cost", "must be >= 0");
+    require(config.busy_history || !t.idle_between_kernels, "telemetry.idle_between_kernels",
+            "needs config.busy_history (when work ran is what it reports)");
 }
 
 inline void Runtime::host_work(ns duration) {
