@@ -133,10 +133,9 @@ TEST_CASE("compare_runs: one run per side of the same code under changing load: 
                      << o.claims << " of " << seeds << "; a rank test of the samples: " << o.rank_decisive);
         CHECK(static_cast<double>(o.decisive) <= 0.05 * seeds);
         CHECK(static_cast<double>(o.rank_decisive) >= 0.3 * seeds);  // the load fools the samples alone
-        // Load that jumps can change where one run per side cannot see it (between the runs, or
-        // in the last calls of a run): weaker claims ("slower, but not shown to reach the minimum
-        // effect") then come a little more often than 5%; load that wanders shows itself.
-        CHECK(static_cast<double>(o.claims) <= (kind == Load::steps ? 0.08 : 0.05) * seeds);
+        // Not even a weaker claim ("slower, but not shown to reach the minimum effect") in more
+        // than 5%: load that jumps near the end of a run shows at one of the two segmentations.
+        CHECK(static_cast<double>(o.claims) <= 0.05 * seeds);
     }
 }
 

@@ -27,6 +27,8 @@
 //   difference of the means of adjacent windows of L1 and L2 calls of a random walk has variance
 //   sigma_w^2 (L1 + L2) / 3). The interval's half-widths w become sqrt(w^2 + t^2 V) with that
 //   variance V and t the Student quantile with the 2(S - 1) differences' degrees of freedom.
+//   This is done at S = 4 and at S = 8 (4, 8, 16, ... up to RunToRunOptions::segments), and the
+//   widest allowance is kept: a jump of load that the medians of one scale hide shows at the other.
 //   Evidence: one_run_each (drift_allowance says how much was added; 0 when the runs show none).
 //   A load change that the runs do not show (a steady load during each run, another between
 //   them) cannot be told from a change of code with one run per side: repeat the runs.
@@ -75,7 +77,7 @@ inline const char* describe(RunEvidence e) noexcept {
 struct RunToRunOptions {
     double confidence = 0.95;  ///< of the ratio's interval
     double min_effect = 0.02;  ///< the smallest relative difference worth a verdict
-    std::size_t segments = 8;  ///< segments per run for the drift estimate (one run per side), >= 2
+    std::size_t segments = 8;  ///< finest segmentation of a run for the drift estimate (one run per side), >= 2
 };
 
 /// One result compared across runs: candidate runs against baseline runs.
@@ -224,7 +226,21 @@ inline RunToRunComparison compare_single_runs(const std::vector<double>& a_logs,
     std::sort(ys.begin(), ys.end());
     const MannWhitneyResult test = mann_whitney_sorted(xs, ys, RankTestMethod::automatic);
     const ShiftEstimate shift = hodges_lehmann_sorted(xs, ys, o.confidence, test.exact);
-    const LoadAllowance load = load_allowance(segment_levels(a_logs, o.segments), segment_levels(b_logs, o.segments));
+    // The load at two or more time scales (4 segments per run, 8, ... up to o.segments): a level
+    // change that one scale's segment medians hide (inside a segment, or near a run's edge) shows
+    // at another. The widest allowance wins.
+    LoadAllowance load;
+    double widest = -1.0;
+    for (std::size_t s = std::min<std::size_t>(4, o.segments); s <= o.segments;
+         s = s < o.segments && 2 * s > o.segments ? o.segments : 2 * s) {
+        const LoadAllowance at = load_allowance(segment_levels(a_logs, s), segment_levels(b_logs, s));
+        if (at.degrees_of_freedom < 1.0) continue;
+        const double width = student_t_quantile(1.0 - o.confidence, at.degrees_of_freedom) * std::sqrt(at.variance);
+        if (width > widest) {
+            widest = width;
+            load = at;
+        }
+    }
     double lower = shift.lower, upper = shift.upper;
     c.evidence = RunEvidence::one_run_each_short;
     c.p_value = test.p_value;
