@@ -6,39 +6,7 @@
 //                                                                {head.latency.samples()});
 //   std::cout << gputime::to_string(c.verdict) << " (" << gputime::describe(c.evidence) << ")\n";
 //
-// gputime::compare interleaves its variants, so load that changes hits both alike. Runs taken one
-// after the other cannot be interleaved any more: every call of one run shares that run's load,
-// and a rank test of their samples (which treats the calls as independent) sees a change of load
-// between the runs as a difference of code, with p = 0.001 for two runs of the same code on a
-// busy machine. The interval therefore includes what the runs show of load that changes:
-// * several runs on a side (repetitions, or a directory of runs per side): the runs are the units,
-//   as Google Benchmark's compare.py compares repetitions. Each run is summarised by its median
-//   (log); the difference of the two sides' means gets Welch's t-interval (Welch-Satterthwaite
-//   degrees of freedom), so load that differs between runs is in the variance. With one run on
-//   a side, that side takes the other's variance (equal variances). Evidence: repeated_runs.
-// * one run on each side: the Hodges-Lehmann interval of the two runs' log samples
-//   (gputime/stats/mann_whitney.hpp), widened by the drift the runs themselves show. Each run's
-//   samples, in call order, are cut into S = 8 segments (fewer for short runs, at least 5 samples
-//   each). Successive segment medians differ by sampling noise (estimated from each segment's
-//   distribution-free median interval) plus drift; what is left of their mean squared difference
-//   after the noise, D, measures how fast the level wanders. If it wanders like a random walk
-//   with variance sigma_w^2 per call, successive segments of L calls differ by (2/3) sigma_w^2 L
-//   on average, and two back-to-back runs' mean levels by sigma_w^2 (n_a + n_b) / 3 (the
-//   difference of the means of adjacent windows of L1 and L2 calls of a random walk has variance
-//   sigma_w^2 (L1 + L2) / 3). The interval's half-widths w become sqrt(w^2 + t^2 V) with that
-//   variance V and t the Student quantile with the 2(S - 1) differences' degrees of freedom.
-//   This is done at S = 4 and at S = 8 (4, 8, 16, ... up to RunToRunOptions::segments), and the
-//   widest allowance is kept: a jump of load that the medians of one scale hide shows at the other.
-//   Evidence: one_run_each (drift_allowance says how much was added; 0 when the runs show none).
-//   A load change that the runs do not show (a steady load during each run, another between
-//   them) cannot be told from a change of code with one run per side: repeat the runs.
-// * one run on each side with fewer than 10 samples: the rank interval alone
-//   (one_run_each_short).
-// The verdict is verdict_of (gputime/measure/verdict.hpp) on the interval, with the minimum
-// effect: SLOWER only when the whole interval lies at or above 1 + e.
-// Bad input throws gputime::InvalidArgument naming the parameter: no runs on a side ("baseline" /
-// "candidate"), a run without samples, a NaN, infinite or negative duration (the same names),
-// a confidence outside (0, 1) or a minimum effect outside [0, 1).
+// docs/ab_compare.md, "Runs taken one after the other".
 #pragma once
 
 #include <gputime/core/duration.hpp>
