@@ -7,50 +7,7 @@
 //   gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { model.forward(stream); });
 //   std::cout << t;   // end to end | device only | difference (gputime/report/gated_text.hpp)
 //
-// Why. Events around a call on an idle stream measure from the start event, which the device
-// reaches as soon as it is recorded, to the end of the last kernel: the host's launch latency
-// and every host-side gap between the call's kernels are in the number. That is the latency a
-// caller sees ("end to end"), but not what the kernels cost. A gate (nvbench's "blocking
-// kernel") is a kernel that spins on a flag in host memory: launched before the start event,
-// it holds the stream while the host enqueues the whole call; releasing it after the end event
-// lets the device run start event, kernels and end event back to back, so the events measure
-// device execution only.
-//
-// GatedClock wraps a device clock: the mark() that opens a region (an outermost mark) holds the
-// gate, then marks; the stop() of that mark releases it. So it works wherever a clock does:
-// WarmupRunner (one gate per call), ScopedTimer, LayerProfiler (one gate per outermost scope).
-// The gate is launched on the clock's device (under its device guard), and not at all on a
-// stream being captured: the clock refuses to mark there, and a gate kernel launched first would
-// be captured as a node of the user's graph. time_gated() runs the call twice, without and with
-// the gate, and returns both RunResults side by side.
-//
-// The first region runs ungated (ungated_first(1), the default). A call's first run may load
-// its kernels (CUDA_MODULE_LOADING=LAZY, the default since CUDA 12.2), and loading "might
-// require context synchronization" (CUDA C++ Programming Guide, Lazy Loading): behind a held
-// gate that synchronisation waits until the gate's timeout. nvbench met this deadlock
-// (NVIDIA/nvbench issues 136 and 240) and stopped gating its warm-up run; so does GatedClock.
-// time_gated() gates from the first call, which has run ungated in its end-to-end run.
-//
-// The gate policy (gputime::CudaGate in gate.cuh on a GPU, gputime::sim::Gate in sim/gate.hpp):
-//   using stream_type = ...;                  // the clock's stream type
-//   void hold(stream_type stream);            // launch the gate kernel; throws CudaError
-//   void release() noexcept;                  // let it end
-//   std::uint64_t timeouts() const;           // gate kernels that ended by their timeout so far
-//   std::chrono::nanoseconds timeout() const;
-//
-// What can go wrong, and what happens then:
-//  * the call waits for the device while the gate holds the stream (a cudaStreamSynchronize,
-//    a blocking copy, a full launch queue): the gate cannot be released from the waiting
-//    thread, so the gate kernel gives up after its timeout and the wait ends then. The
-//    samples of that call include the wait: GatedClock files a TimeoutError naming the cause in
-//    place of each sample of that region, so the Stats' next read throws it (as the clock's own
-//    errors), and GatedClock::synchronize() throws one not reported yet. Gate such a call with a
-//    longer timeout only if the wait is short, else time it ungated.
-//  * the wrapped clock would wait inside stop() for a pair behind the held gate (more pending
-//    pairs than its max_pending() within one gated region): GatedClock releases the gate first,
-//    so the rest of that region is timed ungated instead of deadlocking.
-//  * hold() fails (CudaError from mark()): nothing is marked, the gate is not held.
-// Not thread-safe, like the clocks: one GatedClock per thread and stream.
+// docs/gpu_clock.md, "Device time without launch latency: GatedClock".
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
