@@ -7,7 +7,7 @@
 //   gputime::GatedTimes t = gputime::time_gated(clock, gate, [&] { model.forward(stream); });
 //   std::cout << t;   // end to end | device only | difference (gputime/report/gated_text.hpp)
 //
-// docs/gpu_clock.md, "Device time without launch latency: GatedClock".
+// docs/telemetry.md, "Gate mode: device time without launch latency".
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
