@@ -5,34 +5,8 @@
 //
 //   const auto shift = gputime::detail::walsh_hodges_lehmann(sorted_log_ratios, 0.95, false);
 //
-// gputime::compare runs its variants in blocks, each variant once per block, and pairs them by
-// block: d_b = log(candidate_b) - log(baseline_b). Whatever slows the machine down for a while
-// (clock changes, temperature, another process) hits both calls of a block alike and cancels in
-// d_b, so the interval below stays honest under drift and steps that would widen or bias an
-// unpaired comparison. When both variants have the same noise (the shift model), d_b - delta is
-// the difference of two exchangeable variables and therefore symmetric about 0, which is all the
-// signed-rank interval needs: no assumption about the shape of the noise itself.
-//
-// Wilcoxon signed-rank (as scipy.stats.wilcoxon, zero_method='wilcox', correction=False,
-// alternative='two-sided'):
-//  * zeros are dropped, |d| ranked (ties get their mean rank), W+ = the sum of the ranks of the
-//    positive differences;
-//  * method automatic = the exact null distribution when n <= 50 and there are no zeros and no
-//    ties among |d| (scipy's method='auto' picks exact for n <= 50, with or without ties), else
-//    the normal approximation: z = (min(W+, W-) - n(n+1)/4) / sigma, sigma^2 = n(n+1)(2n+1)/24 -
-//    sum(t^3 - t)/48 over tie groups t, p = 2 (1 - Phi(|z|)). Every difference zero: p = 1.
-//  * exact: p = 2 min(P(W+ <= w), P(W+ >= w)), at most 1, from the generating function
-//    prod_{i=1..n} (1 + q^i) counted in 64-bit integers (n <= 63).
-//
-// Hodges-Lehmann for one sample (Hollander & Wolfe, "Nonparametric Statistical Methods", 3rd ed.,
-// sec. 3.2-3.3): over all n(n+1)/2 Walsh averages (d_i + d_j)/2, i <= j (zeros included):
-//  * the estimate is their median;
-//  * the interval is [W_(k), W_(N+1-k)], N = n(n+1)/2, k the largest rank with
-//    P(W+ <= k - 1) <= alpha/2 under the null distribution: exact (n <= 63) or the normal
-//    approximation k = floor(N/2 + 0.5 - z sigma0), sigma0^2 = n(n+1)(2n+1)/24. Coverage is
-//    reported as 1 - 2 P(W+ <= k - 1). No rank qualifies (too few pairs): open on both sides.
-//  * Walsh averages are never materialised: their order statistics are selected with sampled
-//    pivots and O(n) counting passes (walsh_sum_order_statistic), O(n) extra memory. Exact.
+// docs/statistics.md, "Paired rank tests: Wilcoxon signed-rank and Hodges-Lehmann of the Walsh
+// averages".
 #pragma once
 
 #include <gputime/core/error.hpp>
