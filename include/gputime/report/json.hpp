@@ -7,30 +7,7 @@
 //   report.add(cpu_result).add(gpu_result).add(sweep).add(profile).add("nchw vs blocked", comparison);
 //   std::ofstream("results.json") << report.str();
 //
-// One layout for everything (docs/json_schema.md has it in full; json_schema_version is its
-// version). A file is one object:
-//   "schema": "gputime-results", "schema_version": 2, "gputime_version": "0.2.0",
-//   "context":    the host (name, CPU, cores, governor, turbo, host hints), the build (compiler,
-//                 build type), the date, and the GPU (name, compute capability, clocks, driver and
-//                 runtime CUDA versions) or null with "no_gpu_reason" (gputime/report/run_context.hpp);
-//   "statistics": the statistic catalogue (gputime/stats/statistic_catalogue.hpp): per key its heading,
-//                 unit hint ("duration" in ns, "count", "fraction") and description;
-//   "results":    one object per result, each with "kind" ("run", "stats", "idle_gap_sweep",
-//                 "layer_profile", "comparison", "telemetry") and "name".
-// Every Stats is written the same way: each catalogue statistic under its key (null when it has
-// no value, e.g. the p50 of a layer that ran once), "intervals" (the distribution-free
-// confidence interval of each percentile, Stats::percentile_interval; an open side is null) and,
-// unless options.samples is false, "samples" (the steady samples in order, ns). Samples let
-// gputime-compare test two files with rank statistics; without them it compares intervals.
-// A run carries its settings (warm-up, iterations, mode, idle gap), its warm-up calls, latency,
-// enqueue time, wall time, throughput, the T(N) model and its hints.
-// All durations are nanoseconds; numbers that JSON cannot hold (NaN, infinity) are null;
-// strings are escaped (invalid UTF-8 becomes U+FFFD), so any name round-trips.
-// The context is read when the report is made (read_run_context()) unless options.context gives
-// one: tests pass a fixed context so that whole files can be compared.
-// Bad input: options.interval_confidence outside (0, 1) or a negative options.indent throws
-// gputime::InvalidArgument (parameter "options") from JsonReport's constructor and to_json().
-// Reading a Stats may rethrow a CUDA error a GPU clock parked in it, as every read does.
+// docs/json_schema.md has the layout in full (json_schema_version is its version).
 #pragma once
 
 #include <gputime/core/duration.hpp>
