@@ -1,34 +1,12 @@
 // SPDX-License-Identifier: MIT
 // gputime/cuda/graph_timing.hpp - time the replays of a CUDA graph, next to the eager calls it captures.
 //
-// A CUDA graph replays a whole sequence of kernels for one launch: what a model costs without the
-// per-kernel launch overhead (the "graph mode" of inference servers, torch.compile's
-// "reduce-overhead", triton's do_bench_cudagraph; NVIDIA/nvbench issue 124 asks for it).
-//
 //   gputime::GpuClock clock(stream);                          // a stream of your own, not stream 0
 //   auto both = gputime::compare_eager_and_graph(clock, [&] { model.forward(stream); },
 //                                                [](auto& runner) { runner.warmup(20).iterations(500); });
 //   std::cout << both;   // eager and graph side by side, and the launch overhead the graph removes
-//                        // (operator<< / to_text: gputime/report/graph_comparison_text.hpp)
 //
-// * CapturedGraph captures what a callable enqueues on a stream (cudaStreamBeginCapture, the
-//   callable, cudaStreamEndCapture), instantiates it (cudaGraphInstantiate) and destroys both the
-//   graph and its executable form with the object (RAII). launch() enqueues one replay
-//   (cudaGraphLaunch): it is timed like any call, with events around it, by the clock.
-// * compare_eager_and_graph runs a WarmupRunner over the callable as it is, then captures it once
-//   and runs the same runner settings over replays of the graph: the same warm-up, the first call
-//   kept apart (a graph's first launch uploads it), the same statistics. Capturing needs the
-//   clock's stream to be capturable: not the legacy default stream (refused up front).
-// * In the callable, enqueue work only on the clock's stream (or on streams forked from it and
-//   joined back, e.g. with JoinStreams): during capture nothing runs, and a synchronisation,
-//   a query of the stream or a timer on it would break the capture. The callable may take the
-//   stream: f(stream) or f().
-// Errors: CudaError for a failed CUDA call (a capture that something invalidated ends with
-// cudaErrorStreamCaptureInvalidated, 901); an exception from the callable during capture
-// propagates after the capture is ended and its graph destroyed. InvalidArgument (parameter
-// "clock") for a clock on the legacy default stream, before anything runs.
-// The runtime policy needs the graph members (gputime/cuda/runtime_policy.hpp): CudaRuntime and
-// sim::Runtime have them, and tests/test_graph_timing.cpp checks every number on the simulator.
+// docs/gpu_clock.md, "CUDA graphs: CapturedGraph, compare_eager_and_graph".
 #pragma once
 
 #include <gputime/core/cuda_status.hpp>
