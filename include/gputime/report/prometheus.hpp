@@ -1,33 +1,13 @@
 // SPDX-License-Identifier: MIT
 // gputime/report/prometheus.hpp - bounded statistics as Prometheus metrics: the text exposition
-// format (version 0.0.4) with classic `le` histograms. Native histograms, in Prometheus's
-// protobuf format, are in gputime/report/prometheus_protobuf.hpp (needs libprotobuf).
+// format (version 0.0.4) with classic `le` histograms.
 //
-//   gputime::SharedBoundedStats request_device;       // recorded by every worker thread
-//   gputime::PrometheusRegistry registry;
+//   gputime::PrometheusRegistry registry;                // request_device: a SharedBoundedStats
 //   registry.add("gputime_request_seconds", "Time per request.",
 //                {{"model", "resnet50"}, {"time", "device"}}, request_device);
-//   // in the HTTP handler of GET /metrics:
-//   std::string body = gputime::to_prometheus_text(registry.collect());
+//   std::string body = gputime::to_prometheus_text(registry.collect());  // GET /metrics
 //
-// * One metric per name, one series per label set (model, layer, device, kind of time...). Each
-//   series is a histogram of the steady-state calls in seconds; the first calls (one per
-//   recording thread) are a series of their own, a summary named with "_first_call" before
-//   "_seconds" (gputime_request_first_call_seconds_sum and _count): a cold start is counted and
-//   summed, never mixed into the steady percentiles.
-// * A scrape is a snapshot: collect() takes SharedBoundedStats::snapshot() of each series and
-//   renders nothing under a lock, so the recording threads go on while the text is written, and
-//   every sample recorded before collect() began is in it.
-// * Classic buckets are the exponential buckets of the statistics, merged to a coarser scale
-//   (PrometheusClassicBuckets): a boundary is a boundary of the fine layout, so each classic count
-//   is exact (no count is split). histogram_quantile() interpolates linearly inside the bucket
-//   that holds the rank, so its result and the exact percentile lie in the same bucket: the
-//   relative error is below max_relative_error() = 2^(2^-scale) - 1 (18.9% at the default scale
-//   2) for a percentile between lowest_seconds and highest_seconds. Native histograms keep the
-//   full resolution (docs/prometheus.md).
-// * Names are checked when they are registered: InvalidArgument (parameter "name", "help",
-//   "labels") for a name Prometheus refuses, a reserved label ("le", "quantile", "__..."), a
-//   duplicate label or series, or text that is not UTF-8. Label values are escaped.
+// docs/prometheus.md; native histograms: gputime/report/prometheus_protobuf.hpp (libprotobuf).
 #pragma once
 
 #include <gputime/core/error.hpp>

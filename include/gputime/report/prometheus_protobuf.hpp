@@ -2,31 +2,13 @@
 // gputime/report/prometheus_protobuf.hpp - bounded statistics as Prometheus native histograms,
 // in Prometheus's protobuf exposition format (io.prometheus.client.MetricFamily, delimited).
 //
-//   // CMake: target_link_libraries(app PRIVATE gputime::prometheus_protobuf)
-//   #include <gputime/report/prometheus_protobuf.hpp>
+//   #include <gputime/report/prometheus_protobuf.hpp>   // CMake: gputime::prometheus_protobuf
 //   if (gputime::accepts_prometheus_protobuf(accept_header))
 //       body = gputime::to_prometheus_protobuf(registry.collect());   // native histograms
 //   else
 //       body = gputime::to_prometheus_text(registry.collect());       // classic `le` buckets
 //
-// Optional: it needs libprotobuf and the C++ classes protoc generates from the metrics.proto of
-// Prometheus's client_model (Debian: golang-github-prometheus-client-model-dev). The CMake target
-// gputime::prometheus_protobuf generates and links them; gputime/gputime.hpp does not include
-// this header, so nobody else needs protobuf.
-//
-// * A native histogram carries the statistics' own exponential buckets: schema = their scale
-//   (or PrometheusNativeOptions::max_scale if coarser: buckets merge exactly, 2^d into one), the
-//   zero bucket (durations up to 2^-48 s), and the non-empty buckets as spans and deltas.
-//   Prometheus numbers a bucket by its upper bound: its index is OpenTelemetry's + 1 (a value of
-//   1 s is in Prometheus bucket 0, (base^-1, 1], and in OpenTelemetry bucket -1). The counts are
-//   exact; histogram_quantile() over them (and over their sum across replicas) lies in the
-//   bucket of the exact percentile: within 2^(2^-schema) - 1 of it, relatively (0.54% at the
-//   default scale 7).
-// * The first calls are a summary of their own (count and sum), as in the text format.
-// * Prometheus 2.42 asks for this format (its Accept header) when started with
-//   --enable-feature=native-histograms, and then ignores classic buckets of a histogram that
-//   has native ones; PrometheusNativeOptions::classic_buckets adds them for newer scrapers that
-//   keep both.
+// docs/prometheus.md, "Native histograms and classic buckets" and "The protobuf format is optional".
 #pragma once
 
 #include <gputime/core/error.hpp>
