@@ -1,32 +1,12 @@
 // SPDX-License-Identifier: MIT
 // gputime/cuda/runtime_policy.hpp - the runtime-policy contract: how CudaEventClock talks to CUDA.
 //
-// CudaEventClock reaches CUDA only through a "runtime policy", a small object with the members
-// below, so that the same clock code runs on a real GPU and on a simulated one:
-//   gputime::CudaRuntime   (gputime/cuda/gpu_clock.hpp)  - calls cudart on a real GPU;
-//   gputime::sim::Runtime  (gputime/sim/runtime.hpp)   - a deterministic simulated GPU.
+//   gputime::CudaEventClock<gputime::CudaRuntime> clock(stream);     // a real GPU (gputime::GpuClock)
+//   gputime::sim::Runtime gpu;                                       // a simulated one, same clock code
+//   gputime::CudaEventClock<gputime::sim::Runtime> sim_clock(gpu, sim_stream);
 //
-//   using stream_type = ...;  // value type; a value-initialised stream_type{} is the default stream
-//   using event_type  = ...;  // value type, copyable handle
-//   int event_create(event_type* event);               // timing-enabled event
-//   int event_destroy(event_type event);
-//   int event_record(event_type event, stream_type stream);
-//   int event_query(event_type event);                 // 0 = complete, 600 = not ready, else error
-//   int event_synchronize(event_type event);
-//   int event_elapsed_ms(float* ms, event_type start, event_type stop);
-//   int stream_wait_event(stream_type stream, event_type event);
-//   int stream_synchronize(stream_type stream);
-//   int device_count(int* count);
-//   const char* error_name(int code);                  // "cudaErrorNoDevice"
-//   const char* error_string(int code);                // "no CUDA-capable device is detected"
-//   std::chrono::nanoseconds host_now();               // host clock (steady), virtual in the simulator
-//   void yield();                                      // called between polls of a pending event
-//   void sleep_for(std::chrono::nanoseconds);          // host idles (gaps between calls)
-// Status codes are CUDA's own cudaError_t numbers (gputime/core/cuda_status.hpp), so the simulator
-// reports the same names and codes a real GPU would.
-//
-// Optional members (devices, stream capture, CUDA graphs, device memory) are detected, not
-// required: the clock uses each one it finds. The list: docs/gpu_clock.md, "The runtime policy".
+// docs/gpu_clock.md, "The runtime policy" (required members) and "The runtime policy's optional
+// members".
 #pragma once
 
 #include <chrono>
