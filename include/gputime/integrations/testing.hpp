@@ -6,27 +6,7 @@
 //   GPUTIME_CHECK_P99_BELOW(stats, 150us);
 //   GPUTIME_CHECK_FIRST_CALL_OVERHEAD_ABOVE(result, 1ms);
 //
-// The core is framework-agnostic: each check is a function returning a Verdict (passed, and a
-// message), so any framework, or none, can use it (gtest: EXPECT_TRUE(v.passed) << v.message).
-// A failed Verdict's message carries the whole summary (gputime/report/text.hpp's text: first call,
-// count, mean, stddev, err%, min, p50..p99.9, max; for a RunResult also warm-up, enqueue and
-// hints), because "p99 = 212 us" alone does not say whether one outlier or the whole
-// distribution moved.
-//
-// The GPUTIME_CHECK_* / GPUTIME_REQUIRE_* macros expand to INFO(message) followed by CHECK or
-// REQUIRE, which Catch2 (v2 and v3) and doctest both provide, so the summary is printed with the
-// failure. With prefixed macro names (CATCH_CONFIG_PREFIX_ALL, DOCTEST_CONFIG_NO_SHORT_MACRO_NAMES)
-// define GPUTIME_TESTING_INFO / GPUTIME_TESTING_CHECK / GPUTIME_TESTING_REQUIRE before using them.
-//
-// Semantics: "within" is inclusive (|x - expected| <= fraction * expected); "below" and "above"
-// are strict. A check on a Stats without steady samples (or without a first call, for the
-// first-call check) fails with a message saying so; arguments that make no sense throw
-// gputime::InvalidArgument (a std::invalid_argument) naming the argument: "expected" or "bound"
-// (a duration that is NaN, infinite or negative), "fraction" (NaN, infinite or negative), "p"
-// (NaN or outside [0, 100]); where() is e.g. "testing::median_within" (p99_below reports as
-// "testing::percentile_below"). Reading the Stats
-// may rethrow a CUDA error the clock parked in it (gputime/cuda/event_clock.hpp): a test
-// framework reports that exception as the failure.
+// docs/testing.md, "<gputime/integrations/testing.hpp>".
 #pragma once
 
 #include <gputime/core/duration.hpp>
