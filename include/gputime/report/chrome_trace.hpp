@@ -4,29 +4,7 @@
 //   std::ofstream("trace.json") << gputime::to_chrome_trace({&batch1, &batch8, &batch32});
 //   // open in https://ui.perfetto.dev or chrome://tracing
 //
-// Format: the JSON object form of the Trace Event Format,
-//   {"traceEvents": [ {"name", "cat", "ph": "X", "ts", "dur", "pid", "tid", "args"}, ... ],
-//    "displayTimeUnit": "ns"}
-// with "ts"/"dur" in microseconds (fractional, so nanoseconds survive), one event per line.
-// Each profile is one process (pid 1, 2, ... named by its label through a "process_name"
-// metadata event); each traced iteration is an "iteration" event with its layers nested inside
-// it on the same thread.
-// Timestamps are real: every iteration sits where it started (TraceIteration::start, measured
-// from the first traced iteration's start mark), so the gaps between iterations (loading the
-// next input, synchronising) show as gaps, and a layer sits at its measured offset inside its
-// iteration. Profiles share one timeline through the host time of their trace origins
-// (LayerProfile::trace_origin()): the earliest origin is ts 0, and a device-timed profile (GPU
-// clock) and a host-timed one (enqueue time) of the same loop line up, the device spans after the
-// host spans that issued them. A device timeline is anchored to the host at its first mark (an
-// event recorded on an idle stream is reached as soon as it is issued); a stream still busy with
-// earlier work at that moment shifts the device spans earlier by that much. Iterations merged
-// (LayerProfile::merge) from profiles that ran at the same time, on several threads, overlap on
-// their process's one thread: write such profiles as separate processes instead.
-// Only the first LayerProfiler::trace_iterations() iterations of a run are in its profile, so
-// the file stays bounded however long the run was.
-// Any input gives a valid file: no profiles (or only empty ones) give a trace with no (or only
-// metadata) events; a null pointer in the list is skipped but keeps its pid, so the other
-// profiles' process numbers do not shift. Names are escaped (invalid UTF-8 becomes U+FFFD).
+// docs/layers.md, "The Chrome trace".
 #pragma once
 
 #include <gputime/core/duration.hpp>
