@@ -1,27 +1,11 @@
 // SPDX-License-Identifier: MIT
 // gputime/stats/statistic_catalogue.hpp - every statistic gputime reports, named once.
 //
-// A statistic is written in many places: the text report (report/text.hpp), the per-layer
-// tables (report/layer_table.hpp), JSON (report/json.hpp), CSV (report/layer_csv.hpp) and
-// markdown. Each of them reads this one list, so a statistic has one key, one heading, one unit
-// and one way of being printed everywhere (nvbench's summaries work the same way: a tag, a name
-// and a hint per value).
-//
 //   for (const gputime::StatisticInfo& info : gputime::statistic_catalogue)
 //       std::cout << info.heading << ": " << gputime::format_statistic(info.statistic,
 //                                                gputime::statistic_value(stats, info.statistic)) << "\n";
 //
-// key        the JSON member and the CSV column stem ("p50"; CSV adds "_ns" to durations);
-// heading    the text and markdown column heading ("p50", "first call", "err%");
-// unit       how the value reads: a duration (nanoseconds), a count of calls, or a fraction;
-// decimals   for a fraction, digits after the point when printed as a percentage;
-// percentile the p of a percentile statistic (50, 99.9), -1 otherwise: each percentile is
-//            reported with its confidence interval where the output has room for one;
-// summable   whether adding the values of several layers means something (a SUM row): not for
-//            counts, spreads or relative errors.
-// Every statistic describes the steady samples of a Stats (the first call kept apart), except
-// calls and first_call, and share, which is relative to the whole (a layer's steady total over
-// the iterations' steady total).
+// docs/json_schema.md, "statistics: the catalogue".
 #pragma once
 
 #include <gputime/core/duration.hpp>
