@@ -6,20 +6,7 @@
 //   std::cout << gputime::to_string(gputime::verdict_of(1.004, 1.016, 0.02));
 //       // slower, but by less than the minimum effect
 //
-// The interval [lower, upper] holds the true ratio with the stated confidence; e is the minimum
-// effect worth a verdict (2%). With the band B = [1 - e, 1 + e]:
-//   SLOWER   lower >= 1 + e: slower, and by at least e
-//   FASTER   upper <= 1 - e: faster, and by at least e
-//   SAME     the interval lies within B and holds 1: equivalence shown, no difference of e or more
-//   "slower, but by less than the minimum effect"   within B, above 1
-//   "faster, but by less than the minimum effect"   within B, below 1
-//   "slower, but not shown to reach the minimum effect"   above 1, reaching past 1 + e
-//   "faster, but not shown to reach the minimum effect"   below 1, reaching past 1 - e
-//   inconclusive   it holds 1 and reaches past B: neither a difference nor equivalence shown
-// So SLOWER and FASTER are tests that the ratio is beyond 1 +- e, not that it differs from 1:
-// when the true ratio lies within the band, they are wrong with probability at most
-// (1 - confidence) / 2 each, however many samples there are. A point estimate past 1 +- e with
-// an interval reaching back inside the band is not enough.
+// docs/ab_compare.md, "What a verdict says".
 #pragma once
 
 namespace gputime {
