@@ -1,25 +1,14 @@
 // SPDX-License-Identifier: MIT
 // gputime/integrations/run_options.hpp - the standard command line of a program that measures:
-// warm-up, iterations, a precision target, time and sample limits, the device and the output
-// files, from arguments and GPUTIME_* environment variables, with --help.
+// warm-up, iterations, precision target, limits, device and output files, from arguments and GPUTIME_*.
 //
-//   int main(int argc, char** argv) {
-//       gputime::ProgramInfo info{"bench_model", "Times my model's forward pass."};
-//       const gputime::RunOptions options = gputime::RunOptions::from_args(argc, argv, info);
-//       gputime::WarmupRunner runner(clock);
-//       options.apply_to(runner);                     // warm-up, count or precision target
-//       const gputime::RunResult result = runner.run(forward);
-//       if (!options.json.empty()) std::ofstream(options.json) << gputime::to_json(result);
-//   }
+//   gputime::ProgramInfo info{"bench_model", "Times my model's forward pass."};
+//   const gputime::RunOptions options = gputime::RunOptions::from_args(argc, argv, info);
+//   gputime::WarmupRunner runner(clock);
+//   options.apply_to(runner);                     // warm-up, count or precision target
+//   if (!options.json.empty()) std::ofstream(options.json) << gputime::to_json(runner.run(forward));
 //
-// from_args() exits the process for the user's sake: --help prints every option with its
-// default on stdout and exits 0; an unknown option, a bad value or an output file that cannot
-// be written prints what is wrong, naming the option (or variable), on stderr and exits 2,
-// before anything is measured. parse() is the same without printing or exiting (it throws
-// gputime::InvalidArgument naming the option), for tests and for programs with their own
-// error handling. Precedence: command line > GPUTIME_* environment > the program's defaults
-// (ProgramInfo::defaults, or ProgramInfo::quick with --quick). The names follow nvbench and
-// Google Benchmark where they mean the same thing (docs/run_options.md has the mapping).
+// docs/run_options.md.
 #pragma once
 
 #include <gputime/core/error.hpp>
