@@ -439,6 +439,40 @@ TEST_CASE("BoundedStats::histogram: the exported counts, recounted from index_of
         CHECK(field_of([](ExponentialHistogram& h) { h.offset = std::numeric_limits<std::int32_t>::max(); }) ==
               "offset");
     }
+    SECTION("buckets below the zero threshold (from another process) join zero_count, at any offset") {
+        // Index -12288 is 2^-48 s at scale 8, the zero threshold: everything below it is a zero
+        // to BoundedStats::add, and so it is here; the window was indexed below its start.
+        for (const std::int32_t offset : {-20000, -12291, -2000000000}) {  // -12291..-12289: all below
+            INFO("offset " << offset);
+            ExponentialHistogram h;
+            h.scale = 8;
+            h.offset = offset;
+            h.counts = {5, 0, 2};
+            h.count = 7;
+            h.min_seconds = h.max_seconds = 1e-30;
+            h.sum_seconds = 7e-30;
+            const BoundedStats back = BoundedStats::from_histogram(h);
+            CHECK(back.count() == 7);
+            CHECK(back.zero_count() == 7);
+            CHECK(back.histogram().counts.empty());
+        }
+        ExponentialHistogram straddling;  // two buckets below the threshold, one above (1 us)
+        straddling.scale = 0;
+        straddling.offset = -50;
+        straddling.counts = std::vector<std::uint64_t>(31, 0);
+        straddling.counts[0] = 3;
+        straddling.counts[1] = 1;
+        straddling.counts[30] = 4;  // index -20: (2^-21, 2^-20] s, about 0.95 us
+        straddling.count = 8;
+        straddling.min_seconds = 1e-16;
+        straddling.max_seconds = 9e-7;
+        straddling.sum_seconds = 3.6e-6;
+        const BoundedStats back = BoundedStats::from_histogram(straddling);
+        CHECK(back.zero_count() == 4);
+        CHECK(back.count() == 8);
+        CHECK(back.histogram().offset == -20);
+        CHECK(back.histogram().counts == std::vector<std::uint64_t>{4});
+    }
     SECTION("ExponentialHistogram::downscale is exact and refuses a finer scale") {
         ExponentialHistogram h;
         h.scale = 2;

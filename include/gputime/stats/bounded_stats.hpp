@@ -50,7 +50,7 @@ public:
     explicit BoundedStats(int scale) : indexer_(checked_scale(scale)), scale_(scale) {}
     BoundedStats(const BoundedStats&) = default;             ///< Copies every count.
     BoundedStats& operator=(const BoundedStats&) = default;  ///< Copies every count.
-    /// A moved-from BoundedStats is empty (and usable, at the scale it was made with).
+    /// A moved-from BoundedStats is empty (and usable, at the scale `other` had when moved).
     BoundedStats(BoundedStats&& other) noexcept : indexer_(other.indexer_), scale_(other.scale_) { take(other); }
     /// As the move constructor: `other` is left empty.
     BoundedStats& operator=(BoundedStats&& other) noexcept {
@@ -149,7 +149,8 @@ public:
         return h;
     }
     /// The sketch an ExponentialHistogram describes (e.g. one read back from another process):
-    /// the same counts; min, max, mean and stddev to rounding (seconds to nanoseconds). Throws
+    /// the same counts (buckets at or below the zero threshold, 2^-48 s, join zero_count); min,
+    /// max, mean and stddev to rounding (seconds to nanoseconds). Throws
     /// InvalidArgument naming the field that is out of range or inconsistent ("scale",
     /// "count", "min_seconds", ...).
     static BoundedStats from_histogram(const ExponentialHistogram& h) {
@@ -189,6 +190,9 @@ public:
             b.count_ = h.count;
             b.zero_count_ = h.zero_count;
             std::size_t first = 0, end = h.counts.size();
+            // Buckets at or below the zero threshold hold what add() counts as zero.
+            while (first < end && h.offset + static_cast<std::int64_t>(first) < zero_index(h.scale))
+                b.zero_count_ += h.counts[first++];
             while (first < end && h.counts[first] == 0) ++first;
             while (end > first && h.counts[end - 1] == 0) --end;
             if (first < end) {
