@@ -137,6 +137,20 @@ TEST_CASE("detail::svg: coordinates, axis ticks and tick labels") {
     CHECK(linear == std::vector<double>{0.0, 20.0, 40.0, 60.0, 80.0, 100.0});
     CHECK(b == 100.0);
 
+    // Two values an ulp apart: a step of a few ulps would not move a tick (it looped until memory
+    // ran out); the axis is padded as for one value. Non-finite ends give a unit axis.
+    double near_lo = 1000.0, near_hi = std::nextafter(1000.0, 2000.0);
+    const std::vector<double> near = svg::linear_ticks(near_lo, near_hi, 8);
+    CHECK(near.size() >= 3);
+    CHECK(near.size() <= 12);
+    CHECK(near_lo <= 900.0);
+    CHECK(near_hi >= 1100.0);
+    double nan_lo = std::numeric_limits<double>::quiet_NaN(), inf_hi = std::numeric_limits<double>::infinity();
+    const std::vector<double> unit = svg::linear_ticks(nan_lo, inf_hi, 5);
+    CHECK(unit.front() == 0.0);
+    CHECK(unit.back() == 1.0);
+    for (const double t : unit) CHECK(std::isfinite(t));
+
     const svg::Scale log_scale{10.0, 1000.0, 0.0, 200.0, true};
     CHECK(log_scale(100.0) == gputime_test::Approx(100.0));  // one decade of two: the middle
     CHECK(log_scale(0.0) == gputime_test::Approx(0.0));      // a zero sits at the low end
@@ -509,4 +523,16 @@ TEST_CASE("HtmlReport: the title can change once it is known what ran, to_html m
     const gputime::RunResult run = scripted_run("one");
     CHECK(gputime::to_html(run, "t") == gputime::HtmlReport("t").add(run).str());
     CHECK_THROWS_AS(gputime::to_html(std::vector<gputime::IdleGapPoint>{}), gputime::InvalidArgument);
+}
+
+TEST_CASE("HtmlReport: samples a few ulps apart draw an axis and end (a tick step too small to move looped)") {
+    gputime::Stats a, b;
+    const double x = 100000.0, y = std::nextafter(x, 1e9);
+    for (int i = 0; i < 20; ++i) {
+        a.add(gputime::Duration{i % 2 ? x : y});
+        b.add(gputime::Duration{i % 3 ? x : y});
+    }
+    const std::string compared = gputime::to_html(gputime::compare_measured({a, b}, gputime::CompareOptions{}));
+    CHECK(structure_problem(compared).empty());
+    CHECK(compared.find("<svg") != std::string::npos);
 }

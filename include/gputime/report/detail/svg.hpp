@@ -135,8 +135,14 @@ inline bool spans_decades(double lo, double hi) { return lo > 0.0 && hi / lo >= 
 /// "Nice" linear ticks (steps of 1, 2 or 5 times a power of ten) covering [lo, hi], about
 /// `wanted` of them. Returns the ticks; the domain is widened to start and end on a tick.
 inline std::vector<double> linear_ticks(double& lo, double& hi, int wanted) {
-    if (!(hi > lo)) {
-        // One value: make a small interval around it so that the axis has a length.
+    if (!std::isfinite(lo) || !std::isfinite(hi)) {  // nothing to scale an axis by
+        lo = 0.0;
+        hi = 1.0;
+    }
+    if (!(hi - lo > 1e-9 * std::max(std::fabs(lo), std::fabs(hi)))) {
+        // One value (or two a few ulps apart, where a step would not move a tick): make a small
+        // interval around it so that the axis has a length.
+        hi = lo;
         const double pad = lo == 0.0 ? 1.0 : std::fabs(lo) * 0.1;
         lo -= pad;
         hi += pad;
@@ -148,8 +154,13 @@ inline std::vector<double> linear_ticks(double& lo, double& hi, int wanted) {
     const double step = (residual <= 1.0 ? 1.0 : residual <= 2.0 ? 2.0 : residual <= 5.0 ? 5.0 : 10.0) * magnitude;
     lo = std::floor(lo / step + 1e-9) * step;
     hi = std::ceil(hi / step - 1e-9) * step;
+    // Counted, not accumulated: lo + i * step always moves, and rounding does not add a tick.
+    const auto count = static_cast<std::size_t>(std::llround((hi - lo) / step));
     std::vector<double> ticks;
-    for (double t = lo; t <= hi + step * 1e-6; t += step) ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+    for (std::size_t i = 0; i <= count; ++i) {
+        const double t = lo + static_cast<double>(i) * step;
+        ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+    }
     return ticks;
 }
 
