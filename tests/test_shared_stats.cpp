@@ -12,6 +12,8 @@
 #include <gputime/core/error.hpp>
 #include <gputime/core/host_clock.hpp>
 #include <gputime/core/scoped_timer.hpp>
+#include <gputime/cuda/event_clock.hpp>
+#include <gputime/sim/runtime.hpp>
 #include <gputime/stats/bounded_stats.hpp>
 #include <gputime/stats/exponential_histogram.hpp>
 #include <gputime/stats/shared_stats.hpp>
@@ -24,6 +26,7 @@
 #include <limits>
 #include <memory>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -345,4 +348,99 @@ TEST_CASE("SharedBoundedStats: a bad duration is refused with InvalidArgument an
     CHECK(s.first_call().count() == 1.0);
     CHECK(s.min().count() == 0.0);
     CHECK_FALSE(std::signbit(s.min().count()));
+}
+
+TEST_CASE("Shared accumulators: threads that start after others ended each get a shard and a first call") {
+    // The system gives an ended thread's std::thread::id to a later thread; told apart by id, the
+    // later threads inherited the first one's shard, and their cold first calls became steady.
+    gputime::SharedStats exact;
+    gputime::SharedBoundedStats bounded;
+    for (int t = 0; t < 3; ++t) {
+        std::thread([&] {
+            const double first = 1000.0 * (t + 1);
+            exact.add(Duration{first});
+            bounded.add(Duration{first});
+            exact.add(Duration{10.0});
+            bounded.add(Duration{10.0});
+        }).join();
+    }
+    CHECK(exact.shard_count() == 3);
+    CHECK(bounded.shard_count() == 3);
+    const gputime::Stats e = exact.snapshot();
+    CHECK(e.first_call_count() == 3);
+    CHECK(e.first_call().count() == 2000.0);  // the mean of 1000, 2000, 3000
+    CHECK(e.count() == 3);
+    CHECK(e.max().count() == 10.0);
+    const gputime::BoundedStats b = bounded.snapshot();
+    CHECK(b.first_call_count() == 3);
+    CHECK(b.count() == 3);
+    CHECK(b.max().count() == 10.0);
+}
+
+TEST_CASE("SharedBoundedStats: a thread whose only add is refused makes no shard") {
+    gputime::SharedBoundedStats shared;
+    std::thread([&] {
+        try {
+            shared.add(Duration{std::numeric_limits<double>::quiet_NaN()});
+        } catch (const gputime::InvalidArgument&) {
+        }
+    }).join();
+    CHECK(shared.shard_count() == 0);
+    CHECK(shared.calls() == 0);
+    gputime::SharedStats exact;
+    std::thread([&] {
+        try {
+            exact.add(Duration{-1.0});
+        } catch (const gputime::InvalidArgument&) {
+        }
+    }).join();
+    CHECK(exact.shard_count() == 0);
+}
+
+// A lease ended on another thread wrote the first thread's shard while that thread did: it
+// cannot be moved at all.
+static_assert(!std::is_move_constructible<gputime::SharedStats::Lease>::value, "a lease stays on its thread");
+static_assert(!std::is_copy_constructible<gputime::SharedStats::Lease>::value, "a lease stays on its thread");
+
+TEST_CASE("SharedStats: a lease's durations reach the shard in order, several leases one after another") {
+    gputime::SharedStats shared;
+    {
+        auto lease = shared.lease();
+        for (int i = 1; i <= 3; ++i) lease.stats().add(Duration{static_cast<double>(i)});
+    }
+    {
+        auto lease = shared.lease();
+        lease.stats().add(Duration{4.0});
+    }
+    CHECK(shared.failed_leases() == 0);
+    const gputime::Stats s = shared.snapshot();
+    CHECK(s.calls() == 4);
+    CHECK(s.first_call().count() == 1.0);
+    CHECK(s.samples() == std::vector<Duration>{Duration{2.0}, Duration{3.0}, Duration{4.0}});
+}
+
+TEST_CASE("SharedStats: a lease whose Stats cannot be read when it ends is counted, never thrown") {
+    // Fault injection: a GPU timing whose end event never completes (on the simulator, whose
+    // time is virtual: the 2 ms timeout passes at once). Reading the lease's Stats in its
+    // destructor throws TimeoutError; the destructor must not let it out.
+    using namespace std::chrono_literals;
+    gputime::sim::Runtime rt;
+    gputime::CudaEventClock<gputime::sim::Runtime> clock(rt);
+    clock.resolve_timeout(2ms);
+    gputime::SharedStats shared;
+    shared.add(Duration{7.0});
+    rt.inject(gputime::sim::Fault::event_never_completes);
+    {
+        auto lease = shared.lease();
+        gputime::ScopedGpuTimer timer(lease.stats(), clock);
+        rt.launch(gputime::sim::Stream{}, gputime::sim::Kernel::fixed("k", 10us));
+    }
+    CHECK(shared.failed_leases() == 1);
+    CHECK(shared.calls() == 1);  // what was recorded before stays
+    {
+        auto lease = shared.lease();  // the scratch was reset: the next lease starts clean
+        lease.stats().add(Duration{8.0});
+    }
+    CHECK(shared.calls() == 2);
+    CHECK(shared.snapshot().samples() == std::vector<Duration>{Duration{8.0}});
 }

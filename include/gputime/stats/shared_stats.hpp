@@ -50,7 +50,7 @@ class SharedStats {
         std::atomic<Chunk*> next{nullptr};
     };
     struct alignas(64) Shard {
-        explicit Shard(std::thread::id id) : owner(id), head(new Chunk(first_chunk)) {
+        explicit Shard(std::uint64_t id) : owner(id), head(new Chunk(first_chunk)) {
             tail = head;
             write = head->data.get();
             write_end = write + head->capacity;
@@ -79,7 +79,7 @@ class SharedStats {
             write_end = write + c->capacity;
         }
 
-        const std::thread::id owner;
+        const std::uint64_t owner;  // ShardRegistry::thread_token() of the recording thread
         Chunk* const head;
         // The owner's.
         Chunk* tail = nullptr;
@@ -109,35 +109,49 @@ public:
         local_shard().append(x + 0.0);
     }
 
-    /// The calling thread's scratch Stats, appended to its shard when the lease ends.
+    /// The calling thread's scratch Stats, appended to its shard when the lease ends. A lease
+    /// lives in one scope of the thread that made it: it cannot be moved (`auto lease =
+    /// shared.lease();` needs no move), since another thread ending it would write this thread's
+    /// shard while this thread does.
     class Lease {
     public:
         /// The Stats to record into (e.g. with a ScopedTimer) while the lease lives.
         Stats& stats() noexcept { return shard_->scratch; }
-        /// Moves the lease (return it from a function); `other` then appends nothing.
-        Lease(Lease&& other) noexcept : shard_(other.shard_) { other.shard_ = nullptr; }
+        Lease(Lease&&) = delete;
         Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
-        /// Appends what stats() holds (its first call first, then its samples in order).
+        /// Appends what stats() holds (its first call first, then its samples in order). A lease
+        /// that cannot append all of it (out of memory, or a GPU clock's error while reading the
+        /// Stats) is counted in SharedStats::failed_leases(), not thrown: a destructor must not
+        /// throw. What it appended before the failure stays.
         ~Lease() {
-            if (shard_ == nullptr) return;
             Stats& s = shard_->scratch;
-            if (s.calls() != 0) {
-                if (s.has_first_call())
-                    for (std::size_t i = 0; i < s.first_call_count(); ++i) shard_->append(s.first_call().count());
-                for (const Duration d : s.samples()) shard_->append(d.count());
-                s = Stats{};
+            bool used = true;
+            try {
+                used = s.calls() != 0;
+                if (used) {
+                    if (s.has_first_call())
+                        for (std::size_t i = 0; i < s.first_call_count(); ++i) shard_->append(s.first_call().count());
+                    for (const Duration d : s.samples()) shard_->append(d.count());
+                }
+            } catch (...) {
+                owner_->failed_leases_.fetch_add(1, std::memory_order_relaxed);
             }
+            if (used) s = Stats{};  // noexcept: whatever is left is dropped
         }
 
     private:
         friend class SharedStats;
-        explicit Lease(Shard& shard) : shard_(&shard) {}
+        Lease(SharedStats& owner, Shard& shard) : owner_(&owner), shard_(&shard) {}
+        SharedStats* owner_;
         Shard* shard_;
     };
-    /// A lease of the calling thread's scratch Stats (see the header).
-    Lease lease() { return Lease(local_shard()); }
+    /// A lease of the calling thread's scratch Stats (see Lease).
+    Lease lease() { return Lease(*this, local_shard()); }
+    /// Leases that ended without appending all they held (out of memory, a GPU clock's error):
+    /// the rest of their durations is in neither snapshot() nor calls(). 0 unless one failed.
+    std::uint64_t failed_leases() const noexcept { return failed_leases_.load(std::memory_order_relaxed); }
 
     /// Every shard merged into one Stats. Thread-safe while other threads add(); never makes
     /// them wait.
@@ -182,9 +196,10 @@ public:
 
 private:
     Shard& local_shard() {
-        return registry_.local([](std::thread::id me) { return std::unique_ptr<Shard>(new Shard(me)); });
+        return registry_.local([](std::uint64_t me) { return std::unique_ptr<Shard>(new Shard(me)); });
     }
     detail::ShardRegistry<Shard> registry_;
+    std::atomic<std::uint64_t> failed_leases_{0};
 };
 
 /// Bounded-memory statistics in the exponential layout (64 KiB a thread at scale 7), recorded by
@@ -207,7 +222,7 @@ class SharedBoundedStats {
     };
 
     struct alignas(64) Shard {
-        Shard(std::thread::id id, int s)
+        Shard(std::uint64_t id, int s)
             : owner(id),
               scale(s),
               indexer(s),
@@ -222,15 +237,10 @@ class SharedBoundedStats {
 
         // The sample's bucket, the sums, then the published copy, between an odd and an even
         // sequence number (the owner thread only).
+        // The bucket last, with a release store: a reader that sees the count (acquire) sees
+        // the sums that hold it.
         void record(double x) {
             begin_write();
-            const std::uint64_t slot = static_cast<std::uint64_t>(indexer(x) - lo);
-            if (slot < size) {
-                std::atomic<std::uint64_t>& c = counts[static_cast<std::size_t>(slot)];
-                c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-            } else {
-                record_outside(x);
-            }
             if (moments.count() == 0) {
                 moments.start(x);
                 min = max = x;
@@ -240,6 +250,13 @@ class SharedBoundedStats {
                 max = x > max ? x : max;
             }
             publish_sums();
+            const std::uint64_t slot = static_cast<std::uint64_t>(indexer(x) - lo);
+            if (slot < size) {
+                std::atomic<std::uint64_t>& c = counts[static_cast<std::size_t>(slot)];
+                c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+            } else {
+                record_outside(x);
+            }
             end_write();
         }
         void record_first_call(double x) {
@@ -251,7 +268,7 @@ class SharedBoundedStats {
         }
         GPUTIME_NOINLINE_COLD void record_outside(double x) {
             if (x <= ExponentialHistogram::zero_threshold_ns) {
-                zero.store(zero.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+                zero.store(zero.load(std::memory_order_relaxed) + 1, std::memory_order_release);
                 return;
             }
             const std::lock_guard<std::mutex> lock(outside_mutex);
@@ -304,7 +321,7 @@ class SharedBoundedStats {
             }
         }
 
-        const std::thread::id owner;
+        const std::uint64_t owner;  // ShardRegistry::thread_token() of the recording thread
         const int scale;
         const detail::ExponentialIndexer indexer;
         const std::int64_t lo;   // bucket index of counts[0]
@@ -347,12 +364,13 @@ public:
     /// std::bad_alloc if the thread's shard cannot be made.
     void add(Duration d) {
         const double x = d.count();
-        Shard& s = local_shard();
-        if (detail::order_key(x) < s.steady_below) {
-            s.record(x);
-            return;
+        if (Shard* s = registry_.cached()) {
+            if (detail::order_key(x) < s->steady_below) {
+                s->record(x);
+                return;
+            }
         }
-        add_rare(s, x);
+        add_rare(x);
     }
 
     /// Every shard merged into one BoundedStats (see the header). Thread-safe while other
@@ -381,10 +399,12 @@ public:
 private:
     Shard& local_shard() {
         const int scale = scale_;
-        return registry_.local([scale](std::thread::id me) { return std::unique_ptr<Shard>(new Shard(me, scale)); });
+        return registry_.local([scale](std::uint64_t me) { return std::unique_ptr<Shard>(new Shard(me, scale)); });
     }
-    GPUTIME_NOINLINE_COLD void add_rare(Shard& s, double x) {
+    // A thread's first samples, a -0, a bad duration (refused before the thread gets a shard).
+    GPUTIME_NOINLINE_COLD void add_rare(double x) {
         if (!detail::valid_duration(x)) detail::throw_invalid_duration("SharedBoundedStats::add", x);
+        Shard& s = local_shard();
         if (s.first_call_count == 0) {
             s.record_first_call(x + 0.0);
         } else {
@@ -410,12 +430,12 @@ private:
                 b.cover(s.lo + first, s.lo + last, s.scale);  // may lower b's scale (scale 8)
                 const int d = s.scale - b.scale_;
                 for (std::int64_t i = first; i <= last; ++i) {
-                    const std::uint64_t c = s.counts[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
+                    const std::uint64_t c = s.counts[static_cast<std::size_t>(i)].load(std::memory_order_acquire);
                     b.counts_[static_cast<std::size_t>(detail::floor_shift(s.lo + i, d) - b.offset_)] += c;
                     counted += c;
                 }
             }
-            const std::uint64_t zeros = s.zero.load(std::memory_order_relaxed);
+            const std::uint64_t zeros = s.zero.load(std::memory_order_acquire);
             b.zero_count_ = zeros;
             counted += zeros;
             const std::lock_guard<std::mutex> lock(s.outside_mutex);

@@ -3,9 +3,11 @@
 //
 // A per-thread cache of the last few (registry id, shard) pairs answers the hot path with one
 // compare; a miss looks the thread up (or adds its shard) under the registry's mutex, which
-// only a thread's first record and a reader copying the list of shards take. Ids are never
-// reused, so an entry of a destroyed registry never matches again. Shards never move and live
-// as long as the registry, so a reader may use them after releasing the mutex.
+// only a thread's first record and a reader copying the list of shards take. Registry ids and
+// thread tokens are never reused (a std::thread::id is: a thread started after another ended
+// may get its id, and would inherit its shard and its first call), so an entry of a destroyed
+// registry or of an ended thread never matches again. Shards never move and live as long as
+// the registry, so a reader may use them after releasing the mutex.
 #pragma once
 
 #include <atomic>
@@ -13,7 +15,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,19 @@ public:
         Entry* cache = thread_cache();
         if (cache[0].id == id_) return *cache[0].shard;
         return local_slow(std::forward<Make>(make));
+    }
+
+    /// The calling thread's shard if the cache has it at hand (the hot path), else nullptr.
+    Shard* cached() const noexcept {
+        const Entry* cache = thread_cache();
+        return cache[0].id == id_ ? cache[0].shard : nullptr;
+    }
+
+    /// This thread's token: unique among every thread of the process, ever (never 0).
+    static std::uint64_t thread_token() noexcept {
+        static std::atomic<std::uint64_t> counter{0};
+        static thread_local const std::uint64_t token = counter.fetch_add(1, std::memory_order_relaxed) + 1;
+        return token;
     }
 
     /// Every shard, in the order their threads first recorded.
@@ -76,7 +90,7 @@ private:
                 at = i;
             }
         if (found == nullptr) {
-            const std::thread::id me = std::this_thread::get_id();
+            const std::uint64_t me = thread_token();
             const std::lock_guard<std::mutex> lock(mutex_);
             for (const auto& s : shards_)
                 if (s->owner == me) found = s.get();
