@@ -211,6 +211,27 @@ TEST_CASE("until: min_samples and min_time hold the run even when the interval i
     CHECK(r.latency.calls() == 100);  // 100 ms of 1 ms calls (the first kept apart as the first call)
 }
 
+TEST_CASE("until: min_samples 0 or 1 checks nothing before there is a steady sample, with or without warm-up") {
+    // The check at n = 0 (min_samples 0), or after the first call of a run without warm-up
+    // (min_samples 1), read a percentile interval of no steady sample and threw mid-run.
+    for (const std::size_t warmup : {std::size_t{0}, std::size_t{3}}) {
+        for (const std::size_t min_samples : {std::size_t{0}, std::size_t{1}}) {
+            INFO("warmup " << warmup << ", min_samples " << min_samples);
+            gputime::PrecisionTarget t;
+            t.relative_half_width = 0.5;
+            t.min_samples = min_samples;
+            t.min_time = 0ns;
+            ScriptedClock clock(std::vector<double>(100, kSteady));
+            const gputime::RunResult r = WarmupRunner<ScriptedClock>(clock).warmup(warmup).until(t).run([] {});
+            CHECK(r.stop_reason == gputime::StopReason::precision_reached);
+            // Identical calls: the interval has width 0 as soon as it exists, at 6 samples (the
+            // fewest whose distribution-free 95% interval of the median exists: 2 / 2^6 < 5%).
+            CHECK(r.latency.count() == 6);
+            REQUIRE(r.target_interval.has_value());
+        }
+    }
+}
+
 TEST_CASE("iterations() after until() measures a fixed count again, settings are kept in the result") {
     ScriptedClock clock(std::vector<double>(100, kSteady));
     WarmupRunner<ScriptedClock> runner(clock);

@@ -329,11 +329,13 @@ private:
             }
             if (n >= next_check && n >= t.min_samples && spent >= t.min_time) {
                 clock_.synchronize();
-                const PercentileInterval interval = result_.latency.percentile_interval(t.percentile, t.confidence);
-                result_.target_interval = interval;
-                if (interval.relative_half_width() <= t.relative_half_width) {
-                    result_.stop_reason = StopReason::precision_reached;
-                    break;
+                if (result_.latency.count() != 0) {  // without warm-up, the first call is no sample
+                    const PercentileInterval interval = result_.latency.percentile_interval(t.percentile, t.confidence);
+                    result_.target_interval = interval;
+                    if (interval.relative_half_width() <= t.relative_half_width) {
+                        result_.stop_reason = StopReason::precision_reached;
+                        break;
+                    }
                 }
                 next_check = n + std::max<std::size_t>(1, n / 20);
             }
