@@ -893,3 +893,16 @@ TEST_CASE("sim: counters count every call, failed ones included") {
         CHECK(runtime.counters().launches == before.launches + 100u);
     }
 }
+
+TEST_CASE("sim: a kernel's computed duration is capped at 1e18 ns, so device time never overflows") {
+    // An outlier factor of 1e300 makes a 1 ms kernel last 1e303 ns: as a 64-bit count of
+    // nanoseconds it overflowed, and so did every device time after it.
+    Config config;
+    config.noise.outlier_probability = 1.0;
+    config.noise.outlier_factor = 1e300;
+    Runtime runtime(config);
+    REQUIRE(runtime.launch(Stream{}, Kernel::fixed("long", std::chrono::milliseconds(1))) == 0);
+    REQUIRE(runtime.stream_synchronize(Stream{}) == 0);
+    CHECK(runtime.host_now() >= nanoseconds(1000000000000000000));
+    CHECK(runtime.host_now() <= nanoseconds(1000000000000000000) + std::chrono::milliseconds(1));
+}

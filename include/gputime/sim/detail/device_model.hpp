@@ -15,6 +15,16 @@
 
 namespace gputime::sim {
 
+namespace detail {
+// A computed duration [ns] as a time: rounded, and at most 1e18 ns (31.7 years), so that a huge
+// noise factor or a tiny write-back speed cannot overflow the device-time arithmetic after it.
+inline std::chrono::nanoseconds rounded_ns(double duration_ns) noexcept {
+    if (!(duration_ns > 0.0)) return std::chrono::nanoseconds{0};
+    return std::chrono::nanoseconds{
+        static_cast<std::chrono::nanoseconds::rep>(std::llround(std::min(duration_ns, 1e18)))};
+}
+}  // namespace detail
+
 inline std::chrono::nanoseconds Runtime::floor_to_resolution(ns time) const {
     const ns resolution = config_.event_resolution;
     if (resolution <= ns{0}) return time;
@@ -46,7 +56,7 @@ inline std::chrono::nanoseconds Runtime::kernel_duration(const Kernel& kernel, n
         if (outlier_draw < noise.outlier_probability) factor *= noise.outlier_factor;
         duration_ns *= factor;
     }
-    return ns{static_cast<ns::rep>(std::llround(duration_ns))};
+    return detail::rounded_ns(duration_ns);
 }
 
 // Time [ns] to run `cycles` starting at `start`, integrating the linear ramp
@@ -129,7 +139,7 @@ inline std::chrono::nanoseconds Runtime::run_kernel(const Kernel& kernel, ns sta
         double& dirty = l2_dirty_[static_cast<std::size_t>(device)];
         const double evicted = std::min(dirty, static_cast<double>(kernel.l2_bytes));
         dirty -= evicted;
-        end += ns{static_cast<ns::rep>(std::llround(evicted / config_.l2_writeback_bytes_per_ns))};
+        end += detail::rounded_ns(evicted / config_.l2_writeback_bytes_per_ns);
         if (kernel.l2_writes)
             dirty = std::min(static_cast<double>(config_.l2_cache_bytes), dirty + static_cast<double>(kernel.l2_bytes));
     }
