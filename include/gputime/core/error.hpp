@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // gputime/core/error.hpp - the exceptions gputime throws.
 //
-// Library code never calls exit() or abort(), so the caller decides, and samples collected
-// before a failure stay readable:
+// Library code never calls exit() or abort() (except RunOptions::from_args, which handles a
+// program's command line as its name says: --help exits 0, a bad option exits 2), so the
+// caller decides, and samples collected before a failure stay readable:
 //  * gputime::Error (CudaError, TimeoutError): the device or the runtime failed;
 //  * gputime::InvalidArgument: a caller passed a value that cannot be used; nothing changed;
 //  * std::logic_error: a read that has no answer yet (a statistic of an empty Stats).

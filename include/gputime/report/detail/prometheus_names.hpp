@@ -3,7 +3,7 @@
 // name and a label value, and how text is escaped in its text exposition format (version 0.0.4).
 //
 //   check_metric_name("PrometheusRegistry::add", "name", "gputime_request_seconds");  // ok
-//   escape_label_value("a\"b") == "a\\\"b"
+//   append_escaped_label_value(out, "a\"b");  // out += "a\\\"b"
 //
 // The rules are Prometheus's data model (prometheus.io/docs/concepts/data_model): metric names
 // match [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*, names starting with "__"
