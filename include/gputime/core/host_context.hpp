@@ -19,12 +19,11 @@
 #include <gputime/core/version.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #if defined(__has_include)
@@ -32,6 +31,13 @@
 #include <unistd.h>
 #define GPUTIME_DETAIL_HAVE_UNISTD 1
 #endif
+#endif
+// The core count as std::thread::hardware_concurrency() reads it on glibc (get_nprocs), without
+// <thread>; elsewhere from <thread>.
+#if defined(__GLIBC__)
+#include <sys/sysinfo.h>
+#else
+#include <thread>
 #endif
 
 namespace gputime {
@@ -61,22 +67,54 @@ struct HostContext {
 
 namespace detail {
 
+// <cstdio> rather than <fstream> (a large part of a light header's compile time).
+class ReadFile {
+public:
+    explicit ReadFile(const std::string& path) noexcept : file_(std::fopen(path.c_str(), "rb")) {}
+    ReadFile(const ReadFile&) = delete;
+    ReadFile& operator=(const ReadFile&) = delete;
+    ~ReadFile() {
+        if (file_ != nullptr) std::fclose(file_);
+    }
+    std::FILE* get() const noexcept { return file_; }
+    explicit operator bool() const noexcept { return file_ != nullptr; }
+    /// The next line, without its '\n', as std::getline reads it: false at the end of the file
+    /// (or when it could not be opened) with nothing read.
+    bool getline(std::string& line) {
+        line.clear();
+        if (file_ == nullptr) return false;
+        int c = 0;
+        bool read = false;
+        while ((c = std::getc(file_)) != EOF) {
+            read = true;
+            if (c == '\n') return true;
+            line += static_cast<char>(c);
+        }
+        return read;
+    }
+    void rewind() noexcept {
+        if (file_ != nullptr) std::rewind(file_);
+    }
+
+private:
+    std::FILE* file_;
+};
+
 inline std::string first_line_of(const std::string& path) {
-    std::ifstream in(path);
+    ReadFile in(path);
     std::string line;
-    if (in) std::getline(in, line);
+    in.getline(line);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     return line;
 }
 
 inline std::string cpu_model_from(const std::string& cpuinfo_path) {
-    std::ifstream in(cpuinfo_path);
+    ReadFile in(cpuinfo_path);
     std::string line;
     // x86 says "model name", ARM "Model" or only "CPU part"; the first known key wins.
     for (const char* key : {"model name", "Model", "cpu model", "Hardware"}) {
-        in.clear();
-        in.seekg(0);
-        while (std::getline(in, line)) {
+        in.rewind();
+        while (in.getline(line)) {
             if (line.compare(0, std::char_traits<char>::length(key), key) != 0) continue;
             const std::size_t colon = line.find(':');
             if (colon == std::string::npos) continue;
@@ -104,9 +142,13 @@ inline std::string compiler_description() {
 
 // "0.52 0.58 0.59 1/467 12345": the first three fields; nothing when they do not parse.
 inline std::optional<LoadAverage> load_average_from(const std::string& loadavg_path) {
-    std::ifstream in(loadavg_path);
+    const ReadFile in(loadavg_path);
     LoadAverage l;
-    if (!(in >> l.one_minute >> l.five_minutes >> l.fifteen_minutes)) return std::nullopt;
+    // Three decimal numbers; "inf" and the like, which fscanf takes and a stream does not, refused.
+    if (!in || std::fscanf(in.get(), "%lf %lf %lf", &l.one_minute, &l.five_minutes, &l.fifteen_minutes) != 3)
+        return std::nullopt;
+    if (!std::isfinite(l.one_minute) || !std::isfinite(l.five_minutes) || !std::isfinite(l.fifteen_minutes))
+        return std::nullopt;
     if (!(l.one_minute >= 0.0 && l.five_minutes >= 0.0 && l.fifteen_minutes >= 0.0)) return std::nullopt;
     return l;
 }
@@ -152,7 +194,12 @@ inline HostContext read_host_context(const std::string& root = "/") {
 #endif
     c.date_utc = detail::utc_now_iso8601();
     c.cpu_model = detail::cpu_model_from(base + "proc/cpuinfo");
+#if defined(__GLIBC__)
+    const int cores = get_nprocs();
+    c.logical_cores = cores > 0 ? static_cast<unsigned>(cores) : 0u;
+#else
     c.logical_cores = std::thread::hardware_concurrency();
+#endif
     c.scaling_governor = detail::first_line_of(base + "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
     // intel_pstate says no_turbo (1 = off); acpi-cpufreq and amd-pstate say boost (1 = on).
     const std::string no_turbo = detail::first_line_of(base + "sys/devices/system/cpu/intel_pstate/no_turbo");

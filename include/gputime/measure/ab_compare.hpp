@@ -67,6 +67,7 @@
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
+#include <gputime/core/detail/callback.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/measure/comparison.hpp>
@@ -81,7 +82,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <string>
 #include <system_error>
@@ -138,10 +138,12 @@ public:
     explicit operator bool() const noexcept { return static_cast<bool>(call_); }
 
 private:
+    // std::function and the like (a wrapper of a call signature that tests as bool), matched
+    // without <functional>.
     template <class T>
     struct is_function_object : std::false_type {};
-    template <class Signature>
-    struct is_function_object<std::function<Signature>> : std::true_type {};
+    template <template <class> class Wrapper, class R, class... Args>
+    struct is_function_object<Wrapper<R(Args...)>> : std::is_constructible<bool, const Wrapper<R(Args...)>&> {};
 
     // A null function pointer or an empty std::function makes an empty Variant (refused by compare).
     template <class T>
@@ -155,7 +157,7 @@ private:
         }
     }
 
-    std::function<void(std::size_t)> call_;
+    detail::Callback<void(std::size_t)> call_;
 };
 
 namespace detail {

@@ -79,7 +79,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -243,7 +242,7 @@ public:
     template <class F>
     decltype(auto) time(std::string_view name, F&& fn) {
         const Scope scope_guard(*this, open(name, "LayerProfiler::time"));
-        return std::invoke(std::forward<F>(fn));
+        return std::forward<F>(fn)();
     }
 
     /// Opens a scope without a guard object, for hook-style APIs (pre/post-layer callbacks).

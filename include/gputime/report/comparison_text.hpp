@@ -16,8 +16,9 @@
 #include <gputime/report/detail/text_table.hpp>
 
 #include <cstddef>
-#include <ostream>
+#include <iosfwd>
 #include <string>
+#include <type_traits>
 
 namespace gputime {
 
@@ -87,8 +88,16 @@ inline std::string to_text(const Comparison& r) {
 }
 
 /// Prints to_text(c).
-inline std::ostream& operator<<(std::ostream& os, const Contrast& c) { return os << to_text(c); }
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const Contrast& c) {
+    os << to_text(c);
+    return os;
+}
 /// Prints to_text(r).
-inline std::ostream& operator<<(std::ostream& os, const Comparison& r) { return os << to_text(r); }
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const Comparison& r) {
+    os << to_text(r);
+    return os;
+}
 
 }  // namespace gputime

@@ -10,8 +10,9 @@
 #include <gputime/stats/stats.hpp>
 
 #include <cstdio>
-#include <ostream>
+#include <iosfwd>
 #include <string>
+#include <type_traits>
 
 namespace gputime {
 
@@ -42,6 +43,10 @@ inline std::string to_text(const GatedTimes& t) {
 }
 
 /// Prints to_text(t).
-inline std::ostream& operator<<(std::ostream& os, const GatedTimes& t) { return os << to_text(t); }
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const GatedTimes& t) {
+    os << to_text(t);
+    return os;
+}
 
 }  // namespace gputime

@@ -12,8 +12,9 @@
 #include <gputime/stats/stats.hpp>
 
 #include <cstdio>
-#include <ostream>
+#include <iosfwd>
 #include <string>
+#include <type_traits>
 
 namespace gputime {
 
@@ -56,6 +57,10 @@ inline std::string to_text(const GraphComparison& c) {
 }
 
 /// Prints to_text(c).
-inline std::ostream& operator<<(std::ostream& os, const GraphComparison& c) { return os << to_text(c); }
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const GraphComparison& c) {
+    os << to_text(c);
+    return os;
+}
 
 }  // namespace gputime

@@ -39,7 +39,7 @@
 
 #include <cmath>
 #include <cstddef>
-#include <fstream>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -239,10 +239,10 @@ public:
     /// Writes str() to `path`. Throws gputime::Error when the file cannot be written.
     void write(const std::string& path) const {
         const std::string page = str();
-        std::ofstream file(path, std::ios::binary | std::ios::trunc);
-        if (file) file.write(page.data(), static_cast<std::streamsize>(page.size()));
-        if (file) file.close();
-        if (!file) throw Error("gputime::HtmlReport::write: cannot write " + path);
+        std::FILE* file = std::fopen(path.c_str(), "wb");  // <cstdio>: cheaper to include than <fstream>
+        bool written = file != nullptr && std::fwrite(page.data(), 1, page.size(), file) == page.size();
+        if (file != nullptr && std::fclose(file) != 0) written = false;
+        if (!written) throw Error("gputime::HtmlReport::write: cannot write " + path);
     }
 
 private:

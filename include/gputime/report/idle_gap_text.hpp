@@ -14,8 +14,9 @@
 #include <gputime/stats/stats.hpp>
 
 #include <cstdio>
-#include <ostream>
+#include <iosfwd>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace gputime {
@@ -109,8 +110,10 @@ inline std::string to_text(const std::vector<IdleGapPoint>& points, const HostCo
 }
 
 /// to_text(points).
-inline std::ostream& operator<<(std::ostream& os, const std::vector<IdleGapPoint>& points) {
-    return os << to_text(points);
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const std::vector<IdleGapPoint>& points) {
+    os << to_text(points);
+    return os;
 }
 
 }  // namespace gputime

@@ -43,10 +43,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iosfwd>
 #include <optional>
-#include <ostream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -287,7 +288,11 @@ inline std::string to_text(const LayerTable& table) { return table.str(); }
 inline std::string to_markdown(const LayerTable& table) { return table.markdown_str(); }
 
 /// Prints the aligned text table (table.str()).
-inline std::ostream& operator<<(std::ostream& os, const LayerTable& table) { return os << table.str(); }
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const LayerTable& table) {
+    os << table.str();
+    return os;
+}
 
 namespace detail {
 // A trtexec-style profile of one run: per layer the steady calls, their total, mean, median and

@@ -12,8 +12,9 @@
 #include <gputime/report/text.hpp>
 
 #include <cstdio>
-#include <ostream>
+#include <iosfwd>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -111,6 +112,10 @@ inline std::string to_text(const TelemetrySummary& t) {
 }
 
 /// Prints to_text(t).
-inline std::ostream& operator<<(std::ostream& os, const TelemetrySummary& t) { return os << to_text(t); }
+template <class Ostream, class = std::enable_if_t<std::is_base_of<std::ostream, Ostream>::value>>
+Ostream& operator<<(Ostream& os, const TelemetrySummary& t) {
+    os << to_text(t);
+    return os;
+}
 
 }  // namespace gputime

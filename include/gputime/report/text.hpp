@@ -110,11 +110,13 @@ inline std::vector<std::string> hints(const RunResult& r) {
         // Past about a thousand pending launches a launch blocks the host until the device makes
         // room, so in throughput mode enqueue time follows device time once the queue is full.
         // The first calls, issued into the queue the warm-up left empty, show the host's own cost.
+        // Their median (as doubles: one std::sort instantiation shared with the warm-up detection).
         const std::vector<Duration>& issued = r.enqueue.samples();
-        std::vector<Duration> first(
-            issued.begin(), issued.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(8, issued.size())));
-        std::sort(first.begin(), first.end());
-        const Duration unblocked = first.empty() ? r.enqueue.p50() : first[(first.size() - 1) / 2];
+        double first[8] = {};
+        const std::size_t n_first = std::min<std::size_t>(8, issued.size());
+        for (std::size_t i = 0; i < n_first; ++i) first[i] = issued[i].count();
+        std::sort(first, first + n_first);
+        const Duration unblocked = n_first == 0 ? r.enqueue.p50() : Duration{first[(n_first - 1) / 2]};
         if (r.mode == RunMode::throughput && unblocked.count() <= 0.8 * s.p50().count())
             out.push_back("launch queue full: the first calls took " + format_duration(unblocked) +
                           " to issue, later ones " + format_duration(r.enqueue.p50()) +

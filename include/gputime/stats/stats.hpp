@@ -450,16 +450,25 @@ private:
         struct Bound {
             double value;
             std::size_t count;
-            bool operator<(const Bound& other) const noexcept { return value < other.value; }
         };
-        const auto weighted_rank = [](std::vector<Bound>& v, std::size_t rank) {
-            std::sort(v.begin(), v.end());
-            std::size_t seen = 0;
-            for (const Bound& x : v) {
-                seen += x.count;
-                if (seen > rank) return x.value;
+        // The smallest value whose bounds (each counted `count` times) number more than `rank`,
+        // else the largest: a binary search over the sorted values (std::sort on doubles, the
+        // instantiation the warm-up detection has already; not one for Bound).
+        const auto weighted_rank = [](const std::vector<Bound>& v, std::size_t rank) {
+            std::vector<double> values(v.size());
+            for (std::size_t i = 0; i < v.size(); ++i) values[i] = v[i].value;
+            std::sort(values.data(), values.data() + values.size());
+            if (values.empty()) return 0.0;
+            std::size_t lo = 0, hi = values.size() - 1;
+            while (lo < hi) {
+                const std::size_t mid = lo + (hi - lo) / 2;
+                std::size_t weight = 0;
+                for (const Bound& x : v)
+                    if (x.value <= values[mid]) weight += x.count;
+                if (weight > rank) hi = mid;
+                else lo = mid + 1;
             }
-            return v.back().value;
+            return values[lo];
         };
         const double median = value_at(middle);
         constexpr double widen = 1e-14;

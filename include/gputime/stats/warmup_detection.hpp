@@ -11,10 +11,12 @@
 
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
+#include <gputime/stats/detail/rank_select.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -110,11 +112,15 @@ inline WarmupBatches warmup_batches(const std::vector<Duration>& series, std::si
 /// `from` on: sigma from the median of the non-median deviations (1.464 sigma for normal data),
 /// and the variance of the median of 5 normal values, 0.2845 sigma^2.
 inline double batch_median_variance(const WarmupBatches& all, std::size_t from) {
-    std::vector<double> deviations(all.spread.begin() + static_cast<std::ptrdiff_t>(4 * from), all.spread.end());
+    // Selected by their order keys (the deviations are >= 0): the nth_element that
+    // gputime/stats/detail/rank_select.hpp instantiates already, not a second one.
+    std::vector<std::uint64_t> deviations;
+    if (4 * from < all.spread.size()) deviations.reserve(all.spread.size() - 4 * from);
+    for (std::size_t i = 4 * from; i < all.spread.size(); ++i) deviations.push_back(detail::order_key(all.spread[i]));
     if (deviations.empty()) return 0.0;
     const auto middle = deviations.begin() + static_cast<std::ptrdiff_t>(deviations.size() / 2);
     std::nth_element(deviations.begin(), middle, deviations.end());
-    const double sigma = 1.464 * *middle;
+    const double sigma = 1.464 * detail::key_value(*middle);
     return 0.2845 * sigma * sigma;
 }
 
