@@ -7,6 +7,12 @@
 // The simulated GPU for tests is separate: #include <gputime/sim/runtime.hpp>; so are the
 // Google Benchmark adapter (gputime/integrations/gbench.hpp, needs Google Benchmark), the assertions for test
 // frameworks (gputime/integrations/testing.hpp) and the device kernels (gputime/*.cuh, nvcc only).
+// Four heavy parts that few programs need, together over a quarter of what the umbrella cost to
+// compile, are separate includes too: the HTML report (gputime/report/html.hpp), the
+// Prometheus exposition (gputime/report/prometheus.hpp), the thread-safe accumulators
+// SharedStats and SharedBoundedStats (gputime/stats/shared_stats.hpp) and clock telemetry
+// (gputime/cuda/telemetry.hpp: NvmlTelemetry, TelemetrySampler, summarize_telemetry; its
+// TelemetrySummary and to_text are here).
 #pragma once
 
 #include <gputime/core/detail/require_cxx17.hpp>  // first: one clear error under C++14
@@ -29,7 +35,6 @@
 #include <gputime/cuda/nvtx.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/cuda/stream_join.hpp>
-#include <gputime/cuda/telemetry.hpp>
 #include <gputime/cuda/telemetry_summary.hpp>
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/comparison.hpp>
@@ -45,18 +50,15 @@
 #include <gputime/report/comparison_text.hpp>
 #include <gputime/report/gated_text.hpp>
 #include <gputime/report/graph_comparison_text.hpp>
-#include <gputime/report/html.hpp>
 #include <gputime/report/idle_gap_text.hpp>
 #include <gputime/report/json.hpp>
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/report/layer_table.hpp>
-#include <gputime/report/prometheus.hpp>
 #include <gputime/report/run_context.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
 #include <gputime/stats/bounded_stats.hpp>
 #include <gputime/stats/percentile_interval.hpp>
-#include <gputime/stats/shared_stats.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 #include <gputime/stats/warmup_detection.hpp>

@@ -6,7 +6,9 @@
 #include <gputime/gputime.hpp>
 #include <gputime/integrations/run_options.hpp>
 #include <gputime/integrations/testing.hpp>
+#include <gputime/report/html.hpp>
 #include <gputime/sim/runtime.hpp>
+#include <gputime/stats/shared_stats.hpp>
 
 #include <chrono>
 #include <cstddef>
