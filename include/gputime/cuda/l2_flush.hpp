@@ -5,40 +5,7 @@
 //   gputime::L2Flush flush(clock, gputime::CudaL2Sweep{});  // l2_sweep_kernel.cuh (nvcc); or L2Flush flush(clock)
 //   auto result = gputime::WarmupRunner(clock).between_calls(flush).run([&] { layer(stream); });
 //
-// Why. A call timed back to back on the same input finds its weights and activations still in
-// the L2 cache from the previous call (tens of MB on recent GPUs: a whole small model). A service
-// that runs other work between requests does not. Before each call, outside the timed region,
-// L2Flush sweeps a buffer larger than the L2 on the clock's stream and device, then waits for
-// it (cudaStreamSynchronize), as nvbench's cold measurements do (measure_cold: flush, sync, then
-// start the timer). The wait matters: a flush still running when the call's start event is
-// recorded would hide the launch latency of the call's first kernel, which a warm sample pays,
-// and the cold-minus-warm difference would be understated (negative for short kernels).
-//
-// The buffer is max(2 x L2, 256 MiB) (Triton flushes 256 MB): an L2 is not strictly LRU, so a
-// buffer the size of the L2 can leave lines of the call behind. How it is swept:
-//  * with a read-only sweep (CudaL2Sweep from gputime/cuda/l2_sweep_kernel.cuh, or a policy with
-//    l2_sweep_async): every line of the buffer is read, so the lines the call left dirty are
-//    written back during the flush and the L2 is left holding clean lines only;
-//  * without one (a host-only build): cudaMemsetAsync of the buffer, which leaves up to an L2 of
-//    dirty lines that the timed call pays to write back when it evicts them
-//    (leaves_dirty_lines() says so). The write-back is part of every cold sample alike.
-//
-// Inputs. Flushing the L2 does not make a call that reuses the input it just wrote any colder
-// than the hardware allows; rotate real inputs too: InputRotation cycles through enough copies
-// that each is evicted before it comes back (copies_to_exceed()), and chain_hooks() runs the
-// flush and any other untimed work (loading the next input) from one between_calls hook.
-//
-// The runtime policy needs five optional members (gputime::CudaRuntime and gputime::sim::Runtime
-// have them; they are not part of the required contract of gputime/cuda/runtime_policy.hpp):
-//   int l2_cache_size(int* bytes);                              // cudaDevAttrL2CacheSize of the current device
-//   int device_malloc(void** ptr, std::size_t bytes);           // cudaMalloc
-//   int device_free(void* ptr);                                 // cudaFree
-//   int memset_async(void* ptr, int value, std::size_t bytes, stream_type stream);  // cudaMemsetAsync
-// and a sixth that, when present, is the read-only sweep (sim::Runtime has it):
-//   int l2_sweep_async(const void* ptr, std::size_t bytes, stream_type stream);
-//
-// Copies of an L2Flush share its buffer and its count (between_calls() keeps a copy), and the
-// last one frees the buffer. The runtime must outlive every copy.
+// docs/telemetry.md, "Cold caches: L2Flush, InputRotation, chain_hooks".
 #pragma once
 
 #include <gputime/core/cuda_status.hpp>
