@@ -2,28 +2,10 @@
 // gputime/core/clock_contract.hpp - what ScopedTimer, WarmupRunner and LayerProfiler need from a
 // clock, checked at compile time with a readable message.
 //
-// A clock supplies marks (points on its timeline) and turns pairs of them into durations; its
-// samples go to any accumulator (gputime/core/accumulator.hpp). HostClock reads
-// std::chrono::steady_clock, CudaEventClock records CUDA events in stream order. A clock of
-// your own works anywhere a gputime clock does when it has these members:
+//   static_assert(gputime::is_clock_v<MyClock, gputime::Stats>);
+//   gputime::ScopedTimer timer(stats, my_clock);   // any clock with the members of the contract
 //
-//   using Mark = ...;                           // a point on the clock's timeline (copyable)
-//   static constexpr bool measures_device;      // true when marks are taken on a GPU stream
-//   Mark mark();                                // take a mark now (in stream order on a GPU)
-//   template <class Accumulator>
-//   void stop(const Mark& started, Accumulator& into) noexcept;
-//                                               // take the end mark; the sample (end - started)
-//                                               // reaches `into` now, or before `into` is read
-//   Duration elapsed(const Mark& from, const Mark& to);  // waits until both marks are known
-//   void release(const Mark& mark) noexcept;    // a mark from mark() is no longer needed
-//   void synchronize();                         // wait for everything marked; deliver all
-//                                               // samples; rethrow an error parked by stop()
-//   std::chrono::nanoseconds host_now();        // host time, for enqueue-side measurements
-//   void idle_for(std::chrono::nanoseconds);    // let host time pass (idle gaps between calls)
-//
-// stop() and release() are noexcept because timers call them from destructors. A stop() that
-// takes one accumulator type only (`void stop(const Mark&, Stats&) noexcept`) makes a clock for
-// that type: is_clock_v<C, Stats>.
+// docs/architecture.md, "The clock contract".
 #pragma once
 
 #include <gputime/core/accumulator.hpp>
