@@ -6,43 +6,9 @@
 //   gputime::TelemetrySampler sampler(nvml);
 //   auto result = gputime::WarmupRunner(clock).during_calls(sampler).run(fn);
 //   gputime::TelemetrySummary t = gputime::summarize_telemetry(result, sampler);
-//   std::cout << gputime::to_text(t);                     // clocks, throttled share, hints
 //   auto clean = gputime::discard_throttled(result, t);   // the run without its throttled calls
 //
-// Sources (duck-typed; sim::Telemetry in sim/telemetry.hpp reads the simulated GPU's model):
-//   bool available() const;
-//   std::string why_unavailable() const;           // "" when available
-//   TelemetryDevice device() const;                // read once, by the sampler's constructor
-//   std::optional<TelemetrySample> sample();       // now; nullopt when unavailable
-//
-// When to sample: while the GPU works. runner.during_calls(sampler) runs the sampler on the
-// measuring thread right after each call is enqueued, while the device runs it and before the
-// runner waits for it, outside the timed region (the events are already recorded). Between calls
-// (between_calls) a latency-mode GPU has just gone idle: NVML then reports "GPU idle", idle power
-// and no power cap, so throttling during the calls is invisible (nvbench reads the SM clock during
-// the timed region for the same reason). A background thread sampling at a fixed period would
-// compete with the measuring thread for a core and could not tie samples to calls. A sample costs
-// host time (an NVML query is a driver call, tens of microseconds; a set of them can approach a
-// millisecond): a call shorter than that is sampled after it ended, and in latency mode the next
-// call starts later; TelemetrySampler(source, every) samples every N-th call only. What the
-// clock does inside one short call is not seen (a cycle-count kernel measures that, see
-// mock_kernels.cuh).
-//
-// Throttled calls. A sampled call is throttled when its sample carries a thermal or power
-// clock-event reason, or, without such a reason and without the "GPU idle" one, shows an SM
-// clock below 75% of the expected clock (nvbench discards samples below that threshold; the
-// expected clock is the device's maximum SM clock unless ThrottleRule says otherwise).
-// discard_throttled() rebuilds the run without them.
-//
-// NVML's device numbering is not CUDA's (NVML ignores CUDA_VISIBLE_DEVICES and numbers GPUs in PCI
-// order; CUDA puts the fastest first): NvmlTelemetry(gputime::nvml_options_for(clock)) samples the
-// GPU the clock times, found by its PCI bus id (cudaDeviceGetPCIBusId); NvmlOptions also takes a
-// UUID or an index. Named by nothing, it takes NVML's only GPU and refuses to guess among several.
-// "Clocks locked": NVML has no query for it; summarize_telemetry() says how it is decided.
-// Without NVML (no driver, a CPU-only machine) NvmlTelemetry is unavailable, says why
-// ("NVML not available: libnvidia-ml.so.1 not found") and the sampler records nothing.
-// The summary is plain data (gputime/cuda/telemetry_summary.hpp); its text and hints are in
-// gputime/report/telemetry_text.hpp, its JSON in gputime/report/json.hpp.
+// docs/telemetry.md, "Clock telemetry".
 #pragma once
 
 #include <gputime/core/duration.hpp>
