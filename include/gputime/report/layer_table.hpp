@@ -2,36 +2,12 @@
 // gputime/report/layer_table.hpp - per-layer tables from LayerProfiles, as people draw them by hand and as trtexec
 // prints them.
 //
-//   // layers as rows, runs as columns, a SUM row
-//   gputime::LayerTable table;
+//   gputime::LayerTable table;                        // layers as rows, runs as columns, a SUM row
 //   for (const gputime::LayerProfile& p : runs)       // "batch 1", "batch 8", "batch 32"
 //       table.column(p, gputime::LayerMetric::first_call).column(p, gputime::LayerMetric::p50);
-//   std::cout << table;                         // = gputime::to_text(table); to_markdown(table)
+//   std::cout << table << gputime::to_text(profile, gputime::LayerOrder::cost);  // trtexec --dumpProfile
 //
-//   // trtexec --dumpProfile: one run, name / calls / total / avg / median / p99 / %
-//   std::cout << gputime::to_text(profile, gputime::LayerOrder::cost);   // or to_markdown(profile)
-//
-// Rows: every layer of every column's profile (matched by path), nested layers indented under
-// their parent; then SUM (the top-level layers added up: nested layers are inside their
-// parent already), unattributed (time between top-level layers) and iteration (the measured
-// iteration total). A statistic of a sum is not the sum of the statistics: SUM of p50s is what
-// hand-made tables show, the iteration row is the p50 of the real totals. Only first_call is
-// exactly additive: SUM + unattributed = iteration.
-// A cell is "-" where the layer did not run in that profile or the statistic has no sample
-// (p50 needs a steady call besides the first). Columns are statistics of the catalogue
-// (gputime/stats/statistic_catalogue.hpp): headed and printed as it says (durations scaled per cell
-// by gputime::format_duration, shares and err% as percentages, counts as whole numbers); the
-// SUM row is left empty for a statistic that does not add up (counts, stddev, err%).
-// to_text() (and str()) prints aligned text, to_markdown() the same table for a pull-request comment.
-// A LayerTable refers to its profiles: they must outlive it.
-// Rows are matched by path, which names exactly one layer (a '/' inside a name is escaped, see
-// gputime/measure/layer_profile.hpp), so no layer's row is dropped and SUM + unattributed = iteration.
-// Bad input: a LayerMetric or LayerOrder that is none of the enumerators throws
-// gputime::InvalidArgument (parameter "metric" / "how") from column() / order(), changing
-// nothing; order()'s by_column is checked when the table is printed (columns may be added after
-// order()): str() throws InvalidArgument (parameter "by_column") when there is no such column.
-// A table without columns has nothing to print: str() throws std::logic_error. A profile that
-// measured nothing gives a well-defined table: no layer rows, "-" (calls: 0) in the totals.
+// docs/layers.md, "Layer tables".
 #pragma once
 
 #include <gputime/core/duration.hpp>
