@@ -6,64 +6,8 @@
 //   options.names = {"nchw", "blocked"};
 //   const gputime::Comparison c = gputime::compare(clock, {run_nchw, run_blocked}, options);
 //   std::cout << c;   // blocked vs nchw: 0.968x [0.962, 0.975] p=1.2e-09 FASTER (min effect 2%)
-//                     // (operator<<: gputime/report/comparison_text.hpp)
 //
-// How the variants are run
-// * Interleaved, in randomised blocks: each block calls every variant once, in an order drawn
-//   from a seeded generator (options.seed); warm-up blocks first, then the measured blocks.
-//   Whatever drifts during the run (clocks, temperature, other processes, caches) hits every
-//   variant alike instead of the one that happened to run last, and no variant always follows
-//   the same other one.
-// * Latency mode, like WarmupRunner: one clock.synchronize() after every call (on a device clock
-//   samples are resolved from their events later; the call itself is never stalled).
-// * The first call of each variant is kept apart (Stats does that): it is the first warm-up
-//   call, or the first measured call when warmup is 0 (that variant then has samples - 1 steady
-//   samples). The callable is f() or f(std::size_t call), call counting that variant's calls,
-//   warm-up included. An exception from a callable propagates (nothing is returned).
-//
-// How long: until the intervals decide
-// * After options.samples blocks (300) the intervals are looked at; while some candidate's is
-//   undecided (it holds 1 + e or 1 - e: neither a difference of the minimum effect nor less than
-//   it is shown), the blocks are doubled (600, 1200, ...) and looked at again, up to
-//   options.max_samples blocks (19200) and options.max_time of host time (30 s), whichever ends
-//   first. Comparison::stop says which (decided, sample limit, time limit); a run that a limit
-//   ended reports what its interval shows by then. max_samples == samples measures a fixed budget.
-// * Looking several times would let noise decide at one of the looks: each look's interval is
-//   made at 1 - alpha / K, K the looks the sample limit allows (Bonferroni; 7 by default, 99.29%
-//   each), so that the chance that any look is wrong stays below alpha = 1 - confidence.
-//
-// What is reported, for each variant v against the first one (the baseline b)
-// * ratio, from the blocks: in block i both calls ran under the same conditions, so
-//   d_i = log(v_i) - log(b_i) is free of whatever drifted (clock, temperature, other processes),
-//   and d_i - log(ratio) is symmetric about 0 when the variants' noise has the same shape. The
-//   ratio is exp of the Hodges-Lehmann estimate of d's centre (the median of its Walsh averages),
-//   its interval exp of the signed-rank interval (gputime/stats/signed_rank.hpp): distribution-
-//   free, and honest under drift and steps that would bias or widen a comparison of the two sets
-//   of samples as a whole. A side is open (0, infinity) when there are too few blocks to bound it.
-// * p: the two-sided Wilcoxon signed-rank test of the d_i (exact for up to 50 blocks without ties).
-// * verdict: what the interval shows (gputime/measure/verdict.hpp): SLOWER when it lies at or
-//   above 1 + e, FASTER at or below 1 - e, SAME when it lies within [1 - e, 1 + e] and holds 1,
-//   "slower / faster, but by less than the minimum effect" when it lies within the band on one
-//   side of 1, "... not shown to reach the minimum effect" when it excludes 1 but reaches past
-//   the band, inconclusive otherwise. When the true ratio lies within the band, SLOWER / FASTER
-//   are wrong with probability at most alpha / 2 each, at any sample size (a point estimate past
-//   1 +- e is not enough); a true difference of 1.5 e is found in 95% of runs within the default
-//   limits under lognormal noise of sigma 0.1 (bench/bench_ab_power.cpp measures five noise shapes).
-// * With more than one candidate, each is tested against the baseline on its own: k candidates
-//   give up to k * alpha chance of at least one false verdict (raise the confidence to keep it);
-//   the measuring goes on until every candidate is decided.
-// * Per variant: the steady Stats (p50, p99, ...), the first call and the warm-up calls.
-// * compare_stats / compare_measured compare samples measured elsewhere, which cannot be paired:
-//   the ratio of medians by the two-sample Hodges-Lehmann estimate and its interval
-//   (gputime/stats/mann_whitney.hpp), p from the Mann-Whitney U test, at options.confidence, with
-//   the same verdict rule. Load that changed between the two sets is invisible to them.
-//
-// The results are plain data (gputime/measure/comparison.hpp; verdicts in verdict.hpp); their
-// output is in report/: to_text and operator<< in gputime/report/comparison_text.hpp, JSON in
-// gputime/report/json.hpp (JsonReport::add, to_json), HTML in gputime/report/html.hpp.
-// Bad input (fewer than 2 variants, 0 samples, max_samples below samples, max_time <= 0, a
-// confidence outside (0, 1), a minimum effect that is negative, NaN or >= 1, names that do not
-// fit) throws gputime::InvalidArgument before anything runs.
+// docs/ab_compare.md, "compare(): paired blocks, measured until the interval decides".
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
