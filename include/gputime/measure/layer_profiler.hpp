@@ -1,70 +1,12 @@
 // SPDX-License-Identifier: MIT
 // gputime/measure/layer_profiler.hpp - time a network layer by layer, on any clock backend.
 //
-//   gputime::HostClock clock;                       // or gputime::GpuClock clock(stream);
-//   gputime::LayerProfiler prof(clock);
-//   for (int i = 0; i < 100; ++i) {
-//       auto iteration = prof.iteration();          // one forward pass
-//       for (std::size_t l = 0; l < net.layer_count(); ++l) {
-//           auto scope = prof.scope(net.layer_name(l));
-//           net.run_layer(l);
-//       }
-//   }
-//   std::cout << gputime::to_text(prof.profile());         // gputime/report/layer_table.hpp
+//   gputime::LayerProfiler prof(clock);             // a HostClock, or a GpuClock clock(stream)
+//   { auto iteration = prof.iteration();            // one forward pass
+//     { auto scope = prof.scope("conv1"); conv1(x); } { auto scope = prof.scope("relu1"); relu1(x); } }
+//   std::cout << gputime::to_text(prof.profile());  // gputime/report/layer_table.hpp
 //
-// How it measures
-// * A scope takes one mark when it opens and one when it closes (clock.mark()), and returns at
-//   once: on a GPU clock a mark is an event recorded in stream order, so nothing inside the
-//   timed code waits for the device and the layer costs what it costs without the profiler.
-// * Marks are resolved once per iteration, at its end: clock.synchronize(), then
-//   clock.elapsed(start, end) of the whole iteration (the one wait for the device: every
-//   earlier mark is done once the last one is), then elapsed() of every scope (and, while the
-//   trace is recording, of its offset from the iteration start), then every mark is released
-//   (back to the clock's event pool). So at most one synchronisation per
-//   iteration and none per scope.
-// * The trace (the first trace_iterations() iterations, span by span) keeps real time. The host
-//   time read just before the first traced iteration's start mark (clock.host_now()) is the
-//   trace origin (LayerProfile::trace_origin()). On a host clock each traced iteration is placed
-//   by the host time read just before its start mark, from the origin (for HostClock, the same
-//   steady clock as its marks). On a device clock (marks are events) the origin's start mark is
-//   kept, not released, until the trace is full, and each later traced iteration's start is
-//   measured from it on the device (one more elapsed() per traced iteration, one more event held):
-//   the device timeline is exact and anchored to the host at the origin (an event recorded on an
-//   idle stream is reached as soon as it is issued), so device and host profiles of one loop line
-//   up in a trace (gputime/report/chrome_trace.hpp).
-// * Iterations are marked with begin_iteration()/end_iteration() or an RAII iteration(); or,
-//   when a top-level scope opens outside any iteration, an iteration starts implicitly and
-//   ends when the first top-level layer of it opens again (or at finish()/profile()). An
-//   implicit iteration runs from the start of its first top-level scope to the end of its last
-//   one, so untimed work between forwards (loading the next input) stays out of it.
-// * Scopes nest. A layer is identified by its parent and its name (a call tree): "conv" inside
-//   "block1" and inside "block2" are two rows. Time between top-level layers is reported as
-//   "unattributed" (see LayerProfile).
-// * No allocation per scope in the steady state: names are interned once into dense ids (the
-//   next id is predicted from the previous iteration, so a steady-state lookup is one string
-//   comparison), and the per-iteration record vectors are cleared, not freed. Names may be
-//   string literals or runtime strings (anything convertible to std::string_view).
-// * Ranges: a policy that is told about every scope (push on open, pop on close), e.g.
-//   gputime::NvtxRanges (gputime/cuda/nvtx.hpp) so that Nsight Systems shows the same names.
-//   The default NoRanges compiles to nothing.
-// * Names: any non-empty string. A name may hold '/' (ONNX, TensorFlow names): paths escape it
-//   (see gputime/measure/layer_profile.hpp), so a top-level "a/b" and "b" inside "a" stay two layers.
-// Errors: bad input is refused before anything changes: an empty name given to scope(),
-// enter() or time() throws gputime::InvalidArgument (parameter "name") without taking a mark;
-// merge() of a profile on the other time base (host vs device) throws InvalidArgument
-// (parameter "other"). Misuse (end_iteration() without begin_iteration(), a scope still open
-// at the end of an iteration, leave() with nothing open, a scope nested deeper than
-// max_depth, a Scope closed twice) throws std::logic_error at once, also changing nothing;
-// a Scope of an iteration that was already dropped closes as a no-op. A Scope destructor
-// cannot throw: a failure there (a scope closed out of order, a clock error) drops the
-// iteration and is rethrown by the next call into the profiler. A clock error while resolving
-// an iteration drops that iteration; completed iterations stay in profile(). So does a duration
-// the clock reports that no Stats accepts (NaN, infinite or negative: a broken clock): every
-// duration of the iteration is checked before any is added, and the first bad one throws
-// gputime::InvalidArgument (parameter "duration", naming the layer), so none of that iteration
-// is kept. An iteration that comes out a little shorter than its top-level layers added up
-// (clock rounding: CUDA reports float milliseconds) has an unattributed time of 0.
-// Not thread-safe: one profiler per thread (merge the profiles afterwards).
+// docs/layers.md, "LayerProfiler: how it measures".
 #pragma once
 
 #include <gputime/core/clock_contract.hpp>
