@@ -150,10 +150,12 @@ TEST_CASE("compare_runs: repeated runs per side of the same code under changing 
 }
 
 TEST_CASE("compare_runs: a real difference is found when the load does not hide it") {
-    // No load: one run per side finds 10% in (almost) every seed; three runs per side too.
+    // No load: one run per side finds 10% in about 92% of the seeds (369 of 400 measured) and
+    // claims it slower in every one; three runs per side find it in every seed.
     const Outcome one = outcomes(Load::none, 20, 1, 1.10);
     const Outcome three = outcomes(Load::none, 10, 3, 1.10);
-    CHECK(one.decisive >= 19);
+    CHECK(one.decisive >= 16);
+    CHECK(one.claims == 20);
     CHECK(three.decisive == 10);
     // An exact case: every run the same, 10% apart.
     const std::vector<Duration> base(50, Duration{1e6}), slow(50, Duration{1.1e6});

@@ -121,7 +121,8 @@ inline LevelSeries segment_levels(const std::vector<double>& logs, std::size_t w
 }
 
 // How much the level can move between the two sides, from how it moves within each: a trend
-// (least-squares slope of the levels against their centres in calls, pooled over both sides),
+// (least-squares slope of the levels against their centres in calls, pooled over both sides, or
+// one side's own where steeper beyond its noise),
 // extrapolated over the distance between the sides' centres, plus a random walk (what is left
 // of the squared steps between successive levels after the trend and the sampling noise). The
 // sides are taken as back to back. Returns the variance of the difference of the sides' mean
@@ -146,20 +147,31 @@ inline LoadAllowance load_allowance(const LevelSeries& a, const LevelSeries& b) 
         return c;
     };
     const std::vector<double> ca = centres(a, total_a), cb = centres(b, total_b);
+    // The trend carried over: the pooled slope, or one side's own where it is steeper beyond
+    // its sampling noise (two runs on different flanks of a slow wave pool to a flat slope).
+    double steepest = 0.0;
     for (const auto& [s, c] : {std::pair<const LevelSeries*, const std::vector<double>*>{&a, &ca}, {&b, &cb}}) {
-        double mc = 0.0, ml = 0.0;
+        double mc = 0.0, ml = 0.0, noise = 0.0;
         for (std::size_t j = 0; j < c->size(); ++j) {
             mc += (*c)[j];
             ml += s->level[j];
+            noise += s->noise[j];
         }
         mc /= static_cast<double>(c->size());
         ml /= static_cast<double>(c->size());
+        noise /= static_cast<double>(c->size());
+        double side_xx = 0.0, side_xy = 0.0;
         for (std::size_t j = 0; j < c->size(); ++j) {
-            sxx += ((*c)[j] - mc) * ((*c)[j] - mc);
-            sxy += ((*c)[j] - mc) * (s->level[j] - ml);
+            side_xx += ((*c)[j] - mc) * ((*c)[j] - mc);
+            side_xy += ((*c)[j] - mc) * (s->level[j] - ml);
         }
+        sxx += side_xx;
+        sxy += side_xy;
+        // E[slope^2] = true slope^2 + noise / Sxx: the excess is what the trend shows.
+        if (side_xx > 0.0) steepest = std::max(steepest, (side_xy / side_xx) * (side_xy / side_xx) - noise / side_xx);
     }
     const double slope = sxx > 0.0 ? sxy / sxx : 0.0;  // per call
+    steepest = std::max(steepest, slope * slope);
     double excess = 0.0, per_call_weight = 0.0, squares = 0.0, fourth_powers = 0.0;
     std::size_t steps = 0;
     for (const auto& [s, c] : {std::pair<const LevelSeries*, const std::vector<double>*>{&a, &ca}, {&b, &cb}}) {
@@ -177,7 +189,7 @@ inline LoadAllowance load_allowance(const LevelSeries& a, const LevelSeries& b) 
     // calls by (2/3) sigma_w^2 L on average; their centres are L apart.
     const double walk = std::max(0.0, excess) / (per_call_weight * 2.0 / 3.0);
     const double distance = (total_a + total_b) / 2.0;
-    out.variance = slope * slope * distance * distance + walk * (total_a + total_b) / 3.0;
+    out.variance = steepest * distance * distance + walk * (total_a + total_b) / 3.0;
     // The mean of k squared steps has k degrees of freedom when the steps are normal; when a few
     // steps carry most of it (load that jumps, not wanders), fewer: 3 (sum s^2)^2 / sum s^4, which
     // is k for normal steps and 3 for a single jump.
