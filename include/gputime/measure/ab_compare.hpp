@@ -108,7 +108,7 @@ namespace detail {
 
 // splitmix64 (Steele, Lea, Flood 2014): the block orders, the same on every platform. The seed is
 // offset by a constant so that the orders do not follow the first outputs of another splitmix64
-// seeded with the same number (the simulator seeds its noise that way).
+// seeded with the same number (as the simulator starts its noise generator).
 class BlockOrder {
 public:
     explicit BlockOrder(std::uint64_t seed) noexcept : state_(seed ^ 0x6A09E667F3BCC909ULL) {}
