@@ -14,7 +14,7 @@
 #pragma once
 
 #include <gputime/core/detail/callback.hpp>
-#include <gputime/core/detail/escape.hpp>
+#include <gputime/core/detail/utf8.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/measure/run_result.hpp>
 #include <gputime/stats/percentile_interval.hpp>

@@ -106,27 +106,29 @@ inline const StatisticInfo* statistic_info(std::string_view key) noexcept {
 /// `whole` is null or has no steady time. Durations are in nanoseconds. Reads resolve pending GPU
 /// samples and rethrow what that throws (a parked CUDA error), as every read of a Stats does.
 inline std::optional<double> statistic_value(const Stats& s, Statistic statistic, const Stats* whole = nullptr) {
-    const bool steady = s.count() > 0;
-    const auto steady_value = [steady](auto read) { return steady ? std::optional<double>(read()) : std::nullopt; };
+    // Every statistic but these three needs a steady sample (checked once: no lambda per case).
+    if (s.count() == 0 && statistic != Statistic::calls && statistic != Statistic::steady_calls &&
+        statistic != Statistic::first_call)
+        return std::nullopt;
     switch (statistic) {
         case Statistic::calls: return static_cast<double>(s.calls());
         case Statistic::steady_calls: return static_cast<double>(s.count());
         case Statistic::first_call:
             return s.has_first_call() ? std::optional<double>(s.first_call().count()) : std::nullopt;
         case Statistic::first_call_overhead:
-            return s.has_first_call() && steady ? std::optional<double>(s.first_call_overhead().count()) : std::nullopt;
-        case Statistic::mean: return steady_value([&] { return s.mean().count(); });
-        case Statistic::stddev: return steady_value([&] { return s.stddev().count(); });
-        case Statistic::mdape: return steady_value([&] { return s.mdape(); });
-        case Statistic::min: return steady_value([&] { return s.min().count(); });
-        case Statistic::p50: return steady_value([&] { return s.p50().count(); });
-        case Statistic::p90: return steady_value([&] { return s.p90().count(); });
-        case Statistic::p99: return steady_value([&] { return s.p99().count(); });
-        case Statistic::p999: return steady_value([&] { return s.p999().count(); });
-        case Statistic::max: return steady_value([&] { return s.max().count(); });
-        case Statistic::total: return steady_value([&] { return s.total().count(); });
+            return s.has_first_call() ? std::optional<double>(s.first_call_overhead().count()) : std::nullopt;
+        case Statistic::mean: return s.mean().count();
+        case Statistic::stddev: return s.stddev().count();
+        case Statistic::mdape: return s.mdape();
+        case Statistic::min: return s.min().count();
+        case Statistic::p50: return s.p50().count();
+        case Statistic::p90: return s.p90().count();
+        case Statistic::p99: return s.p99().count();
+        case Statistic::p999: return s.p999().count();
+        case Statistic::max: return s.max().count();
+        case Statistic::total: return s.total().count();
         case Statistic::share: {
-            if (!steady || whole == nullptr || whole->count() == 0) return std::nullopt;
+            if (whole == nullptr || whole->count() == 0) return std::nullopt;
             const double all = whole->total().count();
             return all > 0.0 ? std::optional<double>(s.total().count() / all) : std::nullopt;
         }

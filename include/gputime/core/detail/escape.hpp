@@ -12,6 +12,8 @@
 //    space; quotes doubled.
 #pragma once
 
+#include <gputime/core/detail/utf8.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -21,37 +23,6 @@
 #include <system_error>
 
 namespace gputime::detail {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    std::size_t n = 0;
-    std::uint32_t min = 0;
-    std::uint32_t code = 0;
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        min = 0x80;
-        code = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        min = 0x800;
-        code = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        min = 0x10000;
-        code = c & 0x07;
-    } else return 0;
-    if (i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-        code = (code << 6) | (byte(i + k) & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-    return n;
-}
 
 /// Appends `text` as a JSON string literal, quotes included.
 inline void append_json_string(std::string& out, std::string_view text) {
