@@ -15,11 +15,10 @@
 #include <gputime/cuda/runtime_policy.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -68,10 +67,10 @@ public:
     /// CudaError (call "cudaDeviceGetAttribute(cudaDevAttrL2CacheSize)", "cudaMalloc", ...). A
     /// device without L2 (size 0) allocates nothing and flush() does nothing.
     explicit L2Flush(Runtime& runtime, stream_type stream = stream_type{}, Sweep sweep = {})
-        : state_(std::make_shared<State>(runtime, stream, device_of(runtime, stream), std::move(sweep))) {}
+        : state_(new State(runtime, stream, device_of(runtime, stream), std::move(sweep))) {}
     /// Flushes on the clock's stream and device, through the clock's runtime.
     explicit L2Flush(CudaEventClock<Runtime>& clock, Sweep sweep = {})
-        : state_(std::make_shared<State>(clock.runtime(), clock.stream(), clock.device(), std::move(sweep))) {}
+        : state_(new State(clock.runtime(), clock.stream(), clock.device(), std::move(sweep))) {}
 
     /// Sweeps the buffer on the stream (a read-only sweep, else a memset), then waits for it: the
     /// call's start event is then recorded on an idle stream, as in a warm sample. Throws
@@ -179,8 +178,31 @@ private:
         std::size_t l2_bytes = 0;
         std::size_t bytes = 0;
         std::uint64_t flushes = 0;
+        std::atomic<std::size_t> copies{1};  // the L2Flush objects that share this state
     };
-    std::shared_ptr<State> state_;
+    // The state the copies of one L2Flush share, freed with the last of them: a counted handle,
+    // as std::shared_ptr, without <memory> (a large part of the umbrella's compile time).
+    class SharedState {
+    public:
+        explicit SharedState(State* state) noexcept : state_(state) {}
+        SharedState(const SharedState& other) noexcept : state_(other.state_) {
+            if (state_ != nullptr) state_->copies.fetch_add(1, std::memory_order_relaxed);
+        }
+        SharedState(SharedState&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+        SharedState& operator=(SharedState other) noexcept {
+            std::swap(state_, other.state_);
+            return *this;
+        }
+        ~SharedState() {
+            if (state_ != nullptr && state_->copies.fetch_sub(1, std::memory_order_acq_rel) == 1) delete state_;
+        }
+        State& operator*() const noexcept { return *state_; }
+        State* operator->() const noexcept { return state_; }
+
+    private:
+        State* state_;
+    };
+    SharedState state_;
 };
 
 /// `L2Flush flush(runtime);` deduces the runtime policy; so do the three guides below.
@@ -226,6 +248,26 @@ private:
     std::vector<T> inputs_;
 };
 
+namespace detail {
+
+// chain_hooks' callable: the hooks, called in order (without <tuple>).
+template <class... Hooks>
+struct HookChain {
+    void operator()(std::size_t) {}
+};
+template <class First, class... Rest>
+struct HookChain<First, Rest...> {
+    explicit HookChain(First f, Rest... r) : first(std::move(f)), rest(std::move(r)...) {}
+    void operator()(std::size_t call) {
+        first(call);
+        rest(call);
+    }
+    First first;
+    HookChain<Rest...> rest;
+};
+
+}  // namespace detail
+
 /// One between_calls hook that runs several, in order, each given the call index:
 /// `runner.between_calls(gputime::chain_hooks(sampler, flush, load_next_input))`. The hooks are
 /// copied (L2Flush and TelemetrySampler copies share their state).
@@ -234,9 +276,7 @@ auto chain_hooks(Hooks... hooks) {
     static_assert(sizeof...(Hooks) > 0, "gputime::chain_hooks: give at least one hook");
     static_assert(std::conjunction<std::is_invocable<Hooks&, std::size_t>...>::value,
                   "gputime::chain_hooks: every hook must be callable with the call index (std::size_t)");
-    return [hooks = std::make_tuple(std::move(hooks)...)](std::size_t call) mutable {
-        std::apply([call](auto&... hook) { (hook(call), ...); }, hooks);
-    };
+    return detail::HookChain<Hooks...>(std::move(hooks)...);
 }
 
 }  // namespace gputime
