@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: MIT
-// gputime/gputime.hpp - the whole public API in one include.
+// gputime/gputime.hpp - the public API in one include, less a few heavy parts few programs need.
 //
-// CPU timing works everywhere. The real-GPU parts (gputime/cuda/gpu_clock.hpp: CudaRuntime,
-// GpuClock) need cuda_runtime_api.h and cudart: they are included when the build defines
-// GPUTIME_HAS_CUDA (the CMake target does when it finds the CUDA toolkit) or under nvcc.
-// The simulated GPU for tests is separate: #include <gputime/sim/runtime.hpp>; so are the
-// Google Benchmark adapter (gputime/integrations/gbench.hpp, needs Google Benchmark), the assertions for test
-// frameworks (gputime/integrations/testing.hpp) and the device kernels (gputime/*.cuh, nvcc only).
-// Four heavy parts that few programs need, together over a quarter of what the umbrella cost to
-// compile, are separate includes too: the HTML report (gputime/report/html.hpp), the
-// Prometheus exposition (gputime/report/prometheus.hpp), the thread-safe accumulators
-// SharedStats and SharedBoundedStats (gputime/stats/shared_stats.hpp) and clock telemetry
-// (gputime/cuda/telemetry.hpp: NvmlTelemetry, TelemetrySampler, summarize_telemetry; its
-// TelemetrySummary and to_text are here).
+//   #include <gputime/gputime.hpp>   // clocks, timers, Stats, WarmupRunner, compare, reports
+//
+// The real-GPU clock (cuda/gpu_clock.hpp) comes with it when GPUTIME_HAS_CUDA is defined (the
+// gputime::cuda CMake target does) or under nvcc. Included by name instead: the simulator
+// (sim/runtime.hpp), the HTML report (report/html.hpp), the Prometheus exposition
+// (report/prometheus.hpp), SharedStats / SharedBoundedStats (stats/shared_stats.hpp), clock
+// telemetry (cuda/telemetry.hpp), the Google Benchmark adapter and test assertions
+// (integrations/), and the device kernels (cuda/*.cuh, nvcc only). docs/architecture.md.
 #pragma once
 
 #include <gputime/core/detail/require_cxx17.hpp>  // first: one clear error under C++14
