@@ -3,8 +3,12 @@
 // (the ctest `tidy`): every header, and the main class templates instantiated on the host clock
 // and on the simulated GPU, so that their member functions are checked too. Never run.
 #include <gputime/gputime.hpp>
+#include <gputime/cuda/telemetry.hpp>  // the parts the umbrella leaves out
 #include <gputime/integrations/testing.hpp>
+#include <gputime/report/html.hpp>
+#include <gputime/report/prometheus.hpp>
 #include <gputime/sim/runtime.hpp>
+#include <gputime/stats/shared_stats.hpp>
 #if defined(GPUTIME_TIDY_GBENCH)
 #include <gputime/integrations/gbench.hpp>
 #endif
