@@ -2,8 +2,8 @@
 // tests/habits/tidy_api.cpp - one translation unit with the whole public API, for clang-tidy
 // (the ctest `tidy`): every header, and the main class templates instantiated on the host clock
 // and on the simulated GPU, so that their member functions are checked too. Never run.
-#include <gputime/gputime.hpp>
 #include <gputime/cuda/telemetry.hpp>  // the parts the umbrella leaves out
+#include <gputime/gputime.hpp>
 #include <gputime/integrations/testing.hpp>
 #include <gputime/report/html.hpp>
 #include <gputime/report/prometheus.hpp>
