@@ -26,40 +26,27 @@ namespace gputime::detail {
 
 /// Appends `text` as a JSON string literal, quotes included.
 inline void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
     out += '"';
-    for (std::size_t i = 0; i < text.size();) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            const std::size_t n = utf8_sequence_length(text, i);
-            if (n == 0) {
-                out += "\\ufffd";
-                ++i;
-            } else {
-                out.append(text.substr(i, n));
-                i += n;
-            }
-            continue;
-        }
+    append_utf8_escaped(out, text, "\\ufffd", [](std::string& o, unsigned char c) {
+        static constexpr char hex[] = "0123456789abcdef";
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"': o += "\\\""; break;
+            case '\\': o += "\\\\"; break;
+            case '\b': o += "\\b"; break;
+            case '\f': o += "\\f"; break;
+            case '\n': o += "\\n"; break;
+            case '\r': o += "\\r"; break;
+            case '\t': o += "\\t"; break;
             default:
                 if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 0x0F];
+                    o += "\\u00";
+                    o += hex[c >> 4];
+                    o += hex[c & 0x0F];
                 } else {
-                    out += static_cast<char>(c);
+                    o += static_cast<char>(c);
                 }
         }
-        ++i;
-    }
+    });
     out += '"';
 }
 

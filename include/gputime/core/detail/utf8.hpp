@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace gputime::detail {
@@ -40,6 +41,28 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
     // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
     if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
     return n;
+}
+
+/// Appends `text` to `out`: valid multi-byte UTF-8 sequences as they are, each invalid byte as
+/// `invalid`, and each ASCII byte as `ascii(out, c)` writes it (the format's own escapes).
+template <class Ascii>
+void append_utf8_escaped(std::string& out, std::string_view text, std::string_view invalid, Ascii&& ascii) {
+    for (std::size_t i = 0; i < text.size();) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            ascii(out, c);
+            ++i;
+            continue;
+        }
+        const std::size_t n = utf8_sequence_length(text, i);
+        if (n == 0) {
+            out.append(invalid);
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
 }
 
 }  // namespace gputime::detail

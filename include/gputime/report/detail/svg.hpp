@@ -32,34 +32,21 @@ namespace gputime::detail::svg {
 /// Appends `text` escaped for HTML text, HTML attributes and SVG alike.
 inline void append_escaped(std::string& out, std::string_view text) {
     static constexpr char replacement[] = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-    for (std::size_t i = 0; i < text.size();) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
-            const std::size_t n = utf8_sequence_length(text, i);
-            if (n == 0) {
-                out += replacement;
-                ++i;
-            } else {
-                out.append(text.substr(i, n));
-                i += n;
-            }
-            continue;
-        }
+    append_utf8_escaped(out, text, replacement, [](std::string& o, unsigned char c) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
+            case '&': o += "&amp;"; break;
+            case '<': o += "&lt;"; break;
+            case '>': o += "&gt;"; break;
+            case '"': o += "&quot;"; break;
+            case '\'': o += "&#39;"; break;
             case '\t':
-            case '\n': out += static_cast<char>(c); break;
+            case '\n': o += static_cast<char>(c); break;
             default:
                 // XML 1.0 allows no other C0 control character, HTML calls them parse errors.
-                if (c < 0x20 || c == 0x7F) out += replacement;
-                else out += static_cast<char>(c);
+                if (c < 0x20 || c == 0x7F) o += replacement;
+                else o += static_cast<char>(c);
         }
-        ++i;
-    }
+    });
 }
 
 inline std::string escaped(std::string_view text) {
