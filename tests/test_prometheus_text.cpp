@@ -2,6 +2,7 @@
 // gputime/report/prometheus.hpp: the text exposition format with classic `le` histograms. Every
 // expected count is computed here independently (boundaries compared as numbers, not via the
 // header's index arithmetic), and names/escaping are checked against the exposition format's rules.
+#include "support/hand_made_histogram.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/core/error.hpp>
@@ -24,15 +25,7 @@ namespace {
 // A hand-made histogram at `scale`: bucket offset + k holds counts[k].
 gputime::ExponentialHistogram histogram(int scale, std::int32_t offset, std::vector<std::uint64_t> counts,
                                         std::uint64_t zero_count = 0) {
-    gputime::ExponentialHistogram h;
-    h.scale = scale;
-    h.offset = offset;
-    h.zero_count = zero_count;
-    h.counts = std::move(counts);
-    h.count = zero_count;
-    for (const auto c : h.counts) h.count += c;
-    h.sum_seconds = 1.25;
-    return h;
+    return gputime_test::hand_made_histogram(scale, offset, std::move(counts), zero_count, 1.25);
 }
 
 // Every line of `text` that starts with `prefix`, as (label text, value).

@@ -2,6 +2,7 @@
 // gputime/report/prometheus_protobuf.hpp: native histograms in io.prometheus.client.MetricFamily.
 // The scrape body is parsed back with libprotobuf, its spans and deltas are expanded here, and
 // every bucket is compared with counts computed independently from the bucket boundaries.
+#include "support/hand_made_histogram.hpp"
 #include "support/test_framework.hpp"
 
 #include <gputime/core/error.hpp>
@@ -22,17 +23,10 @@ namespace {
 
 using io::prometheus::client::MetricFamily;
 
+// A hand-made histogram at `scale`: bucket offset + k holds counts[k].
 gputime::ExponentialHistogram histogram(int scale, std::int32_t offset, std::vector<std::uint64_t> counts,
                                         std::uint64_t zero_count = 0) {
-    gputime::ExponentialHistogram h;
-    h.scale = scale;
-    h.offset = offset;
-    h.zero_count = zero_count;
-    h.counts = std::move(counts);
-    h.count = zero_count;
-    for (const auto c : h.counts) h.count += c;
-    h.sum_seconds = 0.75;
-    return h;
+    return gputime_test::hand_made_histogram(scale, offset, std::move(counts), zero_count, 0.75);
 }
 
 std::vector<MetricFamily> parse(const std::string& body) {
