@@ -9,6 +9,7 @@
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
+#include <gputime/core/detail/sample_checks.hpp>
 #include <gputime/core/duration.hpp>
 #include <gputime/core/error.hpp>
 #include <gputime/core/scoped_timer.hpp>
@@ -29,8 +30,10 @@
 #include <gputime/stats/stats.hpp>
 
 #include <chrono>
+#include <clocale>
 #include <cmath>
 #include <cstddef>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -566,4 +569,30 @@ TEST_CASE("bad input: JoinStreams refuses more side streams than it can hold, be
     CHECK(rt.counters().stream_waits == waits);  // nothing was forked
     CHECK(rt.counters().event_records == records);
     CHECK(clock.pending_count() == 0);
+}
+
+TEST_CASE("bad input: numbers in error messages read back as the same double, in any locale") {
+    using gputime::detail::describe_number;
+    CHECK(describe_number(1500.0) == "1500");
+    CHECK(describe_number(-1.0) == "-1");
+    CHECK(describe_number(-0.0) == "0");
+    CHECK(describe_number(0.1) == "0.1");
+    CHECK(describe_number(1e300) == "1e+300");
+    CHECK(describe_number(std::numeric_limits<double>::quiet_NaN()) == "nan");
+    CHECK(describe_number(-std::numeric_limits<double>::infinity()) == "-inf");
+    const double values[] = {1.0 / 3.0, 2.0 / 3.0 * 1e-300, 123456.789, 5e-324, 1.7976931348623157e308, 9.5e14 + 0.5};
+    for (const double v : values) {
+        INFO(v);
+        CHECK(std::strtod(describe_number(v).c_str(), nullptr) == v);
+    }
+    // A program whose locale writes ',' as the decimal point still gets '.'.
+    const std::string before = std::setlocale(LC_NUMERIC, nullptr);
+    for (const char* name : {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8"}) {
+        if (std::setlocale(LC_NUMERIC, name) == nullptr) continue;
+        const std::string text = describe_number(0.25);
+        std::setlocale(LC_NUMERIC, before.c_str());
+        CHECK(text == "0.25");
+        break;
+    }
+    std::setlocale(LC_NUMERIC, before.c_str());
 }

@@ -20,13 +20,12 @@
 #include <gputime/stats/percentile_interval.hpp>
 #include <gputime/stats/stats.hpp>
 
-#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdio>
 #include <iosfwd>
 #include <string>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -180,12 +179,13 @@ private:
         }
     }
 
-    // A fraction as a percentage with 1 decimal ("0.8%"), locale-independent.
+    // A fraction as a percentage with 1 decimal ("0.8%"), locale-independent (integer digits).
     static std::string percent(double fraction) {
-        char buffer[32];
-        const std::to_chars_result r =
-            std::to_chars(buffer, buffer + sizeof buffer, fraction * 100.0, std::chars_format::fixed, 1);
-        return r.ec == std::errc{} ? std::string(buffer, r.ptr) + "%" : std::string("?%");
+        const double tenths = std::round(fraction * 1000.0);
+        if (!(std::fabs(tenths) < 1e15)) return "?%";
+        const long long t = static_cast<long long>(tenths);
+        const long long whole = (t < 0 ? -t : t) / 10, tenth = (t < 0 ? -t : t) % 10;
+        return std::string(t < 0 ? "-" : "") + std::to_string(whole) + "." + std::to_string(tenth) + "%";
     }
     static std::size_t columns_of(const std::string& text) {
         std::size_t columns = 0;
