@@ -179,6 +179,16 @@ if [ -d /usr/local/cuda ]; then
         && mount -o remount,bind,ro "$root/usr/local/cuda" \
         || cannot "cannot bind-mount the CUDA toolkit read-only"
     cuda_note="CUDA toolkit $cuda_dir bind-mounted read-only at /usr/local/cuda"
+    # As NVIDIA's packages and runfile do on an installed machine: the dynamic loader finds
+    # cudart (an nvcc-linked program gets no RPATH for the toolkit's own library directory).
+    for lib in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib; do
+        if [ -e "$root$lib/libcudart.so" ]; then
+            echo "$lib" >"$root/etc/ld.so.conf.d/zz-cuda.conf"
+            chroot "$root" /sbin/ldconfig || cannot "ldconfig failed in the root"
+            cuda_note="$cuda_note, $lib in the loader's path"
+            break
+        fi
+    done
 fi
 say "$cuda_note"
 
