@@ -19,7 +19,10 @@
 #                          for the Prometheus exposition: libprotobuf-dev, protobuf-compiler and
 #                          golang-github-prometheus-client-model-dev (metrics.proto, compiled by
 #                          protoc at build time), libcivetweb-dev (serving_loop's HTTP server)
-#                          and prometheus (the fleet test scrapes the example with it).
+#                          and prometheus (the fleet test scrapes the example with it);
+#                          for the consumer tests: pkgconf (consumer.pkg_config) and
+#                          python3-venv (consumer.oldest_cmake and consumer.conan install CMake
+#                          3.18 and Conan from PyPI into a virtual environment).
 # The CUDA toolkit is not among them: it is used when found (/usr/local/cuda), never installed.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 gputime_demo_packages=(cmake ninja-build g++ libdnnl-dev ocl-icd-opencl-dev)
@@ -29,7 +32,7 @@ gputime_test_packages=("${gputime_demo_packages[@]}" clang catch2 doctest-dev li
     doxygen libprotobuf-dev protobuf-compiler golang-github-prometheus-client-model-dev libcivetweb-dev prometheus)
 # clang-format and clang-tidy: the ctests format and tidy (.clang-format, .clang-tidy).
 # shellcheck disable=SC2034
-gputime_test_packages+=(clang-format clang-tidy)
+gputime_test_packages+=(clang-format clang-tidy pkgconf python3-venv)
 
 ensure_packages() {
     if ! command -v dpkg >/dev/null 2>&1; then
