@@ -16,7 +16,8 @@
 # Package sources: the host's own apt configuration (its Debian bookworm entries in
 # /etc/apt/sources.list and /etc/apt/sources.list.d/, and its Acquire:: settings such as
 # proxies), so no mirror address is written here. GPUTIME_APT_SOURCES=<file> overrides the
-# sources.
+# sources. For PyPI, the CA certificates the host added (/usr/local/share/ca-certificates) and
+# its /etc/pip.conf go into the root too.
 #
 # Options:
 #   --test-only  only the test command (what .ci/run uses); the last line printed is then the
@@ -191,6 +192,20 @@ if [ -d /usr/local/cuda ]; then
     done
 fi
 say "$cuda_note"
+
+# The host's own trust and PyPI settings, as its apt settings above: the CA certificates it
+# added itself (an HTTPS proxy's, say) and its /etc/pip.conf, so that pip reaches PyPI from the
+# root as it does from the host (consumer.oldest_cmake and consumer.conan install from PyPI).
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" \
+        && chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin update-ca-certificates >/dev/null \
+        || cannot "cannot add the host's CA certificates to the root"
+    say "the host's own CA certificates added to the root"
+fi
+if [ -f /etc/pip.conf ]; then
+    cp /etc/pip.conf "$root/etc/pip.conf" || cannot "cannot copy /etc/pip.conf into the root"
+fi
 
 git -c safe.directory="$repo" clone --quiet --no-hardlinks --no-checkout "$repo" "$root/root/gputime" \
     && git -C "$root/root/gputime" checkout --quiet --detach "$commit" \
