@@ -26,7 +26,7 @@
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/report/comparison_text.hpp>
 #include <gputime/report/html.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 
 #include <dnnl.hpp>
 

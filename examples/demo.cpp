@@ -16,7 +16,7 @@
 #include <gputime/gputime.hpp>
 #include <gputime/integrations/run_options.hpp>
 #include <gputime/report/html.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 
 #include "common/vgg_onednn.hpp"
 

@@ -14,7 +14,7 @@
 // event format: open it in https://ui.perfetto.dev; one process per batch size).
 // --json FILE writes the three profiles to FILE as one JSON file with the machine's context;
 // --html FILE writes them as a self-contained HTML report (steady time against first-call cost)
-// (gputime/report/json.hpp: per layer every statistic, its intervals and samples; compare two such
+// (gputime/report/json_report.hpp: per layer every statistic, its intervals and samples; compare two such
 // files with gputime-compare, which matches each layer of each batch size by name).
 // --quick runs 3 iterations per batch size (the CI smoke test).
 // The GPU twin of this program is layer_by_layer_cudnn.cu.
@@ -25,7 +25,7 @@
 #include <gputime/cuda/nvtx.hpp>
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/report/html.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 
 #include <cstddef>
 #include <cstdio>

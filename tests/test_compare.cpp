@@ -18,7 +18,7 @@
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/comparison_text.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/stats/mann_whitney.hpp>
 

@@ -16,7 +16,7 @@
 #include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/chrome_trace.hpp>
 #include <gputime/report/idle_gap_text.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/report/layer_table.hpp>
 #include <gputime/report/text.hpp>

@@ -4,7 +4,7 @@
 #include "support/test_framework.hpp"
 
 #include <gputime/core/host_context.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 
 #include <cstdio>
 #include <filesystem>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// JSON for every result (gputime/report/json.hpp), the statistic catalogue every output reads
+// JSON for every result (gputime/report/json_report.hpp), the statistic catalogue every output reads
 // (gputime/stats/statistic_catalogue.hpp) and the context block (gputime/report/run_context.hpp). Documents are
 // read back with a strict RFC 8259 parser and their values checked exactly.
 #include "support/fixed_context.hpp"
@@ -15,7 +15,7 @@
 #include <gputime/measure/idle_gap_sweep.hpp>
 #include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/detail/json_writer.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/report/run_context.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/sim/runtime.hpp>

@@ -10,7 +10,7 @@
 #include <gputime/cuda/event_clock.hpp>
 #include <gputime/measure/layer_profiler.hpp>
 #include <gputime/report/chrome_trace.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/sim/runtime.hpp>
 

@@ -14,7 +14,7 @@
 #include <gputime/measure/ab_compare.hpp>
 #include <gputime/measure/run_to_run.hpp>
 #include <gputime/measure/warmup_runner.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/sim/detail/random.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/stats/student_t.hpp>

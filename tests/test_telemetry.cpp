@@ -18,7 +18,7 @@
 #include <gputime/cuda/telemetry.hpp>
 #include <gputime/measure/warmup_runner.hpp>
 #include <gputime/report/detail/json_writer.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/sim/runtime.hpp>
 #include <gputime/sim/telemetry.hpp>

@@ -47,7 +47,7 @@
 #include <gputime/report/gated_text.hpp>
 #include <gputime/report/graph_comparison_text.hpp>
 #include <gputime/report/idle_gap_text.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/report/layer_csv.hpp>
 #include <gputime/report/layer_table.hpp>
 #include <gputime/report/run_context.hpp>

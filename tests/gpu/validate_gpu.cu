@@ -105,7 +105,7 @@
 #include <gputime/report/detail/json_writer.hpp>
 #include <gputime/report/gated_text.hpp>
 #include <gputime/report/idle_gap_text.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/report/telemetry_text.hpp>
 #include <gputime/report/text.hpp>
 #include <gputime/stats/stats.hpp>

@@ -32,7 +32,7 @@
 #include <gputime/core/duration.hpp>
 #include <gputime/core/version.hpp>
 #include <gputime/report/detail/json_writer.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/stats/stats.hpp>
 
 #include <nlohmann/json.hpp>

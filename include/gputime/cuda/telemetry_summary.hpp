@@ -6,7 +6,7 @@
 //   if (t.throttled > 0) result = gputime::discard_throttled(result, t);
 //
 // Output lives in report/: to_text, operator<< and hints in gputime/report/telemetry_text.hpp,
-// JSON in gputime/report/json.hpp (JsonReport::add, to_json).
+// JSON in gputime/report/json_report.hpp (JsonReport::add, to_json).
 #pragma once
 
 #include <cstddef>

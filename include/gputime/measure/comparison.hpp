@@ -7,7 +7,7 @@
 //
 // The verdicts and their rule are in gputime/measure/verdict.hpp (Verdict, verdict_of,
 // rules_out_effect), written once for every consumer. Output lives in report/:
-// to_text / operator<< in gputime/report/comparison_text.hpp, JSON in gputime/report/json.hpp,
+// to_text / operator<< in gputime/report/comparison_text.hpp, JSON in gputime/report/json_report.hpp,
 // HTML in gputime/report/html.hpp.
 #pragma once
 

@@ -5,7 +5,7 @@
 //   for (const gputime::IdleGapPoint& p : points) use(p.gap, p.result.latency.p50());
 //
 // Plain data. Output lives in report/: to_text (the table) in gputime/report/idle_gap_text.hpp,
-// JSON in gputime/report/json.hpp, the curve in gputime/report/html.hpp.
+// JSON in gputime/report/json_report.hpp, the curve in gputime/report/html.hpp.
 #pragma once
 
 #include <gputime/measure/run_result.hpp>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // gputime/report/layer_csv.hpp - per-layer statistics as CSV for spreadsheets, and as JSON.
 //
-//   std::ofstream("layers.json") << gputime::to_json(profile);      // gputime/report/json.hpp
+//   std::ofstream("layers.json") << gputime::to_json(profile);      // gputime/report/json_report.hpp
 //   std::ofstream csv("layers.csv");
 //   csv << gputime::to_csv(batch1) << gputime::to_csv(batch8, gputime::CsvHeader::omit);
 //
@@ -18,7 +18,7 @@
 
 #include <gputime/core/detail/escape.hpp>
 #include <gputime/measure/layer_profile.hpp>
-#include <gputime/report/json.hpp>
+#include <gputime/report/json_report.hpp>
 #include <gputime/stats/statistic_catalogue.hpp>
 #include <gputime/stats/stats.hpp>
 

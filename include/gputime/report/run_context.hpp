@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // gputime/report/run_context.hpp - what a measurement ran on: the host (gputime/core/host_context.hpp) and the
-// GPU, for the context block of every file gputime writes (gputime/report/json.hpp).
+// GPU, for the context block of every file gputime writes (gputime/report/json_report.hpp).
 //
 //   gputime::RunContext context = gputime::read_run_context();   // host + GPU 0 when there is one
 //

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// gputime/report/json.hpp - every result as JSON, with the context it was measured in.
+// gputime/report/json_report.hpp - every result as JSON, with the context it was measured in.
 //
 //   std::ofstream("results.json") << gputime::to_json(result);            // one RunResult
 //
