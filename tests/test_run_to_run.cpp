@@ -151,7 +151,7 @@ TEST_CASE("compare_runs: one run per side under changing load and noisier kernel
     // 20% jitter, or 5% of calls 3x slower, on top of the load: the segment medians are noisier,
     // and a trend estimate that ignores it (one pooled slope) claimed a difference in 30% of the
     // runs under the periodic load with 20% jitter.
-    const std::size_t seeds = 150;
+    const std::size_t seeds = 60;  // 60 x 6 simulations: inside the ctest timeout under ThreadSanitizer
     for (const KernelNoise noise : {KernelNoise{0.20, 0.0}, KernelNoise{0.05, 0.05}}) {
         for (const Load kind : {Load::random_walk, Load::periodic, Load::steps}) {
             const Outcome o = outcomes(kind, seeds, 1, 1.0, noise);
