@@ -7,8 +7,9 @@
 // gputime::cuda CMake target does) or under nvcc. Included by name instead: the simulator
 // (sim/runtime.hpp), the HTML report (report/html.hpp), the Prometheus exposition
 // (report/prometheus.hpp), SharedStats / SharedBoundedStats (stats/shared_stats.hpp), clock
-// telemetry (cuda/telemetry.hpp), the Google Benchmark adapter and test assertions
-// (integrations/), and the device kernels (cuda/*.cuh, nvcc only). docs/architecture.md.
+// telemetry (cuda/telemetry.hpp), NVTX ranges (cuda/nvtx.hpp: NVTX3's headers are large), the
+// Google Benchmark adapter and test assertions (integrations/), and the device kernels
+// (cuda/*.cuh, nvcc only). docs/architecture.md.
 #pragma once
 
 #include <gputime/core/detail/require_cxx17.hpp>  // first: one clear error under C++14
@@ -28,7 +29,6 @@
 #include <gputime/cuda/graph_comparison.hpp>
 #include <gputime/cuda/graph_timing.hpp>
 #include <gputime/cuda/l2_flush.hpp>
-#include <gputime/cuda/nvtx.hpp>
 #include <gputime/cuda/runtime_policy.hpp>
 #include <gputime/cuda/stream_join.hpp>
 #include <gputime/cuda/telemetry_summary.hpp>

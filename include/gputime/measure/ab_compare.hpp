@@ -28,7 +28,6 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -149,7 +148,8 @@ inline std::string describe_compare_value(double value) {
     if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
     char buffer[64];
     const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return r.ec == std::errc{} ? std::string(buffer, r.ptr) : std::to_string(value);
+    // decltype(r.ec) is std::errc, named without <system_error>.
+    return r.ec == decltype(r.ec){} ? std::string(buffer, r.ptr) : std::to_string(value);
 }
 
 inline void check_compare_statistics(const char* where, double confidence, double min_effect) {

@@ -447,24 +447,32 @@ private:
     bool mdape_from_buckets(std::size_t middle, const ErrorOf& error_of, double& found) const {
         const detail::KeyBuckets& level = buckets_;
         const std::size_t used = level.buckets.size();
-        struct Bound {
-            double value;
-            std::size_t count;
+        // Values, each counted `count` times: two vectors of types every includer has already
+        // instantiated, not a vector of a struct (docs/architecture.md, "Cheap to include").
+        struct Bounds {
+            std::vector<double> value;
+            std::vector<std::size_t> count;
+            void reserve(std::size_t n) {
+                value.reserve(n);
+                count.reserve(n);
+            }
+            void add(double v, std::size_t c) {
+                value.push_back(v);
+                count.push_back(c);
+            }
         };
-        // The smallest value whose bounds (each counted `count` times) number more than `rank`,
-        // else the largest: a binary search over the sorted values (std::sort on doubles, the
-        // instantiation the warm-up detection has already; not one for Bound).
-        const auto weighted_rank = [](const std::vector<Bound>& v, std::size_t rank) {
-            std::vector<double> values(v.size());
-            for (std::size_t i = 0; i < v.size(); ++i) values[i] = v[i].value;
+        // The smallest value whose bounds number more than `rank`, else the largest: a binary
+        // search over the sorted values (std::sort on doubles, as the warm-up detection sorts).
+        const auto weighted_rank = [](const Bounds& v, std::size_t rank) {
+            std::vector<double> values = v.value;
             std::sort(values.data(), values.data() + values.size());
             if (values.empty()) return 0.0;
             std::size_t lo = 0, hi = values.size() - 1;
             while (lo < hi) {
                 const std::size_t mid = lo + (hi - lo) / 2;
                 std::size_t weight = 0;
-                for (const Bound& x : v)
-                    if (x.value <= values[mid]) weight += x.count;
+                for (std::size_t i = 0; i < v.value.size(); ++i)
+                    if (v.value[i] <= values[mid]) weight += v.count[i];
                 if (weight > rank) hi = mid;
                 else lo = mid + 1;
             }
@@ -474,7 +482,7 @@ private:
         constexpr double widen = 1e-14;
         constexpr double tiny = 4 * std::numeric_limits<double>::denorm_min();
         std::vector<double> bucket_lower(used), bucket_upper(used);
-        std::vector<Bound> lower, upper;
+        Bounds lower, upper;
         lower.reserve(used);
         upper.reserve(used);
         for (std::size_t b = 0; b < used; ++b) {
@@ -500,26 +508,26 @@ private:
             }
             bucket_lower[b] = lo;
             bucket_upper[b] = hi;
-            lower.push_back(Bound{lo, bucket.count});
-            upper.push_back(Bound{hi, bucket.count});
+            lower.add(lo, bucket.count);
+            upper.add(hi, bucket.count);
         }
         const double a = weighted_rank(lower, middle), b_bound = weighted_rank(upper, middle);
 
-        // Per bucket: 0 every error below A, 1 above B or settled, 2 collect its samples.
-        std::vector<unsigned char> state(used, 1);
-        std::vector<Bound> settled;  // buckets of one value with its error in [A, B]
+        // The buckets whose samples are collected, one bit each (the rest have every error below
+        // A, above B, or are settled).
+        std::vector<std::uint64_t> collect((used + 63) / 64, 0);
+        Bounds settled;  // buckets of one value with its error in [A, B]
         std::size_t below = 0, candidates = 0;
         for (std::size_t b = 0; b < used; ++b) {
             const detail::KeyBuckets::Bucket& bucket = level.buckets[b];
             if (bucket.count == 0) continue;
             if (bucket_upper[b] < a) {
-                state[b] = 0;
                 below += bucket.count;
             } else if (bucket_lower[b] <= b_bound) {
                 if (bucket.low == bucket.high) {
-                    settled.push_back(Bound{bucket_lower[b], bucket.count});
+                    settled.add(bucket_lower[b], bucket.count);
                 } else {
-                    state[b] = 2;
+                    collect[b / 64] |= std::uint64_t{1} << (b % 64);
                     candidates += bucket.count;
                 }
             }
@@ -534,16 +542,17 @@ private:
             collected.reserve(candidates);
             for (std::size_t i = 0; i < samples_.size(); ++i) {
                 const double x = s[i].count();
-                if (state[static_cast<std::size_t>((detail::order_key(x) - lo_key) >> shift)] != 2) continue;
+                const auto b = static_cast<std::size_t>((detail::order_key(x) - lo_key) >> shift);
+                if ((collect[b / 64] >> (b % 64) & 1) == 0) continue;
                 const double e = error_of(x);
                 if (e < a) ++below;
                 else if (e <= b_bound) collected.push_back(e);
             }
-            for (const double e : collected) settled.push_back(Bound{e, 1});
+            for (const double e : collected) settled.add(e, 1);
         }
         if (middle < below) return false;  // not reached: A bounds the middle error from below
         std::size_t in_range = 0;
-        for (const Bound& x : settled) in_range += x.count;
+        for (const std::size_t c : settled.count) in_range += c;
         if (middle - below >= in_range) return false;  // not reached: B bounds it from above
         found = weighted_rank(settled, middle - below);
         return true;

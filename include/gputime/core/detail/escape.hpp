@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 namespace gputime::detail {
 
@@ -65,7 +64,7 @@ inline void append_json_number(std::string& out, double value) {
     const std::to_chars_result r = fixed
                                        ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed)
                                        : std::to_chars(buffer, buffer + sizeof buffer, value);
-    if (r.ec != std::errc{}) {
+    if (r.ec != decltype(r.ec){}) {  // decltype(r.ec): std::errc, named without <system_error>
         out += "null";
         return;
     }
