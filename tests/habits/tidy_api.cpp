@@ -2,7 +2,8 @@
 // tests/habits/tidy_api.cpp - one translation unit with the whole public API, for clang-tidy
 // (the ctest `tidy`): every header, and the main class templates instantiated on the host clock
 // and on the simulated GPU, so that their member functions are checked too. Never run.
-#include <gputime/cuda/telemetry.hpp>  // the parts the umbrella leaves out
+#include <gputime/cuda/nvtx.hpp>  // the parts the umbrella leaves out
+#include <gputime/cuda/telemetry.hpp>
 #include <gputime/gputime.hpp>
 #include <gputime/integrations/testing.hpp>
 #include <gputime/report/html.hpp>
