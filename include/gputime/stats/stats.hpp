@@ -543,7 +543,7 @@ private:
             for (std::size_t i = 0; i < samples_.size(); ++i) {
                 const double x = s[i].count();
                 const auto b = static_cast<std::size_t>((detail::order_key(x) - lo_key) >> shift);
-                if ((collect[b / 64] >> (b % 64) & 1) == 0) continue;
+                if (((collect[b / 64] >> (b % 64)) & 1) == 0) continue;
                 const double e = error_of(x);
                 if (e < a) ++below;
                 else if (e <= b_bound) collected.push_back(e);
