@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Every statistic of gputime::Stats against hand-computed values on synthetic durations.
+#include "support/noise_shapes.hpp"
 #include "support/test_framework.hpp"
 #include "support/test_helpers.hpp"
 
@@ -585,6 +586,28 @@ TEST_CASE("mdape is selected in place: the median of the errors, computed here o
     // median 5 (rank 3 of 6): errors {inf, inf, 0, 2/7, 4/9, 6/11}, sorted, the 3rd is 4/9.
     CHECK(steady({0.0, 0.0, 5.0, 7.0, 9.0, 11.0}).mdape() == 4.0 / 9.0);
     CHECK(steady({0.0, 0.0, 0.0, 5.0}).mdape() == 0.0);  // median 0: zeros count 0
+}
+
+TEST_CASE("mdape from the first-level buckets matches the sorted errors on noise shapes and seeds") {
+    // 12000 samples: above the collect limit, so mdape() brackets the middle error from the
+    // buckets and collects only the straddling ones. Durations on a 1/8 ns grid, so ties occur.
+    for (const gputime_test::NoiseShape shape : gputime_test::all_noise_shapes) {
+        for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+            INFO(std::string(gputime_test::to_string(shape)) << ", seed " << seed);
+            gputime_test::NoisyCalls calls(shape, seed);
+            const std::size_t n = 12000;
+            std::vector<double> values;
+            for (std::size_t i = 0; i < n; ++i) values.push_back(std::round(calls.next(1e5) * 8.0) / 8.0);
+            const Stats s = steady_of(values);
+            std::vector<double> sorted = values;
+            std::sort(sorted.begin(), sorted.end());
+            const std::size_t middle = (n + 1) / 2 - 1;  // rank ceil(n / 2)
+            std::vector<double> errors;
+            for (const double x : sorted) errors.push_back(std::fabs(x - sorted[middle]) / x);
+            std::sort(errors.begin(), errors.end());
+            CHECK(s.mdape() == errors[middle]);
+        }
+    }
 }
 
 TEST_CASE("no sorted copy is kept: reads hold a bounded cache, reserve() removes the growth slack") {
